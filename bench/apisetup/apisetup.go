@@ -1,0 +1,115 @@
+// Package apisetup creates the benchmark's REST API through the management API's wire
+// protocol, as `aws apigateway` would: a greedy {proxy+} resource under the root, method ANY
+// with method.request.path.proxy, an HTTP_PROXY integration to {backend}/{proxy}, deployed to
+// the stage "bench".
+package apisetup
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+)
+
+// Stage is the stage the API is deployed to.
+const Stage = "bench"
+
+// Doer sends one management API request.
+type Doer func(*http.Request) (*http.Response, error)
+
+// Remote sends requests to a management API at baseURL (e.g. "http://127.0.0.1:9090").
+func Remote(baseURL string) Doer {
+	baseURL = strings.TrimSuffix(baseURL, "/")
+	return func(r *http.Request) (*http.Response, error) {
+		u := *r.URL
+		r2 := r.Clone(r.Context())
+		full, err := r.URL.Parse(baseURL + u.RequestURI())
+		if err != nil {
+			return nil, err
+		}
+		r2.URL, r2.Host, r2.RequestURI = full, full.Host, ""
+		return http.DefaultClient.Do(r2)
+	}
+}
+
+// InProcess serves requests with h directly.
+func InProcess(h http.Handler) Doer {
+	return func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Result(), nil
+	}
+}
+
+// Create creates and deploys the API and returns its id. backendURL is the integration's
+// base, e.g. "http://127.0.0.1:9000"; requests to .../_user_request_/{path} go to
+// {backendURL}/{path}.
+func Create(do Doer, backendURL string) (string, error) {
+	call := func(method, path string, in, out any) error {
+		var body io.Reader = http.NoBody
+		if in != nil {
+			b, err := json.Marshal(in)
+			if err != nil {
+				return err
+			}
+			body = bytes.NewReader(b)
+		}
+		req, err := http.NewRequest(method, path, body)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := do(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		if out != nil {
+			return json.Unmarshal(b, out)
+		}
+		return nil
+	}
+	var api struct {
+		ID             string `json:"id"`
+		RootResourceID string `json:"rootResourceId"`
+	}
+	if err := call("POST", "/restapis", map[string]any{"name": "gatehouse-bench"}, &api); err != nil {
+		return "", err
+	}
+	base := "/restapis/" + api.ID
+	var proxy struct {
+		ID string `json:"id"`
+	}
+	if err := call("POST", base+"/resources/"+api.RootResourceID, map[string]any{"pathPart": "{proxy+}"}, &proxy); err != nil {
+		return "", err
+	}
+	m := base + "/resources/" + proxy.ID + "/methods/ANY"
+	if err := call("PUT", m, map[string]any{
+		"authorizationType": "NONE",
+		"requestParameters": map[string]bool{"method.request.path.proxy": true},
+	}, nil); err != nil {
+		return "", err
+	}
+	if err := call("PUT", m+"/integration", map[string]any{
+		"type":              "HTTP_PROXY",
+		"httpMethod":        "ANY",
+		"uri":               strings.TrimSuffix(backendURL, "/") + "/{proxy}",
+		"requestParameters": map[string]string{"integration.request.path.proxy": "method.request.path.proxy"},
+	}, nil); err != nil {
+		return "", err
+	}
+	if err := call("POST", base+"/deployments", map[string]any{"stageName": Stage}, nil); err != nil {
+		return "", err
+	}
+	return api.ID, nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/gatehouse/gatehouse/internal/mgmt"
+	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+	"github.com/gatehouse/gatehouse/internal/sigv4"
+)
+
+// newAuthenticator returns the management API's authenticator: SigV4 against the keys of
+// --admin-credentials, or nil (any signature accepted) when none are configured, which the
+// configuration allows only on a loopback address.
+func newAuthenticator(cfg config, log *slog.Logger) (mgmt.Authenticator, error) {
+	if cfg.AdminCredentials == "" {
+		log.Warn("management API accepts any signature: no --admin-credentials configured (development mode, loopback only)", "admin_listen", cfg.AdminListen)
+		return nil, nil
+	}
+	f, err := os.Open(cfg.AdminCredentials)
+	if err != nil {
+		return nil, fmt.Errorf("admin credentials: %w", err)
+	}
+	defer f.Close()
+	keys, err := sigv4.ParseCredentialsFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("admin credentials %s: %w", cfg.AdminCredentials, err)
+	}
+	log.Info("management API verifies SigV4", "keys", len(keys), "region", cfg.Region)
+	return &sigv4Auth{v: &sigv4.Verifier{
+		Credentials: func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
+		Region:      cfg.Region,
+	}}, nil
+}
+
+// sigv4Auth adapts the SigV4 verifier to the management plane, rendering its failures as
+// AWS renders them.
+type sigv4Auth struct{ v *sigv4.Verifier }
+
+func (a *sigv4Auth) Authenticate(r *http.Request, body []byte) error {
+	_, err := a.v.Verify(r, body)
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return &awsjson.Error{Status: se.Status, Type: se.Code, Message: se.Message}
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// config is the process configuration. Each field is a flag, an environment variable
+// GATEHOUSE_<NAME> (upper case, dashes as underscores) and a key of the --config JSON file;
+// flags win over the environment, which wins over the file.
+type config struct {
+	Listen           string        `json:"listen"`
+	AdminListen      string        `json:"admin-listen"`
+	DataDir          string        `json:"data-dir"`
+	Region           string        `json:"region"`
+	AccountID        string        `json:"account-id"`
+	Domain           string        `json:"domain"`
+	AdminCredentials string        `json:"admin-credentials"`
+	ShutdownTimeout  time.Duration `json:"shutdown-timeout"`
+	LogLevel         string        `json:"log-level"`
+	LogFormat        string        `json:"log-format"`
+	Demo             bool          `json:"demo"`
+}
+
+// flagSet declares serve's flags, with their defaults, on cfg.
+func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Listen, "listen", ":8080", "data plane (execute-api) listen address")
+	fs.StringVar(&cfg.AdminListen, "admin-listen", "127.0.0.1:9090", "management API listen address; a non-loopback address needs --admin-credentials")
+	fs.StringVar(&cfg.DataDir, "data-dir", "./gatehouse-data", "directory of the embedded store")
+	fs.StringVar(&cfg.Region, "region", "us-east-1", "AWS region gatehouse presents itself as")
+	fs.StringVar(&cfg.AccountID, "account-id", "000000000000", "12-digit AWS account id gatehouse presents itself as")
+	fs.StringVar(&cfg.Domain, "domain", "execute-api.localhost", "invoke domain: APIs answer at {api-id}.{domain}")
+	fs.StringVar(&cfg.AdminCredentials, "admin-credentials", "", "AWS shared-credentials file whose keys may call the management API (SigV4 verified); empty accepts any signature on loopback")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
+	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: gatehouse serve [flags]\n\n"+
+			"Runs the management API and the data plane. Every flag can also be set with an\n"+
+			"environment variable GATEHOUSE_<NAME> (e.g. GATEHOUSE_ADMIN_LISTEN) or a key of the\n"+
+			"--config file; flags win over the environment, which wins over the file.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs, file
+}
+
+// loadConfig resolves the configuration from args, the environment and the --config file, and
+// validates it, reporting every problem at once.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs, file := flagSet(&cfg, stderr)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	if *file == "" {
+		*file = getenv("GATEHOUSE_CONFIG")
+	}
+	var problems []string
+	if *file != "" {
+		fileValues, err := readConfigFile(*file)
+		if err != nil {
+			return cfg, err
+		}
+		for name, v := range fileValues {
+			if set[name] || getenv(envName(name)) != "" {
+				continue
+			}
+			if fs.Lookup(name) == nil || name == "config" {
+				problems = append(problems, fmt.Sprintf("%s: unknown setting %q", *file, name))
+				continue
+			}
+			if err := fs.Set(name, v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %s: %v", *file, name, err))
+			}
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || f.Name == "config" {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", envName(f.Name), err))
+			}
+		}
+	})
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// envName is the environment variable of a flag: "admin-listen" → GATEHOUSE_ADMIN_LISTEN.
+func envName(flagName string) string {
+	return "GATEHOUSE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// readConfigFile reads a JSON object of flag names to values (strings, numbers or booleans).
+func readConfigFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+var (
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	domainPattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+// validate lists every problem of cfg.
+func (cfg config) validate() []string {
+	var problems []string
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		problems = append(problems, fmt.Sprintf("listen: %q is not host:port", cfg.Listen))
+	}
+	if _, _, err := net.SplitHostPort(cfg.AdminListen); err != nil {
+		problems = append(problems, fmt.Sprintf("admin-listen: %q is not host:port", cfg.AdminListen))
+	} else if !isLoopback(cfg.AdminListen) && cfg.AdminCredentials == "" {
+		problems = append(problems, fmt.Sprintf("admin-listen: %q is not a loopback address; set admin-credentials to expose the management API", cfg.AdminListen))
+	}
+	if cfg.DataDir == "" {
+		problems = append(problems, "data-dir: must not be empty")
+	}
+	if !regionPattern.MatchString(cfg.Region) {
+		problems = append(problems, fmt.Sprintf("region: %q is not an AWS region name like us-east-1", cfg.Region))
+	}
+	if !accountIDPattern.MatchString(cfg.AccountID) {
+		problems = append(problems, fmt.Sprintf("account-id: %q is not 12 digits", cfg.AccountID))
+	}
+	if !domainPattern.MatchString(cfg.Domain) {
+		problems = append(problems, fmt.Sprintf("domain: %q is not a lower-case DNS name", cfg.Domain))
+	}
+	if cfg.AdminCredentials != "" {
+		if _, err := os.Stat(cfg.AdminCredentials); err != nil {
+			problems = append(problems, fmt.Sprintf("admin-credentials: %v", err))
+		}
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		problems = append(problems, "shutdown-timeout: must be positive")
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log-level: %q is not debug, info, warn or error", cfg.LogLevel))
+	}
+	switch cfg.LogFormat {
+	case "text", "json":
+	default:
+		problems = append(problems, fmt.Sprintf("log-format: %q is not text or json", cfg.LogFormat))
+	}
+	return problems
+}
+
+// isLoopback reports whether a listen address only accepts connections from this machine.
+// An empty host listens on every interface, so it is not loopback.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadConfigPrecedence(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "gatehouse.json")
+	if err := os.WriteFile(file, []byte(`{"listen": "127.0.0.1:1111", "region": "eu-west-1", "account-id": "111111111111", "shutdown-timeout": "5s"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(
+		[]string{"--config", file, "--listen", "127.0.0.1:3333"},
+		env(map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:2222", "GATEHOUSE_REGION": "ap-south-1"}),
+		io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:3333" {
+		t.Errorf("listen = %q; want the flag's 127.0.0.1:3333", cfg.Listen)
+	}
+	if cfg.Region != "ap-south-1" {
+		t.Errorf("region = %q; want the environment's ap-south-1 over the file's", cfg.Region)
+	}
+	if cfg.AccountID != "111111111111" || cfg.ShutdownTimeout != 5*time.Second {
+		t.Errorf("account-id, shutdown-timeout = %q, %v; want the file's", cfg.AccountID, cfg.ShutdownTimeout)
+	}
+	if cfg.AdminListen != "127.0.0.1:9090" || cfg.Domain != "execute-api.localhost" || cfg.DataDir != "./gatehouse-data" {
+		t.Errorf("defaults = %q %q %q", cfg.AdminListen, cfg.Domain, cfg.DataDir)
+	}
+}
+
+func TestLoadConfigReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := loadConfig(
+		[]string{"--admin-listen", "0.0.0.0:9090", "--region", "mars", "--account-id", "12", "--log-level", "loud"},
+		env(map[string]string{"GATEHOUSE_DOMAIN": "Not A Domain"}), io.Discard)
+	if err == nil {
+		t.Fatal("loadConfig accepted an invalid configuration")
+	}
+	for _, want := range []string{"admin-listen", "admin-credentials", "region", "account-id", "log-level", "domain"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:9090", true},
+		{"localhost:9090", true},
+		{"[::1]:9090", true},
+		{"127.1.2.3:80", true},
+		{":9090", false},
+		{"0.0.0.0:9090", false},
+		{"192.168.1.1:9090", false},
+		{"example.com:9090", false},
+		{"garbage", false},
+	}
+	for _, tt := range tests {
+		if got := isLoopback(tt.addr); got != tt.want {
+			t.Errorf("isLoopback(%q) = %v; want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestRunRejectsUnknownCommand(t *testing.T) {
+	t.Parallel()
+	if err := run(t.Context(), []string{"frobnicate"}, env(nil), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Errorf("run(frobnicate) = %v; want an unknown command error", err)
+	}
+	if err := run(t.Context(), nil, env(nil), io.Discard, io.Discard); err == nil {
+		t.Error("run() with no command succeeded")
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
+	"github.com/gatehouse/gatehouse/internal/store/bolt"
+)
+
+// serve runs both planes until ctx is done, then shuts down gracefully: the listeners stop
+// accepting, in-flight requests get cfg.ShutdownTimeout to finish, and the store is closed.
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	auth, err := newAuthenticator(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	st, err := bolt.Open(filepath.Join(cfg.DataDir, "gatehouse.db"))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	scope := apigateway.Scope{AccountID: cfg.AccountID, Region: cfg.Region}
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth})
+	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log})
+
+	// Listen before anything runs, so that a taken port fails the start cleanly.
+	dataLn, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen (data plane): %w", err)
+	}
+	adminLn, err := net.Listen("tcp", cfg.AdminListen)
+	if err != nil {
+		dataLn.Close()
+		return fmt.Errorf("listen (management API): %w", err)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	go func() { errc <- gw.Run(ctx) }()
+
+	dataSrv := &http.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
+	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
+
+	dataURL := "http://" + dataLn.Addr().String()
+	adminURL := "http://" + adminLn.Addr().String()
+	log.Info("gatehouse started", "data_plane", dataURL, "management_api", adminURL, "data_dir", cfg.DataDir, "account", cfg.AccountID, "region", cfg.Region, "domain", cfg.Domain)
+
+	if cfg.Demo {
+		// The demo is written through an unauthenticated in-process management server: the
+		// operator asked for it on the command line.
+		seeder := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log})
+		if err := seedDemo(ctx, seeder, dataURL, cfg, stdout); err != nil {
+			log.Error("demo API not created", "err", err)
+		}
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case runErr = <-errc:
+		log.Error("stopping after a failure", "err", runErr)
+	}
+	shutdownCtx, done := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer done()
+	if err := dataSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("data plane did not drain in time", "err", err)
+	}
+	if err := adminSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("management API did not drain in time", "err", err)
+	}
+	cancel()
+	return runErr
+}
+
+// serveHTTP serves until the server is shut down; a shutdown is not an error.
+func serveHTTP(srv *http.Server, ln net.Listener) error {
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

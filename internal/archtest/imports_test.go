@@ -1,0 +1,129 @@
+package archtest
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/gatehouse/gatehouse/"
+
+// leafLibraries know nothing of gateways: they import nothing internal.
+var leafLibraries = []string{"internal/arn", "internal/sigv4", "internal/iampolicy", "internal/vtl", "internal/jsonpath"}
+
+// rule says which internal imports a package may not have. forbidden returns a reason when
+// importer may not import imported (both relative to the module).
+type rule struct {
+	name      string
+	forbidden func(importer, imported string) bool
+}
+
+func under(pkg, dir string) bool { return pkg == dir || strings.HasPrefix(pkg, dir+"/") }
+
+func isLeaf(pkg string) bool {
+	for _, l := range leafLibraries {
+		if under(pkg, l) {
+			return true
+		}
+	}
+	return false
+}
+
+var rules = []rule{
+	{"the data plane never imports the management plane, openapi or a store backend", func(a, b string) bool {
+		return under(a, "internal/gateway") && (under(b, "internal/mgmt") || under(b, "internal/openapi") ||
+			(under(b, "internal/store") && b != "internal/store"))
+	}},
+	{"the management plane never imports the data plane", func(a, b string) bool {
+		return under(a, "internal/mgmt") && under(b, "internal/gateway")
+	}},
+	// mapping (parsed templates bound to $context and $input) is vocabulary like invoke:
+	// the integration stage renders integration request and response templates with it.
+	{"pipeline stage packages import invoke, mapping, the model and leaf libraries only", func(a, b string) bool {
+		if !strings.HasPrefix(a, "internal/gateway/") || under(a, "internal/gateway/invoke") {
+			return false
+		}
+		if under(b, a) { // a stage's own internals, e.g. integration/h1
+			return false
+		}
+		return !(under(b, "internal/gateway/invoke") || under(b, "internal/gateway/mapping") || b == "internal/apigateway" || isLeaf(b))
+	}},
+	{"leaf libraries import nothing internal", func(a, b string) bool {
+		return isLeaf(a)
+	}},
+	{"the model does no I/O and imports nothing internal", func(a, b string) bool {
+		return a == "internal/apigateway" || a == "internal/apigatewayv2"
+	}},
+}
+
+// TestImportRules checks every package's non-test imports against the rules.
+func TestImportRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		importer := strings.TrimPrefix(fields[0], module)
+		pkgs++
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			imported := strings.TrimPrefix(imp, module)
+			for _, r := range rules {
+				if r.forbidden(importer, imported) {
+					t.Errorf("%s imports %s: %s", importer, imported, r.name)
+				}
+			}
+		}
+	}
+	if pkgs < 5 {
+		t.Fatalf("go list found %d packages; the rules checked nothing", pkgs)
+	}
+}
+
+// TestRulesCatchViolations makes sure each rule can fail.
+func TestRulesCatchViolations(t *testing.T) {
+	t.Parallel()
+	violations := []struct{ importer, imported string }{
+		{"internal/gateway", "internal/mgmt"},
+		{"internal/gateway/route", "internal/store/memory"},
+		{"internal/mgmt/awsjson", "internal/gateway/invoke"},
+		{"internal/gateway/integration", "internal/store"},
+		{"internal/gateway/integration", "internal/gateway/route"},
+		{"internal/gateway/integration/h1", "internal/gateway/integration"},
+		{"internal/gateway/mapping", "internal/mgmt/awsjson"},
+		{"internal/sigv4", "internal/apigateway"},
+		{"internal/apigateway", "internal/store"},
+	}
+	for _, v := range violations {
+		caught := false
+		for _, r := range rules {
+			caught = caught || r.forbidden(v.importer, v.imported)
+		}
+		if !caught {
+			t.Errorf("%s importing %s passed every rule; want a violation", v.importer, v.imported)
+		}
+	}
+	allowed := []struct{ importer, imported string }{
+		{"internal/gateway", "internal/store"},
+		{"internal/gateway/route", "internal/gateway/invoke"},
+		{"internal/gateway/integration", "internal/apigateway"},
+		{"internal/gateway/integration", "internal/gateway/mapping"},
+		{"internal/gateway/integration", "internal/gateway/integration/h1"},
+		{"internal/mgmt", "internal/store"},
+		{"cmd/gatehouse", "internal/gateway"},
+	}
+	for _, v := range allowed {
+		for _, r := range rules {
+			if r.forbidden(v.importer, v.imported) {
+				t.Errorf("%s importing %s broke rule %q; want it allowed", v.importer, v.imported, r.name)
+			}
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/route"
+)
+
+// stage is one stage compiled: immutable once published.
+type stage struct {
+	key          string // store key of the StageDocument
+	apiID        string
+	name         string
+	deploymentID string
+	variables    map[string]string
+	// disabled is the API's disableExecuteApiEndpoint: the default endpoint refuses it.
+	disabled  bool
+	router    *route.Router[*method]
+	responses *gatewayResponses
+}
+
+// method is one resource method compiled: its pipeline, built once.
+type method struct {
+	resourceID   string
+	resourcePath string
+	handler      invoke.Handler
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// compileStage compiles a stage and its deployment's snapshot, reporting every problem.
+func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.DeploymentDocument) (*stage, error) {
+	snap := dd.Snapshot
+	if snap == nil {
+		return nil, fmt.Errorf("compile stage %s/%s: deployment %q has no snapshot", sd.RestAPIID, sd.StageName, dd.ID)
+	}
+	st := &stage{
+		apiID:        sd.RestAPIID,
+		name:         sd.StageName,
+		deploymentID: sd.DeploymentID,
+		variables:    sd.Variables,
+		disabled:     snap.DisableExecuteAPIEndpoint,
+		router:       route.New[*method](),
+	}
+	var errs []error
+	ids := make([]string, 0, len(snap.Resources))
+	for id := range snap.Resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		res := snap.Resources[id]
+		if res == nil {
+			continue
+		}
+		verbs := make([]string, 0, len(res.ResourceMethods))
+		for v := range res.ResourceMethods {
+			verbs = append(verbs, v)
+		}
+		sort.Strings(verbs)
+		for _, verb := range verbs {
+			m := res.ResourceMethods[verb]
+			if m == nil {
+				continue
+			}
+			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
+				continue
+			}
+			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, h)}
+			if cm.resourceID == "" {
+				cm.resourceID = id
+			}
+			if err := st.router.Add(res.Path, verb, cm); err != nil {
+				errs = append(errs, fmt.Errorf("resource %s: %w", id, err))
+			}
+		}
+	}
+	grs, err := compileGatewayResponses(snap.GatewayResponses, sd.Variables)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	st.responses = grs
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("compile stage %s/%s: %w", sd.RestAPIID, sd.StageName, errors.Join(errs...))
+	}
+	return st, nil
+}
+
+// newIntegration compiles a method's integration: the one switch on the integration type.
+func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars map[string]string) (invoke.Handler, error) {
+	if in == nil {
+		// AWS refuses to deploy such a method ("No integration defined for method").
+		return nil, errors.New("no integration defined for method")
+	}
+	cfg := integration.Config{Integration: in, APIID: apiID, StageVariables: vars, Transport: s.transport, InsecureTransport: s.insecure}
+	if in.ConnectionType == "VPC_LINK" {
+		return unsupported("connectionType VPC_LINK"), nil
+	}
+	switch in.Type {
+	case apigateway.IntegrationMock:
+		return integration.NewMock(cfg)
+	case apigateway.IntegrationHTTP:
+		return integration.NewHTTP(cfg)
+	case apigateway.IntegrationHTTPProxy:
+		return integration.NewHTTPProxy(cfg)
+	case apigateway.IntegrationAWS, apigateway.IntegrationAWSProxy:
+		// Lambda and AWS service integrations are not served yet: such methods answer 500
+		// and log why, while the rest of the stage serves.
+		return unsupported("integration type " + in.Type), nil
+	}
+	return nil, fmt.Errorf("unknown integration type %q", in.Type)
+}
+
+// unsupported answers every request with 500 "Internal server error", logging what is
+// missing.
+func unsupported(what string) invoke.Handler {
+	err := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		fmt.Errorf("%s is not supported by this gatehouse", what))
+	return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
+		return nil, err
+	})
+}

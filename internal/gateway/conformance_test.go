@@ -1,0 +1,226 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+)
+
+// The conformance fixtures live in testdata/conformance/*.txtar at the repository root. Each
+// is a txtar archive: a comment saying what AWS does and where that is recorded, then
+//
+//	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses"}
+//	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
+//	                   to a string: a MOCK answering 200 with that body. "${backend}" is
+//	                   replaced by the URL of an echo backend.
+//	-- request --      an HTTP/1.1 request; the body follows the blank line
+//	-- response --     the status line, the headers to check (Name: value exactly, Name: *
+//	                   present, !Name absent) and, after a blank line, the exact body
+//	-- deviation --    optional: where gatehouse knowingly differs from AWS, and why
+const conformanceDir = "../../testdata/conformance"
+
+type fixtureSetup struct {
+	APIID            string                                                         `json:"apiId"`
+	Stage            string                                                         `json:"stage"`
+	Variables        map[string]string                                              `json:"variables"`
+	Routes           map[string]json.RawMessage                                     `json:"routes"`
+	GatewayResponses map[apigateway.GatewayResponseType]*apigateway.GatewayResponse `json:"gatewayResponses"`
+}
+
+// parseTxtar splits a txtar archive into its comment and named files.
+func parseTxtar(data string) (comment string, files map[string]string) {
+	files = map[string]string{}
+	name := ""
+	var cur strings.Builder
+	flush := func() {
+		if name == "" {
+			comment = cur.String()
+		} else {
+			files[name] = cur.String()
+		}
+		cur.Reset()
+	}
+	for _, line := range strings.SplitAfter(data, "\n") {
+		trimmed := strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
+			flush()
+			name = strings.TrimSpace(trimmed[3 : len(trimmed)-3])
+			continue
+		}
+		cur.WriteString(line)
+	}
+	flush()
+	return comment, files
+}
+
+func TestConformance(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*.txtar"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures in %s: %v", conformanceDir, err)
+	}
+	backend := httptest.NewServer(http.HandlerFunc(echoHandler))
+	t.Cleanup(backend.Close)
+	for _, p := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(p), ".txtar"), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, files := parseTxtar(string(data))
+			runFixture(t, files, backend.URL)
+		})
+	}
+}
+
+func runFixture(t *testing.T, files map[string]string, backendURL string) {
+	for _, need := range []string{"setup.json", "request", "response"} {
+		if _, ok := files[need]; !ok {
+			t.Fatalf("fixture has no %s section", need)
+		}
+	}
+	var setup fixtureSetup
+	setupJSON := strings.ReplaceAll(files["setup.json"], "${backend}", backendURL)
+	if err := json.Unmarshal([]byte(setupJSON), &setup); err != nil {
+		t.Fatalf("setup.json: %v", err)
+	}
+	routes := map[string]*apigateway.Method{}
+	for k, raw := range setup.Routes {
+		var body string
+		if json.Unmarshal(raw, &body) == nil {
+			routes[k] = mockMethod(body)
+			continue
+		}
+		var m apigateway.Method
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("route %q: %v", k, err)
+		}
+		routes[k] = &m
+	}
+	s := newStore(t)
+	deploy(t, s, buildAPI(setup.APIID, routes, setup.GatewayResponses), "dep1", setup.Stage, setup.Variables)
+	srv := startServer(t, s, Config{Logger: testLogger(t)})
+	if errs := srv.StageErrors(); len(errs) > 0 {
+		t.Fatalf("stage does not compile: %v", errs)
+	}
+
+	head, body, _ := strings.Cut(strings.ReplaceAll(files["request"], "\r\n", "\n"), "\n\n")
+	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head + "\n\n")))
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	body = strings.TrimSuffix(body, "\n")
+	req.Body = http.NoBody
+	if req.ContentLength > 0 && body == "" {
+		// A declared length without the bytes: the gateway must refuse on the header.
+		req.Body = readCloser{strings.NewReader("")}
+	} else {
+		req.ContentLength = 0
+	}
+	if body != "" {
+		req.Body, req.ContentLength = readCloser{strings.NewReader(body)}, int64(len(body))
+	}
+	req.RemoteAddr = "192.0.2.10:4321"
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+
+	wantHead, wantBody, _ := strings.Cut(strings.ReplaceAll(files["response"], "\r\n", "\n"), "\n\n")
+	wantBody = strings.TrimSuffix(wantBody, "\n")
+	lines := strings.Split(strings.TrimSpace(wantHead), "\n")
+	status := strings.Fields(lines[0])
+	if len(status) < 2 {
+		t.Fatalf("response: bad status line %q", lines[0])
+	}
+	wantStatus, _ := strconv.Atoi(status[1])
+	if rec.Code != wantStatus {
+		t.Errorf("status = %d; want %d (body %s)", rec.Code, wantStatus, rec.Body)
+	}
+	for _, l := range lines[1:] {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if name, ok := strings.CutPrefix(l, "!"); ok {
+			if v := hget(rec.Header(), name); v != "" {
+				t.Errorf("header %s = %q; want it absent", name, v)
+			}
+			continue
+		}
+		name, val, _ := strings.Cut(l, ":")
+		val = strings.TrimSpace(val)
+		got := hget(rec.Header(), name)
+		switch {
+		case val == "*" && got == "":
+			t.Errorf("header %s missing", name)
+		case val != "*" && got != val:
+			t.Errorf("header %s = %q; want %q", name, got, val)
+		}
+	}
+	for _, must := range []string{"x-amzn-RequestId", "X-Amzn-Trace-Id"} {
+		if hget(rec.Header(), must) == "" {
+			t.Errorf("header %s missing", must)
+		}
+	}
+	if got := rec.Body.String(); got != wantBody && !jsonEqual(got, wantBody) {
+		t.Errorf("body = %s; want %s", got, wantBody)
+	}
+}
+
+// jsonEqual compares two JSON documents when both are JSON objects from an echo backend:
+// only the keys the expectation lists are compared.
+func jsonEqual(got, want string) bool {
+	var g, w map[string]any
+	if !strings.HasPrefix(want, "{") || json.Unmarshal([]byte(got), &g) != nil || json.Unmarshal([]byte(want), &w) != nil {
+		return false
+	}
+	if _, echo := g["uri"]; !echo {
+		return false
+	}
+	for k, wv := range w {
+		wb, _ := json.Marshal(wv)
+		gb, _ := json.Marshal(g[k])
+		if k == "headers" {
+			gh, _ := g[k].(map[string]any)
+			wh, _ := wv.(map[string]any)
+			for hk, hv := range wh {
+				if hv == nil {
+					if _, present := gh[hk]; present {
+						return false
+					}
+					continue
+				}
+				hb, _ := json.Marshal(hv)
+				gb, _ := json.Marshal(gh[hk])
+				if !bytes.Equal(hb, gb) {
+					return false
+				}
+			}
+			continue
+		}
+		if !bytes.Equal(wb, gb) {
+			return false
+		}
+	}
+	return true
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+func TestParseTxtar(t *testing.T) {
+	t.Parallel()
+	comment, files := parseTxtar("what\nwhy\n-- a --\n1\n2\n-- b --\n-- c --\nx\n")
+	if comment != "what\nwhy\n" || files["a"] != "1\n2\n" || files["b"] != "" || files["c"] != "x\n" || len(files) != 3 {
+		t.Fatalf("parseTxtar = %q, %q", comment, files)
+	}
+}

@@ -1,0 +1,323 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// gatewayResponse is one gateway response type resolved for a stage: the customized response
+// for the type, else the customized DEFAULT_4XX/DEFAULT_5XX of its class, else AWS's default.
+type gatewayResponse struct {
+	status    int
+	errorType string // x-amzn-ErrorType
+	headers   []grHeader
+	templates map[string]*textTemplate // by lowercased content type
+	first     string                   // the alphabetically first content type
+}
+
+// grHeader is one gatewayresponse.header.X mapping.
+type grHeader struct {
+	name string
+	kind grSourceKind
+	arg  string // the literal, or the parameter or variable name
+}
+
+type grSourceKind uint8
+
+const (
+	grStatic grSourceKind = iota // 'literal' or stageVariables.X
+	grHeaderSrc
+	grPathSrc
+	grQuerySrc
+	grContextSrc
+)
+
+// gatewayResponses are every type's gateway response for one stage (or AWS's defaults).
+type gatewayResponses struct {
+	byType map[apigateway.GatewayResponseType]*gatewayResponse
+}
+
+// defaultTemplate5XX is what AWS's uncustomized 5XX gateway responses render: note the
+// space after the colon, unlike the 4XX ones ({"message":"Missing Authentication Token"}).
+// Widely recorded: {"message": "Internal server error"}, {"message": "Endpoint request timed
+// out"}.
+const defaultTemplate5XX = `{"message": $context.error.messageString}`
+
+// errorTypeDefault5XX is the x-amzn-ErrorType of failures that are not a typed gateway
+// error ("Internal server error").
+const errorTypeDefault5XX = "InternalServerErrorException"
+
+// compileGatewayResponses resolves all 21 types against the customized ones.
+func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigateway.GatewayResponse, vars map[string]string) (*gatewayResponses, error) {
+	out := &gatewayResponses{byType: make(map[apigateway.GatewayResponseType]*gatewayResponse, 21)}
+	var errs []string
+	for _, info := range apigateway.GatewayResponseTypes() {
+		is5XX := !info.Is4XX()
+		base := custom[info.Type]
+		if base == nil {
+			if is5XX {
+				base = custom[apigateway.ResponseDefault5XX]
+			} else {
+				base = custom[apigateway.ResponseDefault4XX]
+			}
+		}
+		gr := &gatewayResponse{status: info.Status, errorType: info.ErrorType}
+		switch {
+		case info.Type == apigateway.ResponseDefault5XX:
+			gr.status, gr.errorType = 500, errorTypeDefault5XX
+		case info.Type == apigateway.ResponseDefault4XX:
+			gr.status, gr.errorType = 400, "BadRequestException"
+		}
+		tmpls := map[string]string{"application/json": apigateway.DefaultResponseTemplate}
+		if is5XX {
+			tmpls = map[string]string{"application/json": defaultTemplate5XX}
+		}
+		if base != nil {
+			if base.StatusCode != "" {
+				n, err := strconv.Atoi(base.StatusCode)
+				if err != nil || n < 100 || n > 599 {
+					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
+				} else {
+					gr.status = n
+				}
+			}
+			if len(base.ResponseTemplates) > 0 {
+				tmpls = base.ResponseTemplates
+			} else {
+				// A customization without templates keeps AWS's default template.
+				tmpls = map[string]string{"application/json": apigateway.DefaultResponseTemplate}
+			}
+			hs, err := compileGRHeaders(base.ResponseParameters, vars)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("gateway response %s: %v", info.Type, err))
+			}
+			gr.headers = hs
+		}
+		gr.templates = make(map[string]*textTemplate, len(tmpls))
+		keys := make([]string, 0, len(tmpls))
+		for k := range tmpls {
+			keys = append(keys, strings.ToLower(k))
+			gr.templates[strings.ToLower(k)] = parseTextTemplate(tmpls[k], vars)
+		}
+		sort.Strings(keys)
+		gr.first = keys[0]
+		out.byType[info.Type] = gr
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("compile gateway responses: %s", strings.Join(errs, "; "))
+	}
+	return out, nil
+}
+
+func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHeader, error) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []grHeader
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(k, "gatewayresponse.header.")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("responseParameters[%q]: unsupported target", k)
+		}
+		h := grHeader{name: name}
+		v := params[k]
+		switch {
+		case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
+			h.kind, h.arg = grStatic, v[1:len(v)-1]
+		case strings.HasPrefix(v, "stageVariables."):
+			h.kind, h.arg = grStatic, vars[v[len("stageVariables."):]]
+		case strings.HasPrefix(v, "method.request.header."):
+			h.kind, h.arg = grHeaderSrc, v[len("method.request.header."):]
+		case strings.HasPrefix(v, "method.request.path."):
+			h.kind, h.arg = grPathSrc, v[len("method.request.path."):]
+		case strings.HasPrefix(v, "method.request.querystring."):
+			h.kind, h.arg = grQuerySrc, v[len("method.request.querystring."):]
+		case strings.HasPrefix(v, "context."):
+			h.kind, h.arg = grContextSrc, v[len("context."):]
+		default:
+			return nil, fmt.Errorf("responseParameters[%q]: unsupported value %q", k, v)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// get returns the response for t; an unknown type is rendered as DEFAULT_5XX.
+func (g *gatewayResponses) get(t apigateway.GatewayResponseType) *gatewayResponse {
+	if gr, ok := g.byType[t]; ok {
+		return gr
+	}
+	return g.byType[apigateway.ResponseDefault5XX]
+}
+
+// textTemplate is a gateway response template. AWS does not run these through VTL: it
+// substitutes $context.* and $stageVariables.* as plain text (AWS_REFERENCE section 1:
+// "simple substitution only, in GatewayResponse templates"). Stage variables are resolved
+// when the stage compiles.
+type textTemplate struct {
+	parts []textPart
+}
+
+type textPart struct {
+	lit string
+	ctx string // a $context variable name (without "context."), or "" for a literal
+}
+
+// parseTextTemplate splits t into literal text and $context.x / ${context.x} references;
+// $stageVariables.x / ${stageVariables.x} are substituted now. Other text, including other
+// $references, stays as written.
+func parseTextTemplate(t string, vars map[string]string) *textTemplate {
+	tt := &textTemplate{}
+	var lit strings.Builder
+	for i := 0; i < len(t); {
+		if t[i] != '$' {
+			lit.WriteByte(t[i])
+			i++
+			continue
+		}
+		j := i + 1
+		braced := j < len(t) && t[j] == '{'
+		if braced {
+			j++
+		}
+		k := j
+		for k < len(t) && isRefChar(t[k]) {
+			k++
+		}
+		for k > j && t[k-1] == '.' { // a sentence's full stop is not part of the name
+			k--
+		}
+		name := t[j:k]
+		end := k
+		if braced {
+			if k >= len(t) || t[k] != '}' {
+				name = ""
+			} else {
+				end = k + 1
+			}
+		}
+		switch {
+		case strings.HasPrefix(name, "context.") && len(name) > len("context."):
+			if lit.Len() > 0 {
+				tt.parts = append(tt.parts, textPart{lit: lit.String()})
+				lit.Reset()
+			}
+			tt.parts = append(tt.parts, textPart{ctx: name[len("context."):]})
+			i = end
+		case strings.HasPrefix(name, "stageVariables.") && len(name) > len("stageVariables."):
+			lit.WriteString(vars[name[len("stageVariables."):]])
+			i = end
+		default:
+			lit.WriteByte('$')
+			i++
+		}
+	}
+	if lit.Len() > 0 {
+		tt.parts = append(tt.parts, textPart{lit: lit.String()})
+	}
+	return tt
+}
+
+func isRefChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+// render appends the template for inv to b. A variable without a value renders empty, as a
+// null does in API Gateway templates.
+func (tt *textTemplate) render(b []byte, inv *invoke.Invocation) []byte {
+	for _, p := range tt.parts {
+		if p.ctx == "" {
+			b = append(b, p.lit...)
+			continue
+		}
+		v, _ := inv.ContextVar(p.ctx)
+		b = append(b, v...)
+	}
+	return b
+}
+
+// writeError is the only place errors reach the wire. It renders err as the stage's gateway
+// response for its type (grs is the stage's, or AWS's defaults when no stage is known).
+// Anything that is not an *invoke.Error becomes DEFAULT_5XX "Internal server error", with
+// the cause logged beside the request id.
+func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *invoke.Invocation, err error) {
+	e, ok := invoke.AsError(err)
+	if !ok {
+		s.log.Error("request failed", "requestId", inv.RequestID, "apiId", inv.APIID, "stage", inv.Stage, "err", err)
+		e = &invoke.Error{Type: apigateway.ResponseDefault5XX, Message: "Internal server error", Err: err}
+	} else if e.Err != nil {
+		lvl := slog.LevelInfo
+		if e.Type == apigateway.ResponseDefault5XX || e.Type == apigateway.ResponseAPIConfigurationError {
+			lvl = slog.LevelWarn
+		}
+		s.log.Log(context.Background(), lvl, "gateway response", "requestId", inv.RequestID, "apiId", inv.APIID, "stage", inv.Stage, "type", string(e.Type), "err", e.Err)
+	}
+	gr := grs.get(e.Type)
+	inv.Err = e
+
+	h := w.Header()
+	cl := setStandardHeaders(h, inv)
+	if gr.errorType != "" {
+		h["x-amzn-ErrorType"] = []string{gr.errorType}
+	}
+	for _, p := range gr.headers {
+		var v string
+		var ok bool
+		switch p.kind {
+		case grStatic:
+			v, ok = p.arg, true
+		case grHeaderSrc:
+			v, ok = inv.Request.HeaderValue(p.arg)
+		case grPathSrc:
+			v, ok = inv.PathParam(p.arg)
+		case grQuerySrc:
+			v, ok = inv.Request.QueryValue(p.arg)
+		case grContextSrc:
+			v, ok = inv.ContextVar(p.arg)
+		}
+		if ok {
+			h.Set(p.name, v)
+		}
+	}
+	tmpl, ct := gr.template(inv)
+	body := tmpl.render(make([]byte, 0, 64), inv)
+	if _, set := h["Content-Type"]; !set {
+		h["Content-Type"] = []string{ct}
+	}
+	cl[0] = strconv.Itoa(len(body))
+	h["Content-Length"] = cl
+	w.WriteHeader(gr.status)
+	if inv.HTTPMethod != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	inv.Err = nil
+}
+
+// template picks the template for the client's Accept header: the first listed media type
+// that has one, else application/json, else the first by name.
+func (gr *gatewayResponse) template(inv *invoke.Invocation) (*textTemplate, string) {
+	accept, _ := inv.Request.HeaderValue("Accept")
+	for accept != "" {
+		var entry string
+		entry, accept, _ = strings.Cut(accept, ",")
+		entry, _, _ = strings.Cut(entry, ";")
+		mt := strings.ToLower(strings.TrimSpace(entry))
+		if t, ok := gr.templates[mt]; ok {
+			return t, mt
+		}
+	}
+	if t, ok := gr.templates["application/json"]; ok {
+		return t, "application/json"
+	}
+	return gr.templates[gr.first], gr.first
+}

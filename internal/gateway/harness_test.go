@@ -1,0 +1,215 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/memory"
+)
+
+var testScope = apigateway.Scope{AccountID: "123456789012", Region: "us-east-1"}
+
+// mockMethod is a MOCK method answering 200 with body.
+func mockMethod(body string) *apigateway.Method {
+	return &apigateway.Method{
+		AuthorizationType: "NONE",
+		MethodIntegration: &apigateway.Integration{
+			Type:             apigateway.IntegrationMock,
+			RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`},
+			IntegrationResponses: map[string]*apigateway.IntegrationResponse{
+				"200": {StatusCode: "200", ResponseTemplates: map[string]string{"application/json": body}},
+			},
+		},
+	}
+}
+
+// proxyMethod is an HTTP_PROXY method to uri.
+func proxyMethod(uri string) *apigateway.Method {
+	return &apigateway.Method{
+		AuthorizationType: "NONE",
+		MethodIntegration: &apigateway.Integration{Type: apigateway.IntegrationHTTPProxy, HTTPMethod: "ANY", URI: uri},
+	}
+}
+
+// buildAPI makes a RestAPIDocument from "VERB /path" → method, creating every resource on the
+// way with ids derived from their paths.
+func buildAPI(apiID string, routes map[string]*apigateway.Method, grs map[apigateway.GatewayResponseType]*apigateway.GatewayResponse) *apigateway.RestAPIDocument {
+	doc := &apigateway.RestAPIDocument{
+		RestAPI:          apigateway.RestAPI{ID: apiID, Name: apiID, RootResourceID: "root"},
+		Resources:        map[string]*apigateway.Resource{"root": {ID: "root", Path: "/"}},
+		GatewayResponses: grs,
+	}
+	byPath := map[string]*apigateway.Resource{"/": doc.Resources["root"]}
+	keys := make([]string, 0, len(routes))
+	for k := range routes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		verb, path, _ := strings.Cut(k, " ")
+		res := byPath["/"]
+		cur := ""
+		for _, part := range strings.Split(strings.Trim(path, "/"), "/") {
+			if part == "" {
+				continue
+			}
+			cur += "/" + part
+			next := byPath[cur]
+			if next == nil {
+				id := "r" + strings.NewReplacer("/", "_", "{", "", "}", "", "+", "p").Replace(cur)
+				next = &apigateway.Resource{ID: id, ParentID: res.ID, PathPart: part, Path: cur}
+				doc.Resources[id] = next
+				byPath[cur] = next
+			}
+			res = next
+		}
+		if res.ResourceMethods == nil {
+			res.ResourceMethods = map[string]*apigateway.Method{}
+		}
+		m := *routes[k]
+		m.HTTPMethod = verb
+		res.ResourceMethods[verb] = &m
+	}
+	return doc
+}
+
+// deploy writes a deployment of doc and points stageName at it.
+func deploy(t testing.TB, s store.Store, doc *apigateway.RestAPIDocument, depID, stageName string, vars map[string]string) {
+	t.Helper()
+	dep := apigateway.DeploymentDocument{Deployment: apigateway.Deployment{ID: depID}, RestAPIID: doc.ID, Snapshot: doc}
+	st := apigateway.StageDocument{Stage: apigateway.Stage{StageName: stageName, DeploymentID: depID, Variables: vars}, RestAPIID: doc.ID}
+	depOp, err := store.PutJSON(testScope.DeploymentKey(doc.ID, depID), dep, store.AnyRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stOp, err := store.PutJSON(testScope.StageKey(doc.ID, stageName), st, store.AnyRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Txn(context.Background(), depOp, stOp); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServer runs a Server over s until the test ends and waits for its first table.
+func startServer(t testing.TB, s store.Store, cfg Config) *Server {
+	t.Helper()
+	cfg.Store = s
+	cfg.Scope = testScope
+	srv := New(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, srv.Ready)
+	return srv
+}
+
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// newStore returns a memory store closed when the test ends.
+func newStore(t testing.TB) *memory.Store {
+	s := memory.New()
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// servedStage reports whether apiID/stage is in the server's table with deployment depID.
+func servedStage(srv *Server, apiID, stageName, depID string) func() bool {
+	return func() bool {
+		st := srv.table.Load().lookup(apiID, stageName)
+		return st != nil && st.deploymentID == depID
+	}
+}
+
+func decodeJSON(t testing.TB, b []byte) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %q: %v", b, err)
+	}
+	return v
+}
+
+// echoHandler answers with what it received, as JSON.
+func echoHandler(w http.ResponseWriter, r *http.Request) {
+	body := make([]byte, 0, 64)
+	if r.Body != nil {
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			body = append(body, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Server", "echo")
+	w.Header().Set("X-Backend", "yes")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"method":  r.Method,
+		"uri":     r.RequestURI,
+		"host":    r.Host,
+		"headers": r.Header,
+		"body":    string(body),
+	})
+}
+
+func putJSONOp(key string, v any) (store.Op, error) { return store.PutJSON(key, v, store.AnyRevision) }
+
+func deleteOp(key string) store.Op {
+	return store.Op{Key: key, Delete: true, IfRevision: store.AnyRevision}
+}
+
+// newPanicRouter routes GET / to a handler that panics.
+func newPanicRouter(t testing.TB) *route.Router[*method] {
+	r := route.New[*method]()
+	h := invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { panic("boom") })
+	if err := r.Add("/", "GET", &method{resourceID: "root", resourcePath: "/", handler: h}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// hget returns the first value of header name, whatever its casing in h (the gateway writes
+// AWS's casing, such as x-amzn-RequestId, which http.Header.Get does not find).
+func hget(h http.Header, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// testLogger logs through t.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

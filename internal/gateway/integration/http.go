@@ -1,0 +1,519 @@
+// Package integration calls what a REST API method integrates with: an HTTP backend, as a
+// proxy (HTTP_PROXY) or with mapped requests and responses (HTTP), or nothing at all (MOCK).
+// Each integration is compiled once per stage into an invoke.Handler, the last step of the
+// stage's pipeline.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration/h1"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// MaxPayload is AWS's REST API payload limit for requests and integration responses, in
+// bytes (10 MB).
+const MaxPayload = 10 << 20
+
+// Config is what every integration is compiled from.
+type Config struct {
+	Integration *apigateway.Integration
+	// APIID is the REST API's id, sent to backends as X-Amzn-Apigateway-Api-Id.
+	APIID string
+	// StageVariables are the stage's variables, substituted into the URI and parameter
+	// mappings when the stage compiles.
+	StageVariables map[string]string
+	// Transport sends backend requests; TLSConfig.InsecureSkipVerification selects
+	// InsecureTransport instead. Nil means NewTransport's defaults.
+	Transport         http.RoundTripper
+	InsecureTransport http.RoundTripper
+}
+
+// NewTransport returns the client shared by every HTTP integration: h1's synchronous
+// HTTP/1.1 client (AWS speaks HTTP/1.1 to backends) with keep-alive and a large idle pool
+// per backend; bodies pass through as the backend encoded them (no transparent gzip) and
+// no proxy is taken from the environment. insecure skips certificate verification, for
+// integrations whose tlsConfig asks for it.
+func NewTransport(insecure bool) *h1.Client {
+	o := h1.Options{
+		DialTimeout:         10 * time.Second,
+		KeepAlive:           30 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		IdleTimeout:         90 * time.Second,
+		MaxIdlePerHost:      1024,
+		BufferSize:          16 << 10,
+	}
+	if insecure {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the integration's tlsConfig asks for it
+	}
+	return h1.New(o)
+}
+
+// httpIntegration is HTTP and HTTP_PROXY.
+type httpIntegration struct {
+	proxy     bool
+	method    string // integration httpMethod; "" means the client's
+	uri       *uriTemplate
+	params    []requestMapping
+	illegal   bool // a mapping sets a header AWS refuses
+	timeout   time.Duration
+	transport http.RoundTripper
+	// client is transport when it is h1's: Invoke then hands it the deadline and the
+	// buffered body directly, with no per-request timer context nor http.Request.
+	client *h1.Client
+	// Header values fixed per stage, shared by every request (never modified).
+	apiIDValue, userAgentValue []string
+
+	// HTTP (non-proxy) only.
+	passthrough string
+	reqTmpl     templates
+	responses   responses
+}
+
+// NewHTTPProxy compiles an HTTP_PROXY integration.
+func NewHTTPProxy(c Config) (invoke.Handler, error) { return newHTTP(c, true) }
+
+// NewHTTP compiles an HTTP (non-proxy) integration.
+func NewHTTP(c Config) (invoke.Handler, error) { return newHTTP(c, false) }
+
+func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
+	in := c.Integration
+	h := &httpIntegration{proxy: proxy, passthrough: in.PassthroughBehavior}
+	if in.HTTPMethod != "ANY" {
+		h.method = in.HTTPMethod
+	}
+	var err error
+	if h.uri, err = compileURI(in.URI, c.StageVariables); err != nil {
+		return nil, err
+	}
+	if h.params, h.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
+		return nil, err
+	}
+	h.timeout = timeout(in.TimeoutInMillis)
+	h.apiIDValue = []string{c.APIID}
+	h.userAgentValue = []string{"AmazonAPIGateway_" + c.APIID}
+	h.transport = c.Transport
+	if in.TLSConfig != nil && in.TLSConfig.InsecureSkipVerification {
+		h.transport = c.InsecureTransport
+	}
+	if h.transport == nil {
+		h.transport = NewTransport(in.TLSConfig != nil && in.TLSConfig.InsecureSkipVerification)
+	}
+	h.client, _ = h.transport.(*h1.Client)
+	if !proxy {
+		if h.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
+			return nil, err
+		}
+		if h.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// acceptJSON is the Accept API Gateway sends when the client sent none. Shared: never
+// modified.
+var acceptJSON = []string{jsonType}
+
+// timeout converts timeoutInMillis. Zero means 29 s, AWS's default timeoutInMillis.
+func timeout(ms int) time.Duration {
+	if ms <= 0 {
+		ms = apigateway.DefaultTimeoutInMillis
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// droppedRequestHeaders are client headers that never reach an HTTP backend: hop-by-hop
+// headers, and those AWS drops for REST APIs (Content-MD5, Expect, Max-Forwards,
+// Proxy-Authenticate, Server, TE, Via, WWW-Authenticate), plus Host (AWS overwrites it with
+// the integration endpoint's) and Content-Encoding for HTTP_PROXY. Source: LocalStack's
+// AWS-validated execute-api header_utils (DROPPED_FROM_REQUEST_COMMON,
+// DROPPED_FROM_REQUEST_PROXY_COMMON, DROPPED_FROM_INTEGRATION_REQUESTS_HTTP). Keys are
+// canonical.
+func droppedRequestHeader(k string) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Content-Length", "Content-Md5", "Expect", "Max-Forwards",
+		"Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Server", "Te",
+		"Transfer-Encoding", "Trailer", "Upgrade", "Www-Authenticate", "Via", "Host",
+		"Content-Encoding", "X-Amzn-Trace-Id", "X-Amzn-Apigateway-Api-Id":
+		return true
+	}
+	return false
+}
+
+// Invoke implements invoke.Handler.
+func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+	if h.illegal {
+		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+			errors.New("a request parameter mapping sets a header API Gateway reserves"))
+	}
+	method := h.method
+	if method == "" {
+		method = inv.Request.Method
+	}
+
+	// Headers: HTTP_PROXY passes the client's through; HTTP sends only mapped ones.
+	var hdr http.Header
+	if h.proxy {
+		hdr = make(http.Header, len(inv.Request.Header)+6)
+		for k, v := range inv.Request.Header {
+			if !droppedRequestHeader(k) {
+				hdr[k] = v // shared, never modified
+			}
+		}
+	} else {
+		hdr = make(http.Header, len(h.params)+6)
+	}
+
+	// Body: HTTP_PROXY passes it through; HTTP through its request template, else per
+	// passthroughBehavior.
+	body := inv.Request.Body
+	if !h.proxy {
+		t, ok := h.reqTmpl.forRequest(contentType(inv))
+		switch {
+		case ok:
+			var err error
+			if body, err = t.Render(inv, body); err != nil {
+				return nil, invoke.Wrap(apigateway.ResponseDefault5XX, "Internal server error", fmt.Errorf("render request template: %w", err))
+			}
+		case !passthroughAllowed(h.passthrough, h.reqTmpl):
+			return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
+		}
+		if ct := contentType(inv); ct != "" && hasBody(method) {
+			hdr["Content-Type"] = []string{ct}
+		}
+	}
+
+	// Parameter mappings.
+	var mappedPath []invoke.Param
+	var query []byte
+	for _, m := range h.params {
+		one, many, ok := m.src.values(inv, nil, nil)
+		if !ok {
+			continue
+		}
+		switch m.target {
+		case tgtHeader:
+			if many != nil {
+				hdr[m.name] = many
+			} else {
+				hdr[m.name] = []string{one}
+			}
+		case tgtQuery:
+			if many == nil {
+				query = appendQuery(query, m.name, one)
+			}
+			for _, v := range many {
+				query = appendQuery(query, m.name, v)
+			}
+		case tgtPath:
+			if many != nil {
+				one = strings.Join(many, ",")
+			}
+			mappedPath = append(mappedPath, invoke.Param{Name: m.name, Value: one})
+		}
+	}
+
+	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
+	if _, ok := hdr["Accept"]; !ok {
+		hdr["Accept"] = acceptJSON
+	}
+	if _, ok := hdr["User-Agent"]; !ok {
+		hdr["User-Agent"] = h.userAgentValue
+	}
+	hdr["X-Amzn-Apigateway-Api-Id"] = h.apiIDValue
+	vals := make([]string, 2) // one allocation for the per-request values
+	vals[0] = inv.TraceID
+	hdr["X-Amzn-Trace-Id"] = vals[0:1:1]
+	if h.proxy && inv.SourceIP != "" {
+		vals[1] = inv.SourceIP
+		if prior := hdr["X-Forwarded-For"]; len(prior) > 0 {
+			vals[1] = strings.Join(prior, ", ") + ", " + inv.SourceIP
+		}
+		hdr["X-Forwarded-For"] = vals[1:2:2]
+	}
+
+	// The URL: the integration URI with path parameters substituted (a mapped
+	// integration.request.path.X first, else the method's own {X}), then the URI's query,
+	// the client's query (HTTP_PROXY) and the mapped query parameters.
+	var ub [256]byte
+	p := h.uri.appendPath(ub[:0], func(name string) (string, bool) {
+		for _, mp := range mappedPath {
+			if mp.Name == name {
+				return mp.Value, true
+			}
+		}
+		return inv.PathParam(name)
+	})
+	q := h.uri.query
+	if h.proxy && inv.Request.RawQuery != "" {
+		q = joinQuery(q, inv.Request.RawQuery)
+	}
+	if len(query) > 0 {
+		q = joinQuery(q, string(query))
+	}
+	if !hasBody(method) {
+		body = nil
+	}
+
+	var resp *http.Response
+	var err error
+	var cancel context.CancelFunc // set when the deadline is a context's
+	if h.client != nil {
+		r := h1.Request{
+			Method:   method,
+			Scheme:   h.uri.scheme,
+			Host:     h.uri.host,
+			Target:   requestTarget(p, q),
+			Header:   hdr,
+			Body:     body,
+			Deadline: time.Now().Add(h.timeout),
+		}
+		resp, err = h.client.Send(ctx, &r)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, h.timeout)
+		resp, err = h.transport.RoundTrip(newRequest(ctx, method, h.uri, p, q, hdr, body))
+	}
+	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
+		return nil, mapTransportError(ctx, err)
+	}
+	if h.proxy {
+		return proxyResponse(resp, cancel), nil
+	}
+	if cancel != nil {
+		defer cancel()
+	}
+	defer resp.Body.Close()
+	payload, err := readPayload(resp)
+	if err != nil {
+		return nil, mapTransportError(ctx, err)
+	}
+	ir, err := h.responses.selectResponse(resp.StatusCode)
+	if err != nil {
+		return nil, err
+	}
+	return ir.methodResponse(inv, resp.Header, payload)
+}
+
+// requestTarget is the request line's target for a built path and query: the path as is,
+// unless it starts with "//" (which a bare path would send as a scheme-relative URL), then
+// as net/url escapes it.
+func requestTarget(p []byte, q string) string {
+	if len(p) > 1 && p[0] == '/' && p[1] == '/' {
+		u := url.URL{Path: pathUnescape(string(p)), RawPath: string(p), RawQuery: q}
+		return u.RequestURI()
+	}
+	if len(p) == 0 {
+		p = append(p, '/')
+	}
+	if q != "" {
+		p = append(p, '?')
+		p = append(p, q...)
+	}
+	return string(p)
+}
+
+// newRequest builds the backend request for an http.RoundTripper other than h1's (tests).
+func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, q string, hdr http.Header, body []byte) *http.Request {
+	u := &url.URL{Scheme: uri.scheme, Host: uri.host, RawQuery: q}
+	if len(p) > 1 && p[0] == '/' && p[1] == '/' {
+		u.Path, u.RawPath = pathUnescape(string(p)), string(p)
+	} else {
+		u.Opaque = string(p) // sent as is on the request line
+	}
+	req := &http.Request{
+		Method:     method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     hdr,
+		Host:       u.Host,
+	}
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req.WithContext(ctx)
+}
+
+// mapTransportError maps a failed backend call on purpose: our deadline is
+// INTEGRATION_TIMEOUT (504 "Endpoint request timed out"), anything else (refused, reset,
+// DNS, TLS) INTEGRATION_FAILURE.
+func mapTransportError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+	}
+	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
+}
+
+// readPayload buffers a backend response body, up to MaxPayload.
+func readPayload(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n > MaxPayload {
+		return nil, fmt.Errorf("integration response of %d bytes exceeds %d", n, MaxPayload)
+	}
+	var buf bytes.Buffer
+	if n > 0 {
+		buf.Grow(int(n))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxPayload+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxPayload {
+		return nil, fmt.Errorf("integration response exceeds %d bytes", MaxPayload)
+	}
+	return buf.Bytes(), nil
+}
+
+// proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:
+// status, headers and body pass through, except that Connection, Content-Length, Date and
+// Server come back as x-amzn-Remapped-* (the gateway sends its own), and Via and
+// Transfer-Encoding are dropped. Source: LocalStack's AWS-validated header_utils
+// (REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON, DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY).
+// The body streams; closing it ends the request's deadline (cancel, when not nil).
+func proxyResponse(resp *http.Response, cancel context.CancelFunc) *invoke.Response {
+	h := resp.Header
+	remappedLength := false
+	for k, v := range h {
+		switch k {
+		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
+			delete(h, k)
+			h[remappedName(k)] = v
+			remappedLength = remappedLength || k == "Content-Length"
+		case "Via", "Transfer-Encoding", "Keep-Alive", "X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
+			// Hop-by-hop, or set by the gateway itself.
+			delete(h, k)
+		}
+	}
+	if resp.ContentLength >= 0 && !remappedLength {
+		// Go's transport keeps the length out of resp.Header; AWS still reports the
+		// backend's as x-amzn-Remapped-Content-Length.
+		h["x-amzn-Remapped-Content-Length"] = []string{itoa(resp.ContentLength)}
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = []string{jsonType}
+	}
+	var stream io.ReadCloser = resp.Body
+	if cancel != nil {
+		stream = &streamBody{ReadCloser: resp.Body, cancel: cancel}
+	}
+	return &invoke.Response{
+		StatusCode:    resp.StatusCode,
+		Header:        h,
+		Stream:        stream,
+		ContentLength: resp.ContentLength,
+	}
+}
+
+// remappedName is the x-amzn-Remapped-* name of a backend header, in AWS's casing.
+func remappedName(k string) string {
+	switch k {
+	case "Connection":
+		return "x-amzn-Remapped-Connection"
+	case "Content-Length":
+		return "x-amzn-Remapped-Content-Length"
+	case "Date":
+		return "x-amzn-Remapped-Date"
+	case "Server":
+		return "x-amzn-Remapped-Server"
+	case "X-Amzn-Requestid":
+		return "x-amzn-Remapped-x-amzn-RequestId"
+	}
+	return "x-amzn-Remapped-" + k
+}
+
+// streamBody is a backend body whose Close also releases the request's deadline.
+type streamBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (s *streamBody) Close() error {
+	err := s.ReadCloser.Close()
+	s.cancel()
+	return err
+}
+
+func contentType(inv *invoke.Invocation) string {
+	v, _ := inv.Request.HeaderValue("Content-Type")
+	return v
+}
+
+// hasBody reports whether a backend request with this method carries the payload; GET, HEAD
+// and OPTIONS never do (as LocalStack, validated against AWS, sends them).
+func hasBody(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS":
+		return false
+	}
+	return true
+}
+
+// passthroughAllowed applies passthroughBehavior to a request whose content type has no
+// template: WHEN_NO_MATCH (the default) passes it, WHEN_NO_TEMPLATES only when there are no
+// templates at all, NEVER never.
+func passthroughAllowed(behavior string, ts templates) bool {
+	switch behavior {
+	case apigateway.PassthroughNever:
+		return false
+	case apigateway.PassthroughWhenNoTemplates:
+		return len(ts.byType) == 0
+	}
+	return true
+}
+
+func appendQuery(b []byte, name, value string) []byte {
+	if len(b) > 0 {
+		b = append(b, '&')
+	}
+	b = append(b, url.QueryEscape(name)...)
+	b = append(b, '=')
+	return append(b, url.QueryEscape(value)...)
+}
+
+func joinQuery(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "&" + b
+}
+
+func pathUnescape(p string) string {
+	s, err := url.PathUnescape(p)
+	if err != nil {
+		return p
+	}
+	return s
+}
+
+func itoa(n int64) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,231 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// sourceKind says where a mapped parameter's value comes from.
+type sourceKind uint8
+
+const (
+	srcStatic      sourceKind = iota // 'literal' and stageVariables.X (resolved when the stage compiles)
+	srcHeader                        // method.request.header.X: the last value
+	srcMultiHeader                   // method.request.multivalueheader.X: every value
+	srcQuery                         // method.request.querystring.X: the last value
+	srcMultiQuery                    // method.request.multivaluequerystring.X: every value
+	srcPath                          // method.request.path.X
+	srcContext                       // context.X
+	srcBody                          // method.request.body / integration.response.body: the whole payload
+	srcRespBody                      // integration.response.body: the whole backend payload
+	srcRespHeader                    // integration.response.header.X
+	srcRespMulti                     // integration.response.multivalueheader.X
+)
+
+// source is one parsed mapping expression.
+type source struct {
+	kind   sourceKind
+	name   string // header, parameter or context variable name; the literal for srcStatic
+	static bool   // the value is fixed for the stage
+}
+
+// parseSource parses a mapping expression ("method.request.header.X", "'literal'",
+// "stageVariables.X", "context.X"); response says whether integration.response.* is allowed
+// (integration responses) instead of method.request.* (integration requests).
+func parseSource(expr string, vars map[string]string, response bool) (source, error) {
+	if len(expr) >= 2 && expr[0] == '\'' && expr[len(expr)-1] == '\'' {
+		return source{kind: srcStatic, name: expr[1 : len(expr)-1], static: true}, nil
+	}
+	if name, ok := strings.CutPrefix(expr, "stageVariables."); ok && name != "" {
+		return source{kind: srcStatic, name: vars[name], static: true}, nil
+	}
+	if name, ok := strings.CutPrefix(expr, "context."); ok && name != "" {
+		return source{kind: srcContext, name: name}, nil
+	}
+	if response {
+		switch {
+		case expr == "integration.response.body":
+			return source{kind: srcRespBody}, nil
+		case strings.HasPrefix(expr, "integration.response.header.") && len(expr) > len("integration.response.header."):
+			return source{kind: srcRespHeader, name: http.CanonicalHeaderKey(expr[len("integration.response.header."):])}, nil
+		case strings.HasPrefix(expr, "integration.response.multivalueheader.") && len(expr) > len("integration.response.multivalueheader."):
+			return source{kind: srcRespMulti, name: http.CanonicalHeaderKey(expr[len("integration.response.multivalueheader."):])}, nil
+		}
+		return source{}, fmt.Errorf("unsupported response mapping expression %q", expr)
+	}
+	rest, ok := strings.CutPrefix(expr, "method.request.")
+	if !ok {
+		return source{}, fmt.Errorf("unsupported request mapping expression %q", expr)
+	}
+	if rest == "body" {
+		return source{kind: srcBody}, nil
+	}
+	loc, name, ok := strings.Cut(rest, ".")
+	if !ok || name == "" {
+		return source{}, fmt.Errorf("unsupported request mapping expression %q", expr)
+	}
+	switch loc {
+	case "header":
+		return source{kind: srcHeader, name: http.CanonicalHeaderKey(name)}, nil
+	case "multivalueheader":
+		return source{kind: srcMultiHeader, name: http.CanonicalHeaderKey(name)}, nil
+	case "querystring":
+		return source{kind: srcQuery, name: name}, nil
+	case "multivaluequerystring":
+		return source{kind: srcMultiQuery, name: name}, nil
+	case "path":
+		return source{kind: srcPath, name: name}, nil
+	}
+	// method.request.body.JSONPath needs the JSONPath engine: not supported yet.
+	return source{}, fmt.Errorf("unsupported request mapping expression %q", expr)
+}
+
+// values returns the source's values for a request (and, for response mappings, the
+// integration's response header and body). ok is false when the value is absent: AWS then
+// leaves the target out.
+func (s source) values(inv *invoke.Invocation, respHeader http.Header, respBody []byte) (one string, many []string, ok bool) {
+	switch s.kind {
+	case srcStatic:
+		return s.name, nil, true
+	case srcHeader:
+		v, ok := inv.Request.HeaderValue(s.name)
+		return v, nil, ok
+	case srcMultiHeader:
+		vs := inv.Request.Header[s.name]
+		return "", vs, len(vs) > 0
+	case srcQuery:
+		v, ok := inv.Request.QueryValue(s.name)
+		return v, nil, ok
+	case srcMultiQuery:
+		vs := inv.Request.Query()[s.name]
+		return "", vs, len(vs) > 0
+	case srcPath:
+		v, ok := inv.PathParam(s.name)
+		return v, nil, ok
+	case srcContext:
+		v, ok := inv.ContextVar(s.name)
+		return v, nil, ok
+	case srcBody:
+		return string(inv.Request.Body), nil, true
+	case srcRespBody:
+		return string(respBody), nil, true
+	case srcRespHeader:
+		vs := respHeader[s.name]
+		if len(vs) == 0 {
+			return "", nil, false
+		}
+		return vs[len(vs)-1], nil, true
+	case srcRespMulti:
+		vs := respHeader[s.name]
+		return "", vs, len(vs) > 0
+	}
+	return "", nil, false
+}
+
+// targetKind says where a request mapping writes.
+type targetKind uint8
+
+const (
+	tgtHeader targetKind = iota
+	tgtQuery
+	tgtPath
+)
+
+// requestMapping is one integration.request.{header,querystring,path}.X = source.
+type requestMapping struct {
+	target targetKind
+	name   string
+	src    source
+}
+
+// illegalRequestHeaders are headers a mapping may not set; AWS fails such requests with 500
+// at run time ("Execution failed due to configuration error"). Source: LocalStack's
+// AWS-validated execute-api header_utils (ILLEGAL_INTEGRATION_REQUESTS_COMMON).
+var illegalRequestHeaders = map[string]bool{
+	"Content-Length":           true,
+	"Transfer-Encoding":        true,
+	"X-Amzn-Trace-Id":          true,
+	"X-Amzn-Apigateway-Api-Id": true,
+}
+
+// compileRequestParameters parses an integration's requestParameters. illegal reports a
+// mapping to a header AWS refuses at run time.
+func compileRequestParameters(params map[string]string, vars map[string]string) (ms []requestMapping, illegal bool, err error) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []string
+	for _, k := range keys {
+		rest, ok := strings.CutPrefix(k, "integration.request.")
+		loc, name, ok2 := strings.Cut(rest, ".")
+		if !ok || !ok2 || name == "" {
+			errs = append(errs, fmt.Sprintf("requestParameters[%q]: unsupported target", k))
+			continue
+		}
+		var m requestMapping
+		switch loc {
+		case "header":
+			m.target, m.name = tgtHeader, http.CanonicalHeaderKey(name)
+			if illegalRequestHeaders[m.name] {
+				illegal = true
+			}
+		case "querystring":
+			m.target, m.name = tgtQuery, name
+		case "path":
+			m.target, m.name = tgtPath, name
+		default:
+			errs = append(errs, fmt.Sprintf("requestParameters[%q]: unsupported target", k))
+			continue
+		}
+		src, err := parseSource(params[k], vars, false)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("requestParameters[%q]: %v", k, err))
+			continue
+		}
+		m.src = src
+		ms = append(ms, m)
+	}
+	if len(errs) > 0 {
+		return nil, false, fmt.Errorf("compile request parameters: %s", strings.Join(errs, "; "))
+	}
+	return ms, illegal, nil
+}
+
+// responseMapping is one method.response.header.X = source.
+type responseMapping struct {
+	name string // canonical header name
+	src  source
+}
+
+func compileResponseParameters(params map[string]string, vars map[string]string) ([]responseMapping, error) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ms []responseMapping
+	var errs []string
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(k, "method.response.header.")
+		if !ok || name == "" {
+			errs = append(errs, fmt.Sprintf("responseParameters[%q]: unsupported target", k))
+			continue
+		}
+		src, err := parseSource(params[k], vars, true)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("responseParameters[%q]: %v", k, err))
+			continue
+		}
+		ms = append(ms, responseMapping{name: http.CanonicalHeaderKey(name), src: src})
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("compile response parameters: %s", strings.Join(errs, "; "))
+	}
+	return ms, nil
+}

@@ -1,0 +1,333 @@
+// Package invoke is the data plane's vocabulary: one request's state (Invocation) as it moves
+// through a stage's pipeline of Handlers, the Response a pipeline produces, and the Error a
+// stage returns when the client must see a gateway response instead. Only the edge
+// (internal/gateway) writes to the wire; pipeline stages read an Invocation and return.
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+)
+
+// Handler is one step of a stage's pipeline, or the integration at its end.
+type Handler interface {
+	Invoke(ctx context.Context, inv *Invocation) (*Response, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, inv *Invocation) (*Response, error)
+
+// Invoke implements Handler.
+func (f HandlerFunc) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
+	return f(ctx, inv)
+}
+
+// Middleware wraps the rest of the pipeline.
+type Middleware func(next Handler) Handler
+
+// Chain returns h wrapped by mws so that mws[0] runs first.
+func Chain(h Handler, mws ...Middleware) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// Error is any failure the client sees as a gateway response. Stages return it; only the
+// edge renders it, through the stage's gateway responses.
+type Error struct {
+	Type apigateway.GatewayResponseType // THROTTLED, ACCESS_DENIED, ...
+	// Message is $context.error.message, the text AWS puts in the default body.
+	Message string
+	// ValidationErrorString is $context.error.validationErrorString; empty unless a request
+	// validator failed.
+	ValidationErrorString string
+	// Err is the cause: logs only, never sent.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return string(e.Type) + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return string(e.Type) + ": " + e.Message
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error of type t whose client-visible message is the formatted text.
+// Hot paths should prefer a constant format with no arguments: it does not format.
+func Errorf(t apigateway.GatewayResponseType, format string, args ...any) *Error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &Error{Type: t, Message: msg}
+}
+
+// Wrap returns an *Error of type t with the client-visible message msg and the cause err,
+// which is logged but never sent.
+func Wrap(t apigateway.GatewayResponseType, msg string, err error) *Error {
+	return &Error{Type: t, Message: msg, Err: err}
+}
+
+// AsError reports err as an *Error when it is or wraps one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// Response is what a pipeline answers with. Exactly one of Body and Stream carries the
+// payload: when Stream is non-nil the edge copies it to the client with a pooled buffer and
+// closes it, and Body is ignored.
+type Response struct {
+	StatusCode int
+	// Header holds the headers for the client; the edge adds x-amzn-RequestId and the trace
+	// id. Nil means none.
+	Header http.Header
+	Body   []byte
+	Stream io.ReadCloser
+	// ContentLength is Stream's length in bytes, -1 when unknown (the edge then sends it
+	// chunked). Ignored for Body.
+	ContentLength int64
+}
+
+// Param is one path parameter: the resource's {name} and its URL-decoded value.
+type Param struct {
+	Name  string
+	Value string
+}
+
+// Request is the client's request as the pipeline sees it.
+type Request struct {
+	// Method is the client's HTTP method (GET, POST, ...).
+	Method string
+	// Path is the URL-decoded path below the stage, "/" for the root: "/pets/1".
+	Path string
+	// RawPath is Path as the client encoded it.
+	RawPath string
+	// RawQuery is the query string without '?', as the client encoded it.
+	RawQuery string
+	// Header is the client's headers. Stages must not modify it.
+	Header http.Header
+	// Body is the buffered request body, filled by the body stage of the pipeline; nil
+	// before it ran or when the request had none.
+	Body []byte
+	// BodyReader is the unread body; nil once Body is filled or when there is none.
+	BodyReader io.Reader
+	// ContentLength is the declared body length in bytes, -1 when unknown.
+	ContentLength int64
+
+	query       url.Values // parsed on first use
+	queryParsed bool
+}
+
+// Query returns the parsed query string. Parsed on first use; malformed pairs are skipped as
+// AWS does not reject them.
+func (r *Request) Query() url.Values {
+	if !r.queryParsed {
+		r.queryParsed = true
+		if r.RawQuery != "" {
+			r.query, _ = url.ParseQuery(r.RawQuery)
+		}
+	}
+	return r.query
+}
+
+// QueryValue returns the last value of the query parameter name: AWS's single-value view
+// (queryStringParameters and method.request.querystring.X) keeps the last one.
+func (r *Request) QueryValue(name string) (string, bool) {
+	vs := r.Query()[name]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
+// HeaderValue returns the last value of the header name (case-insensitive): AWS's
+// single-value view (headers and method.request.header.X) keeps the last one.
+func (r *Request) HeaderValue(name string) (string, bool) {
+	vs := r.Header.Values(name)
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
+// Invocation is one request's state through the pipeline: everything the $context
+// variables, mapping templates, authorizers, API keys, throttling, caching and Lambda proxy
+// events need. The edge fills it; stages read it and may fill the fields documented as
+// theirs. An Invocation is reused after the response is written: never keep it.
+type Invocation struct {
+	// RequestID is $context.requestId, also sent as x-amzn-RequestId: a UUID.
+	RequestID string
+	// ExtendedRequestID is $context.extendedRequestId, also sent as x-amz-apigw-id.
+	ExtendedRequestID string
+	// TraceID is the X-Amzn-Trace-Id value: "Root=1-{8 hex epoch seconds}-{24 hex}".
+	TraceID string
+	// RequestTime is when the gateway received the request.
+	RequestTime time.Time
+
+	AccountID    string
+	APIID        string
+	Stage        string
+	DeploymentID string
+	// ResourceID and ResourcePath identify the matched resource: "abc123", "/pets/{id}".
+	ResourceID   string
+	ResourcePath string
+	// HTTPMethod is $context.httpMethod, the client's method.
+	HTTPMethod string
+	// ContextPath is $context.path: "/{stage}/pets/1" as the client encoded it.
+	ContextPath string
+	// PathParams are the matched path parameters, in path order.
+	PathParams []Param
+	// StageVariables are the stage's variables; nil when it has none. Read-only.
+	StageVariables map[string]string
+
+	// SourceIP is $context.identity.sourceIp: the client's address without port.
+	SourceIP string
+	// UserAgent is $context.identity.userAgent.
+	UserAgent string
+	// DomainName is $context.domainName (the Host without port), DomainPrefix its first label.
+	DomainName   string
+	DomainPrefix string
+	// Protocol is $context.protocol: AWS reports "HTTP/1.1" even for HTTP/2 clients.
+	Protocol string
+
+	Request Request
+
+	// Err is the error being rendered as a gateway response ($context.error.*); set by the
+	// edge only while it renders one.
+	Err *Error
+}
+
+// Reset clears inv for reuse, keeping its allocations.
+func (inv *Invocation) Reset() {
+	params := inv.PathParams[:0]
+	*inv = Invocation{}
+	inv.PathParams = params
+}
+
+// PathParam returns the value of the path parameter name.
+func (inv *Invocation) PathParam(name string) (string, bool) {
+	for _, p := range inv.PathParams {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// requestTimeLayout is AWS's $context.requestTime, CLF: "dd/MMM/yyyy:HH:mm:ss +-hhmm".
+const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
+
+// ContextVar returns the $context variable name (without "context."), such as "requestId"
+// or "identity.sourceIp", and false for a variable that is unknown or has no value here.
+// It is the one lookup every consumer (gateway responses, parameter mapping, templates,
+// access logs) shares.
+func (inv *Invocation) ContextVar(name string) (string, bool) {
+	switch name {
+	case "requestId", "awsEndpointRequestId":
+		return inv.RequestID, true
+	case "extendedRequestId":
+		return inv.ExtendedRequestID, true
+	case "xrayTraceId":
+		return inv.TraceID, true
+	case "accountId":
+		return inv.AccountID, true
+	case "apiId":
+		return inv.APIID, true
+	case "stage":
+		return inv.Stage, true
+	case "deploymentId":
+		return inv.DeploymentID, true
+	case "resourceId":
+		return inv.ResourceID, inv.ResourceID != ""
+	case "resourcePath":
+		return inv.ResourcePath, inv.ResourcePath != ""
+	case "httpMethod":
+		return inv.HTTPMethod, true
+	case "path":
+		return inv.ContextPath, true
+	case "protocol":
+		return inv.Protocol, true
+	case "domainName":
+		return inv.DomainName, true
+	case "domainPrefix":
+		return inv.DomainPrefix, true
+	case "requestTime":
+		return inv.RequestTime.Format(requestTimeLayout), true
+	case "requestTimeEpoch":
+		return strconv.FormatInt(inv.RequestTime.UnixMilli(), 10), true
+	case "identity.sourceIp":
+		return inv.SourceIP, true
+	case "identity.userAgent":
+		return inv.UserAgent, true
+	case "isCanaryRequest":
+		return "false", true
+	case "error.message":
+		if inv.Err == nil {
+			return "", false
+		}
+		return inv.Err.Message, true
+	case "error.messageString":
+		if inv.Err == nil {
+			return "", false
+		}
+		return string(AppendJSONString(nil, inv.Err.Message)), true
+	case "error.responseType":
+		if inv.Err == nil {
+			return "", false
+		}
+		return string(inv.Err.Type), true
+	case "error.validationErrorString":
+		if inv.Err == nil {
+			return "", false
+		}
+		return inv.Err.ValidationErrorString, true
+	}
+	return "", false
+}
+
+// AppendJSONString appends s to b as a JSON string literal, quotes included: the form of
+// $context.error.messageString.
+func AppendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

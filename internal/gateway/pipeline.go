@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// buildPipeline is the ONE place the order of a REST method's request path is written. It
+// runs once per method when a stage compiles; routing, the edge headers and gateway
+// responses happen around it in ServeHTTP and writeError.
+func buildPipeline(m *apigateway.Method, integ invoke.Handler) invoke.Handler {
+	return invoke.Chain(integ,
+		readBody(integration.MaxPayload), // buffer the payload; over 10 MB is REQUEST_TOO_LARGE
+		// resource policy (policy/)                      not yet
+		denyUnenforced(m), // authorizers (auth/) and API keys (apikey/) not yet: fail closed
+		// throttling: stage, method, usage plan (throttle/) not yet
+		// request validation (validate/)                 not yet
+		// response cache (cache/)                        not yet
+		// then the integration: MOCK, HTTP, HTTP_PROXY (integration/)
+	)
+}
+
+// requestTooLargeMessage is AWS's text for a REST API payload over 10485760 bytes, recorded
+// from AWS (e.g. "413 HTTP content length exceeded 10485760 bytes." in client code that
+// handles it). AWS sends it as plain text from its front end; gatehouse renders it through
+// the REQUEST_TOO_LARGE gateway response (see testdata/conformance/request_too_large.txtar).
+const requestTooLargeMessage = "HTTP content length exceeded 10485760 bytes."
+
+// readBody buffers the request payload into inv.Request.Body, refusing more than limit bytes.
+func readBody(limit int64) invoke.Middleware {
+	return func(next invoke.Handler) invoke.Handler {
+		return invoke.HandlerFunc(func(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+			r := &inv.Request
+			if r.BodyReader == nil {
+				return next.Invoke(ctx, inv)
+			}
+			if r.ContentLength > limit {
+				return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
+			}
+			var body []byte
+			if r.ContentLength >= 0 {
+				body = make([]byte, r.ContentLength)
+				if _, err := io.ReadFull(r.BodyReader, body); err != nil {
+					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
+				}
+			} else {
+				var buf bytes.Buffer
+				n, err := buf.ReadFrom(io.LimitReader(r.BodyReader, limit+1))
+				if err != nil {
+					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
+				}
+				if n > limit {
+					return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
+				}
+				body = buf.Bytes()
+			}
+			r.Body, r.BodyReader = body, nil
+			return next.Invoke(ctx, inv)
+		})
+	}
+}
+
+// denyUnenforced fails closed for a method whose access control gatehouse does not enforce
+// yet: a method that requires an authorizer, IAM authorization or an API key answers every
+// request as AWS answers one that lacks the credential (AWS_IAM: 403 Missing Authentication
+// Token; CUSTOM and COGNITO_USER_POOLS: 401 Unauthorized; apiKeyRequired: 403 Forbidden),
+// so that no deployed API is ever more open than its configuration says.
+func denyUnenforced(m *apigateway.Method) invoke.Middleware {
+	var deny *invoke.Error
+	switch m.AuthorizationType {
+	case "", "NONE":
+	case "AWS_IAM":
+		deny = invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token")
+	default: // CUSTOM, COGNITO_USER_POOLS
+		deny = invoke.Errorf(apigateway.ResponseUnauthorized, "Unauthorized")
+	}
+	if deny == nil && m.APIKeyRequired {
+		deny = invoke.Errorf(apigateway.ResponseInvalidAPIKey, "Forbidden")
+	}
+	return func(next invoke.Handler) invoke.Handler {
+		if deny == nil {
+			return next
+		}
+		return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
+			return nil, deny
+		})
+	}
+}

@@ -1,0 +1,297 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/route"
+)
+
+// ServeHTTP serves deployed stages: host-based {api-id}.{domain}[:port]/{stage}/{path} and
+// path-based /restapis/{api-id}/{stage}/_user_request_/{path} on any host. An unknown API,
+// stage, resource or method answers 403 "Missing Authentication Token", through the stage's
+// MISSING_AUTHENTICATION_TOKEN gateway response when the stage is known.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	inv := s.invPool.Get().(*invoke.Invocation)
+	var grs *gatewayResponses
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			if grs == nil {
+				grs = s.defaults
+			}
+			s.writeError(w, grs, inv, fmt.Errorf("panic serving request: %v", p))
+		}
+		inv.Reset()
+		s.invPool.Put(inv)
+	}()
+
+	s.begin(inv, r)
+	apiID, stageName, rest, ok := s.locate(r, inv)
+	if !ok {
+		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		return
+	}
+	st := s.table.Load().lookup(apiID, stageName)
+	if st == nil {
+		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		return
+	}
+	grs = st.responses
+	inv.APIID, inv.Stage, inv.DeploymentID, inv.StageVariables = st.apiID, st.name, st.deploymentID, st.variables
+	if st.disabled {
+		// disableExecuteApiEndpoint turns off the default endpoint, which both forms here
+		// are: 403 {"message":"Forbidden"} with ForbiddenException, AWS's default
+		// INVALID_API_KEY shape (not verified against AWS).
+		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseInvalidAPIKey, "Forbidden"))
+		return
+	}
+	m, resourcePath, params, res := st.router.Match(r.Method, rest, inv.PathParams[:0])
+	inv.PathParams = params
+	if res != route.Found {
+		s.writeError(w, grs, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		return
+	}
+	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
+	inv.Request.Path = route.UnescapePath(rest)
+	if inv.Request.Path == "" {
+		inv.Request.Path = "/"
+	}
+	inv.Request.RawPath = rest
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		inv.Request.BodyReader = r.Body
+	}
+
+	resp, err := m.handler.Invoke(r.Context(), inv)
+	if err != nil {
+		s.writeError(w, grs, inv, err)
+		return
+	}
+	s.writeResponse(w, inv, resp)
+}
+
+// begin fills what every request has, known or not.
+func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
+	inv.RequestTime = time.Now()
+	inv.RequestID, inv.ExtendedRequestID, inv.TraceID = newIDs(inv.RequestTime)
+	inv.AccountID = s.scope.AccountID
+	inv.HTTPMethod = r.Method
+	inv.Protocol = "HTTP/1.1" // AWS reports HTTP/1.1 even to HTTP/2 clients
+	inv.UserAgent = r.Header.Get("User-Agent")
+	inv.SourceIP = hostOnly(r.RemoteAddr)
+	inv.DomainName = hostOnly(r.Host)
+	inv.DomainPrefix, _, _ = strings.Cut(inv.DomainName, ".")
+	inv.Request.Method = r.Method
+	inv.Request.Header = r.Header
+	inv.Request.RawQuery = r.URL.RawQuery
+	inv.Request.ContentLength = r.ContentLength
+}
+
+// locate finds the API, stage and the raw path below the stage, host-based first.
+func (s *Server) locate(r *http.Request, inv *invoke.Invocation) (apiID, stageName, rest string, ok bool) {
+	p := rawPath(r)
+	inv.ContextPath = p
+	if apiID, ok = s.apiFromHost(r.Host); ok {
+		stageName, rest = cutSegment(p)
+		return apiID, stageName, rest, stageName != ""
+	}
+	// /restapis/{api-id}/{stage}/_user_request_/{path}
+	tail, ok := strings.CutPrefix(p, "/restapis/")
+	if !ok {
+		return "", "", "", false
+	}
+	apiID, tail, ok = strings.Cut(tail, "/")
+	if !ok || apiID == "" {
+		return "", "", "", false
+	}
+	stageName, tail, ok = strings.Cut(tail, "/")
+	if !ok || stageName == "" {
+		return "", "", "", false
+	}
+	if tail != "_user_request_" {
+		if tail, ok = strings.CutPrefix(tail, "_user_request_/"); !ok {
+			return "", "", "", false
+		}
+		rest = "/" + tail
+	}
+	inv.ContextPath = "/" + stageName + rest
+	if rest == "" {
+		inv.ContextPath += "/"
+	}
+	return apiID, stageName, rest, true
+}
+
+// apiFromHost returns the API id of a Host {api-id}.{domain}[:port].
+func (s *Server) apiFromHost(host string) (string, bool) {
+	host = hostOnly(host)
+	if len(host) <= len(s.domain)+1 {
+		return "", false
+	}
+	i := len(host) - len(s.domain)
+	if host[i-1] != '.' || !strings.EqualFold(host[i:], s.domain) {
+		return "", false
+	}
+	id := host[:i-1]
+	if id == "" || strings.IndexByte(id, '.') >= 0 {
+		return "", false
+	}
+	for j := 0; j < len(id); j++ {
+		if 'A' <= id[j] && id[j] <= 'Z' {
+			return strings.ToLower(id), true
+		}
+	}
+	return id, true
+}
+
+// rawPath is the request path as the client sent it.
+func rawPath(r *http.Request) string {
+	if u := r.RequestURI; strings.HasPrefix(u, "/") {
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			return u[:i]
+		}
+		return u
+	}
+	return r.URL.EscapedPath()
+}
+
+// cutSegment splits "/stage/rest" into "stage" and "/rest" ("" for none).
+func cutSegment(p string) (seg, rest string) {
+	p = strings.TrimPrefix(p, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return route.Unescape(p[:i]), p[i:]
+	}
+	return route.Unescape(p), ""
+}
+
+// hostOnly strips a port from host:port or [v6]:port.
+func hostOnly(hp string) string {
+	if strings.HasPrefix(hp, "[") {
+		if i := strings.IndexByte(hp, ']'); i > 0 {
+			return hp[1:i]
+		}
+		return hp
+	}
+	if i := strings.LastIndexByte(hp, ':'); i >= 0 && strings.IndexByte(hp, ':') == i {
+		return hp[:i]
+	}
+	return hp
+}
+
+// newIDs returns a request id (a random UUID), an extended request id (AWS's 16-character
+// base64 form, as in x-amz-apigw-id: "LnrGXFhQoAMEVjA=") and a trace id
+// "Root=1-{8 hex epoch seconds}-{24 hex}", sharing one allocation.
+func newIDs(now time.Time) (requestID, extendedID, traceID string) {
+	const hex = "0123456789abcdef"
+	var b [36 + 16 + 40]byte
+	a, c := rand.Uint64(), rand.Uint64()
+	// UUID version 4, variant 10.
+	a = a&^(0xf<<12) | 4<<12
+	c = c&^(0x3<<62) | 2<<62
+	var u [16]byte
+	for i := range 8 {
+		u[i] = byte(a >> (56 - 8*i))
+		u[8+i] = byte(c >> (56 - 8*i))
+	}
+	j := 0
+	for i, x := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hex[x>>4], hex[x&0xf]
+		j += 2
+	}
+	var e [11]byte
+	d := rand.Uint64()
+	for i := range 8 {
+		e[i] = byte(d >> (8 * i))
+	}
+	e[8], e[9], e[10] = u[3]^u[12], u[5]^u[13], u[7]^u[14]
+	base64.StdEncoding.Encode(b[36:52], e[:])
+	j = 52
+	j += copy(b[j:], "Root=1-")
+	secs := uint32(now.Unix())
+	for i := 7; i >= 0; i-- {
+		b[j+i] = hex[secs&0xf]
+		secs >>= 4
+	}
+	j += 8
+	b[j] = '-'
+	j++
+	t1, t2 := rand.Uint64(), rand.Uint32()
+	for i := 15; i >= 0; i-- {
+		b[j+i] = hex[t1&0xf]
+		t1 >>= 4
+	}
+	j += 16
+	for i := 7; i >= 0; i-- {
+		b[j+i] = hex[t2&0xf]
+		t2 >>= 4
+	}
+	s := string(b[:])
+	return s[:36], s[36:52], s[52:]
+}
+
+// setStandardHeaders adds what every gateway answer carries, in AWS's casing.
+// vals has room for one more value (Content-Length), to share its one allocation.
+func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
+	vals = make([]string, 4)
+	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID
+	h["x-amzn-RequestId"] = vals[0:1:1]
+	h["x-amz-apigw-id"] = vals[1:2:2]
+	h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	return vals[3:4:4]
+}
+
+// writeResponse sends a pipeline's answer.
+func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, resp *invoke.Response) {
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	cl := setStandardHeaders(h, inv)
+	if resp.Stream == nil {
+		cl[0] = strconv.Itoa(len(resp.Body))
+		h["Content-Length"] = cl
+		w.WriteHeader(resp.StatusCode)
+		if len(resp.Body) > 0 && inv.HTTPMethod != http.MethodHead {
+			_, _ = w.Write(resp.Body)
+		}
+		return
+	}
+	defer resp.Stream.Close()
+	if resp.ContentLength >= 0 {
+		cl[0] = strconv.FormatInt(resp.ContentLength, 10)
+		h["Content-Length"] = cl
+	}
+	w.WriteHeader(resp.StatusCode)
+	bp := s.bufPool.Get().(*[]byte)
+	defer s.bufPool.Put(bp)
+	buf := *bp
+	for {
+		n, err := resp.Stream.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return // the client went away
+			}
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			// Headers are gone: all we can do is cut the response short.
+			s.log.Warn("stream integration response", "requestId", inv.RequestID, "err", err)
+			return
+		}
+	}
+}

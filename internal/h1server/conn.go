@@ -1,0 +1,562 @@
+package h1server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Connection states, for Shutdown: only an idle connection (waiting for a request) may be
+// closed under its goroutine.
+const (
+	stateActive int32 = iota
+	stateIdle
+	stateClosed
+)
+
+const (
+	bufSize = 4 << 10
+	// maxDrain is how much of a request body the handler left unread is discarded to keep
+	// the connection; more closes it (net/http's maxPostHandlerReadBytes).
+	maxDrain = 256 << 10
+)
+
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufSize) }}
+)
+
+// conn is one client connection and everything reused across its requests.
+type conn struct {
+	srv        *Server
+	rwc        net.Conn
+	remoteAddr string
+	state      atomic.Int32
+
+	br *bufio.Reader
+	bw *bufio.Writer
+
+	tmpl   http.Request // the connection's context, copied into req for every request
+	req    http.Request
+	url    url.URL
+	header http.Header
+	vals   []string // backing for header values, one per field line
+	body   body
+	w      response
+	hdrBuf []byte // the header section when it does not fit br
+
+	cancel context.CancelFunc
+}
+
+func (s *Server) newConn(rwc net.Conn) *conn {
+	c := &conn{srv: s, rwc: rwc, header: make(http.Header, 16)}
+	if a := rwc.RemoteAddr(); a != nil {
+		c.remoteAddr = a.String()
+	}
+	c.state.Store(stateIdle)
+	return c
+}
+
+// serve reads requests and writes responses until the connection ends.
+func (c *conn) serve() {
+	s := c.srv
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
+	if a := c.rwc.LocalAddr(); a != nil {
+		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
+	}
+	ctx, c.cancel = context.WithCancel(ctx)
+	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+	c.tmpl = *tmpl
+	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
+	c.body.c = c
+	c.w.c = c
+	c.w.header = make(http.Header, 16)
+
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c.rwc)
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(c.rwc)
+
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				s.logf("http: panic serving %v: %v\n%s", c.remoteAddr, p, buf)
+			}
+		} else if c.w.committed {
+			c.bw.Flush()
+		}
+		c.close()
+	}()
+
+	for {
+		if !c.readRequest() {
+			return
+		}
+		c.w.reset(&c.req)
+		s.Handler.ServeHTTP(&c.w, &c.req)
+		keep := c.w.finish()
+		c.body.mode = bodyDone
+		c.req = http.Request{}
+		if !keep || s.inShutdown.Load() {
+			return
+		}
+	}
+}
+
+func (c *conn) close() {
+	c.state.Store(stateClosed)
+	c.rwc.Close()
+	c.cancel()
+	c.srv.trackConn(c, false)
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.bw.Reset(nil)
+	writerPool.Put(c.bw)
+	c.br, c.bw = nil, nil
+}
+
+// readRequest reads the next request into c.req; false means close the connection (after
+// any error response it wrote).
+func (c *conn) readRequest() bool {
+	s := c.srv
+	if c.br.Buffered() == 0 {
+		// Wait for a request, idle: Shutdown may close the connection meanwhile.
+		if d := s.idleTimeout(); d > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(d))
+		}
+		c.state.Store(stateIdle)
+		if s.inShutdown.Load() {
+			return false
+		}
+		_, err := c.br.Peek(1)
+		if !c.state.CompareAndSwap(stateIdle, stateActive) || err != nil {
+			return false
+		}
+	}
+	block, err := c.readHeaderBlock()
+	if err != nil {
+		switch {
+		case errors.Is(err, errURITooLong):
+			c.writeError(http.StatusRequestURITooLong, "URI Too Long")
+		case errors.Is(err, errHeaderTooLarge):
+			c.writeError(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+		case errors.Is(err, errMalformed):
+			c.writeError(http.StatusBadRequest, "Bad Request")
+		}
+		return false // timeouts and I/O errors close silently, as net/http does
+	}
+	status, msg := c.parseRequest(block)
+	if status != 0 {
+		c.writeError(status, msg)
+		return false
+	}
+	return true
+}
+
+var (
+	errURITooLong     = errors.New("request URI too long")
+	errHeaderTooLarge = errors.New("request header too large")
+	errMalformed      = errors.New("malformed request")
+)
+
+// readHeaderBlock reads the request line and header section through the empty line that ends
+// them and returns them as one string (the request's strings are substrings of it).
+func (c *conn) readHeaderBlock() (string, error) {
+	br, limit := c.br, c.srv.maxHeaderBytes()
+	var acc []byte // non-nil once the header outgrows br
+	scanned := 0
+	deadlineSet := false
+	for {
+		view, _ := br.Peek(br.Buffered())
+		if acc != nil {
+			acc = append(acc, view...)
+			br.Discard(len(view))
+			view = acc
+		}
+		end := -1
+		end, scanned = headerEnd(view, scanned)
+		if end > limit || end < 0 && len(view) >= limit {
+			if bytes.IndexByte(view[:min(len(view), limit)], '\n') < 0 {
+				return "", errURITooLong
+			}
+			return "", errHeaderTooLarge
+		}
+		if end >= 0 {
+			block := string(view[:end])
+			if acc != nil {
+				c.hdrBuf = acc[:0]
+				if rest := acc[end:]; len(rest) > 0 {
+					c.unread(rest)
+				}
+			} else {
+				br.Discard(end)
+			}
+			return block, nil
+		}
+		if !deadlineSet {
+			deadlineSet = true
+			if d := c.srv.ReadHeaderTimeout; d > 0 {
+				c.rwc.SetReadDeadline(time.Now().Add(d))
+			}
+		}
+		var err error
+		if acc == nil && br.Buffered() == br.Size() {
+			// The header outgrows the reader: collect it in hdrBuf from here on.
+			acc = append(c.hdrBuf[:0], view...)
+			br.Discard(len(view))
+		}
+		if acc != nil {
+			_, err = br.Peek(1)
+		} else {
+			_, err = br.Peek(br.Buffered() + 1)
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			if err == io.EOF {
+				return "", errMalformed // a partial request, as net/http answers it
+			}
+			return "", err
+		}
+	}
+}
+
+// headerEnd returns the length of the header block in v (through its empty line), or -1,
+// scanning from the line end search position from; next is where to resume.
+func headerEnd(v []byte, from int) (end, next int) {
+	i := from
+	for {
+		j := bytes.IndexByte(v[i:], '\n')
+		if j < 0 {
+			return -1, len(v)
+		}
+		j += i
+		if j >= 1 && v[j-1] == '\n' || j >= 2 && v[j-1] == '\r' && v[j-2] == '\n' {
+			return j + 1, j + 1
+		}
+		i = j + 1
+	}
+}
+
+// unread puts back bytes read past the header section (rare: only when the header did not
+// fit the reader) by chaining them before the connection.
+func (c *conn) unread(rest []byte) {
+	saved := append([]byte(nil), rest...)
+	c.br.Reset(io.MultiReader(bytes.NewReader(saved), c.rwc))
+}
+
+// parseRequest fills c.req from a header block; a non-zero status is the error to answer.
+func (c *conn) parseRequest(block string) (int, string) {
+	line, rest, _ := strings.Cut(block, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	method, line, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(line, " ")
+	if !ok1 || !ok2 || !validToken(method) || target == "" {
+		return http.StatusBadRequest, "Bad Request"
+	}
+	var major, minor int
+	switch proto {
+	case "HTTP/1.1":
+		major, minor = 1, 1
+	case "HTTP/1.0":
+		major, minor = 1, 0
+	default:
+		var ok bool
+		if major, minor, ok = http.ParseHTTPVersion(proto); !ok {
+			return http.StatusBadRequest, "Bad Request"
+		}
+		if major != 1 {
+			return http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported"
+		}
+	}
+
+	r := &c.req
+	*r = c.tmpl
+	r.Method, r.Proto, r.ProtoMajor, r.ProtoMinor = method, proto, major, minor
+	r.RequestURI, r.RemoteAddr = target, c.remoteAddr
+	if !c.parseTarget(target) {
+		return http.StatusBadRequest, "Bad Request"
+	}
+	r.URL = &c.url
+
+	h := c.header
+	clear(h)
+	r.Header = h
+	vals := c.vals[:0]
+	var host string
+	hosts := 0
+	var cl, te, conn, expect string
+	cls := 0
+	for rest != "" {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		l = strings.TrimSuffix(l, "\r")
+		if l == "" {
+			break
+		}
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || !validToken(k) {
+			return http.StatusBadRequest, "Bad Request"
+		}
+		v = strings.Trim(v, " \t")
+		if !validValue(v) {
+			return http.StatusBadRequest, "Bad Request"
+		}
+		k = canonicalKey(k)
+		switch k {
+		case "Host":
+			host, hosts = v, hosts+1
+			continue // net/http moves Host to r.Host
+		case "Content-Length":
+			if cls > 0 && v != cl {
+				return http.StatusBadRequest, "Bad Request"
+			}
+			cl, cls = v, cls+1
+		case "Transfer-Encoding":
+			if te != "" {
+				te += ","
+			}
+			te += v
+		case "Connection":
+			if conn != "" {
+				conn += ","
+			}
+			conn += v
+		case "Expect":
+			expect = v
+		}
+		if old, ok := h[k]; ok {
+			h[k] = append(old, v)
+			continue
+		}
+		vals = append(vals, v)
+		n := len(vals)
+		h[k] = vals[n-1 : n : n]
+	}
+	c.vals = vals
+
+	if hosts > 1 || (hosts == 0 && minor >= 1 && r.URL.Host == "") || !validHost(host) {
+		return http.StatusBadRequest, "Bad Request"
+	}
+	r.Host = host
+	if r.URL.Host != "" {
+		r.Host = r.URL.Host
+	}
+
+	// Keep-alive: HTTP/1.1 unless "close"; HTTP/1.0 only when asked.
+	if minor >= 1 {
+		r.Close = hasToken(conn, "close")
+	} else {
+		r.Close = !hasToken(conn, "keep-alive")
+	}
+
+	// Body framing (RFC 9112 section 6): chunked wins over Content-Length.
+	c.body.reset()
+	switch {
+	case te != "" && minor >= 1:
+		if !strings.EqualFold(strings.TrimSpace(te), "chunked") {
+			return http.StatusNotImplemented, "Unsupported transfer encoding"
+		}
+		delete(h, "Content-Length")
+		r.TransferEncoding = chunkedTE
+		r.ContentLength = -1
+		c.body.mode = bodyChunked
+	case cls > 0:
+		n, err := strconv.ParseUint(cl, 10, 63)
+		if err != nil || cl[0] == '+' {
+			return http.StatusBadRequest, "Bad Request"
+		}
+		r.ContentLength = int64(n)
+		c.body.remaining = int64(n)
+		if n > 0 {
+			c.body.mode = bodyLength
+		}
+	}
+	if c.body.mode == bodyNone {
+		r.Body = http.NoBody
+	} else {
+		r.Body = &c.body
+		// A body is read with no deadline (as net/http without ReadTimeout).
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+	if expect != "" {
+		if !strings.EqualFold(expect, "100-continue") {
+			return http.StatusExpectationFailed, "Expectation Failed"
+		}
+		c.body.wantContinue = minor >= 1 && c.body.mode != bodyNone
+	}
+	return 0, ""
+}
+
+var chunkedTE = []string{"chunked"}
+
+// parseTarget sets c.url from the request target; origin-form paths made of characters
+// url.URL would not escape take a path without allocating.
+func (c *conn) parseTarget(target string) bool {
+	path, query, hasQuery := strings.Cut(target, "?")
+	if len(path) > 0 && path[0] == '/' && plainPath(path) {
+		c.url = url.URL{Path: path, RawQuery: query, ForceQuery: hasQuery && query == ""}
+		return true
+	}
+	if target == "*" {
+		c.url = url.URL{Path: "*"}
+		return true
+	}
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		return false
+	}
+	c.url = *u
+	return true
+}
+
+// plainPath reports whether p has only bytes url.URL keeps unescaped in a path, so that
+// Path = p and RawPath = "".
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if !pathByte[p[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var pathByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-_.~$&+,/:;=@" {
+		t[c] = true
+	}
+	return t
+}()
+
+var tokenByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tokenByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue rejects control bytes other than horizontal tab.
+func validValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; (b < ' ' && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost allows the bytes net/http allows in a Host header.
+func validHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !hostByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var hostByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "!$%&'()*+,-.:;=[]_~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// canonicalKey is textproto.CanonicalMIMEHeaderKey for a token, without allocating when the
+// key is canonical already.
+func canonicalKey(k string) string {
+	upper := true
+	for i := 0; i < len(k); i++ {
+		b := k[i]
+		if upper && 'a' <= b && b <= 'z' || !upper && 'A' <= b && b <= 'Z' {
+			return canonicalSlow(k)
+		}
+		upper = b == '-'
+	}
+	return k
+}
+
+func canonicalSlow(k string) string {
+	buf := []byte(k)
+	upper := true
+	for i, b := range buf {
+		if upper && 'a' <= b && b <= 'z' {
+			buf[i] = b - ('a' - 'A')
+		} else if !upper && 'A' <= b && b <= 'Z' {
+			buf[i] = b + ('a' - 'A')
+		}
+		upper = b == '-'
+	}
+	return string(buf)
+}
+
+// hasToken reports whether the comma-separated list v holds token, case-insensitively.
+func hasToken(v, token string) bool {
+	for v != "" {
+		var t string
+		t, v, _ = strings.Cut(v, ",")
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers a request that could not be read, and the connection closes.
+func (c *conn) writeError(status int, msg string) {
+	body := strconv.Itoa(status) + " " + msg
+	fmt.Fprintf(c.bw, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, http.StatusText(status), len(body), body)
+	c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.bw.Flush()
+}

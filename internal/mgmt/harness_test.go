@@ -1,0 +1,59 @@
+package mgmt
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/smithy-go"
+
+	model "github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/memory"
+)
+
+// testAccount is the account id the tests' management servers run as.
+const testAccount = "123456789012"
+
+// env is a management server on a real socket, driven by the real aws-sdk-go-v2 client.
+type env struct {
+	client *apigateway.Client
+	store  store.Store
+	scope  model.Scope
+	url    string
+}
+
+// newEnv starts a management server over an in-memory store.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := memory.New()
+	scope := model.Scope{AccountID: testAccount, Region: "us-east-1"}
+	srv := httptest.NewServer(New(Config{Store: st, Scope: scope}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { st.Close() })
+	client := apigateway.New(apigateway.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(srv.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+	return &env{client: client, store: st, scope: scope, url: srv.URL}
+}
+
+// apiErr returns the AWS error code and message of err, failing the test if err is not an
+// AWS API error.
+func apiErr(t *testing.T, err error) (code, message string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an AWS API error", err)
+	}
+	return ae.ErrorCode(), ae.ErrorMessage()
+}
+
+// ctx returns a context for one test.
+func ctx(t *testing.T) context.Context { return t.Context() }

@@ -1,0 +1,64 @@
+package mgmt
+
+// routes lists every operation of the management API, at AWS's paths with AWS's URI labels
+// (botocore's apigateway 2015-07-09 service model).
+func (s *Server) routes() {
+	// Account.
+	s.handle("GET /account", s.GetAccount)
+	s.handle("PATCH /account", s.UpdateAccount)
+
+	// REST APIs.
+	s.handle("POST /restapis", s.CreateRestAPI)
+	s.handle("GET /restapis", s.GetRestAPIs)
+	s.handle("GET /restapis/{restapi_id}", s.GetRestAPI)
+	s.handle("PATCH /restapis/{restapi_id}", s.UpdateRestAPI)
+	s.handle("DELETE /restapis/{restapi_id}", s.DeleteRestAPI)
+
+	// Resources.
+	s.handle("POST /restapis/{restapi_id}/resources/{parent_id}", s.CreateResource)
+	s.handle("GET /restapis/{restapi_id}/resources", s.GetResources)
+	s.handle("GET /restapis/{restapi_id}/resources/{resource_id}", s.GetResource)
+	s.handle("PATCH /restapis/{restapi_id}/resources/{resource_id}", s.UpdateResource)
+	s.handle("DELETE /restapis/{restapi_id}/resources/{resource_id}", s.DeleteResource)
+
+	// Methods and method responses.
+	s.handle("PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", s.PutMethod)
+	s.handle("GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", s.GetMethod)
+	s.handle("PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", s.UpdateMethod)
+	s.handle("DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", s.DeleteMethod)
+	s.handle("PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", s.PutMethodResponse)
+	s.handle("GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", s.GetMethodResponse)
+	s.handle("PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", s.UpdateMethodResponse)
+	s.handle("DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", s.DeleteMethodResponse)
+
+	// Integrations and integration responses.
+	s.handle("PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", s.PutIntegration)
+	s.handle("GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", s.GetIntegration)
+	s.handle("PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", s.UpdateIntegration)
+	s.handle("DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", s.DeleteIntegration)
+	s.handle("PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", s.PutIntegrationResponse)
+	s.handle("GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", s.GetIntegrationResponse)
+	s.handle("PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", s.UpdateIntegrationResponse)
+	s.handle("DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", s.DeleteIntegrationResponse)
+
+	// Deployments.
+	s.handle("POST /restapis/{restapi_id}/deployments", s.CreateDeployment)
+	s.handle("GET /restapis/{restapi_id}/deployments", s.GetDeployments)
+	s.handle("GET /restapis/{restapi_id}/deployments/{deployment_id}", s.GetDeployment)
+	s.handle("PATCH /restapis/{restapi_id}/deployments/{deployment_id}", s.UpdateDeployment)
+	s.handle("DELETE /restapis/{restapi_id}/deployments/{deployment_id}", s.DeleteDeployment)
+
+	// Stages.
+	s.handle("POST /restapis/{restapi_id}/stages", s.CreateStage)
+	s.handle("GET /restapis/{restapi_id}/stages", s.GetStages)
+	s.handle("GET /restapis/{restapi_id}/stages/{stage_name}", s.GetStage)
+	s.handle("PATCH /restapis/{restapi_id}/stages/{stage_name}", s.UpdateStage)
+	s.handle("DELETE /restapis/{restapi_id}/stages/{stage_name}", s.DeleteStage)
+
+	// Gateway responses.
+	s.handle("GET /restapis/{restapi_id}/gatewayresponses", s.GetGatewayResponses)
+	s.handle("GET /restapis/{restapi_id}/gatewayresponses/{response_type}", s.GetGatewayResponse)
+	s.handle("PUT /restapis/{restapi_id}/gatewayresponses/{response_type}", s.PutGatewayResponse)
+	s.handle("PATCH /restapis/{restapi_id}/gatewayresponses/{response_type}", s.UpdateGatewayResponse)
+	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
+}

@@ -1,0 +1,181 @@
+// Package mgmt is the management plane: AWS's apigateway (v1) REST-JSON API at AWS's paths,
+// so that the aws CLI, the SDKs and Terraform drive gatehouse unchanged. routes.go lists every
+// operation; each AWS resource has its own file, its handlers named after AWS's operations.
+package mgmt
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Authenticator checks a management call before it runs (SigV4 when admin credentials are
+// configured). A returned *awsjson.Error is sent as is; any other error as a 403
+// AccessDeniedException.
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte) error
+}
+
+// Config is what the management plane needs.
+type Config struct {
+	Store  store.Store
+	Scope  apigateway.Scope
+	Logger *slog.Logger
+	// Auth, when set, authenticates every call.
+	Auth Authenticator
+	// Now returns the current time; nil means apigateway.Now.
+	Now func() apigateway.Timestamp
+}
+
+// Server serves the management API.
+type Server struct {
+	store store.Store
+	scope apigateway.Scope
+	log   *slog.Logger
+	auth  Authenticator
+	now   func() apigateway.Timestamp
+	mux   *http.ServeMux
+}
+
+// New returns a management server.
+func New(cfg Config) *Server {
+	s := &Server{
+		store: cfg.Store,
+		scope: cfg.Scope,
+		log:   cfg.Logger,
+		auth:  cfg.Auth,
+		now:   cfg.Now,
+		mux:   http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = apigateway.Now
+	}
+	s.routes()
+	s.mux.HandleFunc("/", unknownOperation)
+	return s
+}
+
+// call is one management request: its body read once, its path values, and its response.
+type call struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	body []byte
+}
+
+// handlerFunc is a management operation. It writes its own success response and returns an
+// error to have it rendered AWS-style.
+type handlerFunc func(ctx context.Context, c *call) error
+
+// handle registers op at pattern ("METHOD /path/{label}") with AWS's URI labels.
+func (s *Server) handle(pattern string, op handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		body, err := awsjson.ReadBody(r)
+		if err != nil {
+			awsjson.WriteError(w, err)
+			return
+		}
+		if s.auth != nil {
+			if err := s.auth.Authenticate(r, body); err != nil {
+				var ae *awsjson.Error
+				if !errors.As(err, &ae) {
+					ae = &awsjson.Error{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: err.Error()}
+				}
+				awsjson.WriteError(w, ae)
+				return
+			}
+		}
+		c := &call{w: w, r: r, body: body}
+		if err := op(r.Context(), c); err != nil {
+			var ae *awsjson.Error
+			if !errors.As(err, &ae) {
+				s.log.Error("management call failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			awsjson.WriteError(w, err)
+		}
+	})
+}
+
+// ServeHTTP implements http.Handler. Every response carries x-amzn-RequestId; a panic in an
+// operation becomes a 500 InternalFailure, never a dropped connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", newRequestID())
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("management call panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+			awsjson.WriteError(w, awsjson.Internal)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// unknownOperation answers a path or method no operation has, as AWS does: 404
+// UnknownOperationException.
+func unknownOperation(w http.ResponseWriter, r *http.Request) {
+	awsjson.WriteError(w, &awsjson.Error{Status: http.StatusNotFound, Type: "UnknownOperationException", Message: "Unknown operation " + r.Method + " " + r.URL.Path})
+}
+
+// decode reads the call's JSON body into v.
+func (c *call) decode(v any) error { return awsjson.Decode(c.body, v) }
+
+// decodePatch reads an Update* call's patch operations and checks their ops against the
+// service model's enum, reported under the operation's input name ("updateStageInput").
+func (c *call) decodePatch(input string) ([]awsjson.PatchOperation, error) {
+	var in awsjson.PatchRequest
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if err := checkInput(awsjson.OpProblems(input, in.PatchOperations)...); err != nil {
+		return nil, err
+	}
+	return in.PatchOperations, nil
+}
+
+// path returns the URI label's value.
+func (c *call) path(label string) string { return c.r.PathValue(label) }
+
+// ID alphabets and lengths as AWS's look: REST API ids are 10 lower-case alphanumerics,
+// resource ids 6 (the root's 10), deployment ids 6.
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// newID returns n random characters of idAlphabet.
+func newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+// newRequestID returns a random UUID (version 4) as AWS's request ids are.
+func newRequestID() string {
+	var u [16]byte
+	rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&0xf])
+	}
+	return string(out)
+}
+
+// ctxTimeout bounds one management call's store work.
+const ctxTimeout = 30 * time.Second
