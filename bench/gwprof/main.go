@@ -1,5 +1,5 @@
 // Command gwprof serves gatehouse's data plane exactly as `gatehouse serve` wires it
-// (gateway.Server behind an http.Server with the same settings), over an in-memory store
+// (gateway.Server behind an h1server.Server with the same settings), over an in-memory store
 // holding the benchmark API, and records CPU and allocation profiles while a load generator
 // drives it. gatehouse itself has no profiling switch; this harness exists so that its hot
 // path can be profiled under real HTTP load without changing it.
@@ -29,6 +29,7 @@ import (
 	"github.com/gatehouse/gatehouse/bench/apisetup"
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 )
@@ -72,7 +73,7 @@ func run(listen, backend, cpuProfile, memProfile string, delay, window time.Dura
 		return err
 	}
 	// As cmd/gatehouse serves the data plane.
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := &h1server.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	go func() { _ = srv.Serve(ln) }()
 	// The stage compiles asynchronously after the deployment: wait until it answers.
 	url := fmt.Sprintf("http://%s/restapis/%s/%s/_user_request_/", ln.Addr(), apiID, apisetup.Stage)

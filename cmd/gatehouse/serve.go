@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/bolt"
 )
@@ -54,7 +55,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	errc := make(chan error, 3)
 	go func() { errc <- gw.Run(ctx) }()
 
-	dataSrv := &http.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// The data plane is served by h1server, a lean HTTP/1.1 server (API Gateway's clients
+	// speak HTTP/1.1 to it; TLS and HTTP/2 belong to a front proxy here): net/http's
+	// per-request background read and response header copy cost a third of a proxied
+	// request's CPU (docs/performance.md). The management API keeps net/http.
+	dataSrv := &h1server.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
 	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
@@ -92,7 +97,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 }
 
 // serveHTTP serves until the server is shut down; a shutdown is not an error.
-func serveHTTP(srv *http.Server, ln net.Listener) error {
+func serveHTTP(srv interface{ Serve(net.Listener) error }, ln net.Listener) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
