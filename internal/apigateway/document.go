@@ -9,6 +9,11 @@ type RestAPIDocument struct {
 	// GatewayResponses holds only the customized responses, by type; the rest are AWS's
 	// defaults (DefaultGatewayResponse).
 	GatewayResponses map[GatewayResponseType]*GatewayResponse `json:"gatewayResponses,omitempty"`
+	// Models by name, including the Empty and Error models AWS creates with every API.
+	// Documents stored before models existed have none.
+	Models map[string]*Model `json:"models,omitempty"`
+	// RequestValidators by id.
+	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty"`
 }
 
 // DeploymentDocument is one deployment as stored: the Deployment and an immutable copy of

@@ -246,3 +246,53 @@ type ThrottleSettings struct {
 	BurstLimit int     `json:"burstLimit"`
 	RateLimit  float64 `json:"rateLimit"`
 }
+
+// Model is AWS's Model shape: a JSON Schema (draft 4) for a request or response payload of
+// one content type. Schema is the schema's text as given, not parsed.
+type Model struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Schema      string `json:"schema,omitempty"`
+	ContentType string `json:"contentType"`
+}
+
+// RequestValidator is AWS's RequestValidator shape: what a method's requestValidatorId turns
+// on.
+type RequestValidator struct {
+	ID                        string `json:"id"`
+	Name                      string `json:"name,omitempty"`
+	ValidateRequestBody       bool   `json:"validateRequestBody"`
+	ValidateRequestParameters bool   `json:"validateRequestParameters"`
+}
+
+// ModelURLPrefix is what a model's URL starts with; ModelURL completes it.
+const ModelURLPrefix = "https://apigateway.amazonaws.com/restapis/"
+
+// ModelURL is the canonical URL of a model, the only form a schema's $ref may use to name
+// another model of its API ([A] models-mappings-models.md: "$ref":
+// "https://apigateway.amazonaws.com/restapis/{restapi_id}/models/{model_name}").
+func ModelURL(apiID, name string) string { return ModelURLPrefix + apiID + "/models/" + name }
+
+// DefaultModels returns the two models AWS creates with every REST API, with AWS's
+// descriptions and schema texts byte for byte (awscli's examples/apigateway/get-models.rst;
+// localstack's test_apigateway_api.snapshot.json, test_model_lifecycle "get-models"). newID
+// makes their ids.
+func DefaultModels(newID func() string) map[string]*Model {
+	return map[string]*Model{
+		"Empty": {
+			ID:          newID(),
+			Name:        "Empty",
+			Description: "This is a default empty schema model",
+			Schema:      "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}",
+			ContentType: "application/json",
+		},
+		"Error": {
+			ID:          newID(),
+			Name:        "Error",
+			Description: "This is a default error schema model",
+			Schema:      "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}",
+			ContentType: "application/json",
+		},
+	}
+}

@@ -83,11 +83,9 @@ func checkMethodRequestParams(params map[string]bool) []string {
 	return problems
 }
 
-// knownModel reports whether name is a model of the API. Every AWS API has the built-in
-// models Empty and Error (recorded: test_model_lifecycle "get-models"); gatehouse has no
-// model operations yet, so those are the only ones.
+// knownModel reports whether name is a model of the API.
 func knownModel(doc *apigateway.RestAPIDocument, name string) bool {
-	return name == "Empty" || name == "Error"
+	return doc.Models[name] != nil
 }
 
 // checkModels returns the problems of a content type → model map (recorded:
@@ -169,6 +167,9 @@ func (s *Server) PutMethod(ctx context.Context, c *call) error {
 		problems := checkAuthorization(m)
 		problems = append(problems, checkMethodRequestParams(m.RequestParameters)...)
 		problems = append(problems, checkModels(doc, m.RequestModels)...)
+		if err := checkRequestValidator(doc, m.RequestValidatorID); err != nil {
+			problems = append(problems, err.Message)
+		}
 		if err := badRequestProblems(problems); err != nil {
 			return err
 		}
@@ -255,8 +256,6 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 			case "operationName":
 				m.OperationName = op.Val()
 			case "requestValidatorId":
-				// Request validators are not stored by gatehouse yet: the id is kept
-				// without the existence check AWS makes.
 				m.RequestValidatorID = op.Val()
 			default:
 				// Recorded: "unsupported-path" (/httpMethod), "wrong-path-request-parameters".
@@ -299,6 +298,9 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 	problems = append(problems, checkAuthorization(m)...)
 	problems = append(problems, checkMethodRequestParams(m.RequestParameters)...)
 	problems = append(problems, checkModels(doc, m.RequestModels)...)
+	if err := checkRequestValidator(doc, m.RequestValidatorID); err != nil {
+		problems = append(problems, err.Message)
+	}
 	return badRequestProblems(problems)
 }
 

@@ -134,10 +134,15 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 		doc.Resources = src.Resources
 		doc.GatewayResponses = src.GatewayResponses
 		doc.RootResourceID = src.RootResourceID
+		doc.Models = src.Models
+		doc.RequestValidators = src.RequestValidators
 	} else {
 		doc.Resources = map[string]*apigateway.Resource{
 			doc.RootResourceID: {ID: doc.RootResourceID, Path: "/"},
 		}
+		// Every new API has AWS's Empty and Error models (recorded: test_model_lifecycle
+		// "get-models").
+		doc.Models = apigateway.DefaultModels(func() string { return newID(6) })
 	}
 	op, err := store.PutJSON(s.scope.RestAPIKey(doc.ID), doc, store.Absent)
 	if err != nil {

@@ -55,6 +55,21 @@ func (s *Server) routes() {
 	s.handle("PATCH /restapis/{restapi_id}/stages/{stage_name}", s.UpdateStage)
 	s.handle("DELETE /restapis/{restapi_id}/stages/{stage_name}", s.DeleteStage)
 
+	// Models.
+	s.handle("POST /restapis/{restapi_id}/models", s.CreateModel)
+	s.handle("GET /restapis/{restapi_id}/models", s.GetModels)
+	s.handle("GET /restapis/{restapi_id}/models/{model_name}", s.GetModel)
+	s.handle("PATCH /restapis/{restapi_id}/models/{model_name}", s.UpdateModel)
+	s.handle("DELETE /restapis/{restapi_id}/models/{model_name}", s.DeleteModel)
+	s.handle("GET /restapis/{restapi_id}/models/{model_name}/default_template", s.GetModelTemplate)
+
+	// Request validators.
+	s.handle("POST /restapis/{restapi_id}/requestvalidators", s.CreateRequestValidator)
+	s.handle("GET /restapis/{restapi_id}/requestvalidators", s.GetRequestValidators)
+	s.handle("GET /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}", s.GetRequestValidator)
+	s.handle("PATCH /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}", s.UpdateRequestValidator)
+	s.handle("DELETE /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}", s.DeleteRequestValidator)
+
 	// Gateway responses.
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses", s.GetGatewayResponses)
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses/{response_type}", s.GetGatewayResponse)
