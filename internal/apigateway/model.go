@@ -115,6 +115,12 @@ const (
 	PassthroughNever           = "NEVER"
 )
 
+// Content handling of integrations and integration responses; "" passes payloads through.
+const (
+	ContentHandlingConvertToText   = "CONVERT_TO_TEXT"
+	ContentHandlingConvertToBinary = "CONVERT_TO_BINARY"
+)
+
 // DefaultTimeoutInMillis is AWS's default integration timeout, 29 s.
 const DefaultTimeoutInMillis = 29000
 
