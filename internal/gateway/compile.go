@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/gateway/validate"
 )
 
 // stage is one stage compiled: immutable once published.
@@ -50,6 +51,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		router:       route.New[*method](),
 	}
 	var errs []error
+	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))
 	for id := range snap.Resources {
 		ids = append(ids, id)
@@ -75,7 +77,12 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
 			}
-			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, h)}
+			validation, err := validators.Middleware(m)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
+				continue
+			}
+			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, validation, h)}
 			if cm.resourceID == "" {
 				cm.resourceID = id
 			}

@@ -18,7 +18,8 @@ import (
 // The conformance fixtures live in testdata/conformance/*.txtar at the repository root. Each
 // is a txtar archive: a comment saying what AWS does and where that is recorded, then
 //
-//	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses"}
+//	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses",
+//	                   "models", "requestValidators"}
 //	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
 //	                   to a string: a MOCK answering 200 with that body. "${backend}" is
 //	                   replaced by the URL of an echo backend.
@@ -34,6 +35,9 @@ type fixtureSetup struct {
 	Variables        map[string]string                                              `json:"variables"`
 	Routes           map[string]json.RawMessage                                     `json:"routes"`
 	GatewayResponses map[apigateway.GatewayResponseType]*apigateway.GatewayResponse `json:"gatewayResponses"`
+	// Models by name and request validators by id, as in the API document.
+	Models            map[string]*apigateway.Model            `json:"models"`
+	RequestValidators map[string]*apigateway.RequestValidator `json:"requestValidators"`
 }
 
 // parseTxtar splits a txtar archive into its comment and named files.
@@ -107,7 +111,9 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 		routes[k] = &m
 	}
 	s := newStore(t)
-	deploy(t, s, buildAPI(setup.APIID, routes, setup.GatewayResponses), "dep1", setup.Stage, setup.Variables)
+	doc := buildAPI(setup.APIID, routes, setup.GatewayResponses)
+	doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
+	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
 	srv := startServer(t, s, Config{Logger: testLogger(t)})
 	if errs := srv.StageErrors(); len(errs) > 0 {
 		t.Fatalf("stage does not compile: %v", errs)

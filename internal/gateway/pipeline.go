@@ -12,17 +12,26 @@ import (
 
 // buildPipeline is the ONE place the order of a REST method's request path is written. It
 // runs once per method when a stage compiles; routing, the edge headers and gateway
-// responses happen around it in ServeHTTP and writeError.
-func buildPipeline(m *apigateway.Method, integ invoke.Handler) invoke.Handler {
+// responses happen around it in ServeHTTP and writeError. validation is the method's
+// compiled request validation (validate/), nil when its validator checks nothing.
+func buildPipeline(m *apigateway.Method, validation invoke.Middleware, integ invoke.Handler) invoke.Handler {
 	return invoke.Chain(integ,
 		readBody(integration.MaxPayload), // buffer the payload; over 10 MB is REQUEST_TOO_LARGE
 		// resource policy (policy/)                      not yet
 		denyUnenforced(m), // authorizers (auth/) and API keys (apikey/) not yet: fail closed
 		// throttling: stage, method, usage plan (throttle/) not yet
-		// request validation (validate/)                 not yet
+		optional(validation), // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
 		// response cache (cache/)                        not yet
 		// then the integration: MOCK, HTTP, HTTP_PROXY (integration/)
 	)
+}
+
+// optional is mw, or a stage that does nothing when mw is nil.
+func optional(mw invoke.Middleware) invoke.Middleware {
+	if mw == nil {
+		return func(next invoke.Handler) invoke.Handler { return next }
+	}
+	return mw
 }
 
 // requestTooLargeMessage is AWS's text for a REST API payload over 10485760 bytes, recorded
