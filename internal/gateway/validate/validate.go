@@ -135,10 +135,11 @@ func (vc *Compiler) Middleware(m *apigateway.Method) (invoke.Middleware, error) 
 	return v.middleware, nil
 }
 
-// requiredParams lists the parameters marked required, in the order AWS's message names
-// them: by their full key (header, then path, then querystring; then by name). AWS's order
-// is not recorded; this is the order of localstack's validated implementation
-// (next_gen/execute_api/handlers/method_request.py, sorted(requestParameters)).
+// requiredParams lists the parameters marked required, in the order the message names
+// them: sorted by their full key ("method.request.header.X" < "...multivalueheader.Y" <
+// "...path.Z" < "...querystring.W"). AWS's order is not recorded; this is the order of
+// localstack's validated implementation (next_gen/execute_api/handlers/method_request.py,
+// sorted(requestParameters)).
 func requiredParams(params map[string]bool) []param {
 	var out []param
 	for _, key := range slices.Sorted(maps.Keys(params)) {
