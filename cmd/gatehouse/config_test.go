@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,22 @@ func TestRunRejectsUnknownCommand(t *testing.T) {
 	}
 	if err := run(t.Context(), nil, env(nil), io.Discard, io.Discard); err == nil {
 		t.Error("run() with no command succeeded")
+	}
+}
+
+func TestDisplayURL(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, "http://localhost:8080"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "http://localhost:8080"},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9090}, "http://127.0.0.1:9090"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 9090}, "http://[::1]:9090"},
+	} {
+		if got := displayURL(tt.addr); got != tt.want {
+			t.Errorf("displayURL(%v) = %q; want %q", tt.addr, got, tt.want)
+		}
 	}
 }

@@ -64,8 +64,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
 	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
 
-	dataURL := "http://" + dataLn.Addr().String()
-	adminURL := "http://" + adminLn.Addr().String()
+	dataURL := displayURL(dataLn.Addr())
+	adminURL := displayURL(adminLn.Addr())
 	log.Info("gatehouse started", "data_plane", dataURL, "management_api", adminURL, "data_dir", cfg.DataDir, "account", cfg.AccountID, "region", cfg.Region, "domain", cfg.Domain)
 
 	if cfg.Demo {
@@ -102,4 +102,17 @@ func serveHTTP(srv interface{ Serve(net.Listener) error }, ln net.Listener) erro
 		return err
 	}
 	return nil
+}
+
+// displayURL is the http URL a user on this machine reaches a listener at: a wildcard
+// address (":8080" listens on [::]) is shown as localhost.
+func displayURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
