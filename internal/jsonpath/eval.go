@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -27,6 +28,10 @@ func (e *evaluator) run(steps []step, start any) []any {
 	for i := range steps {
 		s := &steps[i]
 		next := spare[:0]
+		if !s.scan && (s.kind == stepName || s.kind == stepIndex) {
+			// A name or index step yields at most this many values.
+			next = slices.Grow(next, min(len(cur)*(len(s.names)+len(s.indexes)), max(e.budget, 0)))
+		}
 		for _, v := range cur {
 			if e.budget < 0 {
 				break
@@ -81,6 +86,7 @@ func (e *evaluator) apply(s *step, v any, out []any) []any {
 			return out
 		}
 		from, to := sliceBounds(s, n)
+		out = slices.Grow(out, min(to-from, max(e.budget, 0)))
 		for j := from; j < to && e.spend(1); j++ {
 			out = append(out, arrayIndex(v, j))
 		}
@@ -92,6 +98,7 @@ func (e *evaluator) apply(s *step, v any, out []any) []any {
 				}
 			}
 		} else if n, ok := arrayLen(v); ok {
+			out = slices.Grow(out, min(n, max(e.budget, 0)))
 			for j := 0; j < n && e.spend(1); j++ {
 				out = append(out, arrayIndex(v, j))
 			}
@@ -148,8 +155,14 @@ func (e *evaluator) scan(s *step, v any, out []any) []any {
 		x := stack[len(stack)-1]
 		stack[len(stack)-1] = nil
 		stack = stack[:len(stack)-1]
-		if s.kind != stepFilter || e.test(s.filter, x) {
+		if s.kind != stepFilter {
 			out = e.apply(s, x, out)
+		} else if e.test(s.filter, x) {
+			if _, ok := asObject(x); ok {
+				out = append(out, x) // apply would only test the object again
+			} else {
+				out = e.apply(s, x, out)
+			}
 		}
 		// Push children right to left so the leftmost is visited next.
 		if o, ok := asObject(x); ok {

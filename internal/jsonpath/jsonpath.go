@@ -47,6 +47,7 @@ package jsonpath
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // MaxDepth is how deeply filters, parentheses, negations and filter sub-paths may nest.
@@ -154,7 +155,8 @@ func Compile(expr string) (*Path, error) {
 	}
 	p.s = src
 	p.pos = 1
-	steps, err := p.parseSteps(false)
+	// Each step starts with '.' or '[' (a filter's may add a few): size once for common paths.
+	steps, err := p.parseSteps(false, min(strings.Count(src, ".")+strings.Count(src, "["), 16))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // omap and list are a small ordered JSON model, standing in for the VTL engine's *Map and
@@ -616,7 +617,11 @@ func FuzzEval(f *testing.F) {
 		if err != nil {
 			return
 		}
+		start := time.Now()
 		got, ok := p.Eval(v)
+		if el := time.Since(start); el > 2*time.Second {
+			t.Fatalf("Compile(%q).Eval(%s) took %v; want it bounded", expr, doc, el)
+		}
 		if !p.Definite() {
 			if l, isList := got.([]any); !ok || !isList || l == nil {
 				t.Fatalf("Compile(%q).Eval(%s) = %#v, %v; want []any, true", expr, doc, got, ok)

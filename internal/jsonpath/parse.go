@@ -16,6 +16,17 @@ type parser struct {
 	base  int
 	pos   int
 	depth int
+	slab  []string // backing store for single names, so each does not allocate
+}
+
+// single returns a one-name slice carved from the parser's slab.
+func (p *parser) single(name string) []string {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]string, 0, 8)
+	}
+	p.slab = append(p.slab, name)
+	n := len(p.slab)
+	return p.slab[n-1 : n : n]
 }
 
 func (p *parser) errAt(pos int, msg string) error {
@@ -78,8 +89,8 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // parseSteps reads steps after a root ($ or @) up to the end of the path. Inside a filter
 // (inFilter) it stops at the first character that cannot continue a path and leaves it to
 // the filter parser.
-func (p *parser) parseSteps(inFilter bool) ([]step, error) {
-	var steps []step
+func (p *parser) parseSteps(inFilter bool, capHint int) ([]step, error) {
+	steps := make([]step, 0, capHint)
 	for p.pos < len(p.s) {
 		switch p.s[p.pos] {
 		case '.':
@@ -110,7 +121,7 @@ func (p *parser) parseSteps(inFilter bool) ([]step, error) {
 				if err != nil {
 					return nil, err
 				}
-				steps = append(steps, step{kind: stepName, scan: scan, names: []string{name}})
+				steps = append(steps, step{kind: stepName, scan: scan, names: p.single(name)})
 			}
 		case '[':
 			st, err := p.parseBracket(false)
@@ -584,7 +595,7 @@ func (p *parser) parseOperand() (operand, error) {
 		if err := p.enter(); err != nil {
 			return operand{}, err
 		}
-		steps, err := p.parseSteps(true)
+		steps, err := p.parseSteps(true, 0)
 		if err != nil {
 			return operand{}, err
 		}
