@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
@@ -16,9 +15,9 @@ import (
 // flattenSchema returns m's schema with every $ref to another model of the API replaced by
 // that model's (flattened) schema, as GetModel's flatten=true asks. A reference cycle, or
 // a reference into a part of another model, is left as it is. A schema without model
-// references comes back byte for byte.
+// references comes back byte for byte; otherwise it is re-indented, keys in their order.
 func flattenSchema(doc *apigateway.RestAPIDocument, m *apigateway.Model) string {
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(m.Schema))
+	v, err := parseOrdered(m.Schema)
 	if err != nil {
 		return m.Schema
 	}
@@ -29,8 +28,7 @@ func flattenSchema(doc *apigateway.RestAPIDocument, m *apigateway.Model) string 
 		case map[string]any:
 			if ref, ok := v["$ref"].(string); ok {
 				if name, ok := modelRef(doc.ID, ref); ok && !strings.Contains(ref, "#") && !seen[name] && doc.Models[name] != nil {
-					target, err := jsonschema.UnmarshalJSON(strings.NewReader(doc.Models[name].Schema))
-					if err == nil {
+					if target, err := parseOrdered(doc.Models[name].Schema); err == nil {
 						changed = true
 						seen[name] = true
 						out := inline(target, seen)
@@ -40,7 +38,9 @@ func flattenSchema(doc *apigateway.RestAPIDocument, m *apigateway.Model) string 
 				}
 			}
 			for k, e := range v {
-				v[k] = inline(e, seen)
+				if k != keyOrderKey {
+					v[k] = inline(e, seen)
+				}
 			}
 		case []any:
 			for i, e := range v {
@@ -53,14 +53,55 @@ func flattenSchema(doc *apigateway.RestAPIDocument, m *apigateway.Model) string 
 	if !changed {
 		return m.Schema
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return m.Schema
+	var b bytes.Buffer
+	writeOrdered(&b, v, "")
+	return b.String()
+}
+
+// writeOrdered writes v (from parseOrdered) as indented JSON, object keys in their order.
+func writeOrdered(b *bytes.Buffer, v any, indent string) {
+	switch v := v.(type) {
+	case map[string]any:
+		keys, _ := v[keyOrderKey].([]string)
+		if keys == nil {
+			keys = slices.Sorted(maps.Keys(v))
+		}
+		if len(keys) == 0 {
+			b.WriteString("{ }")
+			return
+		}
+		b.WriteString("{\n")
+		for i, k := range keys {
+			b.WriteString(indent + "  ")
+			b.Write(appendQuoted(nil, k))
+			b.WriteString(" : ")
+			writeOrdered(b, v[k], indent+"  ")
+			if i < len(keys)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString(indent + "}")
+	case []any:
+		if len(v) == 0 {
+			b.WriteString("[ ]")
+			return
+		}
+		b.WriteString("[ ")
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeOrdered(b, e, indent)
+		}
+		b.WriteString(" ]")
+	default:
+		enc, err := json.Marshal(v)
+		if err != nil {
+			enc = []byte("null")
+		}
+		b.Write(enc)
 	}
-	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // modelTemplate is GetModelTemplate's answer for a parsed (flattened) schema: a VTL mapping
@@ -169,8 +210,8 @@ func parseOrdered(text string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, errors.New("trailing data")
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after the JSON value")
 	}
 	return v, nil
 }
