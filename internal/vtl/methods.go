@@ -13,6 +13,10 @@ import (
 // exception the Java method would throw (an index out of range, a bad pattern) aborts
 // Execute, as Velocity's MethodInvocationException does.
 
+// regexpMatchSteps is what one regular-expression match costs against Limits.MaxSteps:
+// a match takes about as long as evaluating that many template nodes.
+const regexpMatchSteps = 16
+
 type methodID uint8
 
 const (
@@ -419,9 +423,13 @@ func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, 
 		if r.err != nil {
 			return nil, true, st.execErr(pos, r.err)
 		}
-		out, fits, err := javaReplace(x, r.re, repl, id == mReplaceAll, st.maxOut)
+		out, matched, fits, err := javaReplace(x, r.re, repl, id == mReplaceAll, st.maxOut, (st.maxSteps-st.steps)/regexpMatchSteps)
 		if err != nil {
 			return nil, true, st.execErr(pos, err)
+		}
+		st.steps += matched * regexpMatchSteps
+		if err := st.tick(); err != nil {
+			return nil, true, err
 		}
 		if !fits {
 			return nil, true, &LimitError{Limit: "output", Max: st.maxOut}
@@ -456,7 +464,12 @@ func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, 
 		if r.err != nil {
 			return nil, true, st.execErr(pos, r.err)
 		}
-		return newJavaList(javaSplit(x, r.re, limit)), true, nil
+		parts, ok := javaSplit(x, r.re, limit, (st.maxSteps-st.steps)/regexpMatchSteps)
+		if !ok {
+			return nil, true, &LimitError{Limit: "steps", Max: st.maxSteps}
+		}
+		st.steps += len(parts) * regexpMatchSteps
+		return newJavaList(parts), true, nil
 	case mToLowerCase:
 		if n == 0 {
 			return strings.ToLower(x), true, nil

@@ -233,19 +233,23 @@ func parseJavaReplacement(repl string, re *regexp.Regexp) ([]replPart, error) {
 }
 
 // javaReplace replaces the first match (all=false) or every match of re in s, as Java's
-// replaceFirst/replaceAll. maxLen bounds the result; ok is false past it.
-func javaReplace(s string, re *regexp.Regexp, repl string, all bool, maxLen int) (string, bool, error) {
+// replaceFirst/replaceAll. maxLen bounds the result and maxMatches the matches (each is an
+// evaluation step); ok is false past either.
+func javaReplace(s string, re *regexp.Regexp, repl string, all bool, maxLen, maxMatches int) (out string, matched int, ok bool, err error) {
 	parts, err := parseJavaReplacement(repl, re)
 	if err != nil {
-		return "", true, err
+		return "", 0, true, err
 	}
-	n := -1
+	n := maxMatches + 1
 	if !all {
 		n = 1
 	}
 	matches := re.FindAllStringSubmatchIndex(s, n)
+	if len(matches) > maxMatches {
+		return "", len(matches), false, nil
+	}
 	if len(matches) == 0 {
-		return s, true, nil
+		return s, 0, true, nil
 	}
 	var b []byte
 	last := 0
@@ -260,25 +264,30 @@ func javaReplace(s string, re *regexp.Regexp, repl string, all bool, maxLen int)
 		}
 		last = m[1]
 		if len(b) > maxLen {
-			return "", false, nil
+			return "", len(matches), false, nil
 		}
 	}
 	b = append(b, s[last:]...)
 	if len(b) > maxLen {
-		return "", false, nil
+		return "", len(matches), false, nil
 	}
-	return string(b), true, nil
+	return string(b), len(matches), true, nil
 }
 
 // javaSplit is String.split(regex, limit): a zero-width match at the start yields no
 // leading empty string; limit 0 drops trailing empty strings; limit > 0 caps the count.
-func javaSplit(s string, re *regexp.Regexp, limit int) []any {
+// At most maxMatches matches are used; ok is false when there are more.
+func javaSplit(s string, re *regexp.Regexp, limit, maxMatches int) (parts []any, ok bool) {
 	if s == "" {
-		return []any{""}
+		return []any{""}, true
+	}
+	matches := re.FindAllStringIndex(s, maxMatches+1)
+	if len(matches) > maxMatches {
+		return nil, false
 	}
 	var out []any
 	last := 0
-	for _, m := range re.FindAllStringIndex(s, -1) {
+	for _, m := range matches {
 		if m[1] == 0 {
 			continue // zero-width match at the beginning
 		}
@@ -289,7 +298,7 @@ func javaSplit(s string, re *regexp.Regexp, limit int) []any {
 		last = m[1]
 	}
 	if len(out) == 0 {
-		return []any{s}
+		return []any{s}, true
 	}
 	out = append(out, s[last:])
 	if limit == 0 {
@@ -297,5 +306,5 @@ func javaSplit(s string, re *regexp.Regexp, limit int) []any {
 			out = out[:len(out)-1]
 		}
 	}
-	return out
+	return out, true
 }
