@@ -165,15 +165,16 @@ func (e *evaluator) scan(s *step, v any, out []any) []any {
 			}
 		}
 		// Push children right to left so the leftmost is visited next.
+		// Looking at each child costs a visit too, so wide objects of leaves count in full.
 		if o, ok := asObject(x); ok {
 			keys := o.Keys()
-			for i := len(keys) - 1; i >= 0; i-- {
+			for i := len(keys) - 1; i >= 0 && e.spend(1); i-- {
 				if c, ok := o.Get(keys[i]); ok && isContainer(c) {
 					stack = append(stack, c)
 				}
 			}
 		} else if n, ok := arrayLen(x); ok {
-			for i := n - 1; i >= 0; i-- {
+			for i := n - 1; i >= 0 && e.spend(1); i-- {
 				if c := arrayIndex(x, i); isContainer(c) {
 					stack = append(stack, c)
 				}
