@@ -26,7 +26,11 @@
 //   - In filters a missing value equals nothing, so [?(@.a != 'x')] keeps elements without a;
 //     numbers compare numerically across int64 and float64; a number and a string that parses
 //     as the same number are equal (Jayway's NumberNode/StringNode equality); < <= > >= compare
-//     two numbers or two strings and are false otherwise.
+//     two numbers or two strings and are false otherwise; objects and arrays are == when
+//     deeply equal. [?(@.a)] tests that a exists (even as null or false), not that it is true;
+//     an indefinite sub-path ([?(@..a)]) exists when it matches something.
+//   - && binds tighter than ||, and ! negates what follows it: !@.a is "a is missing",
+//     !(@.a == 1) and !@.a == 1 both negate the comparison.
 //
 // Deliberate differences from Jayway (documented in the tests):
 //   - A name union ['a','b'] is indefinite and yields a list of the values that exist; Jayway
@@ -35,9 +39,13 @@
 //     Python does; Jayway 2.x walks negative indexes through the array's end. A slice step
 //     ([::2]) is an error (Jayway silently ignores it).
 //   - Tokens must be separated by '.' or '[': Jayway also accepts $.*a as $.*.a.
-//   - In a filter, a dot name also ends at blanks, ')' and the operator characters < > = ! ~ &
-//     | (use ['a&b'] for such names). Regex (=~), in/nin/size/empty/subsetof/anyof/noneof,
-//     JSON literals and functions are not supported and fail to compile.
+//   - In a filter, a dot name also ends at blanks, ')', ']' and the operator characters
+//     < > = ! ~ & | (use ['a&b'] for such names). Regex (=~), in/nin/size/empty/subsetof/
+//     anyof/noneof, ===/!==, JSON literals and functions (.length()) are not supported and
+//     fail to compile.
+//   - A filter on a leaf matches nothing (Jayway throws when the path before it is definite).
+//   - Two missing values are not equal. Strings order by UTF-8 bytes, which differs from
+//     Java's UTF-16 order only between U+E000..U+FFFF and characters beyond U+FFFF.
 //
 // Limits: expressions nest at most MaxDepth deep (filters, parentheses, negations and
 // sub-paths); an evaluation visits at most MaxVisits values, and stops early (returning what

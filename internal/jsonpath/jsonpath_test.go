@@ -313,6 +313,10 @@ func TestEval(t *testing.T) {
 		{expr: `$[?(@..x)]`, doc: `[{"a":{"x":1}},{"a":{"y":1}}]`, want: `[{"a":{"x":1}}]`},
 		{expr: `$[?(@.items[?(@.ok)])]`, doc: `[{"items":[{"ok":1}]},{"items":[{"no":1}]}]`, want: `[{"items":[{"ok":1}]}]`},
 		{expr: `$[?(@.a == 'it\'s')]`, doc: `[{"a":"it's"},{"a":"its"}]`, want: `[{"a":"it's"}]`},
+		{expr: `$[?(!@.a == 1)]`, doc: `[{"a":1},{"a":2},{"b":1}]`, want: `[{"a":2},{"b":1}]`},
+		{expr: `$[?(@.x == @.y)]`, doc: `[{"a":1}]`, want: `[]`}, // missing equals nothing, not even missing
+		{expr: `$[?(@.a == 1 || @.a == 2 && @.b)]`, doc: `[{"a":1},{"a":2},{"a":2,"b":0}]`, want: `[{"a":1},{"a":2,"b":0}]`},
+		{expr: `$[?(@.a=='x'&&@.b>1||!(@.c))]`, doc: `[{"a":"x","b":2,"c":1},{"a":"x","b":1,"c":1},{"a":"y"}]`, want: `[{"a":"x","b":2,"c":1},{"a":"y"}]`},
 		{expr: `$[?(@ == 1)]`, doc: `{"a":1}`, want: `[]`},
 		{expr: `$[?(@.a)]`, doc: `"leaf"`, want: `[]`},
 		{expr: `$[?(@.a)]`, doc: `{"a":1}`, want: `[{"a":1}]`},
