@@ -63,14 +63,14 @@ func EscapeJavaScript(s string) string {
 	return b.String()
 }
 
-const upperHex = "0123456789ABCDEF"
+const upperHexDigits = "0123456789ABCDEF"
 
 func writeUEscape(b *strings.Builder, r rune) {
 	b.WriteString(`\u`)
-	b.WriteByte(upperHex[r>>12&0xF])
-	b.WriteByte(upperHex[r>>8&0xF])
-	b.WriteByte(upperHex[r>>4&0xF])
-	b.WriteByte(upperHex[r&0xF])
+	b.WriteByte(upperHexDigits[r>>12&0xF])
+	b.WriteByte(upperHexDigits[r>>8&0xF])
+	b.WriteByte(upperHexDigits[r>>4&0xF])
+	b.WriteByte(upperHexDigits[r&0xF])
 }
 
 // URLEncode is $util.urlEncode: java.net.URLEncoder.encode(s, "UTF-8"). ASCII letters, digits
@@ -78,7 +78,7 @@ func writeUEscape(b *strings.Builder, r rune) {
 // %XX with upper-case hex (so ~ is %7E, unlike RFC 3986 encoders).
 func URLEncode(s string) string {
 	i := 0
-	for i < len(s) && urlSafe(s[i]) {
+	for i < len(s) && urlEncodeSafe(s[i]) {
 		i++
 	}
 	if i == len(s) {
@@ -90,20 +90,20 @@ func URLEncode(s string) string {
 	for i < len(s) {
 		c := s[i]
 		switch {
-		case urlSafe(c):
+		case urlEncodeSafe(c):
 			b.WriteByte(c)
 			i++
 		case c == ' ':
 			b.WriteByte('+')
 			i++
 		case c < utf8.RuneSelf:
-			writePercent(&b, c)
+			writePercentByte(&b, c)
 			i++
 		default:
 			r, size := javaRune(s, i)
 			var buf [utf8.UTFMax]byte
 			for _, e := range buf[:utf8.EncodeRune(buf[:], r)] {
-				writePercent(&b, e)
+				writePercentByte(&b, e)
 			}
 			i += size
 		}
@@ -111,15 +111,15 @@ func URLEncode(s string) string {
 	return b.String()
 }
 
-func urlSafe(c byte) bool {
+func urlEncodeSafe(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '.' || c == '-' || c == '*' || c == '_'
 }
 
-func writePercent(b *strings.Builder, c byte) {
+func writePercentByte(b *strings.Builder, c byte) {
 	b.WriteByte('%')
-	b.WriteByte(upperHex[c>>4])
-	b.WriteByte(upperHex[c&0xF])
+	b.WriteByte(upperHexDigits[c>>4])
+	b.WriteByte(upperHexDigits[c&0xF])
 }
 
 // URLDecode is $util.urlDecode: java.net.URLDecoder.decode(s, "UTF-8"). '+' becomes a space
@@ -145,7 +145,7 @@ func URLDecode(s string) (string, error) {
 		case '%':
 			run = run[:0]
 			for i+2 < len(s) && s[i] == '%' {
-				v, ok := parseEscape(s[i+1], s[i+2])
+				v, ok := parsePercentEscape(s[i+1], s[i+2])
 				if !ok {
 					return "", fmt.Errorf("urldecode: illegal hex characters in escape (%%) pattern %q at offset %d", s[i:i+3], i)
 				}
@@ -170,10 +170,10 @@ func URLDecode(s string) (string, error) {
 	return b.String(), nil
 }
 
-// parseEscape reads the two chars after '%' as Java's Integer.parseInt(.., 16) does, and
+// parsePercentEscape reads the two chars after '%' as Java's Integer.parseInt(.., 16) does, and
 // rejects a negative value as URLDecoder does.
-func parseEscape(c1, c2 byte) (byte, bool) {
-	d2, ok := hexDigit(c2)
+func parsePercentEscape(c1, c2 byte) (byte, bool) {
+	d2, ok := percentHexDigit(c2)
 	if !ok {
 		return 0, false
 	}
@@ -183,14 +183,14 @@ func parseEscape(c1, c2 byte) (byte, bool) {
 	case '-':
 		return 0, d2 == 0
 	}
-	d1, ok := hexDigit(c1)
+	d1, ok := percentHexDigit(c1)
 	if !ok {
 		return 0, false
 	}
 	return d1<<4 | d2, true
 }
 
-func hexDigit(c byte) (byte, bool) {
+func percentHexDigit(c byte) (byte, bool) {
 	switch {
 	case '0' <= c && c <= '9':
 		return c - '0', true
@@ -251,7 +251,7 @@ func Base64Decode(s string) (string, error) {
 	for i < len(s) {
 		c := s[i]
 		i++
-		v := base64Value(c)
+		v := base64DecodeValue(c)
 		if v < 0 {
 			if c != '=' {
 				return "", fmt.Errorf("base64decode: illegal base64 character %q at offset %d", c, i-1)
@@ -293,7 +293,7 @@ func Base64Decode(s string) (string, error) {
 	return out, nil
 }
 
-func base64Value(c byte) int {
+func base64DecodeValue(c byte) int {
 	switch {
 	case 'A' <= c && c <= 'Z':
 		return int(c - 'A')
