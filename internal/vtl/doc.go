@@ -36,7 +36,7 @@
 //     *ExecError, as Velocity's MethodInvocationException does. Indexing a list out of
 //     range ($l[9]) does the same; negative indexes count from the end (Velocity 1.7).
 //   - Identifiers may contain '-' ($foo-bar is one reference), as in Velocity 1.x.
-//   - String literals: a quote doubles to escape itself ('it''s'); backslashes stay as
+//   - String literals: a doubled quote stands for one quote; backslashes stay as
 //     written ("\n" is a backslash and an n). Method calls apply to references only.
 //   - #break leaves the innermost #foreach (#break($foreach) too); outside a loop it ends
 //     rendering like #stop. $foreach.parent reaches the enclosing loop.

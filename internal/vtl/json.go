@@ -9,7 +9,7 @@ import (
 )
 
 // maxJSONDepth bounds nesting in ParseJSON so a hostile body cannot exhaust the stack.
-const maxJSONDepth = 1000
+const maxJSONDepth = 512
 
 // ParseJSON decodes JSON into template values: objects → *Map (document key order; a
 // repeated key keeps its first place and its last value, as a LinkedHashMap does),

@@ -24,9 +24,9 @@ const exportedPrintBudget = 256 << 20
 // printer writes values with a byte budget; Execute gives it the output still allowed.
 type printer struct {
 	dst    []byte
-	limit  int   // len(dst) may not exceed it
-	over   bool  // the budget or the depth cap was hit; dst is truncated
-	path   []any // containers being printed, to print a self-reference as Java does
+	limit  int                        // len(dst) may not exceed it
+	over   bool                       // the budget or the depth cap was hit; dst is truncated
+	path   []any                      // containers being printed, to print a self-reference as Java does
 	render func(p *printer, b *block) // renders #define blocks; nil outside Execute
 }
 

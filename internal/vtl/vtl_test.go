@@ -173,7 +173,7 @@ func TestExecuteGlobalsUntouched(t *testing.T) {
 
 type panicObject struct{}
 
-func (panicObject) Property(string) (any, bool)    { panic("boom") }
+func (panicObject) Property(string) (any, bool)     { panic("boom") }
 func (panicObject) Call(string, []any) (any, error) { panic("boom") }
 
 // TestExecuteRecoversPanics: a panicking host Object turns into an error.
