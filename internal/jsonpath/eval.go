@@ -186,6 +186,9 @@ func (e *evaluator) scan(s *step, v any, out []any) []any {
 
 // test evaluates a filter expression with cur as @.
 func (e *evaluator) test(x *expr, cur any) bool {
+	if !e.spend(1) {
+		return false
+	}
 	switch x.kind {
 	case exprOr:
 		return e.test(x.left, cur) || e.test(x.right, cur)
@@ -200,14 +203,14 @@ func (e *evaluator) test(x *expr, cur any) bool {
 		a, aok := e.value(&x.a, cur)
 		b, bok := e.value(&x.b, cur)
 		if x.op == opNE {
-			return !(aok && bok && equal(a, b))
+			return !(aok && bok && e.equal(a, b, 0))
 		}
 		if !aok || !bok {
 			return false
 		}
 		switch x.op {
 		case opEQ:
-			return equal(a, b)
+			return e.equal(a, b, 0)
 		case opLT:
 			c, ok := compare(a, b)
 			return ok && c < 0
@@ -235,6 +238,7 @@ func (e *evaluator) value(o *operand, cur any) (any, bool) {
 		base = cur
 	}
 	if o.path.definite {
+		e.spend(len(o.path.steps))
 		return walkDefinite(o.path.steps, base)
 	}
 	got := e.run(o.path.steps, base)
@@ -379,15 +383,14 @@ func numberString(s string) (number, bool) {
 	return number{f: f}, true
 }
 
-// equal is Jayway's == on two present values.
-func equal(a, b any) bool {
-	return equalDepth(a, b, 0)
-}
-
 // maxEqualDepth bounds deep comparison of containers; deeper structures compare unequal.
 const maxEqualDepth = 256
 
-func equalDepth(a, b any, depth int) bool {
+// equal is Jayway's == on two present values. Each value compared costs a visit.
+func (e *evaluator) equal(a, b any, depth int) bool {
+	if !e.spend(1) {
+		return false
+	}
 	if an, ok := toNumber(a); ok {
 		if bn, ok := toNumber(b); ok {
 			c, ok := cmpNumbers(an, bn)
@@ -440,7 +443,7 @@ func equalDepth(a, b any, depth int) bool {
 		for _, k := range ak {
 			av, _ := ao.Get(k)
 			bv, ok := bo.Get(k)
-			if !ok || !equalDepth(av, bv, depth+1) {
+			if !ok || !e.equal(av, bv, depth+1) {
 				return false
 			}
 		}
@@ -452,7 +455,7 @@ func equalDepth(a, b any, depth int) bool {
 			return false
 		}
 		for i := 0; i < an; i++ {
-			if !equalDepth(arrayIndex(a, i), arrayIndex(b, i), depth+1) {
+			if !e.equal(arrayIndex(a, i), arrayIndex(b, i), depth+1) {
 				return false
 			}
 		}
