@@ -15,7 +15,9 @@ const maxJSONDepth = 512
 // repeated key keeps its first place and its last value, as a LinkedHashMap does),
 // arrays → *List, integers that fit → int64, other numbers → float64, strings, bools, nil.
 func ParseJSON(data []byte) (any, error) {
-	d := jsonDecoder{data: data}
+	// One copy of the input as a string: unescaped strings, keys and number texts are
+	// substrings of it and cost no allocation of their own.
+	d := jsonDecoder{data: data, text: string(data)}
 	d.space()
 	v, err := d.value(0)
 	if err != nil {
@@ -30,7 +32,62 @@ func ParseJSON(data []byte) (any, error) {
 
 type jsonDecoder struct {
 	data []byte
+	text string // data as a string
 	pos  int
+
+	// Scratch stacks for the entries of the objects and arrays being decoded: each is
+	// copied into exactly sized slices when it closes, instead of growing its own.
+	keys  []string
+	vals  []any
+	items []any
+	maps  []Map // a slab the decoded objects are allocated from
+
+	keyChunk []string // slabs the objects' and arrays' entries are carved from
+	valChunk []any
+}
+
+// keySlab and valSlab return n-element slices carved from shared chunks, their capacity
+// capped at n so that a later append (a template's put or add) reallocates rather than
+// writing over a neighbour.
+func (d *jsonDecoder) keySlab(n int) []string {
+	if cap(d.keyChunk)-len(d.keyChunk) < n {
+		d.keyChunk = make([]string, 0, max(128, n))
+	}
+	start := len(d.keyChunk)
+	d.keyChunk = d.keyChunk[:start+n]
+	return d.keyChunk[start : start+n : start+n]
+}
+
+func (d *jsonDecoder) valSlab(n int) []any {
+	if cap(d.valChunk)-len(d.valChunk) < n {
+		d.valChunk = make([]any, 0, max(128, n))
+	}
+	start := len(d.valChunk)
+	d.valChunk = d.valChunk[:start+n]
+	return d.valChunk[start : start+n : start+n]
+}
+
+// newMap returns a Map from the slab.
+func (d *jsonDecoder) newMap() *Map {
+	if len(d.maps) == cap(d.maps) {
+		d.maps = make([]Map, 0, 16)
+	}
+	d.maps = d.maps[:len(d.maps)+1]
+	return &d.maps[len(d.maps)-1]
+}
+
+// closeMap fills m with the entries stacked since base.
+func (d *jsonDecoder) closeMap(m *Map, base int) {
+	keys, vals := d.keys[base:], d.vals[base:]
+	m.keys = d.keySlab(len(keys))
+	copy(m.keys, keys)
+	m.vals = d.valSlab(len(vals))
+	copy(m.vals, vals)
+	clear(vals) // let the stack hold no references
+	d.keys, d.vals = d.keys[:base], d.vals[:base]
+	if len(m.keys) > mapIndexAt {
+		m.reindex()
+	}
 }
 
 func (d *jsonDecoder) errorf(format string, args ...any) error {
@@ -58,12 +115,13 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			return nil, d.errorf("nested too deeply")
 		}
 		d.pos++
-		m := &Map{}
+		m := d.newMap()
 		d.space()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
 			return m, nil
 		}
+		base := len(d.keys)
 		for {
 			d.space()
 			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -83,7 +141,12 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.put(k, v)
+			if i := indexOf(d.keys[base:], k); i >= 0 {
+				d.vals[base+i] = v // a repeated key keeps its place, takes the last value
+			} else {
+				d.keys = append(d.keys, k)
+				d.vals = append(d.vals, v)
+			}
 			d.space()
 			if d.pos >= len(d.data) {
 				return nil, d.errorf("unexpected end of input")
@@ -94,6 +157,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			if d.data[d.pos] == '}' {
 				d.pos++
+				d.closeMap(m, base)
 				return m, nil
 			}
 			return nil, d.errorf("expected ',' or '}'")
@@ -109,13 +173,14 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			d.pos++
 			return l, nil
 		}
+		base := len(d.items)
 		for {
 			d.space()
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			l.items = append(l.items, v)
+			d.items = append(d.items, v)
 			d.space()
 			if d.pos >= len(d.data) {
 				return nil, d.errorf("unexpected end of input")
@@ -126,6 +191,11 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			if d.data[d.pos] == ']' {
 				d.pos++
+				items := d.items[base:]
+				l.items = d.valSlab(len(items))
+				copy(l.items, items)
+				clear(items)
+				d.items = d.items[:base]
 				return l, nil
 			}
 			return nil, d.errorf("expected ',' or ']'")
@@ -185,7 +255,7 @@ func (d *jsonDecoder) number() (any, error) {
 			return nil, d.errorf("invalid number")
 		}
 	}
-	text := string(d.data[start:d.pos])
+	text := d.text[start:d.pos]
 	if isInt {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return n, nil
@@ -206,7 +276,7 @@ func (d *jsonDecoder) str() (string, error) {
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == '"' {
-			s := string(d.data[start:d.pos])
+			s := d.text[start:d.pos]
 			d.pos++
 			return s, nil
 		}
@@ -304,4 +374,14 @@ func (d *jsonDecoder) hex4() (rune, bool) {
 	}
 	d.pos += 4
 	return r, true
+}
+
+// indexOf returns the position of key in keys, -1 when absent. Objects are small: a scan.
+func indexOf(keys []string, key string) int {
+	for i, k := range keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
 }
