@@ -72,7 +72,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			if m == nil {
 				continue
 			}
-			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables)
+			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables, snap.BinaryMediaTypes)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
@@ -103,12 +103,12 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 }
 
 // newIntegration compiles a method's integration: the one switch on the integration type.
-func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars map[string]string) (invoke.Handler, error) {
+func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars map[string]string, binary []string) (invoke.Handler, error) {
 	if in == nil {
 		// AWS refuses to deploy such a method ("No integration defined for method").
 		return nil, errors.New("no integration defined for method")
 	}
-	cfg := integration.Config{Integration: in, APIID: apiID, StageVariables: vars, Transport: s.transport, InsecureTransport: s.insecure}
+	cfg := integration.Config{Integration: in, APIID: apiID, StageVariables: vars, Transport: s.transport, InsecureTransport: s.insecure, BinaryMediaTypes: binary}
 	if in.ConnectionType == "VPC_LINK" {
 		return unsupported("connectionType VPC_LINK"), nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+	"github.com/gatehouse/gatehouse/internal/vtl"
 )
 
 // Integration and integration response operations. The integration is embedded in its
@@ -58,6 +59,20 @@ func checkContentTypes(templates map[string]string) []string {
 		return nil
 	}
 	return []string{"Validation Result: warnings : [], errors : [" + strings.Join(bad, ", ") + "]"}
+}
+
+// checkTemplates returns a problem for each mapping template that is not valid VTL, naming
+// its content type, line and column. AWS accepts such a template and fails the requests
+// that use it ("Unable to transform request"); gatehouse refuses it when it is put, a
+// documented difference.
+func checkTemplates(templates map[string]string) []string {
+	var bad []string
+	for _, ct := range slices.Sorted(maps.Keys(templates)) {
+		if _, err := vtl.Parse(templates[ct]); err != nil {
+			bad = append(bad, "Invalid mapping template specified for content type "+ct+": "+err.Error())
+		}
+	}
+	return bad
 }
 
 // validContentType reports whether ct is a media type, "type/subtype", as a template key
@@ -162,6 +177,7 @@ func checkIntegration(m *apigateway.Method, ig *apigateway.Integration) []string
 	}
 	problems = append(problems, checkIntegrationRequestParams(m, ig.RequestParameters)...)
 	problems = append(problems, checkContentTypes(ig.RequestTemplates)...)
+	problems = append(problems, checkTemplates(ig.RequestTemplates)...)
 	return problems
 }
 
@@ -461,6 +477,7 @@ func checkIntegrationResponse(m *apigateway.Method, ir *apigateway.IntegrationRe
 		problems = append(problems, mappingError(slices.Compact(errs)).Message)
 	}
 	problems = append(problems, checkContentTypes(ir.ResponseTemplates)...)
+	problems = append(problems, checkTemplates(ir.ResponseTemplates)...)
 	if _, err := regexp.Compile(ir.SelectionPattern); err != nil {
 		// Not recorded in a fixture.
 		problems = append(problems, "Invalid selection pattern specified: "+ir.SelectionPattern)

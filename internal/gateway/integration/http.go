@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration/h1"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
 )
 
 // MaxPayload is AWS's REST API payload limit for requests and integration responses, in
@@ -37,6 +38,9 @@ type Config struct {
 	// InsecureTransport instead. Nil means NewTransport's defaults.
 	Transport         http.RoundTripper
 	InsecureTransport http.RoundTripper
+	// BinaryMediaTypes are the REST API's binaryMediaTypes ("image/png", "image/*", "*/*"):
+	// payloads of these types are binary for contentHandling.
+	BinaryMediaTypes []string
 }
 
 // NewTransport returns the client shared by every HTTP integration: h1's synchronous
@@ -75,9 +79,11 @@ type httpIntegration struct {
 	apiIDValue, userAgentValue []string
 
 	// HTTP (non-proxy) only.
-	passthrough string
-	reqTmpl     templates
-	responses   responses
+	passthrough     string
+	contentHandling string
+	binary          mediaTypes // the API's binaryMediaTypes
+	reqTmpl         templates
+	responses       responses
 }
 
 // NewHTTPProxy compiles an HTTP_PROXY integration.
@@ -88,7 +94,7 @@ func NewHTTP(c Config) (invoke.Handler, error) { return newHTTP(c, false) }
 
 func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
 	in := c.Integration
-	h := &httpIntegration{proxy: proxy, passthrough: in.PassthroughBehavior}
+	h := &httpIntegration{proxy: proxy, passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling, binary: mediaTypes(c.BinaryMediaTypes)}
 	if in.HTTPMethod != "ANY" {
 		h.method = in.HTTPMethod
 	}
@@ -178,16 +184,11 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	// Body: HTTP_PROXY passes it through; HTTP through its request template, else per
 	// passthroughBehavior.
 	body := inv.Request.Body
+	var ov mapping.Overrides
 	if !h.proxy {
-		t, ok := h.reqTmpl.forRequest(contentType(inv))
-		switch {
-		case ok:
-			var err error
-			if body, err = t.Render(inv, body); err != nil {
-				return nil, invoke.Wrap(apigateway.ResponseDefault5XX, "Internal server error", fmt.Errorf("render request template: %w", err))
-			}
-		case !passthroughAllowed(h.passthrough, h.reqTmpl):
-			return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
+		var err error
+		if body, err = h.requestPayload(inv, &ov); err != nil {
+			return nil, err
 		}
 		if ct := contentType(inv); ct != "" && hasBody(method) {
 			hdr["Content-Type"] = []string{ct}
@@ -222,6 +223,17 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 			}
 			mappedPath = append(mappedPath, invoke.Param{Name: m.name, Value: one})
 		}
+	}
+
+	// $context.requestOverride.* from the request template wins over the mappings.
+	for k, v := range ov.RequestHeader {
+		hdr[http.CanonicalHeaderKey(k)] = []string{v}
+	}
+	for k, v := range ov.RequestQuery {
+		query = appendQuery(query, k, v)
+	}
+	for k, v := range ov.RequestPath {
+		mappedPath = append([]invoke.Param{{Name: k, Value: v}}, mappedPath...)
 	}
 
 	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
@@ -306,6 +318,39 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		return nil, err
 	}
 	return ir.methodResponse(inv, resp.Header, payload)
+}
+
+// requestPayload is the body an HTTP (non-proxy) integration sends: the client's payload
+// converted per contentHandling (a binary payload, by the API's binaryMediaTypes, is
+// base64-encoded for a template or CONVERT_TO_TEXT), then rendered through the request
+// template for its Content-Type, or passed through as passthroughBehavior allows.
+func (h *httpIntegration) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
+	ct := contentType(inv)
+	t, ok := h.reqTmpl.forRequest(ct)
+	if !ok && !passthroughAllowed(h.passthrough, h.reqTmpl) {
+		return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
+	}
+	body := inv.Request.Body
+	handling := h.contentHandling
+	if handling == "" && ok && h.binary.match(ct) {
+		handling = apigateway.ContentHandlingConvertToText // templates see binary as base64 text
+	}
+	if handling == apigateway.ContentHandlingConvertToText && !h.binary.match(ct) {
+		handling = "" // text stays text
+	}
+	body, err := convertContent(handling, body)
+	if err != nil {
+		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration contentHandling: %w", err))
+	}
+	if !ok {
+		return body, nil
+	}
+	out, err := t.Render(inv, body, ov)
+	if err != nil {
+		// AWS: "Execution failed due to configuration error: Unable to transform request".
+		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+	}
+	return out, nil
 }
 
 // requestTarget is the request line's target for a built path and query: the path as is,

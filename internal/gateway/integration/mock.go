@@ -16,9 +16,10 @@ import (
 type mockIntegration struct {
 	passthrough string
 	reqTmpl     templates
-	// statusByType is the statusCode each request template declares, parsed when the stage
-	// compiles; an entry with err set fails requests with 500, as AWS does for a template
-	// it cannot read a statusCode from.
+	// statusByType is the statusCode each literal request template declares, parsed when
+	// the stage compiles; an entry with err set fails requests with 500, as AWS does for a
+	// template it cannot read a statusCode from. A VTL template is rendered per request
+	// and its output parsed then.
 	statusByType map[*mapping.Template]mockStatus
 	responses    responses
 }
@@ -41,19 +42,21 @@ func NewMock(c Config) (invoke.Handler, error) {
 	}
 	m.statusByType = make(map[*mapping.Template]mockStatus, len(m.reqTmpl.byType))
 	for _, t := range m.reqTmpl.byType {
-		code, err := parseMockStatus(t.Text())
-		m.statusByType[t] = mockStatus{code: code, err: err}
+		if t.Literal() {
+			code, err := parseMockStatus([]byte(t.Text()))
+			m.statusByType[t] = mockStatus{code: code, err: err}
+		}
 	}
 	return m, nil
 }
 
-// parseMockStatus reads the statusCode of a MOCK request template such as
-// {"statusCode": 200}. Until the VTL engine lands the template must be literal JSON.
-func parseMockStatus(text string) (int, error) {
+// parseMockStatus reads the statusCode of a rendered MOCK request template such as
+// {"statusCode": 200}.
+func parseMockStatus(text []byte) (int, error) {
 	var v struct {
 		StatusCode *json.Number `json:"statusCode"`
 	}
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
+	if err := json.Unmarshal(text, &v); err != nil {
 		return 0, fmt.Errorf("parse mock request template: %w", err)
 	}
 	if v.StatusCode == nil {
@@ -72,7 +75,14 @@ func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	t, ok := m.reqTmpl.forRequest(contentType(inv))
 	switch {
 	case ok:
-		st := m.statusByType[t]
+		st, literal := m.statusByType[t]
+		if !literal {
+			out, err := t.Render(inv, inv.Request.Body, nil)
+			if err != nil {
+				return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+			}
+			st.code, st.err = parseMockStatus(out)
+		}
 		if st.err != nil {
 			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", st.err)
 		}

@@ -7,30 +7,35 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/jsonpath"
+	"github.com/gatehouse/gatehouse/internal/vtl"
 )
 
 // sourceKind says where a mapped parameter's value comes from.
 type sourceKind uint8
 
 const (
-	srcStatic      sourceKind = iota // 'literal' and stageVariables.X (resolved when the stage compiles)
-	srcHeader                        // method.request.header.X: the last value
-	srcMultiHeader                   // method.request.multivalueheader.X: every value
-	srcQuery                         // method.request.querystring.X: the last value
-	srcMultiQuery                    // method.request.multivaluequerystring.X: every value
-	srcPath                          // method.request.path.X
-	srcContext                       // context.X
-	srcBody                          // method.request.body / integration.response.body: the whole payload
-	srcRespBody                      // integration.response.body: the whole backend payload
-	srcRespHeader                    // integration.response.header.X
-	srcRespMulti                     // integration.response.multivalueheader.X
+	srcStatic       sourceKind = iota // 'literal' and stageVariables.X (resolved when the stage compiles)
+	srcHeader                         // method.request.header.X: the last value
+	srcMultiHeader                    // method.request.multivalueheader.X: every value
+	srcQuery                          // method.request.querystring.X: the last value
+	srcMultiQuery                     // method.request.multivaluequerystring.X: every value
+	srcPath                           // method.request.path.X
+	srcContext                        // context.X
+	srcBody                           // method.request.body / integration.response.body: the whole payload
+	srcRespBody                       // integration.response.body: the whole backend payload
+	srcRespHeader                     // integration.response.header.X
+	srcRespMulti                      // integration.response.multivalueheader.X
+	srcBodyPath                       // method.request.body.JSONPATH
+	srcRespBodyPath                   // integration.response.body.JSONPATH
 )
 
 // source is one parsed mapping expression.
 type source struct {
 	kind   sourceKind
-	name   string // header, parameter or context variable name; the literal for srcStatic
-	static bool   // the value is fixed for the stage
+	name   string         // header, parameter or context variable name; the literal for srcStatic
+	static bool           // the value is fixed for the stage
+	path   *jsonpath.Path // srcBodyPath, srcRespBodyPath: "$." + the expression's suffix
 }
 
 // parseSource parses a mapping expression ("method.request.header.X", "'literal'",
@@ -50,6 +55,8 @@ func parseSource(expr string, vars map[string]string, response bool) (source, er
 		switch {
 		case expr == "integration.response.body":
 			return source{kind: srcRespBody}, nil
+		case strings.HasPrefix(expr, "integration.response.body.") && len(expr) > len("integration.response.body."):
+			return bodyPathSource(srcRespBodyPath, expr, expr[len("integration.response.body."):])
 		case strings.HasPrefix(expr, "integration.response.header.") && len(expr) > len("integration.response.header."):
 			return source{kind: srcRespHeader, name: http.CanonicalHeaderKey(expr[len("integration.response.header."):])}, nil
 		case strings.HasPrefix(expr, "integration.response.multivalueheader.") && len(expr) > len("integration.response.multivalueheader."):
@@ -63,6 +70,9 @@ func parseSource(expr string, vars map[string]string, response bool) (source, er
 	}
 	if rest == "body" {
 		return source{kind: srcBody}, nil
+	}
+	if sub, ok := strings.CutPrefix(rest, "body."); ok && sub != "" {
+		return bodyPathSource(srcBodyPath, expr, sub)
 	}
 	loc, name, ok := strings.Cut(rest, ".")
 	if !ok || name == "" {
@@ -80,8 +90,40 @@ func parseSource(expr string, vars map[string]string, response bool) (source, er
 	case "path":
 		return source{kind: srcPath, name: name}, nil
 	}
-	// method.request.body.JSONPath needs the JSONPath engine: not supported yet.
 	return source{}, fmt.Errorf("unsupported request mapping expression %q", expr)
+}
+
+// bodyPathSource compiles a body.JSONPATH expression ("method.request.body.a.b" names
+// "$.a.b" of the payload).
+func bodyPathSource(kind sourceKind, expr, sub string) (source, error) {
+	p, err := jsonpath.Compile("$." + sub)
+	if err != nil {
+		return source{}, fmt.Errorf("mapping expression %q: %w", expr, err)
+	}
+	return source{kind: kind, path: p}, nil
+}
+
+// bodyValue is the value at p in a JSON payload, as a mapped parameter's string: strings
+// as they are, objects and arrays as JSON, numbers and booleans as printed. ok is false
+// when the payload is not JSON or the path names nothing.
+func bodyValue(p *jsonpath.Path, payload []byte) (string, bool) {
+	doc, err := vtl.ParseJSON(payload)
+	if err != nil {
+		return "", false
+	}
+	v, ok := p.Eval(doc)
+	if !ok || v == nil {
+		return "", false
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []any:
+		return string(vtl.AppendJSON(nil, vtl.NewList(x...))), true
+	case *vtl.Map, *vtl.List:
+		return string(vtl.AppendJSON(nil, x)), true
+	}
+	return string(vtl.AppendString(nil, v)), true
 }
 
 // values returns the source's values for a request (and, for response mappings, the
@@ -122,6 +164,12 @@ func (s source) values(inv *invoke.Invocation, respHeader http.Header, respBody 
 	case srcRespMulti:
 		vs := respHeader[s.name]
 		return "", vs, len(vs) > 0
+	case srcBodyPath:
+		v, ok := bodyValue(s.path, inv.Request.Body)
+		return v, nil, ok
+	case srcRespBodyPath:
+		v, ok := bodyValue(s.path, respBody)
+		return v, nil, ok
 	}
 	return "", nil, false
 }

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -95,6 +97,9 @@ type integrationResponse struct {
 	status    int
 	headers   []responseMapping
 	templates templates
+	// contentHandling is the response's CONVERT_TO_TEXT or CONVERT_TO_BINARY; "" passes the
+	// payload through.
+	contentHandling string
 }
 
 // responses are an integration's responses in selection order.
@@ -121,7 +126,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		if err != nil || status < 100 || status > 599 {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
-		c := &integrationResponse{status: status}
+		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling}
 		if c.headers, err = compileResponseParameters(ir.ResponseParameters, vars); err != nil {
 			return responses{}, fmt.Errorf("integration response %q: %w", k, err)
 		}
@@ -179,18 +184,70 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 			h[m.name] = []string{one}
 		}
 	}
+	payload, err := convertContent(r.contentHandling, payload)
+	if err != nil {
+		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration response contentHandling: %w", err))
+	}
 	body := payload
+	status := r.status
 	contentType := jsonType
 	accept, _ := inv.Request.HeaderValue("Accept")
 	if t, ct := r.templates.forResponse(accept); t != nil {
-		var err error
-		if body, err = t.Render(inv, payload); err != nil {
-			return nil, invoke.Wrap(apigateway.ResponseDefault5XX, "Internal server error", fmt.Errorf("render response template: %w", err))
+		var ov mapping.Overrides
+		if body, err = t.Render(inv, payload, &ov); err != nil {
+			// AWS: "Execution failed due to configuration error: Unable to transform response".
+			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render response template: %w", err))
 		}
 		contentType = ct
+		if ov.Status != 0 {
+			status = ov.Status
+		}
+		for k, v := range ov.ResponseHeader {
+			h[http.CanonicalHeaderKey(k)] = []string{v}
+		}
 	}
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{contentType}
 	}
-	return &invoke.Response{StatusCode: r.status, Header: h, Body: body}, nil
+	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
+}
+
+// convertContent applies contentHandling to a payload: CONVERT_TO_TEXT base64-encodes it,
+// CONVERT_TO_BINARY base64-decodes it, and anything else passes it through.
+func convertContent(handling string, payload []byte) ([]byte, error) {
+	switch handling {
+	case apigateway.ContentHandlingConvertToText:
+		out := make([]byte, base64.StdEncoding.EncodedLen(len(payload)))
+		base64.StdEncoding.Encode(out, payload)
+		return out, nil
+	case apigateway.ContentHandlingConvertToBinary:
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
+		n, err := base64.StdEncoding.Decode(out, bytes.TrimSpace(payload))
+		if err != nil {
+			return nil, fmt.Errorf("payload is not base64: %w", err)
+		}
+		return out[:n], nil
+	}
+	return payload, nil
+}
+
+// mediaTypes are a REST API's binaryMediaTypes: exact types, "type/*" or "*/*".
+type mediaTypes []string
+
+// match reports whether a Content-Type is one of the binary media types.
+func (ts mediaTypes) match(contentType string) bool {
+	if len(ts) == 0 || contentType == "" {
+		return false
+	}
+	mt := mediaType(contentType)
+	for _, t := range ts {
+		t = strings.ToLower(t)
+		switch {
+		case t == mt, t == "*/*":
+			return true
+		case strings.HasSuffix(t, "/*") && strings.HasPrefix(mt, t[:len(t)-1]):
+			return true
+		}
+	}
+	return false
 }

@@ -108,7 +108,7 @@ func TestParseMockStatus(t *testing.T) {
 		{`#set($x = 1)`, 0, false},
 		{`{"statusCode": 99}`, 0, false},
 	} {
-		got, err := parseMockStatus(tt.text)
+		got, err := parseMockStatus([]byte(tt.text))
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseMockStatus(%q) = %d, %v; want %d, ok=%v", tt.text, got, err, tt.want, tt.ok)
 		}

@@ -1,34 +1,199 @@
 // Package mapping holds the mapping templates of integration requests and responses: parsed
-// once when a stage compiles, rendered per request.
-//
-// The VTL engine (internal/vtl) is not wired in yet: until it is, a Template renders its text
-// as written, which is exactly right for the static JSON most MOCK integrations use
-// ({"statusCode": 200}) and for static response bodies, and wrong for templates that use
-// VTL directives or $input. Render is the seam the engine replaces.
+// once when a stage compiles, rendered per request by the VTL engine (internal/vtl) with API
+// Gateway's variables bound: $input, $util, $context and $stageVariables.
 package mapping
 
 import (
+	"strings"
+	"sync"
+
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/jsonpath"
+	"github.com/gatehouse/gatehouse/internal/vtl"
 )
 
-// Template is one parsed mapping template. A Template is immutable and safe for concurrent
-// use.
+// MaxOutput bounds a rendered template, in bytes: AWS's 10 MB payload limit.
+const MaxOutput = 10 << 20
+
+// limits are the VTL engine's bounds for every template: AWS's 1000 #foreach iterations and
+// 10 MB output; depth and steps keep hostile templates from running away.
+var limits = vtl.Limits{MaxOutput: MaxOutput, MaxLoop: 1000, MaxDepth: 64, MaxSteps: 2_000_000}
+
+// Template is one parsed mapping template. A Template is immutable (but for its JSONPath
+// cache) and safe for concurrent use.
 type Template struct {
 	text string
-	body []byte // text as bytes, so rendering a literal template does not allocate
+	// literal is the text itself when it holds no VTL ('$' or '#'), rendered as is without
+	// the engine: most MOCK templates ({"statusCode": 200}) and static bodies.
+	literal []byte
+	vt      *vtl.Template
+	// usesStageVariables says whether $stageVariables is referenced: the map is built per
+	// render only then.
+	usesStageVariables bool
+	paths              pathCache
 }
 
-// Parse parses a mapping template.
+// Parse parses a mapping template. Errors are *vtl.ParseError, naming line and column.
 func Parse(text string) (*Template, error) {
-	return &Template{text: text, body: []byte(text)}, nil
+	t := &Template{text: text}
+	if !strings.ContainsAny(text, "$#") {
+		t.literal = []byte(text)
+		return t, nil
+	}
+	vt, err := vtl.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	t.vt = vt
+	t.usesStageVariables = strings.Contains(text, "stageVariables")
+	return t, nil
 }
 
 // Text returns the template's source.
 func (t *Template) Text() string { return t.text }
 
-// Render renders the template for inv with the given payload ($input.body). The result must
-// not be modified.
-func (t *Template) Render(inv *invoke.Invocation, payload []byte) ([]byte, error) {
-	_, _ = inv, payload // used once the VTL engine lands
-	return t.body, nil
+// Literal reports whether the template renders as its own text for every request.
+func (t *Template) Literal() bool { return t.literal != nil }
+
+// Overrides are what a template set in $context.requestOverride.* (request templates) and
+// $context.responseOverride.* (response templates). Nil maps and a zero Status mean none.
+type Overrides struct {
+	RequestHeader  map[string]string
+	RequestQuery   map[string]string
+	RequestPath    map[string]string
+	ResponseHeader map[string]string
+	// Status is $context.responseOverride.status; 0 when unset.
+	Status int
+}
+
+// Render renders the template for inv, with payload as $input's body (the client's for a
+// request template, the integration's for a response template). When ov is not nil it
+// receives the template's $context overrides. The result must not be modified.
+func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides) ([]byte, error) {
+	if t.literal != nil {
+		return t.literal, nil
+	}
+	r := renderer{inv: inv, paths: &t.paths}
+	r.input = inputObject{r: &r, payload: payload}
+	r.context = contextObject{r: &r}
+	globals := map[string]any{
+		"input":   &r.input,
+		"util":    utilObject{},
+		"context": &r.context,
+	}
+	if t.usesStageVariables {
+		m := vtl.NewMap()
+		for k, v := range inv.StageVariables {
+			m.Set(k, v)
+		}
+		globals["stageVariables"] = m
+	}
+	out, err := t.vt.Execute(make([]byte, 0, len(t.text)+len(payload)), globals, limits)
+	if err != nil {
+		return nil, err
+	}
+	if ov != nil {
+		r.collect(ov)
+	}
+	return out, nil
+}
+
+// renderer is one render's state: the lazily parsed payload shared by $input.json and
+// $input.path (so that changes made through one show in the other, as on AWS), and the
+// override maps a template may write.
+type renderer struct {
+	inv     *invoke.Invocation
+	paths   *pathCache
+	input   inputObject
+	context contextObject
+
+	requestOverride  *vtl.Map // header, querystring, path: *vtl.Map each
+	responseOverride *vtl.Map // header: *vtl.Map, status
+}
+
+// collect copies the override maps into ov.
+func (r *renderer) collect(ov *Overrides) {
+	if m := r.requestOverride; m != nil {
+		ov.RequestHeader = stringMap(m, "header")
+		ov.RequestQuery = stringMap(m, "querystring")
+		ov.RequestPath = stringMap(m, "path")
+	}
+	if m := r.responseOverride; m != nil {
+		ov.ResponseHeader = stringMap(m, "header")
+		if v, ok := m.Get("status"); ok && v != nil {
+			ov.Status = statusValue(v)
+		}
+	}
+}
+
+// stringMap returns the entries of the map at key of m as strings; nil when there are none.
+func stringMap(m *vtl.Map, key string) map[string]string {
+	v, _ := m.Get(key)
+	sub, ok := v.(*vtl.Map)
+	if !ok || sub.Len() == 0 {
+		return nil
+	}
+	out := make(map[string]string, sub.Len())
+	for _, k := range sub.Keys() {
+		e, _ := sub.Get(k)
+		out[k] = string(vtl.AppendString(nil, e))
+	}
+	return out
+}
+
+// statusValue reads $context.responseOverride.status, a number or a numeric string; 0 when
+// it is neither or out of HTTP's range.
+func statusValue(v any) int {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case int:
+		n = int64(x)
+	case float64:
+		n = int64(x)
+	case string:
+		for _, c := range strings.TrimSpace(x) {
+			if c < '0' || c > '9' || n > 1000 {
+				return 0
+			}
+			n = n*10 + int64(c-'0')
+		}
+	}
+	if n < 100 || n > 599 {
+		return 0
+	}
+	return int(n)
+}
+
+// pathCache holds a template's compiled JSONPath expressions: templates name a handful of
+// literal paths, compiled on first use. It stops growing at maxPaths entries (a template
+// computing its paths per request then compiles them each time).
+type pathCache struct {
+	mu    sync.RWMutex
+	paths map[string]*jsonpath.Path
+}
+
+const maxPaths = 256
+
+func (c *pathCache) get(expr string) (*jsonpath.Path, error) {
+	c.mu.RLock()
+	p, ok := c.paths[expr]
+	c.mu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	p, err := jsonpath.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.paths == nil {
+		c.paths = make(map[string]*jsonpath.Path)
+	}
+	if len(c.paths) < maxPaths {
+		c.paths[expr] = p
+	}
+	c.mu.Unlock()
+	return p, nil
 }

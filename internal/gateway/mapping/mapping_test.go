@@ -1,0 +1,228 @@
+package mapping
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// newInvocation is a request as the edge fills it: GET /pets/7?q=cats&q=dogs on stage dev.
+func newInvocation() *invoke.Invocation {
+	inv := &invoke.Invocation{
+		RequestID:      "c0ffee00-0000-4000-8000-000000000001",
+		AccountID:      "000000000000",
+		APIID:          "abcdef1234",
+		Stage:          "dev",
+		ResourcePath:   "/pets/{id}",
+		HTTPMethod:     "GET",
+		ContextPath:    "/dev/pets/7",
+		SourceIP:       "192.0.2.1",
+		UserAgent:      "test-agent",
+		RequestTime:    time.UnixMilli(1700000000123).UTC(),
+		PathParams:     []invoke.Param{{Name: "id", Value: "7"}},
+		StageVariables: map[string]string{"color": "blue"},
+	}
+	inv.Request = invoke.Request{
+		Method:   "GET",
+		Path:     "/pets/7",
+		RawQuery: "q=cats&q=dogs&id=query-id&limit=5",
+		Header:   http.Header{"X-Trace": {"a", "b"}, "Id": {"header-id"}, "Content-Type": {"application/json"}},
+	}
+	return inv
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	const body = `{"name": "Rex", "tags": ["good", "dog"], "owner": {"name": "Ann", "age": 31}, "price": 12.5}`
+	for _, tt := range []struct {
+		name, tmpl, body, want string
+	}{
+		{"literal", `{"statusCode": 200}`, "", `{"statusCode": 200}`},
+		{"empty body is {}", `$input.body`, "", `{}`},
+		{"body", `$input.body`, body, body},
+		{"json of an object", `$input.json('$.owner')`, body, `{"name":"Ann","age":31}`},
+		{"json of a string", `$input.json('$.name')`, body, `"Rex"`},
+		{"json of a missing path", `$input.json('$.nothing')`, body, `""`},
+		{"path of a scalar", `$input.path('$.owner.name') is $input.path('$.owner.age')`, body, `Ann is 31`},
+		{"path of a map prints Java-style", `$input.path('$.owner')`, body, `{name=Ann, age=31}`},
+		{"path of a list prints JSON", `$input.path('$.tags')`, body, `["good","dog"]`},
+		{"path of a double", `$input.path('$.price')`, body, `12.5`},
+		{"missing path renders nothing and equals empty", `[$input.path('$.nothing')]#if($input.path('$.nothing') == "") empty#end`, body, `[] empty`},
+		{"foreach over a path", `#foreach($t in $input.path('$.tags'))$t#if($foreach.hasNext),#end#end`, body, `good,dog`},
+		{"wildcard path is a list", `$input.path('$.tags[*]').size()`, body, `2`},
+		{"path is live", `#set($o = $input.path('$.owner'))#set($o.age = 32)$input.json('$.owner.age')`, body, `32`},
+		{"not JSON: the body is the string at $", `$input.path('$')|$input.path('$.a')|`, "plain text", `plain text||`},
+		{"params: path first", `$input.params('id')`, "", `7`},
+		{"params: then query string, last value", `$input.params('q')`, "", `dogs`},
+		{"params: then header, any case", `$input.params('x-trace')`, "", `b`},
+		{"params: missing is empty", `[$input.params('nothing')]`, "", `[]`},
+		{"params(): groups", `$input.params().path.id $input.params().querystring.limit $input.params().header.get('X-Trace')`, "", `7 5 b`},
+		{"params() keys", `#foreach($k in $input.params().keySet())$k #end`, "", `path querystring header `},
+		{"util.escapeJavaScript", `$util.escapeJavaScript($input.path('$.s'))`, `{"s": "it's \"q\"\n"}`, `it\'s \"q\"\n`},
+		{"util.urlEncode", `$util.urlEncode("a b&c")`, "", `a+b%26c`},
+		{"util.urlDecode", `$util.urlDecode("a+b%26c")`, "", `a b&c`},
+		{"util.base64", `$util.base64Encode("hello")|$util.base64Decode("aGVsbG8=")`, "", `aGVsbG8=|hello`},
+		{"util.parseJson", `#set($o = $util.parseJson($input.json('$.owner')))$o.name`, body, `Ann`},
+		{"context", `$context.stage $context.apiId $context.resourcePath $context.httpMethod $context.path`, "", `dev abcdef1234 /pets/{id} GET /dev/pets/7`},
+		{"context.identity", `$context.identity.sourceIp $context.identity.userAgent`, "", `192.0.2.1 test-agent`},
+		{"context.requestTimeEpoch is a number", `#set($s = $context.requestTimeEpoch / 1000)$s`, "", `1700000000`},
+		{"context unknown renders nothing", `[$context.nothing][$context.identity.nothing]`, "", `[][]`},
+		{"stageVariables", `$stageVariables.color ${stageVariables.color} $stageVariables['color'] [$stageVariables.none]`, "", `blue blue blue []`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmpl, err := Parse(tt.tmpl)
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.tmpl, err)
+			}
+			got, err := tmpl.Render(newInvocation(), []byte(tt.body), nil)
+			if err != nil {
+				t.Fatalf("Render(%q) = %v", tt.tmpl, err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("Render(%q) = %q; want %q", tt.tmpl, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderOverrides(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, tmpl string
+		want       Overrides
+	}{
+		{"none", `{}`, Overrides{}},
+		{"request", `#set($context.requestOverride.header.X_A = "1")#set($context.requestOverride.querystring.q = "x")#set($context.requestOverride.path['id'] = $input.params('id'))`,
+			Overrides{RequestHeader: map[string]string{"X_A": "1"}, RequestQuery: map[string]string{"q": "x"}, RequestPath: map[string]string{"id": "7"}}},
+		{"response status as number", `#set($context.responseOverride.status = 418)`, Overrides{Status: 418}},
+		{"response status as string", `#set($context.responseOverride.status = "201")`, Overrides{Status: 201}},
+		{"response status out of range", `#set($context.responseOverride.status = 42)`, Overrides{}},
+		{"response header", `#set($context.responseOverride.header['X-Cache'] = "hit")`, Overrides{ResponseHeader: map[string]string{"X-Cache": "hit"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmpl, err := Parse(tt.tmpl)
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.tmpl, err)
+			}
+			var got Overrides
+			if _, err := tmpl.Render(newInvocation(), nil, &got); err != nil {
+				t.Fatalf("Render(%q) = %v", tt.tmpl, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Render(%q) overrides = %+v; want %+v", tt.tmpl, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, tmpl, want string }{
+		{"bad JSONPath", `$input.path('$[')`, "JSONPath"},
+		{"bad urlDecode", `$util.urlDecode("%zz")`, "%"},
+		{"bad parseJson", `$util.parseJson("{")`, "parseJson"},
+		{"unbounded output", `#foreach($i in [1..1000])#foreach($j in [1..1000])#foreach($k in [1..1000])xxxxxxxxxxxxxxxxxxxx#end#end#end`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmpl, err := Parse(tt.tmpl)
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v", tt.tmpl, err)
+			}
+			_, err = tmpl.Render(newInvocation(), []byte(`{}`), nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Render(%q) = %v; want an error mentioning %q", tt.tmpl, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrorNamesLineAndColumn(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("{\n  #if($x == 1\n}")
+	if err == nil || !strings.Contains(err.Error(), "line ") || !strings.Contains(err.Error(), "column ") {
+		t.Errorf("Parse(unclosed #if) = %v; want an error naming line and column", err)
+	}
+}
+
+// benchTemplate is a typical 20-line request template: $input.path, $input.params and
+// #foreach over a 2 KB JSON body.
+const benchTemplate = `#set($root = $input.path('$'))
+{
+  "orderId": "$input.params('id')",
+  "customer": {
+    "name": "$root.customer.name",
+    "email": "$root.customer.email",
+    "tier": "$input.params('tier')"
+  },
+  "items": [
+#foreach($item in $root.items)
+    {
+      "sku": "$item.sku",
+      "quantity": $item.qty,
+      "price": $item.price,
+      "gift": #if($item.gift)true#{else}false#end
+    }#if($foreach.hasNext),#end
+#end
+  ],
+  "source": "$context.identity.sourceIp", "stage": "$context.stage"
+}`
+
+func benchBody() []byte {
+	var b strings.Builder
+	b.WriteString(`{"customer": {"name": "Ann Example", "email": "ann@example.com", "address": {"line1": "1 Main St", "city": "Springfield", "zip": "12345"}}, "items": [`)
+	for i := range 20 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `{"sku": "SKU-%04d", "qty": %d, "price": %d.99, "gift": %t, "note": "a short note about item %d"}`, i, i+1, 10+i, i%3 == 0, i)
+	}
+	b.WriteString(`], "comment": "deliver to the back door, please"}`)
+	return []byte(b.String())
+}
+
+func BenchmarkRenderRequestTemplate(b *testing.B) {
+	tmpl, err := Parse(benchTemplate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchBody()
+	inv := newInvocation()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tmpl.Render(inv, body, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestBenchTemplateRenders(t *testing.T) {
+	t.Parallel()
+	if n := len(benchBody()); n < 1800 || n > 2600 {
+		t.Fatalf("bench body is %d bytes; want about 2 KB", n)
+	}
+	if n := strings.Count(benchTemplate, "\n") + 1; n != 20 {
+		t.Fatalf("bench template has %d lines; want 20", n)
+	}
+	tmpl, err := Parse(benchTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.Render(newInvocation(), benchBody(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"orderId": "7"`, `"sku": "SKU-0019"`, `"quantity": 20`, `"price": 29.99`, `"gift": true`, `"stage": "dev"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("rendered template lacks %s:\n%s", want, out)
+		}
+	}
+}
