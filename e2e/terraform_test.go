@@ -91,7 +91,18 @@ func TestTerraform(t *testing.T) {
 		}
 		checkProxy(t, backend, base+"/dev/backend/echo/a/b?x=1&x=2&y=z", host)
 
-		r := mustCall(t, "GET", base+"/dev/no/such/route", host, nil, "")
+		// POST /orders: the request validator, the model and both mapping templates.
+		tenant := http.Header{"Content-Type": {"application/json"}, "X-Tenant": {"acme"}}
+		r := mustCall(t, "POST", base+"/dev/orders", host, tenant, `{"items": ["tea", "cups"]}`)
+		if want := `{"tenant": "acme", "count": 2, "first": "tea", "backendPath": "/orders"}`; r.Status != 200 || strings.TrimSpace(r.Body) != want {
+			t.Errorf("POST /dev/orders = %d %q; want 200 %q", r.Status, r.Body, want)
+		}
+		r = mustCall(t, "POST", base+"/dev/orders", host, tenant, `{"items": []}`)
+		checkGatewayError(t, "POST /dev/orders with no items", r, 400, "BadRequestException", `{"message":"Invalid request body"}`)
+		r = mustCall(t, "POST", base+"/dev/orders", host, http.Header{"Content-Type": {"application/json"}}, `{"items": ["tea"]}`)
+		checkGatewayError(t, "POST /dev/orders without X-Tenant", r, 400, "BadRequestException", `{"message":"Missing required request parameters: [X-Tenant]"}`)
+
+		r = mustCall(t, "GET", base+"/dev/no/such/route", host, nil, "")
 		checkGatewayError(t, "GET /dev/no/such/route", r, 404, "MissingAuthenticationTokenException", `{"message":"no route here"}`)
 		if got := r.Header.Get("X-E2E"); got != "terraform" {
 			t.Errorf("X-E2E = %q; want terraform (the gateway response's header)", got)

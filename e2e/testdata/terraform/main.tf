@@ -1,5 +1,6 @@
 # A REST API built with Terraform's AWS provider against gatehouse: a MOCK method, an
-# HTTP_PROXY to a backend, a customized gateway response, a deployment and a stage.
+# HTTP_PROXY to a backend, an HTTP integration with a model, a request validator and VTL
+# mapping templates, a customized gateway response, a deployment and a stage.
 # TestTerraform applies it, calls the API, checks that a second plan is empty and destroys it.
 
 terraform {
@@ -122,6 +123,89 @@ resource "aws_api_gateway_integration" "proxy" {
   }
 }
 
+# POST /orders: validated against a model, mapped to the backend with VTL templates.
+resource "aws_api_gateway_model" "order" {
+  rest_api_id  = aws_api_gateway_rest_api.e2e.id
+  name         = "Order"
+  description  = "an order"
+  content_type = "application/json"
+  schema = jsonencode({
+    "$schema" = "http://json-schema.org/draft-04/schema#"
+    title     = "Order"
+    type      = "object"
+    required  = ["items"]
+    properties = {
+      items = { type = "array", minItems = 1, items = { type = "string" } }
+    }
+  })
+}
+
+resource "aws_api_gateway_request_validator" "all" {
+  rest_api_id                 = aws_api_gateway_rest_api.e2e.id
+  name                        = "body-and-parameters"
+  validate_request_body       = true
+  validate_request_parameters = true
+}
+
+resource "aws_api_gateway_resource" "orders" {
+  rest_api_id = aws_api_gateway_rest_api.e2e.id
+  parent_id   = aws_api_gateway_rest_api.e2e.root_resource_id
+  path_part   = "orders"
+}
+
+resource "aws_api_gateway_method" "orders_post" {
+  rest_api_id          = aws_api_gateway_rest_api.e2e.id
+  resource_id          = aws_api_gateway_resource.orders.id
+  http_method          = "POST"
+  authorization        = "NONE"
+  request_validator_id = aws_api_gateway_request_validator.all.id
+  request_models = {
+    "application/json" = aws_api_gateway_model.order.name
+  }
+  request_parameters = {
+    "method.request.header.X-Tenant" = true
+  }
+}
+
+resource "aws_api_gateway_method_response" "orders_200" {
+  rest_api_id = aws_api_gateway_rest_api.e2e.id
+  resource_id = aws_api_gateway_resource.orders.id
+  http_method = aws_api_gateway_method.orders_post.http_method
+  status_code = "200"
+}
+
+resource "aws_api_gateway_integration" "orders" {
+  rest_api_id             = aws_api_gateway_rest_api.e2e.id
+  resource_id             = aws_api_gateway_resource.orders.id
+  http_method             = aws_api_gateway_method.orders_post.http_method
+  type                    = "HTTP"
+  integration_http_method = "POST"
+  uri                     = "${var.backend}/orders"
+  passthrough_behavior    = "NEVER"
+  request_templates = {
+    "application/json" = <<-EOT
+      #set($order = $input.path('$'))
+      {"tenant": "$input.params('X-Tenant')", "items": $input.json('$.items'), "count": $order.items.size()}
+    EOT
+  }
+}
+
+resource "aws_api_gateway_integration_response" "orders_200" {
+  rest_api_id       = aws_api_gateway_rest_api.e2e.id
+  resource_id       = aws_api_gateway_resource.orders.id
+  http_method       = aws_api_gateway_method.orders_post.http_method
+  status_code       = aws_api_gateway_method_response.orders_200.status_code
+  selection_pattern = ""
+  response_templates = {
+    "application/json" = <<-EOT
+      #set($echo = $input.path('$'))
+      #set($sent = $util.parseJson($echo.body))
+      {"tenant": "$sent.tenant", "count": $sent.count, "first": "$sent.items[0]", "backendPath": "$echo.path"}
+    EOT
+  }
+  depends_on = [aws_api_gateway_integration.orders]
+}
+
 # Unknown routes answer 404 with a body of our own instead of AWS's 403.
 resource "aws_api_gateway_gateway_response" "missing_token" {
   rest_api_id   = aws_api_gateway_rest_api.e2e.id
@@ -151,6 +235,11 @@ resource "aws_api_gateway_deployment" "e2e" {
       aws_api_gateway_method.proxy_any.id,
       aws_api_gateway_integration.proxy.id,
       aws_api_gateway_gateway_response.missing_token.id,
+      aws_api_gateway_model.order.id,
+      aws_api_gateway_request_validator.all.id,
+      aws_api_gateway_method.orders_post.id,
+      aws_api_gateway_integration.orders.id,
+      aws_api_gateway_integration_response.orders_200.id,
     ]))
   }
 
@@ -160,6 +249,7 @@ resource "aws_api_gateway_deployment" "e2e" {
 
   depends_on = [
     aws_api_gateway_integration_response.hello_200,
+    aws_api_gateway_integration_response.orders_200,
     aws_api_gateway_integration.proxy,
     aws_api_gateway_gateway_response.missing_token,
   ]
