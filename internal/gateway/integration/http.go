@@ -78,12 +78,32 @@ type httpIntegration struct {
 	// Header values fixed per stage, shared by every request (never modified).
 	apiIDValue, userAgentValue []string
 
-	// HTTP (non-proxy) only.
+	nonProxy // HTTP (non-proxy) only
+}
+
+// nonProxy is what the integrations with mapped requests and responses (HTTP and AWS)
+// compile from an Integration: templates, passthroughBehavior, contentHandling and the
+// integration responses.
+type nonProxy struct {
 	passthrough     string
 	contentHandling string
 	binary          mediaTypes // the API's binaryMediaTypes
 	reqTmpl         templates
 	responses       responses
+}
+
+// compileNonProxy compiles an integration's request templates and integration responses.
+func compileNonProxy(c Config) (nonProxy, error) {
+	in := c.Integration
+	n := nonProxy{passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling, binary: mediaTypes(c.BinaryMediaTypes)}
+	var err error
+	if n.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
+		return nonProxy{}, err
+	}
+	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+		return nonProxy{}, err
+	}
+	return n, nil
 }
 
 // NewHTTPProxy compiles an HTTP_PROXY integration.
@@ -94,7 +114,7 @@ func NewHTTP(c Config) (invoke.Handler, error) { return newHTTP(c, false) }
 
 func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
 	in := c.Integration
-	h := &httpIntegration{proxy: proxy, passthrough: in.PassthroughBehavior, contentHandling: in.ContentHandling, binary: mediaTypes(c.BinaryMediaTypes)}
+	h := &httpIntegration{proxy: proxy}
 	if in.HTTPMethod != "ANY" {
 		h.method = in.HTTPMethod
 	}
@@ -117,10 +137,7 @@ func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
 	}
 	h.client, _ = h.transport.(*h1.Client)
 	if !proxy {
-		if h.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
-			return nil, err
-		}
-		if h.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+		if h.nonProxy, err = compileNonProxy(c); err != nil {
 			return nil, err
 		}
 	}
@@ -195,46 +212,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		}
 	}
 
-	// Parameter mappings.
-	var mappedPath []invoke.Param
-	var query []byte
-	for _, m := range h.params {
-		one, many, ok := m.src.values(inv, nil, nil)
-		if !ok {
-			continue
-		}
-		switch m.target {
-		case tgtHeader:
-			if many != nil {
-				hdr[m.name] = many
-			} else {
-				hdr[m.name] = []string{one}
-			}
-		case tgtQuery:
-			if many == nil {
-				query = appendQuery(query, m.name, one)
-			}
-			for _, v := range many {
-				query = appendQuery(query, m.name, v)
-			}
-		case tgtPath:
-			if many != nil {
-				one = strings.Join(many, ",")
-			}
-			mappedPath = append(mappedPath, invoke.Param{Name: m.name, Value: one})
-		}
-	}
-
-	// $context.requestOverride.* from the request template wins over the mappings.
-	for k, v := range ov.RequestHeader {
-		hdr[http.CanonicalHeaderKey(k)] = []string{v}
-	}
-	for k, v := range ov.RequestQuery {
-		query = appendQuery(query, k, v)
-	}
-	for k, v := range ov.RequestPath {
-		mappedPath = append([]invoke.Param{{Name: k, Value: v}}, mappedPath...)
-	}
+	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr)
 
 	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
 	if _, ok := hdr["Accept"]; !ok {
@@ -259,14 +237,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	// integration.request.path.X first, else the method's own {X}), then the URI's query,
 	// the client's query (HTTP_PROXY) and the mapped query parameters.
 	var ub [256]byte
-	p := h.uri.appendPath(ub[:0], func(name string) (string, bool) {
-		for _, mp := range mappedPath {
-			if mp.Name == name {
-				return mp.Value, true
-			}
-		}
-		return inv.PathParam(name)
-	})
+	p := h.uri.appendMappedPath(ub[:0], inv, mappedPath)
 	q := h.uri.query
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)
@@ -320,11 +291,11 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	return ir.methodResponse(inv, resp.Header, payload)
 }
 
-// requestPayload is the body an HTTP (non-proxy) integration sends: the client's payload
+// requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload
 // converted per contentHandling (a binary payload, by the API's binaryMediaTypes, is
 // base64-encoded for a template or CONVERT_TO_TEXT), then rendered through the request
 // template for its Content-Type, or passed through as passthroughBehavior allows.
-func (h *httpIntegration) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
+func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
 	ct := contentType(inv)
 	t, ok := h.reqTmpl.forRequest(ct)
 	if !ok && !passthroughAllowed(h.passthrough, h.reqTmpl) {

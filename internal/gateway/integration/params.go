@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
 	"github.com/gatehouse/gatehouse/internal/jsonpath"
 	"github.com/gatehouse/gatehouse/internal/vtl"
 )
@@ -276,4 +277,47 @@ func compileResponseParameters(params map[string]string, vars map[string]string)
 		return nil, fmt.Errorf("compile response parameters: %s", strings.Join(errs, "; "))
 	}
 	return ms, nil
+}
+
+// applyRequestParameters applies an integration's request parameter mappings to one request,
+// then the request template's $context.requestOverride.* (which win over the mappings):
+// headers are set in hdr; the mapped query (encoded, "" when none) and path parameters are
+// returned.
+func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov *mapping.Overrides, hdr http.Header) (query []byte, mappedPath []invoke.Param) {
+	for _, m := range params {
+		one, many, ok := m.src.values(inv, nil, nil)
+		if !ok {
+			continue
+		}
+		switch m.target {
+		case tgtHeader:
+			if many != nil {
+				hdr[m.name] = many
+			} else {
+				hdr[m.name] = []string{one}
+			}
+		case tgtQuery:
+			if many == nil {
+				query = appendQuery(query, m.name, one)
+			}
+			for _, v := range many {
+				query = appendQuery(query, m.name, v)
+			}
+		case tgtPath:
+			if many != nil {
+				one = strings.Join(many, ",")
+			}
+			mappedPath = append(mappedPath, invoke.Param{Name: m.name, Value: one})
+		}
+	}
+	for k, v := range ov.RequestHeader {
+		hdr[http.CanonicalHeaderKey(k)] = []string{v}
+	}
+	for k, v := range ov.RequestQuery {
+		query = appendQuery(query, k, v)
+	}
+	for k, v := range ov.RequestPath {
+		mappedPath = append([]invoke.Param{{Name: k, Value: v}}, mappedPath...)
+	}
+	return query, mappedPath
 }

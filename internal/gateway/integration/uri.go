@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
 // uriTemplate is an HTTP integration URI compiled for one stage: stage variables are already
@@ -111,6 +113,19 @@ func (t *uriTemplate) appendPath(b []byte, value func(name string) (string, bool
 		b = appendEscapedPath(b, v)
 	}
 	return b
+}
+
+// appendMappedPath is appendPath with each placeholder's value taken from a mapped
+// integration.request.path.X first, else the method's own path parameter.
+func (t *uriTemplate) appendMappedPath(b []byte, inv *invoke.Invocation, mapped []invoke.Param) []byte {
+	return t.appendPath(b, func(name string) (string, bool) {
+		for _, mp := range mapped {
+			if mp.Name == name {
+				return mp.Value, true
+			}
+		}
+		return inv.PathParam(name)
+	})
 }
 
 // appendEscapedPath appends s with every byte that may not appear in a URL path
