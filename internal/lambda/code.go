@@ -1,0 +1,361 @@
+package lambda
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Lambda's deployment package quotas (the Lambda quotas page): 250 MB unzipped.
+const (
+	MaxUnzippedBytes = 262144000
+	// maxZipEntries bounds the files of one package, against zip bombs of empty entries.
+	maxZipEntries = 100000
+)
+
+// ErrInvalidZip is a deployment package that cannot be used: not a zip, an entry escaping the
+// package, too large unzipped. Its message is Lambda's where Lambda has one.
+type ErrInvalidZip struct{ Reason string }
+
+func (e *ErrInvalidZip) Error() string { return e.Reason }
+
+// Code is a stored deployment package.
+type Code struct {
+	Sha256 string // base64 of the zip's SHA-256, as CodeSha256 reports it
+	Hex    string // hex of the same hash: the name of its files
+	Size   int64  // the zip's size in bytes (CodeSize)
+}
+
+// CodeStore keeps deployment packages under dir: the zip as {sha256-hex}.zip, written and
+// fsynced before the function document that names it commits (so a crash loses nothing
+// acknowledged), and unzipped to {sha256-hex}/ for the runtime, extracted on demand from the
+// zip when missing.
+type CodeStore struct {
+	dir string
+	// maxUnzipped is the largest unzipped package; NewCodeStore sets MaxUnzippedBytes.
+	maxUnzipped int64
+	mu          sync.Mutex // serializes extraction
+}
+
+// NewCodeStore returns the code store at dir ({data-dir}/lambda/code), creating it.
+func NewCodeStore(dir string) (*CodeStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create code store: %w", err)
+	}
+	return &CodeStore{dir: dir, maxUnzipped: MaxUnzippedBytes}, nil
+}
+
+// ZipPath is where the zip of the package with this hex hash lives.
+func (c *CodeStore) ZipPath(hexSum string) string { return filepath.Join(c.dir, hexSum+".zip") }
+
+// Put checks a zip, stores it durably and extracts it. A package that is not a usable zip is
+// an *ErrInvalidZip.
+func (c *CodeStore) Put(zipBytes []byte) (Code, error) {
+	sum := sha256.Sum256(zipBytes)
+	code := Code{Sha256: base64.StdEncoding.EncodeToString(sum[:]), Hex: hex.EncodeToString(sum[:]), Size: int64(len(zipBytes))}
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		return Code{}, &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+	}
+	if err := checkZip(zr, c.maxUnzipped); err != nil {
+		return Code{}, err
+	}
+	if err := writeFileSync(c.ZipPath(code.Hex), zipBytes); err != nil {
+		return Code{}, fmt.Errorf("store code: %w", err)
+	}
+	if _, err := c.Dir(code.Hex); err != nil {
+		return Code{}, err
+	}
+	return code, nil
+}
+
+// PutDir packages a local directory as a zip (a gatehouse extension: CreateFunction from a
+// directory on this machine) and stores it as Put does.
+func (c *CodeStore) PutDir(dir string) (Code, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if !info.Mode().IsRegular() && !info.IsDir() {
+			return fmt.Errorf("%s: only regular files and directories can be packaged", rel)
+		}
+		if int64(buf.Len()) > c.maxUnzipped {
+			return tooLarge(c.maxUnzipped)
+		}
+		h, err := zip.FileInfoHeader(info)
+		if err != nil {
+			return err
+		}
+		h.Name = filepath.ToSlash(rel)
+		if info.IsDir() {
+			h.Name += "/"
+			_, err := zw.CreateHeader(h)
+			return err
+		}
+		h.Method = zip.Deflate
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	})
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		var iz *ErrInvalidZip
+		if errors.As(err, &iz) {
+			return Code{}, iz
+		}
+		return Code{}, &ErrInvalidZip{fmt.Sprintf("package %s: %v", dir, err)}
+	}
+	return c.Put(buf.Bytes())
+}
+
+// Dir returns the directory the package with this hex hash is unzipped in, extracting it from
+// the stored zip when it is not there yet (after a crash between the two, or a data dir whose
+// extracted copies were removed).
+func (c *CodeStore) Dir(hexSum string) (string, error) {
+	if len(hexSum) != 64 || strings.Trim(hexSum, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("code %q: not a sha256", hexSum)
+	}
+	dst := filepath.Join(c.dir, hexSum)
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	zr, err := zip.OpenReader(c.ZipPath(hexSum))
+	if err != nil {
+		return "", fmt.Errorf("open code %s: %w", hexSum, err)
+	}
+	defer zr.Close()
+	tmp, err := os.MkdirTemp(c.dir, hexSum+".tmp-")
+	if err != nil {
+		return "", fmt.Errorf("extract code: %w", err)
+	}
+	if err := extract(&zr.Reader, tmp, c.maxUnzipped); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("extract code: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("extract code: %w", err)
+	}
+	return dst, nil
+}
+
+// checkZip rejects a package gatehouse will not extract: entries that escape the package
+// directory (absolute, "..", backslashes), symlinks pointing outside it, more than
+// maxZipEntries entries, or more than MaxUnzippedBytes declared.
+func checkZip(zr *zip.Reader, maxUnzipped int64) error {
+	if len(zr.File) > maxZipEntries {
+		return &ErrInvalidZip{fmt.Sprintf("deployment package has %d entries; at most %d are supported", len(zr.File), maxZipEntries)}
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if _, err := entryPath(f.Name); err != nil {
+			return err
+		}
+		total += f.UncompressedSize64
+		if total > uint64(maxUnzipped) {
+			return tooLarge(maxUnzipped)
+		}
+	}
+	return nil
+}
+
+// tooLarge is Lambda's error for a package over the unzipped size quota.
+func tooLarge(limit int64) error {
+	return &ErrInvalidZip{fmt.Sprintf("Unzipped size must be smaller than %d bytes", limit)}
+}
+
+// entryPath returns a zip entry's clean relative path, or an error if it escapes the package.
+func entryPath(name string) (string, error) {
+	if strings.Contains(name, "\\") || strings.HasPrefix(name, "/") || strings.ContainsRune(name, 0) {
+		return "", &ErrInvalidZip{fmt.Sprintf("deployment package entry %q is not a relative path", name)}
+	}
+	clean := path.Clean(name)
+	if clean == ".." || strings.HasPrefix(clean, "../") || clean == "." && name != "./" {
+		return "", &ErrInvalidZip{fmt.Sprintf("deployment package entry %q points outside the package", name)}
+	}
+	return clean, nil
+}
+
+// extract unzips zr into dst (an empty directory), counting the bytes actually written
+// against MaxUnzippedBytes (a zip's declared sizes can lie). Files keep their executable
+// bits; the root "bootstrap" is always executable, as Lambda makes it for custom runtimes
+// (zips built on Windows carry no Unix modes).
+func extract(zr *zip.Reader, dst string, maxUnzipped int64) error {
+	if err := checkZip(zr, maxUnzipped); err != nil {
+		return err
+	}
+	budget := maxUnzipped
+	// Symlinks are made after every file and directory, and never below another symlink, so
+	// nothing is written through one.
+	var links []*zip.File
+	for _, f := range zr.File {
+		rel, _ := entryPath(f.Name)
+		if rel == "." {
+			continue
+		}
+		target := filepath.Join(dst, filepath.FromSlash(rel))
+		mode := f.Mode()
+		switch {
+		case mode.IsDir():
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return fmt.Errorf("extract %s: %w", rel, err)
+			}
+			continue
+		case mode&fs.ModeSymlink != 0:
+			links = append(links, f)
+			continue
+		case !mode.IsRegular() && mode.Type() != 0:
+			return &ErrInvalidZip{fmt.Sprintf("deployment package entry %q is not a file or directory", f.Name)}
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("extract %s: %w", rel, err)
+		}
+		perm := fs.FileMode(0o644)
+		if mode&0o111 != 0 || rel == "bootstrap" {
+			perm = 0o755
+		}
+		n, err := extractFile(f, target, perm, budget, maxUnzipped)
+		if err != nil {
+			return err
+		}
+		budget -= n
+	}
+	for _, f := range links {
+		rel, _ := entryPath(f.Name)
+		if err := extractSymlink(f, dst, rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extractFile(f *zip.File, target string, perm fs.FileMode, budget, maxUnzipped int64) (int64, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+	}
+	defer rc.Close()
+	// O_EXCL: a second entry of the same name, or one written through a symlink, is refused.
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return 0, &ErrInvalidZip{fmt.Sprintf("deployment package entry %q: %v", f.Name, err)}
+	}
+	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+	}
+	if n > budget {
+		return n, tooLarge(maxUnzipped)
+	}
+	return n, nil
+}
+
+// extractSymlink recreates a symlink whose target stays inside the package, in a directory
+// that is not itself reached through a symlink.
+func extractSymlink(f *zip.File, dst, rel string) error {
+	target := filepath.Join(dst, filepath.FromSlash(rel))
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if fi, err := os.Lstat(filepath.Join(dst, filepath.FromSlash(dir))); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return &ErrInvalidZip{fmt.Sprintf("deployment package symlink %q is below another symlink", f.Name)}
+		}
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+	}
+	b, err := io.ReadAll(io.LimitReader(rc, 4096))
+	rc.Close()
+	if err != nil {
+		return &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+	}
+	link := string(b)
+	resolved := path.Join(path.Dir(rel), link)
+	if link == "" || strings.HasPrefix(link, "/") || strings.Contains(link, "\\") || resolved == ".." || strings.HasPrefix(resolved, "../") {
+		return &ErrInvalidZip{fmt.Sprintf("deployment package symlink %q points outside the package", f.Name)}
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return fmt.Errorf("extract %s: %w", rel, err)
+	}
+	if err := os.Symlink(filepath.FromSlash(link), target); err != nil {
+		return &ErrInvalidZip{fmt.Sprintf("deployment package entry %q: %v", f.Name, err)}
+	}
+	return nil
+}
+
+// writeFileSync writes b to name durably: a temporary file in the same directory, fsynced,
+// renamed over name, and the directory fsynced, so that name is either absent or whole after a
+// crash. An existing name is left alone (same name, same content: it is content-addressed).
+func writeFileSync(name string, b []byte) error {
+	if _, err := os.Stat(name); err == nil {
+		return nil
+	}
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, filepath.Base(name)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
