@@ -72,7 +72,8 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			if m == nil {
 				continue
 			}
-			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables, snap.BinaryMediaTypes)
+			sourceARN := "arn:aws:execute-api:" + s.scope.Region + ":" + s.scope.AccountID + ":" + sd.RestAPIID + "/" + sd.StageName + "/" + verb + res.Path
+			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables, snap.BinaryMediaTypes, sourceARN)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
@@ -103,12 +104,14 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 }
 
 // newIntegration compiles a method's integration: the one switch on the integration type.
-func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars map[string]string, binary []string) (invoke.Handler, error) {
+// sourceARN is the method's execute-api ARN, for Lambda resource policies.
+func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars map[string]string, binary []string, sourceARN string) (invoke.Handler, error) {
 	if in == nil {
 		// AWS refuses to deploy such a method ("No integration defined for method").
 		return nil, errors.New("no integration defined for method")
 	}
-	cfg := integration.Config{Integration: in, APIID: apiID, StageVariables: vars, Transport: s.transport, InsecureTransport: s.insecure, BinaryMediaTypes: binary}
+	cfg := integration.Config{Integration: in, APIID: apiID, StageVariables: vars, Transport: s.transport, InsecureTransport: s.insecure, BinaryMediaTypes: binary,
+		Lambda: s.lambda, SourceARN: sourceARN}
 	if in.ConnectionType == "VPC_LINK" {
 		return unsupported("connectionType VPC_LINK"), nil
 	}
@@ -119,9 +122,14 @@ func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars m
 		return integration.NewHTTP(cfg)
 	case apigateway.IntegrationHTTPProxy:
 		return integration.NewHTTPProxy(cfg)
-	case apigateway.IntegrationAWS, apigateway.IntegrationAWSProxy:
-		// Lambda and AWS service integrations are not served yet: such methods answer 500
-		// and log why, while the rest of the stage serves.
+	case apigateway.IntegrationAWSProxy:
+		return integration.NewLambdaProxy(cfg)
+	case apigateway.IntegrationAWS:
+		if integration.IsLambdaURI(in.URI) {
+			return integration.NewLambda(cfg)
+		}
+		// AWS service integrations are not served yet: such methods answer 500 and log
+		// why, while the rest of the stage serves.
 		return unsupported("integration type " + in.Type), nil
 	}
 	return nil, fmt.Errorf("unknown integration type %q", in.Type)

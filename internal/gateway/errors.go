@@ -21,6 +21,9 @@ type gatewayResponse struct {
 	headers   []grHeader
 	templates map[string]*textTemplate // by lowercased content type
 	first     string                   // the alphabetically first content type
+	// customStatus says the stage customized status (on the type or on its class's
+	// DEFAULT_4XX/5XX): it then wins over an invoke.Error's own Status.
+	customStatus bool
 }
 
 // grHeader is one gatewayresponse.header.X mapping.
@@ -86,7 +89,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				if err != nil || n < 100 || n > 599 {
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
 				} else {
-					gr.status = n
+					gr.status, gr.customStatus = n, true
 				}
 			}
 			if len(base.ResponseTemplates) > 0 {
@@ -296,7 +299,11 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	}
 	cl[0] = strconv.Itoa(len(body))
 	h["Content-Length"] = cl
-	w.WriteHeader(gr.status)
+	status := gr.status
+	if e.Status != 0 && !gr.customStatus {
+		status = e.Status
+	}
+	w.WriteHeader(status)
 	if inv.HTTPMethod != http.MethodHead {
 		_, _ = w.Write(body)
 	}

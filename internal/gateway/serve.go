@@ -94,6 +94,7 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.Request.Method = r.Method
 	inv.Request.Header = r.Header
 	inv.Request.RawQuery = r.URL.RawQuery
+	inv.Request.Host = r.Host
 	inv.Request.ContentLength = r.ContentLength
 }
 

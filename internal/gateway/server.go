@@ -46,6 +46,9 @@ type Config struct {
 	// Transport overrides the shared backend transport (tests). Nil means
 	// integration.NewTransport's tuned defaults.
 	Transport http.RoundTripper
+	// Lambda invokes the functions of AWS_PROXY and AWS Lambda integrations (the local
+	// runtime, or a remote Lambda API). Nil answers their requests with 500.
+	Lambda integration.LambdaInvoker
 }
 
 // Server is the data plane's http.Handler.
@@ -56,6 +59,7 @@ type Server struct {
 	log       *slog.Logger
 	transport http.RoundTripper
 	insecure  http.RoundTripper
+	lambda    integration.LambdaInvoker
 
 	table    atomic.Pointer[table]
 	ready    atomic.Bool
@@ -88,6 +92,7 @@ func New(cfg Config) *Server {
 		domain:    strings.ToLower(cfg.Domain),
 		log:       cfg.Logger,
 		transport: cfg.Transport,
+		lambda:    cfg.Lambda,
 		failures:  map[string]error{},
 	}
 	if s.domain == "" {

@@ -41,6 +41,13 @@ type Config struct {
 	// BinaryMediaTypes are the REST API's binaryMediaTypes ("image/png", "image/*", "*/*"):
 	// payloads of these types are binary for contentHandling.
 	BinaryMediaTypes []string
+	// Lambda invokes the functions of AWS_PROXY and AWS Lambda integrations. Nil answers
+	// their requests with 500 (API_CONFIGURATION_ERROR), the cause logged.
+	Lambda LambdaInvoker
+	// SourceARN is the calling method's execute-api ARN,
+	// "arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}{resourcePath}": what a
+	// Lambda function's resource policy is checked against.
+	SourceARN string
 }
 
 // NewTransport returns the client shared by every HTTP integration: h1's synchronous

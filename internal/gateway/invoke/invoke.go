@@ -50,6 +50,11 @@ type Error struct {
 	// ValidationErrorString is $context.error.validationErrorString; empty unless a request
 	// validator failed.
 	ValidationErrorString string
+	// Status, when not zero, is the HTTP status AWS answers with for this failure where it
+	// differs from the default status of Type's gateway response: a malformed Lambda proxy
+	// answer is a DEFAULT_5XX sent as 502. A status customized on the stage's gateway
+	// response for the type still wins.
+	Status int
 	// Err is the cause: logs only, never sent.
 	Err error
 }
@@ -121,6 +126,9 @@ type Request struct {
 	RawPath string
 	// RawQuery is the query string without '?', as the client encoded it.
 	RawQuery string
+	// Host is the client's Host header, port included ("api.example.com:8080"); net/http
+	// keeps it out of Header.
+	Host string
 	// Header is the client's headers. Stages must not modify it.
 	Header http.Header
 	// Body is the buffered request body, filled by the body stage of the pipeline; nil

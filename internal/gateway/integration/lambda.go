@@ -1,0 +1,358 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
+)
+
+// LambdaInvoker invokes a Lambda function: the local runtime or a remote Lambda API.
+// functionError is Lambda's X-Amz-Function-Error ("Unhandled"), "" when the function
+// succeeded; out is then the function's result, else its error document
+// ({"errorMessage": ..., "errorType": ...}). err is a failure to invoke at all.
+type LambdaInvoker interface {
+	InvokeFunction(ctx context.Context, functionARN string, payload []byte) (out []byte, functionError string, err error)
+}
+
+// lambdaSourceInvoker is an invoker that also takes the calling method's execute-api ARN,
+// so that the function's resource policy (AddPermission's SourceArn) can be enforced.
+type lambdaSourceInvoker interface {
+	InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) (out []byte, functionError string, err error)
+}
+
+// functionNotFound is an invoker's error for a function that does not exist.
+type functionNotFound interface{ FunctionNotFound() bool }
+
+// accessDenied is an invoker's error for a function whose policy does not let API Gateway
+// invoke it.
+type accessDenied interface{ AccessDenied() bool }
+
+// lambdaURIPrefix and lambdaURISuffix frame the function ARN in a Lambda integration URI:
+// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.
+const (
+	lambdaURIPath   = ":lambda:path/2015-03-31/functions/"
+	lambdaURISuffix = "/invocations"
+)
+
+// IsLambdaURI reports whether uri is a Lambda integration URI,
+// arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations,
+// which makes an AWS integration a Lambda (non-proxy) one.
+func IsLambdaURI(uri string) bool {
+	_, err := lambdaFunction(uri)
+	return err == nil
+}
+
+// lambdaFunction returns the function ARN (or name) of a Lambda integration URI.
+func lambdaFunction(uri string) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("lambda integration uri %q: %s; want arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", uri, why)
+	}
+	rest, ok := strings.CutPrefix(uri, "arn:")
+	if !ok {
+		return "", bad("not an ARN")
+	}
+	partition, rest, _ := strings.Cut(rest, ":")
+	service, rest, _ := strings.Cut(rest, ":")
+	if partition == "" || service != "apigateway" {
+		return "", bad("not an apigateway ARN")
+	}
+	i := strings.Index(rest, lambdaURIPath)
+	if i < 0 || strings.IndexByte(rest[:i], ':') >= 0 {
+		return "", bad("not a Lambda invocation path")
+	}
+	fn, ok := strings.CutSuffix(rest[i+len(lambdaURIPath):], lambdaURISuffix)
+	if !ok || fn == "" {
+		return "", bad("no function")
+	}
+	return fn, nil
+}
+
+// lambdaIntegration is AWS_PROXY (payload format 1.0) and AWS with a Lambda URI.
+type lambdaIntegration struct {
+	proxy    bool
+	function string // the function's ARN or name, stage variables substituted
+	// configErr fails every request with 500 API_CONFIGURATION_ERROR: an integration
+	// httpMethod other than POST, a function named by a stage variable the stage lacks,
+	// or no invoker. AWS accepts such integrations and fails at run time.
+	configErr *invoke.Error
+	sourceARN string
+	timeout   time.Duration
+	invoker   LambdaInvoker
+	from      lambdaSourceInvoker // invoker, when it takes the source ARN
+	binary    mediaTypes          // the API's binaryMediaTypes
+
+	bufs sync.Pool // *[]byte: event buffers (AWS_PROXY)
+
+	nonProxy // AWS (non-proxy) only
+}
+
+// NewLambdaProxy compiles an AWS_PROXY integration: the request becomes a payload format
+// 1.0 event, the function's answer the response.
+func NewLambdaProxy(c Config) (invoke.Handler, error) { return newLambda(c, true) }
+
+// NewLambda compiles an AWS integration whose URI names a Lambda function: the request
+// template builds the payload, the function's result (or error) the integration response.
+func NewLambda(c Config) (invoke.Handler, error) { return newLambda(c, false) }
+
+func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
+	in := c.Integration
+	fn, err := lambdaFunction(substituteStageVariables(in.URI, c.StageVariables))
+	if err != nil {
+		return nil, err
+	}
+	l := &lambdaIntegration{
+		proxy:     proxy,
+		function:  fn,
+		sourceARN: c.SourceARN,
+		timeout:   timeout(in.TimeoutInMillis),
+		invoker:   c.Lambda,
+		binary:    mediaTypes(c.BinaryMediaTypes),
+	}
+	l.from, _ = c.Lambda.(lambdaSourceInvoker)
+	l.bufs.New = func() any { b := make([]byte, 0, 4<<10); return &b }
+	switch {
+	case in.HTTPMethod != http.MethodPost:
+		// Lambda is invoked with POST; AWS answers 500 otherwise (AWS_REFERENCE section 2,
+		// recorded). AWS also refuses other methods for AWS_PROXY at PutIntegration.
+		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+			fmt.Errorf("lambda integration httpMethod is %q; Lambda functions are invoked with POST", in.HTTPMethod))
+	case missingStageVariable(in.URI, c.StageVariables) != "":
+		// A stage may lack the variable another stage names its function with.
+		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+			fmt.Errorf("lambda integration uri %q: stage variable %q is not set on this stage", in.URI, missingStageVariable(in.URI, c.StageVariables)))
+	case c.Lambda == nil:
+		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+			errors.New("no Lambda invoker is configured"))
+	}
+	if !proxy {
+		if l.nonProxy, err = compileNonProxy(c); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Invoke implements invoke.Handler.
+func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+	if l.configErr != nil {
+		return nil, l.configErr
+	}
+	if l.proxy {
+		return l.invokeProxy(ctx, inv)
+	}
+	return l.invokeNonProxy(ctx, inv)
+}
+
+// maxPooledEvent is the largest event buffer kept for reuse, in bytes.
+const maxPooledEvent = 256 << 10
+
+func (l *lambdaIntegration) invokeProxy(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+	bp := l.bufs.Get().(*[]byte)
+	event := appendProxyEvent((*bp)[:0], inv, l.binary)
+	out, fnErr, err := l.call(ctx, event)
+	if err == nil && cap(event) <= maxPooledEvent {
+		// Only a finished call gives the buffer back: after a timeout the invoker may
+		// still be reading it.
+		*bp = event[:0]
+		l.bufs.Put(bp)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fnErr != "" {
+		// AWS: "Lambda execution failed with status 200 due to customer function error".
+		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
+			Err: fmt.Errorf("lambda function %s failed (%s): %s", l.function, fnErr, truncate(out, 512))}
+	}
+	accept, _ := inv.Request.HeaderValue("Accept")
+	resp, err := parseProxyResponse(out, l.binary.acceptsBinary(accept))
+	if err != nil {
+		// AWS: "Execution failed due to configuration error: Malformed Lambda proxy response".
+		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
+			Err: fmt.Errorf("malformed Lambda proxy response from %s: %w: %s", l.function, err, truncate(out, 512))}
+	}
+	return resp, nil
+}
+
+func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+	var ov mapping.Overrides
+	payload, err := l.requestPayload(inv, &ov)
+	if err != nil {
+		return nil, err
+	}
+	if len(payload) == 0 {
+		// Lambda's Invoke without a payload hands the function {}.
+		payload = emptyObject
+	}
+	out, fnErr, err := l.call(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	var ir *integrationResponse
+	if fnErr != "" {
+		ir, err = l.responses.selectError(errorMessage(out))
+	} else {
+		ir, err = l.responses.selectDefault()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ir.methodResponse(inv, nil, out)
+}
+
+var emptyObject = []byte("{}")
+
+// call invokes the function within the integration's timeout, mapping a failure to invoke
+// as AWS does: our deadline is 504 INTEGRATION_TIMEOUT "Endpoint request timed out"; a
+// function that does not exist or may not be invoked by this API is a configuration error
+// (500, logged by AWS as "Invalid permissions on Lambda function"); anything else (Lambda
+// throttling, a runtime that cannot start the function) is 500 "Internal server error"
+// (AWS maps Lambda's 429 and 5XX to 500: repost.aws knowledge-center
+// api-gateway-internal-server-error).
+func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	var out []byte
+	var fnErr string
+	var err error
+	if l.from != nil {
+		out, fnErr, err = l.from.InvokeFunctionFrom(ctx, l.function, l.sourceARN, payload)
+	} else {
+		out, fnErr, err = l.invoker.InvokeFunction(ctx, l.function, payload)
+	}
+	if err == nil {
+		return out, fnErr, nil
+	}
+	var nf functionNotFound
+	var ad accessDenied
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return nil, "", invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+	case errors.As(err, &nf) && nf.FunctionNotFound():
+		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invoke lambda function %s: %w", l.function, err))
+	case errors.As(err, &ad) && ad.AccessDenied():
+		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
+	}
+	return nil, "", &invoke.Error{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusInternalServerError, Message: "Internal server error",
+		Err: fmt.Errorf("invoke lambda function %s: %w", l.function, err)}
+}
+
+// errorMessage is the errorMessage of a function's error document, "" when it has none.
+func errorMessage(out []byte) string {
+	s := scanner{b: out}
+	s.ws()
+	if !s.eat('{') {
+		return ""
+	}
+	for {
+		s.ws()
+		if s.eat('}') {
+			return ""
+		}
+		key, err := s.str()
+		if err != nil {
+			return ""
+		}
+		s.ws()
+		if !s.eat(':') {
+			return ""
+		}
+		s.ws()
+		if string(key) == "errorMessage" && s.peek() == '"' {
+			v, err := s.str()
+			if err != nil {
+				return ""
+			}
+			return string(v)
+		}
+		if err := s.skip(0); err != nil {
+			return ""
+		}
+		s.ws()
+		if !s.eat(',') {
+			return ""
+		}
+	}
+}
+
+// selectError picks the integration response for a function error: the first whose
+// selectionPattern matches the whole errorMessage, else the default.
+func (rs responses) selectError(message string) (*integrationResponse, error) {
+	for _, r := range rs.patterned {
+		if r.pattern.MatchString(message) {
+			return r, nil
+		}
+	}
+	return rs.selectDefault()
+}
+
+// selectDefault is the default integration response (no selectionPattern), which a
+// successful invocation always takes. With none, AWS fails the request with 500
+// ("Execution failed due to configuration error: No match for output mapping and no
+// default output mapping specified for Endpoint Response").
+func (rs responses) selectDefault() (*integrationResponse, error) {
+	if rs.def != nil {
+		return rs.def, nil
+	}
+	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		errors.New("no match for output mapping and no default output mapping specified for endpoint response"))
+}
+
+// acceptsBinary reports whether a Lambda proxy answer with isBase64Encoded is decoded for a
+// client with this Accept header: when one of its media types is a binary media type of
+// the API, or the API's binaryMediaTypes hold */* (AWS_REFERENCE section 2).
+func (ts mediaTypes) acceptsBinary(accept string) bool {
+	if len(ts) == 0 {
+		return false
+	}
+	for _, t := range ts {
+		if t == "*/*" {
+			return true
+		}
+	}
+	for accept != "" {
+		var entry string
+		entry, accept, _ = strings.Cut(accept, ",")
+		mt := mediaType(entry)
+		if mt != "" && mt != "*/*" && ts.match(mt) {
+			return true
+		}
+	}
+	return false
+}
+
+// missingStageVariable is the first ${stageVariables.name} of s that vars has no value
+// for, "" when there is none.
+func missingStageVariable(s string, vars map[string]string) string {
+	const open = "${stageVariables."
+	for {
+		i := strings.Index(s, open)
+		if i < 0 {
+			return ""
+		}
+		s = s[i+len(open):]
+		name, rest, ok := strings.Cut(s, "}")
+		if !ok {
+			return ""
+		}
+		if vars[name] == "" {
+			return name
+		}
+		s = rest
+	}
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,276 @@
+package integration
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// requestTimeLayout is $context.requestTime as AWS writes it in the event, in UTC:
+// "16/Oct/2022:07:10:53 +0000".
+const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
+
+// eventHeader is one header of the event: its name and values.
+type eventHeader struct {
+	name string
+	vals []string
+}
+
+// appendProxyEvent appends the Lambda proxy (payload format 1.0) event for inv, with AWS's
+// keys in AWS's order (AWS_REFERENCE section 2; AWS's set-up-lambda-proxy-integrations
+// example and events recorded from AWS):
+//
+//   - resource is the matched resource path ("/pets/{id}"); path the request path below
+//     the stage as the client encoded it (REST APIs do not decode it, unlike HTTP APIs);
+//     httpMethod the client's method.
+//   - headers holds each header's last value, multiValueHeaders all of them; the gateway
+//     adds Host, X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto and drops Content-Length
+//     and Connection.
+//   - queryStringParameters (last value) and multiValueQueryStringParameters are decoded
+//     ("+" is a space); pathParameters are decoded; each is null when empty, not {}.
+//   - stageVariables is null when the stage has none.
+//   - requestContext holds the $context facts, identity with sourceIp and userAgent and
+//     null for the caller facts of IAM, Cognito and API keys, which gatehouse does not have.
+//   - body is null without a payload; a payload whose Content-Type is one of the API's
+//     binaryMediaTypes is base64-encoded with isBase64Encoded true.
+func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byte {
+	r := &inv.Request
+	b = append(b, `{"resource":`...)
+	b = appendJSONString(b, inv.ResourcePath)
+	b = append(b, `,"path":`...)
+	p := r.RawPath
+	if p == "" {
+		p = "/"
+	}
+	b = appendJSONString(b, p)
+	b = append(b, `,"httpMethod":`...)
+	b = appendJSONString(b, inv.HTTPMethod)
+	b = appendEventHeaders(b, inv)
+	b = appendEventQuery(b, r)
+
+	b = append(b, `,"pathParameters":`...)
+	if len(inv.PathParams) == 0 {
+		b = append(b, "null"...)
+	} else {
+		for i, pp := range inv.PathParams {
+			if i == 0 {
+				b = append(b, '{')
+			} else {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, pp.Name)
+			b = append(b, ':')
+			b = appendJSONString(b, pp.Value)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"stageVariables":`...)
+	b = appendStringMap(b, inv.StageVariables)
+
+	b = append(b, `,"requestContext":{"resourceId":`...)
+	b = appendJSONString(b, inv.ResourceID)
+	b = append(b, `,"resourcePath":`...)
+	b = appendJSONString(b, inv.ResourcePath)
+	b = append(b, `,"httpMethod":`...)
+	b = appendJSONString(b, inv.HTTPMethod)
+	b = append(b, `,"extendedRequestId":`...)
+	b = appendJSONString(b, inv.ExtendedRequestID)
+	b = append(b, `,"requestTime":"`...)
+	b = inv.RequestTime.UTC().AppendFormat(b, requestTimeLayout)
+	b = append(b, `","path":`...)
+	b = appendJSONString(b, inv.ContextPath)
+	b = append(b, `,"accountId":`...)
+	b = appendJSONString(b, inv.AccountID)
+	b = append(b, `,"protocol":`...)
+	b = appendJSONString(b, inv.Protocol)
+	b = append(b, `,"stage":`...)
+	b = appendJSONString(b, inv.Stage)
+	b = append(b, `,"domainPrefix":`...)
+	b = appendJSONString(b, inv.DomainPrefix)
+	b = append(b, `,"requestTimeEpoch":`...)
+	b = strconv.AppendInt(b, inv.RequestTime.UnixMilli(), 10)
+	b = append(b, `,"requestId":`...)
+	b = appendJSONString(b, inv.RequestID)
+	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,"sourceIp":`...)
+	b = appendJSONString(b, inv.SourceIP)
+	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
+	b = appendNullableString(b, inv.UserAgent)
+	b = append(b, `,"user":null},"domainName":`...)
+	b = appendJSONString(b, inv.DomainName)
+	b = append(b, `,"deploymentId":`...)
+	b = appendJSONString(b, inv.DeploymentID)
+	b = append(b, `,"apiId":`...)
+	b = appendJSONString(b, inv.APIID)
+	b = append(b, `},"body":`...)
+
+	switch body := r.Body; {
+	case len(body) == 0:
+		b = append(b, `null,"isBase64Encoded":false}`...)
+	case binary.binaryRequest(contentType(inv)):
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, body)
+		b = append(b, `","isBase64Encoded":true}`...)
+	default:
+		b = appendJSONBytes(b, body)
+		b = append(b, `,"isBase64Encoded":false}`...)
+	}
+	return b
+}
+
+// binaryRequest reports whether a request payload of this Content-Type is binary: its
+// media type is one of the binaryMediaTypes, or they hold */* (which takes a payload
+// without a Content-Type too).
+func (ts mediaTypes) binaryRequest(contentType string) bool {
+	if contentType == "" {
+		return slices.Contains(ts, "*/*")
+	}
+	return ts.match(contentType)
+}
+
+// appendEventHeaders appends the headers and multiValueHeaders keys.
+func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
+	r := &inv.Request
+	var arr [48]eventHeader
+	hs := arr[:0]
+	var xff []string
+	for k, v := range r.Header {
+		switch k {
+		case "Content-Length", "Connection", "Host", "X-Amzn-Trace-Id", "X-Forwarded-Port", "X-Forwarded-Proto":
+			continue // hop-by-hop, or set by the gateway below
+		case "X-Forwarded-For":
+			xff = v
+			continue
+		}
+		if len(v) > 0 {
+			hs = append(hs, eventHeader{k, v})
+		}
+	}
+	// What the gateway sets, sharing one allocation.
+	added := make([]string, 5)
+	port := "80"
+	if r.Host != "" {
+		added[0] = r.Host
+		hs = append(hs, eventHeader{"Host", added[0:1:1]})
+		if i := strings.LastIndexByte(r.Host, ':'); i >= 0 && !strings.HasSuffix(r.Host, "]") {
+			port = r.Host[i+1:]
+		}
+	}
+	if inv.TraceID != "" {
+		added[1] = inv.TraceID
+		hs = append(hs, eventHeader{"X-Amzn-Trace-Id", added[1:2:2]})
+	}
+	if inv.SourceIP != "" || len(xff) > 0 {
+		added[2] = inv.SourceIP
+		if len(xff) > 0 {
+			added[2] = strings.Join(xff, ", ")
+			if inv.SourceIP != "" {
+				added[2] += ", " + inv.SourceIP
+			}
+		}
+		hs = append(hs, eventHeader{"X-Forwarded-For", added[2:3:3]})
+	}
+	added[3], added[4] = port, "http" // gatehouse's data plane serves plain HTTP
+	hs = append(hs, eventHeader{"X-Forwarded-Port", added[3:4:4]}, eventHeader{"X-Forwarded-Proto", added[4:5:5]})
+	slices.SortFunc(hs, func(a, b eventHeader) int { return strings.Compare(a.name, b.name) })
+
+	b = append(b, `,"headers":{`...)
+	for i, h := range hs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, h.name)
+		b = append(b, ':')
+		b = appendJSONString(b, h.vals[len(h.vals)-1])
+	}
+	b = append(b, `},"multiValueHeaders":{`...)
+	for i, h := range hs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, h.name)
+		b = append(b, ':')
+		b = appendStringList(b, h.vals)
+	}
+	return append(b, '}')
+}
+
+// appendEventQuery appends queryStringParameters and multiValueQueryStringParameters,
+// null when the request has no query.
+func appendEventQuery(b []byte, r *invoke.Request) []byte {
+	q := r.Query()
+	if len(q) == 0 {
+		return append(b, `,"queryStringParameters":null,"multiValueQueryStringParameters":null`...)
+	}
+	var arr [32]string
+	keys := arr[:0]
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, `,"queryStringParameters":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		vs := q[k]
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, vs[len(vs)-1])
+	}
+	b = append(b, `},"multiValueQueryStringParameters":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendStringList(b, q[k])
+	}
+	return append(b, '}')
+}
+
+// appendStringMap appends m as a JSON object with sorted keys, null when empty.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if len(m) == 0 {
+		return append(b, "null"...)
+	}
+	var arr [32]string
+	keys := arr[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i == 0 {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+func appendStringList(b []byte, vs []string) []byte {
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
+}
+
+// appendNullableString appends s, or null when it is empty.
+func appendNullableString(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, s)
+}

@@ -1,0 +1,236 @@
+package integration
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// parseProxyResponse reads a Lambda proxy answer as AWS validates it (AWS_REFERENCE
+// section 2):
+//
+//	{"statusCode": 200, "headers": {...}, "multiValueHeaders": {...}, "body": "...", "isBase64Encoded": false}
+//
+// Every key is optional and no other key is allowed (names match exactly). statusCode is an
+// integer, or a string holding one, from 100 to 599 (200 when absent or null); header values
+// are strings or booleans (written "true"/"false"); multiValueHeaders values are lists of
+// them; body is a string; isBase64Encoded a boolean. headers and multiValueHeaders are
+// merged: a name in both gets the multiValueHeaders values, then the headers value unless it
+// is one of them. The body is base64-decoded only when isBase64Encoded is true and
+// decodeBinary (the client accepts one of the API's binaryMediaTypes); otherwise the base64
+// text is the body. Anything else is an error (502 for the caller).
+func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error) {
+	s := scanner{b: out}
+	s.ws()
+	if !s.eat('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	status := http.StatusOK
+	var single []eventHeader // from headers: one value each
+	var multi []eventHeader  // from multiValueHeaders
+	var body []byte
+	isBase64 := false
+	s.ws()
+	if !s.eat('}') {
+		for {
+			s.ws()
+			key, err := s.str()
+			if err != nil {
+				return nil, err
+			}
+			s.ws()
+			if !s.eat(':') {
+				return nil, errSyntax
+			}
+			s.ws()
+			switch string(key) {
+			case "statusCode":
+				if status, err = readStatus(&s); err != nil {
+					return nil, err
+				}
+			case "headers":
+				if single, err = readHeaders(&s, single, false); err != nil {
+					return nil, err
+				}
+			case "multiValueHeaders":
+				if multi, err = readHeaders(&s, multi, true); err != nil {
+					return nil, err
+				}
+			case "body":
+				switch {
+				case s.word("null"):
+					body = nil
+				case s.peek() == '"':
+					if body, err = s.str(); err != nil {
+						return nil, err
+					}
+				default:
+					return nil, errors.New("body is not a string")
+				}
+			case "isBase64Encoded":
+				switch {
+				case s.word("true"):
+					isBase64 = true
+				case s.word("false"), s.word("null"):
+					isBase64 = false
+				default:
+					return nil, errors.New("isBase64Encoded is not a boolean")
+				}
+			default:
+				return nil, fmt.Errorf("unknown key %q", key)
+			}
+			s.ws()
+			if s.eat('}') {
+				break
+			}
+			if !s.eat(',') {
+				return nil, errSyntax
+			}
+		}
+	}
+	s.ws()
+	if !s.end() {
+		return nil, errors.New("data after the JSON object")
+	}
+
+	h := make(http.Header, len(single)+len(multi)+1)
+	for _, m := range multi {
+		h[m.name] = append(h[m.name], m.vals...)
+	}
+	for _, one := range single {
+		if !slices.Contains(h[one.name], one.vals[0]) {
+			h[one.name] = append(h[one.name], one.vals[0])
+		}
+	}
+	for _, k := range [...]string{"Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"} {
+		delete(h, k) // hop-by-hop: the gateway's own connection decides them
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = []string{jsonType}
+	}
+	if isBase64 && decodeBinary && len(body) > 0 {
+		dec := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+		n, err := base64.StdEncoding.Decode(dec, body)
+		if err != nil {
+			return nil, fmt.Errorf("body is not base64: %w", err)
+		}
+		body = dec[:n]
+	}
+	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
+}
+
+// readStatus reads statusCode: an integer, a string holding one, or null (200).
+func readStatus(s *scanner) (int, error) {
+	var n int
+	var ok bool
+	switch c := s.peek(); {
+	case c == 'n' && s.word("null"):
+		return http.StatusOK, nil
+	case c == '"':
+		text, err := s.str()
+		if err != nil {
+			return 0, err
+		}
+		n, ok = atoiStatus(text)
+	default:
+		text, integer, err := s.number()
+		if err != nil {
+			return 0, errors.New("statusCode is not a number")
+		}
+		if integer {
+			n, ok = atoiStatus(text)
+		}
+	}
+	if !ok || n < 100 || n > 599 {
+		return 0, errors.New("statusCode is not an HTTP status code")
+	}
+	return n, nil
+}
+
+// readHeaders reads headers (multi false: name → string or boolean) or multiValueHeaders
+// (multi true: name → list of them), or null, appending to hs with canonical names.
+func readHeaders(s *scanner, hs []eventHeader, multi bool) ([]eventHeader, error) {
+	if s.word("null") {
+		return hs, nil
+	}
+	if !s.eat('{') {
+		return nil, errors.New("headers is not an object")
+	}
+	s.ws()
+	if s.eat('}') {
+		return hs, nil
+	}
+	for {
+		s.ws()
+		name, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		s.ws()
+		if !s.eat(':') {
+			return nil, errSyntax
+		}
+		s.ws()
+		var vals []string
+		switch {
+		case multi && s.word("null"):
+			// no values
+		case multi:
+			if !s.eat('[') {
+				return nil, fmt.Errorf("multiValueHeaders value of %q is not a list", name)
+			}
+			s.ws()
+			if !s.eat(']') {
+				for {
+					s.ws()
+					v, err := headerValue(s)
+					if err != nil {
+						return nil, fmt.Errorf("multiValueHeaders value of %q: %w", name, err)
+					}
+					vals = append(vals, v)
+					s.ws()
+					if s.eat(']') {
+						break
+					}
+					if !s.eat(',') {
+						return nil, errSyntax
+					}
+				}
+			}
+		default:
+			v, err := headerValue(s)
+			if err != nil {
+				return nil, fmt.Errorf("headers value of %q: %w", name, err)
+			}
+			vals = []string{v}
+		}
+		if len(vals) > 0 {
+			hs = append(hs, eventHeader{name: http.CanonicalHeaderKey(string(name)), vals: vals})
+		}
+		s.ws()
+		if s.eat('}') {
+			return hs, nil
+		}
+		if !s.eat(',') {
+			return nil, errSyntax
+		}
+	}
+}
+
+// headerValue reads a header value: a string, or a boolean written as "true"/"false".
+func headerValue(s *scanner) (string, error) {
+	switch {
+	case s.peek() == '"':
+		v, err := s.str()
+		return string(v), err
+	case s.word("true"):
+		return "true", nil
+	case s.word("false"):
+		return "false", nil
+	}
+	return "", errors.New("not a string or boolean")
+}
