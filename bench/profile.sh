@@ -2,7 +2,7 @@
 # bench/profile.sh — CPU and allocation profiles of gatehouse's data plane serving the
 # HTTP_PROXY benchmark API under wrk, in run.sh's layout (proxy on CPU 1 with GOMAXPROCS=1,
 # wrk and the backend on CPU 0). gatehouse has no profiling switch, so this runs bench/gwprof:
-# the same gateway.Server behind the same http.Server settings, over an in-memory store.
+# the same gateway.Server behind the same h1server settings, over an in-memory store.
 #
 # Usage: bench/profile.sh   Knobs: DURATION=10 WARMUP=2 CONNS=50 THREADS=1 OUT=dir
 # Output: $OUT/cpu.pprof, $OUT/mem.pprof (+ mem.pprof.base) and the top functions printed.

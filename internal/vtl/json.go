@@ -18,6 +18,11 @@ func ParseJSON(data []byte) (any, error) {
 	// One copy of the input as a string: unescaped strings, keys and number texts are
 	// substrings of it and cost no allocation of their own.
 	d := jsonDecoder{data: data, text: string(data)}
+	return d.parse()
+}
+
+// parse decodes d.data as one JSON value.
+func (d *jsonDecoder) parse() (any, error) {
 	d.space()
 	v, err := d.value(0)
 	if err != nil {
@@ -40,50 +45,24 @@ type jsonDecoder struct {
 	keys  []string
 	vals  []any
 	items []any
-	maps  []Map // a slab the decoded objects are allocated from
 
-	keyChunk []string // slabs the objects' and arrays' entries are carved from
-	valChunk []any
-}
-
-// keySlab and valSlab return n-element slices carved from shared chunks, their capacity
-// capped at n so that a later append (a template's put or add) reallocates rather than
-// writing over a neighbour.
-func (d *jsonDecoder) keySlab(n int) []string {
-	if cap(d.keyChunk)-len(d.keyChunk) < n {
-		d.keyChunk = make([]string, 0, max(128, n))
-	}
-	start := len(d.keyChunk)
-	d.keyChunk = d.keyChunk[:start+n]
-	return d.keyChunk[start : start+n : start+n]
-}
-
-func (d *jsonDecoder) valSlab(n int) []any {
-	if cap(d.valChunk)-len(d.valChunk) < n {
-		d.valChunk = make([]any, 0, max(128, n))
-	}
-	start := len(d.valChunk)
-	d.valChunk = d.valChunk[:start+n]
-	return d.valChunk[start : start+n : start+n]
-}
-
-// newMap returns a Map from the slab.
-func (d *jsonDecoder) newMap() *Map {
-	if len(d.maps) == cap(d.maps) {
-		d.maps = make([]Map, 0, 16)
-	}
-	d.maps = d.maps[:len(d.maps)+1]
-	return &d.maps[len(d.maps)-1]
+	// Slabs the decoded values are made from (see Arena).
+	maps    slab[Map]
+	lists   slab[List]
+	keySlab slab[string]
+	valSlab slab[any]
+	strs    slab[string]
+	floats  slab[float64]
+	ints    slab[int64]
 }
 
 // closeMap fills m with the entries stacked since base.
 func (d *jsonDecoder) closeMap(m *Map, base int) {
 	keys, vals := d.keys[base:], d.vals[base:]
-	m.keys = d.keySlab(len(keys))
+	m.keys = d.keySlab.take(len(keys))
 	copy(m.keys, keys)
-	m.vals = d.valSlab(len(vals))
+	m.vals = d.valSlab.take(len(vals))
 	copy(m.vals, vals)
-	clear(vals) // let the stack hold no references
 	d.keys, d.vals = d.keys[:base], d.vals[:base]
 	if len(m.keys) > mapIndexAt {
 		m.reindex()
@@ -95,15 +74,24 @@ func (d *jsonDecoder) errorf(format string, args ...any) error {
 }
 
 func (d *jsonDecoder) space() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
+	data, pos := d.data, d.pos
+	for pos < len(data) && isJSONSpace[data[pos]] {
+		pos++
 	}
+	d.pos = pos
 }
+
+// isJSONSpace and endsPlainString classify bytes for the decoder's two hottest loops.
+var isJSONSpace, endsPlainString = func() (space, end [256]bool) {
+	for _, c := range " \t\n\r" {
+		space[c] = true
+	}
+	for c := range 0x20 {
+		end[c] = true // a control character: an error, found by the slow path
+	}
+	end['"'], end['\\'] = true, true
+	return
+}()
 
 func (d *jsonDecoder) value(depth int) (any, error) {
 	if d.pos >= len(d.data) {
@@ -115,7 +103,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			return nil, d.errorf("nested too deeply")
 		}
 		d.pos++
-		m := d.newMap()
+		m := d.maps.one()
 		d.space()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
@@ -167,7 +155,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			return nil, d.errorf("nested too deeply")
 		}
 		d.pos++
-		l := &List{}
+		l := d.lists.one()
 		d.space()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
@@ -192,16 +180,19 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			if d.data[d.pos] == ']' {
 				d.pos++
 				items := d.items[base:]
-				l.items = d.valSlab(len(items))
+				l.items = d.valSlab.take(len(items))
 				copy(l.items, items)
-				clear(items)
 				d.items = d.items[:base]
 				return l, nil
 			}
 			return nil, d.errorf("expected ',' or ']'")
 		}
 	case c == '"':
-		return d.str()
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		return d.boxString(s), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	default:
@@ -258,14 +249,14 @@ func (d *jsonDecoder) number() (any, error) {
 	text := d.text[start:d.pos]
 	if isInt {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return n, nil
+			return d.boxInt(n), nil
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return nil, d.errorf("invalid number %q", text)
 	}
-	return f, nil
+	return d.boxFloat(f), nil
 }
 
 // str decodes a string at d.pos (which holds the opening quote).
@@ -273,20 +264,20 @@ func (d *jsonDecoder) str() (string, error) {
 	d.pos++
 	start := d.pos
 	// Fast path: no escapes.
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		if c == '"' {
-			s := d.text[start:d.pos]
+	data, pos := d.data, d.pos
+	for pos < len(data) && !endsPlainString[data[pos]] {
+		pos++
+	}
+	d.pos = pos
+	if pos < len(data) {
+		switch c := data[pos]; {
+		case c == '"':
+			s := d.text[start:pos]
 			d.pos++
 			return s, nil
-		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
+		case c < 0x20:
 			return "", d.errorf("control character in string")
 		}
-		d.pos++
 	}
 	buf := append([]byte(nil), d.data[start:d.pos]...)
 	for d.pos < len(d.data) {

@@ -150,6 +150,9 @@ func (c *regexpCache) get(pattern string, anchored bool) (*regexp.Regexp, error)
 	if ok {
 		return r.re, r.err
 	}
+	// The pattern may be a string of a reused Arena: keep a copy of our own.
+	pattern = strings.Clone(pattern)
+	key = strings.Clone(key)
 	re, err := compileJavaRegexp(pattern, anchored)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= regexpCacheSize {

@@ -91,7 +91,7 @@ func (in *inputObject) eval(expr string) (any, bool, error) {
 		if len(in.payload) == 0 {
 			in.doc = vtl.NewMap()
 		} else {
-			in.doc, in.docErr = vtl.ParseJSON(in.payload)
+			in.doc, in.docErr = in.r.parse(in.payload)
 			if in.docErr != nil {
 				in.doc = string(in.payload)
 			}

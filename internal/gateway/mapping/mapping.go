@@ -4,6 +4,7 @@
 package mapping
 
 import (
+	"errors"
 	"strings"
 	"sync"
 
@@ -31,6 +32,9 @@ type Template struct {
 	// render only then.
 	usesStageVariables bool
 	paths              pathCache
+	// arenas hold the memory payloads are parsed into, reused across renders: a render
+	// takes one, and resets and returns it when the output and overrides are copied out.
+	arenas sync.Pool
 }
 
 // Parse parses a mapping template. Errors are *vtl.ParseError, naming line and column.
@@ -73,8 +77,9 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 	if t.literal != nil {
 		return t.literal, nil
 	}
-	r := renderer{inv: inv, paths: &t.paths}
+	r := renderer{inv: inv, paths: &t.paths, tmpl: t}
 	r.input = inputObject{r: &r, payload: payload}
+	defer r.release()
 	r.context = contextObject{r: &r}
 	globals := map[string]any{
 		"input":   &r.input,
@@ -90,7 +95,9 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 	}
 	out, err := t.vt.Execute(make([]byte, 0, len(t.text)+len(payload)), globals, limits)
 	if err != nil {
-		return nil, err
+		// The error may quote strings of the arena, which the deferred release reuses:
+		// detach its text now.
+		return nil, errors.New(err.Error())
 	}
 	if ov != nil {
 		r.collect(ov)
@@ -104,11 +111,34 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 type renderer struct {
 	inv     *invoke.Invocation
 	paths   *pathCache
+	tmpl    *Template
+	arena   *vtl.Arena // taken on the first parse of the payload
 	input   inputObject
 	context contextObject
 
 	requestOverride  *vtl.Map // header, querystring, path: *vtl.Map each
 	responseOverride *vtl.Map // header: *vtl.Map, status
+}
+
+// parse decodes the payload into the render's arena.
+func (r *renderer) parse(payload []byte) (any, error) {
+	if r.arena == nil {
+		r.arena, _ = r.tmpl.arenas.Get().(*vtl.Arena)
+		if r.arena == nil {
+			r.arena = new(vtl.Arena)
+		}
+	}
+	return r.arena.Parse(payload)
+}
+
+// release returns the arena: nothing of the render may refer to its values afterwards (the
+// output is its own bytes, and collect copied the overrides out as strings).
+func (r *renderer) release() {
+	if r.arena != nil {
+		r.arena.Reset()
+		r.tmpl.arenas.Put(r.arena)
+		r.arena = nil
+	}
 }
 
 // collect copies the override maps into ov.
@@ -183,6 +213,9 @@ func (c *pathCache) get(expr string) (*jsonpath.Path, error) {
 	if ok {
 		return p, nil
 	}
+	// expr may be a string of the render's arena (a path computed from the payload): the
+	// compiled path and any error must not refer to it after the render.
+	expr = strings.Clone(expr)
 	p, err := jsonpath.Compile(expr)
 	if err != nil {
 		return nil, err

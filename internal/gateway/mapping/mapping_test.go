@@ -226,3 +226,36 @@ func TestBenchTemplateRenders(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderArenaReuse: renders reuse the memory payloads are parsed into; a JSONPath or an
+// error computed from one payload must not change when the next render reuses it.
+func TestRenderArenaReuse(t *testing.T) {
+	t.Parallel()
+	tmpl, err := Parse(`$input.path($input.path('$.p'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := newInvocation()
+	for i, tt := range []struct{ body, want string }{
+		{`{"p": "$.a", "a": "first"}`, "first"},
+		{`{"p": "$.b", "b": "second", "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"}`, "second"},
+		{`{"p": "$.a", "a": "third"}`, "third"},
+		{`{"a": "fourth", "p": "$.a"}`, "fourth"},
+	} {
+		got, err := tmpl.Render(inv, []byte(tt.body), nil)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("render %d: Render(%s) = %q, %v; want %q", i, tt.body, got, err, tt.want)
+		}
+	}
+	_, err = tmpl.Render(inv, []byte(`{"p": "$[bad"}`), nil)
+	if err == nil {
+		t.Fatal("Render with an invalid computed JSONPath = nil error; want one")
+	}
+	msg := err.Error()
+	if _, err := tmpl.Render(inv, []byte(`{"p": "$.zzzzzzzzzzzzz", "q": "overwrite the arena's text"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err.Error() != msg || !strings.Contains(msg, "$[bad") {
+		t.Errorf("error after the arena's reuse = %q; want %q, naming $[bad", err.Error(), msg)
+	}
+}
