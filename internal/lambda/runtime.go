@@ -1,0 +1,328 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Spec is what the runtime needs to run one function version. CodeDir holds the unzipped
+// deployment package; for provided.al2/provided.al2023 (custom runtimes) the process is
+// CodeDir/bootstrap. Revision changes whenever code or configuration change: processes of
+// an older revision are retired (finish their current invoke, then stop).
+type Spec struct {
+	Name, ARN, Revision string
+	Runtime, Handler    string // Handler is passed as _HANDLER
+	CodeDir             string
+	Timeout             time.Duration     // the function's timeout (AWS default 3 s)
+	MemoryMB            int               // AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
+	Env                 map[string]string // the function's environment variables
+	Concurrency         int               // max concurrent processes; 0 means RuntimeConfig.DefaultConcurrency
+}
+
+// Result is the outcome of one invocation the function itself decided (or failed).
+type Result struct {
+	Payload       []byte // the response, or the error JSON {"errorMessage","errorType",...}
+	FunctionError string // "" on success; "Unhandled" when the function errored, timed out or crashed (X-Amz-Function-Error)
+}
+
+// RuntimeConfig configures a Runtime. The zero value of every field has a default.
+type RuntimeConfig struct {
+	Region, AccountID  string
+	Logger             *slog.Logger  // function stdout/stderr go here, tagged with function name and request id
+	DefaultConcurrency int           // 0 means 10
+	MaxResponseBytes   int           // 0 means 6 MB (AWS's synchronous limit): a larger response is a function error
+	IdleTimeout        time.Duration // stop idle processes after this; 0 means 10 minutes
+}
+
+// InvokeOptions carries what AWS passes to a function besides its payload. Every field is
+// optional.
+type InvokeOptions struct {
+	// RequestID is the invocation's id (Lambda-Runtime-Aws-Request-Id). Empty means a new
+	// random UUID, as AWS makes one per invocation.
+	RequestID string
+	// TraceID is the X-Ray trace header (Lambda-Runtime-Trace-Id, which runtimes expose as
+	// _X_AMZN_TRACE_ID), e.g. "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=0".
+	// Empty means a new unsampled root, as AWS sends one with every invocation.
+	TraceID string
+	// ClientContext is the client context JSON (the decoded X-Amz-Client-Context of Invoke);
+	// sent as Lambda-Runtime-Client-Context when set.
+	ClientContext string
+	// CognitoIdentity is {"cognitoIdentityId":...,"cognitoIdentityPoolId":...}; sent as
+	// Lambda-Runtime-Cognito-Identity when set.
+	CognitoIdentity string
+}
+
+// AWS's numbers and defaults.
+const (
+	// defaultMaxResponseBytes is Lambda's synchronous response limit: 6 MiB plus 100 bytes, the
+	// figure its error message gives ("... maximum allowed payload size (6291556 bytes).").
+	defaultMaxResponseBytes   = 6291556
+	defaultConcurrency        = 10
+	defaultIdleTimeout        = 10 * time.Minute
+	defaultFunctionTimeout    = 3 * time.Second
+	defaultMemoryMB           = 128
+	initLimit                 = 10 * time.Second // AWS's limit on the init phase of an on-demand function
+	terminateGrace            = 500 * time.Millisecond
+	maxStartAttempts          = 3 // an invocation whose process died before taking it goes to a new one
+	functionErrorUnhandled    = "Unhandled"
+	errorTypeExit             = "Runtime.ExitError"
+	errorTypeTimeout          = "Sandbox.Timedout"
+	errorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
+	errorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+)
+
+// ErrRuntimeClosed is returned by Invoke after Close, and by an invocation Close cut short.
+var ErrRuntimeClosed = errors.New("lambda runtime closed")
+
+// Runtime runs local functions as processes that speak AWS's Lambda Runtime API (version
+// 2018-06-01) to gatehouse, and invokes them.
+//
+// Each process gets its own Runtime API listener on 127.0.0.1 (AWS_LAMBDA_RUNTIME_API is
+// host:port only, so the address is what tells two processes apart): whatever arrives on a
+// process's listener concerns that process's invocation and no other, with no lookup on the
+// hot path, and a process cannot answer for another. The listener lives as long as the
+// process. Processes run as the user gatehouse runs as, in their own process group, with an
+// environment built from scratch (gatehouse's own environment, and its secrets, are not
+// inherited).
+//
+// The processes of one function form a pool: the first invocation starts one (cold start),
+// later ones reuse the most recently used idle process (LIFO, so a burst's extra processes
+// go idle and are stopped after IdleTimeout), up to the function's concurrency; callers
+// beyond it wait for a free process until their context ends.
+type Runtime struct {
+	cfg RuntimeConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	pools  map[string]*pool // by function ARN (Name when the ARN is empty)
+	closed bool
+
+	procs       sync.WaitGroup // every started process, until it is reaped and its output drained
+	stop        chan struct{}  // closed by Close: stops the janitor
+	janitorDone chan struct{}
+}
+
+// NewRuntime returns a Runtime. It starts no process and no listener: each process gets its
+// Runtime API listener on 127.0.0.1:0 when it starts (see Runtime).
+func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
+	var problems []error
+	if cfg.DefaultConcurrency < 0 {
+		problems = append(problems, fmt.Errorf("default concurrency %d is negative", cfg.DefaultConcurrency))
+	}
+	if cfg.MaxResponseBytes < 0 {
+		problems = append(problems, fmt.Errorf("max response bytes %d is negative", cfg.MaxResponseBytes))
+	}
+	if cfg.IdleTimeout < 0 {
+		problems = append(problems, fmt.Errorf("idle timeout %v is negative", cfg.IdleTimeout))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("lambda runtime: %w", err)
+	}
+	if cfg.DefaultConcurrency == 0 {
+		cfg.DefaultConcurrency = defaultConcurrency
+	}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = defaultMaxResponseBytes
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Runtime{
+		cfg:         cfg,
+		log:         log,
+		pools:       make(map[string]*pool),
+		stop:        make(chan struct{}),
+		janitorDone: make(chan struct{}),
+	}
+	go r.janitor()
+	return r, nil
+}
+
+// Invoke runs spec's function on payload and returns what the function answered. Failures of
+// the function — an error it reported, a crash, an init failure, a timeout, a response over
+// MaxResponseBytes — are a Result with FunctionError "Unhandled" and AWS's error JSON as
+// Payload (errorType Runtime.ExitError, Sandbox.Timedout, Runtime.InvalidEntrypoint,
+// Function.ResponseSizeTooLarge, ...). The error is for gatehouse-side failures only: ctx
+// ended (ctx.Err(); the function may still be running, and its process returns to the pool
+// when it finishes or times out), the runtime is closed (ErrRuntimeClosed), the spec is
+// invalid or its runtime cannot run locally (wrapping ErrRuntimeNotSupported), or the
+// process could not be started for lack of resources (fork or listen failed).
+//
+// Invoke does not keep payload after it returns.
+func (r *Runtime) Invoke(ctx context.Context, spec *Spec, payload []byte) (*Result, error) {
+	return r.InvokeWith(ctx, spec, payload, nil)
+}
+
+// InvokeWith is Invoke with the request id, trace header, client context and Cognito
+// identity of the invocation; opts may be nil.
+func (r *Runtime) InvokeWith(ctx context.Context, spec *Spec, payload []byte, opts *InvokeOptions) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := r.poolFor(spec)
+	if err != nil {
+		return nil, err
+	}
+	inv := getInvocation(payload, opts)
+	for attempt := 1; ; attempt++ {
+		pr, res, err := p.acquire(ctx, spec, inv.id)
+		if err != nil || res != nil {
+			putInvocation(inv)
+			return res, err
+		}
+		res, delivered, mine, err := pr.invoke(ctx, inv)
+		if !delivered && attempt < maxStartAttempts {
+			// The process exited between invocations (after answering its last one, say):
+			// as on AWS, the invocation goes to a new execution environment.
+			continue
+		}
+		if !delivered {
+			r := exitResult(inv.id, nil)
+			res = &r
+		}
+		if mine {
+			putInvocation(inv)
+		}
+		return res, err
+	}
+}
+
+// Evict stops the processes of the function with this ARN (or name, for a spec without an
+// ARN): idle ones now, busy ones when they finish their invocation. For DeleteFunction.
+func (r *Runtime) Evict(arn string) {
+	r.mu.Lock()
+	p := r.pools[arn]
+	delete(r.pools, arn)
+	r.mu.Unlock()
+	if p != nil {
+		p.shut(false)
+	}
+}
+
+// Close stops every process (SIGTERM to its process group, SIGKILL after 500 ms, or at once
+// when ctx ends) and waits until each is reaped, so no zombie is left. Invocations in flight
+// end with ErrRuntimeClosed. It returns ctx's error if ctx ended before every process was
+// reaped (they have all been sent SIGKILL by then).
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	pools := r.pools
+	r.pools = nil
+	r.mu.Unlock()
+	close(r.stop)
+	<-r.janitorDone
+
+	var all []*process
+	for _, p := range pools {
+		all = append(all, p.shut(true)...)
+	}
+	done := make(chan struct{})
+	go func() {
+		r.procs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, pr := range all {
+		pr.kill()
+	}
+	// SIGKILL cannot be ignored: reaping is now a matter of the kernel tearing them down.
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	return fmt.Errorf("lambda runtime close: %w", ctx.Err())
+}
+
+// poolFor returns the pool of spec's function, creating it on first use.
+func (r *Runtime) poolFor(spec *Spec) (*pool, error) {
+	if err := checkSpec(spec); err != nil {
+		return nil, err
+	}
+	key := spec.ARN
+	if key == "" {
+		key = spec.Name
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrRuntimeClosed
+	}
+	p := r.pools[key]
+	if p == nil {
+		p = newPool(r, spec)
+		r.pools[key] = p
+	}
+	return p, nil
+}
+
+// checkSpec reports every problem of spec that would keep its function from starting.
+func checkSpec(spec *Spec) error {
+	if spec == nil {
+		return errors.New("lambda runtime: nil spec")
+	}
+	var problems []error
+	if spec.Name == "" {
+		problems = append(problems, errors.New("spec has no function name"))
+	}
+	if spec.CodeDir == "" {
+		problems = append(problems, errors.New("spec has no code directory"))
+	}
+	if spec.Timeout < 0 {
+		problems = append(problems, fmt.Errorf("timeout %v is negative", spec.Timeout))
+	}
+	if spec.MemoryMB < 0 {
+		problems = append(problems, fmt.Errorf("memory size %d is negative", spec.MemoryMB))
+	}
+	if spec.Concurrency < 0 {
+		problems = append(problems, fmt.Errorf("concurrency %d is negative", spec.Concurrency))
+	}
+	switch spec.Runtime {
+	case "", "provided", "provided.al2", "provided.al2023":
+	default:
+		problems = append(problems, fmt.Errorf("%w: %q (local functions use a custom runtime: provided.al2023, provided.al2 or provided, whose bootstrap is the process)", ErrRuntimeNotSupported, spec.Runtime))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return fmt.Errorf("lambda runtime: function %q: %w", spec.Name, err)
+	}
+	return nil
+}
+
+// janitor stops processes idle for longer than IdleTimeout.
+func (r *Runtime) janitor() {
+	defer close(r.janitorDone)
+	every := min(max(r.cfg.IdleTimeout/4, 10*time.Millisecond), 30*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-t.C:
+			r.mu.Lock()
+			pools := make([]*pool, 0, len(r.pools))
+			for _, p := range r.pools {
+				pools = append(pools, p)
+			}
+			r.mu.Unlock()
+			for _, p := range pools {
+				p.reapIdle(now.Add(-r.cfg.IdleTimeout))
+			}
+		}
+	}
+}
