@@ -13,10 +13,12 @@ import (
 // "16/Oct/2022:07:10:53 +0000".
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
-// eventHeader is one header of the event: its name and values.
+// eventHeader is one header of an event or a Lambda proxy answer: its name and values (one
+// for a single value of an answer's headers).
 type eventHeader struct {
 	name string
 	vals []string
+	one  string
 }
 
 // appendProxyEvent appends the Lambda proxy (payload format 1.0) event for inv, with AWS's
@@ -145,7 +147,7 @@ func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
 			continue
 		}
 		if len(v) > 0 {
-			hs = append(hs, eventHeader{k, v})
+			hs = append(hs, eventHeader{name: k, vals: v})
 		}
 	}
 	// What the gateway sets, sharing one allocation.
@@ -153,14 +155,14 @@ func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
 	port := "80"
 	if r.Host != "" {
 		added[0] = r.Host
-		hs = append(hs, eventHeader{"Host", added[0:1:1]})
+		hs = append(hs, eventHeader{name: "Host", vals: added[0:1:1]})
 		if i := strings.LastIndexByte(r.Host, ':'); i >= 0 && !strings.HasSuffix(r.Host, "]") {
 			port = r.Host[i+1:]
 		}
 	}
 	if inv.TraceID != "" {
 		added[1] = inv.TraceID
-		hs = append(hs, eventHeader{"X-Amzn-Trace-Id", added[1:2:2]})
+		hs = append(hs, eventHeader{name: "X-Amzn-Trace-Id", vals: added[1:2:2]})
 	}
 	if inv.SourceIP != "" || len(xff) > 0 {
 		added[2] = inv.SourceIP
@@ -170,10 +172,10 @@ func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
 				added[2] += ", " + inv.SourceIP
 			}
 		}
-		hs = append(hs, eventHeader{"X-Forwarded-For", added[2:3:3]})
+		hs = append(hs, eventHeader{name: "X-Forwarded-For", vals: added[2:3:3]})
 	}
 	added[3], added[4] = port, "http" // gatehouse's data plane serves plain HTTP
-	hs = append(hs, eventHeader{"X-Forwarded-Port", added[3:4:4]}, eventHeader{"X-Forwarded-Proto", added[4:5:5]})
+	hs = append(hs, eventHeader{name: "X-Forwarded-Port", vals: added[3:4:4]}, eventHeader{name: "X-Forwarded-Proto", vals: added[4:5:5]})
 	slices.SortFunc(hs, func(a, b eventHeader) int { return strings.Compare(a.name, b.name) })
 
 	b = append(b, `,"headers":{`...)

@@ -30,8 +30,9 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 		return nil, errors.New("not a JSON object")
 	}
 	status := http.StatusOK
-	var single []eventHeader // from headers: one value each
-	var multi []eventHeader  // from multiValueHeaders
+	var singleArr, multiArr [16]eventHeader
+	single := singleArr[:0] // from headers: one value each, in one
+	multi := multiArr[:0]   // from multiValueHeaders
 	var body []byte
 	isBase64 := false
 	s.ws()
@@ -101,9 +102,18 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 	for _, m := range multi {
 		h[m.name] = append(h[m.name], m.vals...)
 	}
-	for _, one := range single {
-		if !slices.Contains(h[one.name], one.vals[0]) {
-			h[one.name] = append(h[one.name], one.vals[0])
+	var ones []string // the single values, sharing one allocation
+	if len(single) > 0 {
+		ones = make([]string, len(single))
+	}
+	for i, one := range single {
+		vs, ok := h[one.name]
+		switch {
+		case !ok:
+			ones[i] = one.one
+			h[one.name] = ones[i : i+1 : i+1]
+		case !slices.Contains(vs, one.one):
+			h[one.name] = append(vs, one.one)
 		}
 	}
 	for _, k := range [...]string{"Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"} {
@@ -176,6 +186,7 @@ func readHeaders(s *scanner, hs []eventHeader, multi bool) ([]eventHeader, error
 		}
 		s.ws()
 		var vals []string
+		var one string
 		switch {
 		case multi && s.word("null"):
 			// no values
@@ -206,10 +217,10 @@ func readHeaders(s *scanner, hs []eventHeader, multi bool) ([]eventHeader, error
 			if err != nil {
 				return nil, fmt.Errorf("headers value of %q: %w", name, err)
 			}
-			vals = []string{v}
+			one = v
 		}
-		if len(vals) > 0 {
-			hs = append(hs, eventHeader{name: http.CanonicalHeaderKey(string(name)), vals: vals})
+		if !multi || len(vals) > 0 {
+			hs = append(hs, eventHeader{name: http.CanonicalHeaderKey(string(name)), one: one, vals: vals})
 		}
 		s.ws()
 		if s.eat('}') {
