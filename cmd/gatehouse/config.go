@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +29,62 @@ type config struct {
 	LogLevel         string        `json:"log-level"`
 	LogFormat        string        `json:"log-format"`
 	Demo             bool          `json:"demo"`
+	// AWSCredentials is the shared-credentials file AWS service integrations sign with: the
+	// profile named after an integration's credentials role ARN, else [default].
+	AWSCredentials string `json:"aws-credentials"`
+	// AWSEndpoints override AWS's endpoint per service: SERVICE=URL entries.
+	AWSEndpoints endpointList `json:"aws-endpoint"`
+}
+
+// endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
+// entries separated by commas (the GATEHOUSE_AWS_ENDPOINT and --config form).
+type endpointList []string
+
+func (l *endpointList) String() string { return strings.Join(*l, ",") }
+
+func (l *endpointList) Set(v string) error {
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			*l = append(*l, e)
+		}
+	}
+	return nil
+}
+
+// Map returns the entries by service; validate has checked them.
+func (l endpointList) Map() map[string]string {
+	m := make(map[string]string, len(l))
+	for _, e := range l {
+		svc, u, _ := strings.Cut(e, "=")
+		m[strings.TrimSpace(svc)] = strings.TrimSpace(u)
+	}
+	return m
+}
+
+// problems lists every malformed entry: SERVICE must be a service name as integration URIs
+// write it (sqs, s3, runtime.sagemaker) or *, URL an http(s) base URL, each service once.
+func (l endpointList) problems() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range l {
+		svc, raw, ok := strings.Cut(e, "=")
+		svc, raw = strings.TrimSpace(svc), strings.TrimSpace(raw)
+		u, err := url.Parse(raw)
+		switch {
+		case !ok || svc == "":
+			out = append(out, fmt.Sprintf("aws-endpoint: %q is not SERVICE=URL (e.g. sqs=http://127.0.0.1:5000)", e))
+			continue
+		case svc != "*" && !servicePattern.MatchString(svc):
+			out = append(out, fmt.Sprintf("aws-endpoint: %q is not a service name like sqs, s3 or dynamodb (or * for all)", svc))
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "":
+			out = append(out, fmt.Sprintf("aws-endpoint: %s: %q is not a base URL like http://127.0.0.1:5000", svc, raw))
+		}
+		if seen[svc] {
+			out = append(out, fmt.Sprintf("aws-endpoint: %s given twice", svc))
+		}
+		seen[svc] = true
+	}
+	return out
 }
 
 // flagSet declares serve's flags, with their defaults, on cfg.
@@ -44,6 +101,8 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.AWSCredentials, "aws-credentials", "", "AWS shared-credentials file that AWS service integrations sign with: the profile named after the integration's credentials role ARN, else [default]; empty: none (such integrations answer 500)")
+	fs.Var(&cfg.AWSEndpoints, "aws-endpoint", "SERVICE=URL: send AWS service integrations of SERVICE (as the integration URI names it: sqs, s3, dynamodb; * for all) to URL instead of AWS's https://SERVICE.REGION.amazonaws.com (repeatable, or comma-separated; default: none)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
 	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
 	fs.Usage = func() {
@@ -134,6 +193,7 @@ func readConfigFile(path string) (map[string]string, error) {
 var (
 	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	servicePattern   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 	domainPattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
 
@@ -165,6 +225,12 @@ func (cfg config) validate() []string {
 			problems = append(problems, fmt.Sprintf("admin-credentials: %v", err))
 		}
 	}
+	if cfg.AWSCredentials != "" {
+		if _, err := os.Stat(cfg.AWSCredentials); err != nil {
+			problems = append(problems, fmt.Sprintf("aws-credentials: %v", err))
+		}
+	}
+	problems = append(problems, cfg.AWSEndpoints.problems()...)
 	if cfg.ShutdownTimeout <= 0 {
 		problems = append(problems, "shutdown-timeout: must be positive")
 	}

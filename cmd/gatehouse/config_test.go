@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -100,6 +101,45 @@ func TestDisplayURL(t *testing.T) {
 	} {
 		if got := displayURL(tt.addr); got != tt.want {
 			t.Errorf("displayURL(%v) = %q; want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestLoadConfigAWSEndpoints: --aws-endpoint repeats, the environment and the file give
+// comma-separated entries, and every malformed entry is reported.
+func TestLoadConfigAWSEndpoints(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		env     map[string]string
+		want    map[string]string
+		wantErr []string
+	}{
+		{args: []string{"--aws-endpoint", "sqs=http://127.0.0.1:5000", "--aws-endpoint", "s3=http://127.0.0.1:5001/"},
+			env:  map[string]string{"GATEHOUSE_AWS_ENDPOINT": "dynamodb=http://x"},
+			want: map[string]string{"sqs": "http://127.0.0.1:5000", "s3": "http://127.0.0.1:5001/"}},
+		{env: map[string]string{"GATEHOUSE_AWS_ENDPOINT": "*=http://127.0.0.1:5000, runtime.sagemaker=https://sm.example"},
+			want: map[string]string{"*": "http://127.0.0.1:5000", "runtime.sagemaker": "https://sm.example"}},
+		{args: []string{"--aws-endpoint", "sqs", "--aws-endpoint", "S Q S=http://x", "--aws-endpoint", "s3=ftp://x", "--aws-endpoint", "s3=http://x/path", "--aws-endpoint", "=http://x"},
+			wantErr: []string{`"sqs" is not SERVICE=URL`, `"S Q S" is not a service name`, `s3: "ftp://x" is not a base URL`, `s3: "http://x/path" is not a base URL`, "s3 given twice", `"=http://x" is not SERVICE=URL`}},
+		{args: []string{"--aws-credentials", "/nonexistent/credentials"}, wantErr: []string{"aws-credentials: stat /nonexistent/credentials"}},
+	}
+	for _, tt := range tests {
+		cfg, err := loadConfig(tt.args, env(tt.env), io.Discard)
+		if tt.wantErr != nil {
+			for _, w := range tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("loadConfig(%q, %v) = %v; want an error containing %q", tt.args, tt.env, err, w)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("loadConfig(%q, %v) = %v", tt.args, tt.env, err)
+			continue
+		}
+		if got := cfg.AWSEndpoints.Map(); !maps.Equal(got, tt.want) {
+			t.Errorf("loadConfig(%q, %v) endpoints = %v; want %v", tt.args, tt.env, got, tt.want)
 		}
 	}
 }

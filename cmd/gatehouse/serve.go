@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/h1server"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/bolt"
@@ -37,7 +38,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 
 	scope := apigateway.Scope{AccountID: cfg.AccountID, Region: cfg.Region}
 	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth})
-	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log})
+	awsServices, err := awsServiceConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices})
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
@@ -115,4 +120,23 @@ func displayURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// awsServiceConfig reads --aws-credentials and --aws-endpoint for AWS service integrations.
+func awsServiceConfig(cfg config, log *slog.Logger) (integration.AWSServiceConfig, error) {
+	c := integration.AWSServiceConfig{Endpoints: cfg.AWSEndpoints.Map()}
+	if cfg.AWSCredentials != "" {
+		f, err := os.Open(cfg.AWSCredentials)
+		if err != nil {
+			return c, fmt.Errorf("aws credentials: %w", err)
+		}
+		defer f.Close()
+		if c.Credentials, err = integration.ParseAWSCredentials(f); err != nil {
+			return c, fmt.Errorf("aws credentials %s: %w", cfg.AWSCredentials, err)
+		}
+	}
+	if c.Credentials != nil || len(c.Endpoints) > 0 {
+		log.Info("AWS service integrations configured", "credential_profiles", c.Credentials.Profiles(), "endpoints", cfg.AWSEndpoints.String())
+	}
+	return c, nil
 }

@@ -128,9 +128,7 @@ func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars m
 		if integration.IsLambdaURI(in.URI) {
 			return integration.NewLambda(cfg)
 		}
-		// AWS service integrations are not served yet: such methods answer 500 and log
-		// why, while the rest of the stage serves.
-		return unsupported("integration type " + in.Type), nil
+		return integration.NewAWSService(cfg, s.awsServices)
 	}
 	return nil, fmt.Errorf("unknown integration type %q", in.Type)
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// Lambda invokes the functions of AWS_PROXY and AWS Lambda integrations (the local
 	// runtime, or a remote Lambda API). Nil answers their requests with 500.
 	Lambda integration.LambdaInvoker
+	// AWSServices are the keys and endpoints of AWS service integrations (type AWS with a
+	// URI other than a Lambda function's). The zero value has no keys: such integrations
+	// answer 500, the cause logged.
+	AWSServices integration.AWSServiceConfig
 }
 
 // Server is the data plane's http.Handler.
@@ -60,6 +64,8 @@ type Server struct {
 	transport http.RoundTripper
 	insecure  http.RoundTripper
 	lambda    integration.LambdaInvoker
+	// awsServices configures AWS service integrations.
+	awsServices integration.AWSServiceConfig
 
 	table    atomic.Pointer[table]
 	ready    atomic.Bool
@@ -87,13 +93,14 @@ func (t *table) lookup(apiID, stageName string) *stage {
 // New returns a Server; call Run to load and follow the store.
 func New(cfg Config) *Server {
 	s := &Server{
-		store:     cfg.Store,
-		scope:     cfg.Scope,
-		domain:    strings.ToLower(cfg.Domain),
-		log:       cfg.Logger,
-		transport: cfg.Transport,
-		lambda:    cfg.Lambda,
-		failures:  map[string]error{},
+		store:       cfg.Store,
+		scope:       cfg.Scope,
+		domain:      strings.ToLower(cfg.Domain),
+		log:         cfg.Logger,
+		transport:   cfg.Transport,
+		lambda:      cfg.Lambda,
+		awsServices: cfg.AWSServices,
+		failures:    map[string]error{},
 	}
 	if s.domain == "" {
 		s.domain = DefaultDomain

@@ -221,6 +221,13 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	raw := substituteStageVariables(in.URI, c.StageVariables)
 	u, err := parseAWSURI(raw)
 	if err != nil {
+		if raw != in.URI {
+			// The stage's variables made the URI invalid: the stage still serves, and
+			// this method answers 500 (AWS: "Execution failed due to configuration
+			// error"), the cause logged.
+			e := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", err)
+			return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { return nil, e }), nil
+		}
 		return nil, err
 	}
 	sub, svc := baseService(u.service)
