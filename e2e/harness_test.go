@@ -69,9 +69,10 @@ const (
 
 // options configure one gatehouse process.
 type options struct {
-	dataDir     string // "" means a new temporary directory
-	adminHost   string // host of --admin-listen; "" means 127.0.0.1
-	credentials string // --admin-credentials file, if any
+	dataDir     string   // "" means a new temporary directory
+	adminHost   string   // host of --admin-listen; "" means 127.0.0.1
+	credentials string   // --admin-credentials file, if any
+	args        []string // more serve flags, appended after the ones above
 }
 
 // gatehouse is one running `gatehouse serve` process on free loopback ports.
@@ -129,6 +130,7 @@ func tryStart(t *testing.T, opts options) (*gatehouse, error) {
 	if opts.credentials != "" {
 		args = append(args, "--admin-credentials", opts.credentials)
 	}
+	args = append(args, opts.args...)
 	g := &gatehouse{
 		t:        t,
 		opts:     opts,
