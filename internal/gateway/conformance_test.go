@@ -19,13 +19,16 @@ import (
 // is a txtar archive: a comment saying what AWS does and where that is recorded, then
 //
 //	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses",
-//	                   "models", "requestValidators"}
+//	                   "models", "requestValidators", "binaryMediaTypes"}
 //	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
 //	                   to a string: a MOCK answering 200 with that body. "${backend}" is
 //	                   replaced by the URL of an echo backend.
 //	-- request --      an HTTP/1.1 request; the body follows the blank line
 //	-- response --     the status line, the headers to check (Name: value exactly, Name: *
 //	                   present, !Name absent) and, after a blank line, the exact body
+//	-- lambda.json --  optional: canned Lambda functions by the ARN integration URIs name
+//	                   (fixtureFunction: a result, a function error, an echo of event
+//	                   fields, or a failure to invoke)
 //	-- deviation --    optional: where gatehouse knowingly differs from AWS, and why
 const conformanceDir = "../../testdata/conformance"
 
@@ -38,6 +41,8 @@ type fixtureSetup struct {
 	// Models by name and request validators by id, as in the API document.
 	Models            map[string]*apigateway.Model            `json:"models"`
 	RequestValidators map[string]*apigateway.RequestValidator `json:"requestValidators"`
+	// BinaryMediaTypes are the API's binaryMediaTypes.
+	BinaryMediaTypes []string `json:"binaryMediaTypes"`
 }
 
 // parseTxtar splits a txtar archive into its comment and named files.
@@ -113,8 +118,9 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	s := newStore(t)
 	doc := buildAPI(setup.APIID, routes, setup.GatewayResponses)
 	doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
+	doc.BinaryMediaTypes = setup.BinaryMediaTypes
 	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
-	srv := startServer(t, s, Config{Logger: testLogger(t)})
+	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files)})
 	if errs := srv.StageErrors(); len(errs) > 0 {
 		t.Fatalf("stage does not compile: %v", errs)
 	}

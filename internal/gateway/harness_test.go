@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -200,6 +201,82 @@ func hget(h http.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// fixtureFunction is a canned Lambda function of a conformance fixture's lambda.json, which
+// maps the function ARN (or name) that integration URIs name to one of these.
+type fixtureFunction struct {
+	// Result is what the function returns (any JSON), a function error when FunctionError
+	// ("Unhandled") is set.
+	Result        json.RawMessage `json:"result"`
+	FunctionError string          `json:"functionError"`
+	// Echo answers a Lambda proxy response (200) whose body is the JSON object of these
+	// event fields ("path", "requestContext.identity.sourceIp", ...), as received.
+	Echo []string `json:"echo"`
+	// EchoPayload returns the payload received as the result (AWS non-proxy).
+	EchoPayload bool `json:"echoPayload"`
+	// Fail fails the invocation: "notFound", "accessDenied", "timeout" (waits for the
+	// integration's deadline) or any other text (a failure to invoke).
+	Fail string `json:"fail"`
+}
+
+// fixtureInvoker is an integration.LambdaInvoker over canned functions; an unknown one is
+// not found.
+type fixtureInvoker map[string]fixtureFunction
+
+var _ integration.LambdaInvoker = fixtureInvoker(nil)
+
+type fixtureInvokeError string
+
+func (e fixtureInvokeError) Error() string          { return string(e) }
+func (e fixtureInvokeError) FunctionNotFound() bool { return e == "notFound" }
+func (e fixtureInvokeError) AccessDenied() bool     { return e == "accessDenied" }
+
+func (f fixtureInvoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
+	fn, ok := f[functionARN]
+	if !ok {
+		return nil, "", fixtureInvokeError("notFound")
+	}
+	switch {
+	case fn.Fail == "timeout":
+		<-ctx.Done()
+		return nil, "", ctx.Err()
+	case fn.Fail != "":
+		return nil, "", fixtureInvokeError(fn.Fail)
+	case fn.EchoPayload:
+		return payload, fn.FunctionError, nil
+	case fn.Echo != nil:
+		var event map[string]any
+		if err := json.Unmarshal(payload, &event); err != nil {
+			return nil, "", err
+		}
+		picked := map[string]any{}
+		for _, field := range fn.Echo {
+			var v any = event
+			for _, part := range strings.Split(field, ".") {
+				m, _ := v.(map[string]any)
+				v = m[part]
+			}
+			picked[field] = v
+		}
+		body, _ := json.Marshal(picked)
+		out, _ := json.Marshal(map[string]any{"statusCode": 200, "body": string(body)})
+		return out, "", nil
+	}
+	return fn.Result, fn.FunctionError, nil
+}
+
+// fixtureLambda is the invoker of a fixture's lambda.json section, nil without one.
+func fixtureLambda(t testing.TB, files map[string]string) integration.LambdaInvoker {
+	raw, ok := files["lambda.json"]
+	if !ok {
+		return nil
+	}
+	var fns fixtureInvoker
+	if err := json.Unmarshal([]byte(raw), &fns); err != nil {
+		t.Fatalf("lambda.json: %v", err)
+	}
+	return fns
 }
 
 // testLogger logs through t.
