@@ -190,8 +190,8 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		errR:     errR,
 	}
 	pr.srv = &h1server.Server{Handler: pr, ErrorLog: slog.NewLogLogger(p.rt.log.Handler(), slog.LevelWarn)}
-	pr.initDeadline = pr.started.Add(initLimit + spec.Timeout)
-	pr.timer = time.AfterFunc(initLimit+spec.Timeout, pr.onTimer)
+	pr.initDeadline = pr.started.Add(p.rt.initLimit + spec.Timeout)
+	pr.timer = time.AfterFunc(p.rt.initLimit+spec.Timeout, pr.onTimer)
 
 	p.mu.Lock()
 	closed := p.closed

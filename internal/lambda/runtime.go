@@ -94,8 +94,9 @@ var ErrRuntimeClosed = errors.New("lambda runtime closed")
 // go idle and are stopped after IdleTimeout), up to the function's concurrency; callers
 // beyond it wait for a free process until their context ends.
 type Runtime struct {
-	cfg RuntimeConfig
-	log *slog.Logger
+	cfg       RuntimeConfig
+	log       *slog.Logger
+	initLimit time.Duration // AWS's 10 s; tests shorten it
 
 	mu     sync.Mutex
 	pools  map[string]*pool // by function ARN (Name when the ARN is empty)
@@ -138,6 +139,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 	r := &Runtime{
 		cfg:         cfg,
 		log:         log,
+		initLimit:   initLimit,
 		pools:       make(map[string]*pool),
 		stop:        make(chan struct{}),
 		janitorDone: make(chan struct{}),

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -62,6 +63,12 @@ func multi(ctx context.Context, e event) (any, error) {
 	case "exit":
 		fmt.Println("exiting mid-invocation")
 		os.Exit(2)
+	case "spawn":
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return map[string]any{"pid": os.Getpid(), "child": cmd.Process.Pid}, nil
 	case "huge":
 		return strings.Repeat("x", e.Bytes), nil
 	case "print":

@@ -1,0 +1,712 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
+)
+
+// fnDir holds testdata/fn built as a custom runtime's bootstrap, with aws-lambda-go.
+var fnDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "gatehouse-lambda-runtime-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		fnDir = filepath.Join(dir, "fn")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		build := exec.Command(goTool, "build", "-o", filepath.Join(fnDir, "bootstrap"), "./testdata/fn")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build the test function: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+var specSeq atomic.Int64
+
+// newSpec is a spec of the test function, with a name of its own.
+func newSpec(t testing.TB, handler string) *Spec {
+	n := specSeq.Add(1)
+	name := fmt.Sprintf("fn-%d", n)
+	return &Spec{
+		Name:     name,
+		ARN:      "arn:aws:lambda:eu-west-1:123456789012:function:" + name,
+		Revision: "r1",
+		Runtime:  "provided.al2023",
+		Handler:  handler,
+		CodeDir:  fnDir,
+		Timeout:  5 * time.Second,
+	}
+}
+
+// newRuntime returns a Runtime closed at the test's end, after which none of the processes
+// it started may exist (not even as zombies).
+func newRuntime(t testing.TB, cfg RuntimeConfig) *Runtime {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "eu-west-1"
+	}
+	r, err := NewRuntime(cfg)
+	if err != nil {
+		t.Fatalf("NewRuntime: %v", err)
+	}
+	r.initLimit = 2 * time.Second
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		pids := r.pids()
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		for _, pid := range pids {
+			if state := procState(pid); state != "" {
+				t.Errorf("after Close, process %d is in state %q; want gone", pid, state)
+			}
+		}
+	})
+	return r
+}
+
+// pids lists the processes the runtime has not reaped.
+func (r *Runtime) pids() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var pids []int
+	for _, p := range r.pools {
+		p.mu.Lock()
+		for pr := range p.all {
+			pids = append(pids, pr.pid)
+		}
+		p.mu.Unlock()
+	}
+	return pids
+}
+
+// procState is the state letter of process pid in /proc ("Z" for a zombie), or "" when
+// there is no such process.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return "?"
+}
+
+// waitGone waits until process pid no longer runs (gone, or a zombie of someone else's).
+func waitGone(t *testing.T, pid int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if s := procState(pid); s == "" || s == "Z" {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("process %d still runs (state %q) after %v", pid, procState(pid), within)
+}
+
+func invoke(t testing.TB, r *Runtime, spec *Spec, event string, opts *InvokeOptions) *Result {
+	t.Helper()
+	res, err := r.InvokeWith(context.Background(), spec, []byte(event), opts)
+	if err != nil {
+		t.Fatalf("Invoke(%s, %s): %v", spec.Name, event, err)
+	}
+	return res
+}
+
+type answer struct {
+	PID   int    `json:"pid"`
+	Child int    `json:"child"`
+	Value any    `json:"value"`
+	Slept int    `json:"slept"`
+	Error string `json:"errorMessage"`
+}
+
+func decode(t testing.TB, res *Result) answer {
+	t.Helper()
+	var a answer
+	if err := json.Unmarshal(res.Payload, &a); err != nil {
+		t.Fatalf("answer %q: %v", res.Payload, err)
+	}
+	return a
+}
+
+func TestInvokeColdThenWarm(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+
+	first := invoke(t, r, spec, `{"value":"one"}`, nil)
+	second := invoke(t, r, spec, `{"value":{"n":2}}`, nil)
+	a, b := decode(t, first), decode(t, second)
+	if first.FunctionError != "" || a.Value != "one" {
+		t.Errorf("Invoke(one) = %s (FunctionError %q); want value one", first.Payload, first.FunctionError)
+	}
+	if fmt.Sprint(b.Value) != "map[n:2]" {
+		t.Errorf("Invoke({n:2}) = %s; want value {n:2}", second.Payload)
+	}
+	if a.PID == 0 || a.PID != b.PID {
+		t.Errorf("Invoke twice ran in processes %d and %d; want the warm one reused", a.PID, b.PID)
+	}
+}
+
+func TestInvokeEnvironment(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{Region: "ap-south-2"})
+	spec := newSpec(t, "multi")
+	spec.MemoryMB = 256
+	spec.Timeout = 7 * time.Second
+	spec.Env = map[string]string{"GREETING": "hello", "TZ": "Europe/Paris", "AWS_REGION": "us-east-1"}
+	opts := &InvokeOptions{
+		RequestID:       "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+		TraceID:         "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+		ClientContext:   `{"custom":{"app":"demo"}}`,
+		CognitoIdentity: `{"cognitoIdentityId":"eu-west-1:abc","cognitoIdentityPoolId":"eu-west-1:pool"}`,
+	}
+	before := time.Now()
+	res := invoke(t, r, spec, `{"do":"env"}`, opts)
+	var got struct {
+		Env               map[string]string
+		Cwd               string
+		PPID              int
+		RequestID         string
+		FunctionARN       string
+		DeadlineMs        int64
+		ClientContext     map[string]string
+		CognitoIdentityID string
+	}
+	if err := json.Unmarshal(res.Payload, &got); err != nil {
+		t.Fatalf("Invoke(env) = %s: %v", res.Payload, err)
+	}
+	abs, _ := filepath.Abs(fnDir)
+	for _, tc := range []struct{ key, want string }{
+		{"AWS_LAMBDA_FUNCTION_NAME", spec.Name},
+		{"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
+		{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"},
+		{"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + spec.Name},
+		{"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
+		{"AWS_REGION", "ap-south-2"}, // reserved: the function's own value does not win
+		{"AWS_DEFAULT_REGION", "ap-south-2"},
+		{"_HANDLER", "multi"},
+		{"LAMBDA_TASK_ROOT", abs},
+		{"LAMBDA_RUNTIME_DIR", abs},
+		{"TZ", "Europe/Paris"}, // not reserved: the function may set it
+		{"LANG", "en_US.UTF-8"},
+		{"PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"},
+		{"GREETING", "hello"},
+		{"_X_AMZN_TRACE_ID", opts.TraceID}, // aws-lambda-go sets it from Lambda-Runtime-Trace-Id
+	} {
+		if v, ok := got.Env[tc.key]; !ok || v != tc.want {
+			t.Errorf("environment[%s] = %q (set %v); want %q", tc.key, v, ok, tc.want)
+		}
+	}
+	for key, pattern := range map[string]string{
+		"AWS_LAMBDA_RUNTIME_API":     `^127\.0\.0\.1:\d+$`,
+		"AWS_LAMBDA_LOG_STREAM_NAME": `^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`,
+	} {
+		if v := got.Env[key]; !regexp.MustCompile(pattern).MatchString(v) {
+			t.Errorf("environment[%s] = %q; want it to match %s", key, v, pattern)
+		}
+	}
+	if home := os.Getenv("HOME"); home != "" {
+		if v, ok := got.Env["HOME"]; ok {
+			t.Errorf("environment[HOME] = %q; want gatehouse's environment not inherited", v)
+		}
+	}
+	if got.Cwd != abs {
+		t.Errorf("working directory = %q; want %q", got.Cwd, abs)
+	}
+	if got.PPID != os.Getpid() {
+		t.Errorf("parent pid = %d; want gatehouse's %d", got.PPID, os.Getpid())
+	}
+	if got.RequestID != opts.RequestID || got.FunctionARN != spec.ARN {
+		t.Errorf("lambdacontext = request id %q, ARN %q; want %q, %q", got.RequestID, got.FunctionARN, opts.RequestID, spec.ARN)
+	}
+	if got.ClientContext["app"] != "demo" || got.CognitoIdentityID != "eu-west-1:abc" {
+		t.Errorf("lambdacontext = client context %v, cognito id %q; want app=demo, eu-west-1:abc", got.ClientContext, got.CognitoIdentityID)
+	}
+	lo, hi := before.Add(spec.Timeout).UnixMilli(), time.Now().Add(spec.Timeout).UnixMilli()
+	if got.DeadlineMs < lo || got.DeadlineMs > hi {
+		t.Errorf("deadline = %d ms; want within [%d, %d] (now + 7 s)", got.DeadlineMs, lo, hi)
+	}
+}
+
+func TestInvokeFunctionErrors(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		name, handler, event string
+		timeout              time.Duration
+		codeDir              string
+		wantType, wantMsg    string // wantMsg: %s is the request id
+		healthy              bool   // the function serves an echo afterwards
+	}{
+		{name: "error", handler: "multi", event: `{"do":"error"}`, wantType: "errorString", wantMsg: "the function failed", healthy: true},
+		{name: "panic", handler: "multi", event: `{"do":"panic"}`, wantType: "string", wantMsg: "the function panicked", healthy: true},
+		{name: "timeout", handler: "multi", event: `{"do":"sleep","ms":3000}`, timeout: 500 * time.Millisecond,
+			wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Task timed out after 0.50 seconds", healthy: true},
+		{name: "exit mid-invocation", handler: "multi", event: `{"do":"exit"}`,
+			wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 2", healthy: true},
+		{name: "7 MB response", handler: "multi", event: `{"do":"huge","bytes":7340032}`,
+			wantType: "Function.ResponseSizeTooLarge", wantMsg: "Response payload size exceeded maximum allowed payload size (6291556 bytes).", healthy: true},
+		{name: "crash at init", handler: "initcrash", event: `{}`,
+			wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 3"},
+		{name: "init error", handler: "initerror", event: `{}`, wantType: "Runtime.HandlerNotFound", wantMsg: "cannot load handler"},
+		{name: "hang at init", handler: "hanginit", event: `{}`, timeout: 500 * time.Millisecond,
+			wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Task timed out after 0.50 seconds"},
+		{name: "garbage then exit", handler: "garbage", event: `{"then":"exit"}`,
+			wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 1"},
+		{name: "garbage then hang", handler: "garbage", event: `{"then":"hang"}`, timeout: 500 * time.Millisecond,
+			wantType: "Sandbox.Timedout", wantMsg: "RequestId: %s Error: Task timed out after 0.50 seconds"},
+		{name: "no bootstrap", handler: "multi", event: `{}`, codeDir: empty,
+			wantType: "Runtime.InvalidEntrypoint", wantMsg: "RequestId: %s Error: Couldn't find valid bootstrap(s): [" + filepath.Join(empty, "bootstrap") + "]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spec := newSpec(t, tc.handler)
+			if tc.timeout > 0 {
+				spec.Timeout = tc.timeout
+			}
+			if tc.codeDir != "" {
+				spec.CodeDir = tc.codeDir
+			}
+			// Twice: a failure must leave the pool able to serve (and fail) again.
+			for i := range 2 {
+				id := fmt.Sprintf("%s-%d", strings.ReplaceAll(tc.name, " ", "-"), i)
+				start := time.Now()
+				res := invoke(t, r, spec, tc.event, &InvokeOptions{RequestID: id})
+				var e messages.InvokeResponse_Error
+				if err := json.Unmarshal(res.Payload, &e); err != nil {
+					t.Fatalf("Invoke(%s) = %q: not error JSON: %v", tc.name, res.Payload, err)
+				}
+				wantMsg := tc.wantMsg
+				if strings.Contains(wantMsg, "%s") {
+					wantMsg = fmt.Sprintf(wantMsg, id)
+				}
+				if res.FunctionError != "Unhandled" || e.Type != tc.wantType || e.Message != wantMsg {
+					t.Errorf("Invoke(%s) = FunctionError %q, errorType %q, errorMessage %q; want Unhandled, %q, %q",
+						tc.name, res.FunctionError, e.Type, e.Message, tc.wantType, wantMsg)
+				}
+				if d := time.Since(start); d > spec.Timeout+r.initLimit+2*time.Second {
+					t.Errorf("Invoke(%s) took %v", tc.name, d)
+				}
+			}
+			if tc.healthy {
+				res := invoke(t, r, spec, `{"value":"after"}`, nil)
+				if a := decode(t, res); res.FunctionError != "" || a.Value != "after" {
+					t.Errorf("Invoke(echo) after %s = %s (%q); want value after", tc.name, res.Payload, res.FunctionError)
+				}
+			}
+		})
+	}
+}
+
+func TestRuntimeAPIErrors(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "protocol")
+	type reply struct {
+		Status      int
+		Body        string
+		ContentType string
+	}
+	var report map[string]reply
+	res := invoke(t, r, spec, `{}`, nil)
+	if err := json.Unmarshal(res.Payload, &report); err != nil {
+		t.Fatalf("Invoke(protocol) = %s: %v", res.Payload, err)
+	}
+	state := func(from, to string) string {
+		return `{"errorMessage":"State transition from ` + from + ` to ` + to + ` failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}`
+	}
+	const invalidID = `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`
+	for _, tc := range []struct {
+		call       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"responseBeforeNext", 403, state("Started", "InvocationResponse")},
+		{"wrongID", 400, invalidID},
+		{"nextWhileRunning", 403, state("Running", "Ready")},
+		{"initErrorAfterInit", 403, state("Running", "InitError")},
+		{"unknownPath", 404, "404 page not found\n"},
+		{"wrongMethod", 405, ""},
+	} {
+		got := report[tc.call]
+		if got.Status != tc.wantStatus || got.Body != tc.wantBody {
+			t.Errorf("Runtime API %s = %d %s; want %d %s", tc.call, got.Status, got.Body, tc.wantStatus, tc.wantBody)
+		}
+		if tc.wantStatus == 403 || tc.wantStatus == 400 {
+			if got.ContentType != "application/json" {
+				t.Errorf("Runtime API %s Content-Type = %q; want application/json", tc.call, got.ContentType)
+			}
+		}
+	}
+
+	var second map[string]reply
+	res = invoke(t, r, spec, `{}`, nil)
+	if err := json.Unmarshal(res.Payload, &second); err != nil {
+		t.Fatalf("Invoke(protocol) again = %s: %v", res.Payload, err)
+	}
+	if got := second["final"]; got.Status != 202 || got.Body != `{"status":"OK"}` {
+		t.Errorf("Runtime API response = %d %s; want 202 {\"status\":\"OK\"}", got.Status, got.Body)
+	}
+	if got := second["again"]; got.Status != 403 && got.Status != 400 {
+		t.Errorf("Runtime API second response = %d %s; want 400 or 403", got.Status, got.Body)
+	}
+}
+
+func TestInvokeConcurrencyLimit(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	spec.Concurrency = 3
+	const calls = 9
+	var wg sync.WaitGroup
+	pids := make([]int, calls)
+	start := time.Now()
+	for i := range calls {
+		wg.Go(func() {
+			pids[i] = decode(t, invoke(t, r, spec, `{"do":"sleep","ms":300}`, nil)).PID
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(pids)
+	distinct := slices.Compact(pids)
+	if len(distinct) != 3 {
+		t.Errorf("%d parallel invokes at concurrency 3 ran in processes %v; want 3", calls, distinct)
+	}
+	if elapsed < 900*time.Millisecond {
+		t.Errorf("%d invokes of 300 ms at concurrency 3 took %v; want at least 900 ms (three rounds)", calls, elapsed)
+	}
+}
+
+func TestInvokeWaitEndsWithContext(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{DefaultConcurrency: 1})
+	spec := newSpec(t, "multi")
+	first := make(chan *Result)
+	go func() {
+		res, _ := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":1000}`))
+		first <- res
+	}()
+	waitFor(t, func() bool { return len(r.pids()) == 1 })
+	time.Sleep(100 * time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	res, err := r.Invoke(ctx, spec, []byte(`{}`))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Invoke while the only process is busy = %v, %v; want context.DeadlineExceeded", res, err)
+	}
+	a := decode(t, <-first)
+	b := decode(t, invoke(t, r, spec, `{}`, nil))
+	if a.PID != b.PID {
+		t.Errorf("after the wait gave up, the next invoke ran in %d; want the one process %d", b.PID, a.PID)
+	}
+}
+
+func TestInvokeCancelWhileRunning(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	pid := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := r.Invoke(ctx, spec, []byte(`{"do":"sleep","ms":600}`))
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 400*time.Millisecond {
+		t.Errorf("Invoke cancelled after 100 ms = %v after %v; want context.Canceled at once", err, time.Since(start))
+	}
+	// The process finishes the abandoned invocation, goes back to the pool, and serves the
+	// next one.
+	waitFor(t, func() bool {
+		p := r.pools[spec.ARN]
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.idle) == 1
+	})
+	if got := decode(t, invoke(t, r, spec, `{}`, nil)).PID; got != pid {
+		t.Errorf("Invoke after a cancelled one ran in %d; want the warm %d", got, pid)
+	}
+}
+
+func TestRevisionRetiresOldProcesses(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	pid1 := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+
+	v2 := *spec
+	v2.Revision = "r2"
+	pid2 := decode(t, invoke(t, r, &v2, `{}`, nil)).PID
+	if pid2 == pid1 {
+		t.Fatalf("Invoke(revision r2) ran in the r1 process %d", pid1)
+	}
+	waitGone(t, pid1, 3*time.Second)
+
+	// A busy process of an old revision finishes its invocation, then stops.
+	busy := make(chan answer)
+	go func() { busy <- decode(t, invoke(t, r, &v2, `{"do":"sleep","ms":500}`, nil)) }()
+	waitFor(t, func() bool {
+		p := r.pools[spec.ARN]
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.idle) == 0
+	})
+	v3 := *spec
+	v3.Revision = "r3"
+	pid3 := decode(t, invoke(t, r, &v3, `{}`, nil)).PID
+	if got := <-busy; got.PID != pid2 || got.Slept != 500 {
+		t.Errorf("the r2 invocation in flight = %+v; want it finished by %d", got, pid2)
+	}
+	if pid3 == pid2 {
+		t.Errorf("Invoke(revision r3) ran in the r2 process %d", pid2)
+	}
+	waitGone(t, pid2, 3*time.Second)
+}
+
+func TestIdleProcessesStop(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{IdleTimeout: 200 * time.Millisecond})
+	spec := newSpec(t, "multi")
+	pid := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+	waitGone(t, pid, 3*time.Second)
+	if got := decode(t, invoke(t, r, spec, `{}`, nil)).PID; got == pid {
+		t.Errorf("Invoke after the idle timeout ran in the stopped process %d", pid)
+	}
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	t.Parallel()
+	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for range 3 {
+		pids = append(pids, decode(t, invoke(t, r, newSpec(t, "multi"), `{}`, nil)).PID)
+	}
+	spawner := newSpec(t, "multi")
+	spawned := decode(t, invoke(t, r, spawner, `{"do":"spawn"}`, nil))
+	pids = append(pids, spawned.PID)
+	hanging := make(chan error)
+	go func() {
+		_, err := r.Invoke(context.Background(), newSpec(t, "multi"), []byte(`{"do":"sleep","ms":60000}`))
+		hanging <- err
+	}()
+	waitFor(t, func() bool { return len(r.pids()) == 5 })
+	pids = r.pids()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := r.Close(ctx); err != nil {
+		t.Errorf("Close = %v; want nil", err)
+	}
+	t.Logf("Close took %v", time.Since(start))
+	if err := <-hanging; !errors.Is(err, ErrRuntimeClosed) {
+		t.Errorf("Invoke in flight during Close = %v; want ErrRuntimeClosed", err)
+	}
+	for _, pid := range pids {
+		if s := procState(pid); s != "" {
+			t.Errorf("after Close, function process %d is in state %q; want reaped", pid, s)
+		}
+	}
+	waitGone(t, spawned.Child, 2*time.Second) // a child of the function, in its process group
+	if _, err := r.Invoke(context.Background(), newSpec(t, "multi"), []byte(`{}`)); !errors.Is(err, ErrRuntimeClosed) {
+		t.Errorf("Invoke after Close = %v; want ErrRuntimeClosed", err)
+	}
+}
+
+// records is a slog handler that keeps what it is given.
+type records struct {
+	mu   sync.Mutex
+	recs []map[string]string
+}
+
+func (h *records) Enabled(context.Context, slog.Level) bool { return true }
+func (h *records) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h *records) WithGroup(string) slog.Handler             { return h }
+func (h *records) Handle(_ context.Context, rec slog.Record) error {
+	m := map[string]string{"msg": rec.Message}
+	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
+	h.mu.Lock()
+	h.recs = append(h.recs, m)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *records) find(msg string) map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.recs {
+		if m["msg"] == msg {
+			return m
+		}
+	}
+	return nil
+}
+
+func TestFunctionOutputIsLogged(t *testing.T) {
+	t.Parallel()
+	logs := &records{}
+	r := newRuntime(t, RuntimeConfig{Logger: slog.New(logs)})
+	spec := newSpec(t, "multi")
+	const id = "5b4e8a2c-6f0e-4b7e-9d3a-1c2b3d4e5f60"
+	invoke(t, r, spec, `{"do":"print"}`, &InvokeOptions{RequestID: id})
+	for _, tc := range []struct{ line, stream string }{
+		{"to stdout " + id, "stdout"},
+		{"to stderr " + id, "stderr"},
+	} {
+		var got map[string]string
+		waitFor(t, func() bool { got = logs.find(tc.line); return got != nil })
+		if got["function"] != spec.Name || got["requestId"] != id || got["stream"] != tc.stream {
+			t.Errorf("log of %q = %v; want function %s, requestId %s, stream %s", tc.line, got, spec.Name, id, tc.stream)
+		}
+	}
+}
+
+func TestCheckSpec(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		spec *Spec
+		want []string // fragments of the error; none means valid
+	}{
+		{"valid", &Spec{Name: "f", CodeDir: "/x", Runtime: "provided.al2"}, nil},
+		{"nil", nil, []string{"nil spec"}},
+		{"everything wrong", &Spec{Runtime: "python3.12", Timeout: -1, MemoryMB: -1, Concurrency: -2},
+			[]string{"no function name", "no code directory", "timeout -1ns is negative", "memory size -1 is negative", "concurrency -2 is negative", `runtime not supported locally: "python3.12"`}},
+	} {
+		err := checkSpec(tc.spec)
+		if len(tc.want) == 0 {
+			if err != nil {
+				t.Errorf("checkSpec(%s) = %v; want nil", tc.name, err)
+			}
+			continue
+		}
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("checkSpec(%s) = %v; want it to say %q", tc.name, err, w)
+			}
+		}
+		if tc.spec != nil && tc.spec.Runtime == "python3.12" && !errors.Is(err, ErrRuntimeNotSupported) {
+			t.Errorf("checkSpec(%s) = %v; want it to wrap ErrRuntimeNotSupported", tc.name, err)
+		}
+	}
+}
+
+func TestNewRequestID(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := newRequestID()
+		if !re.MatchString(id) || seen[id] {
+			t.Fatalf("newRequestID() = %q; want a new version 4 UUID", id)
+		}
+		seen[id] = true
+	}
+	now := time.Unix(0x5bef4de7, 0)
+	trace := newTraceID(now)
+	if !regexp.MustCompile(`^Root=1-5bef4de7-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$`).MatchString(trace) {
+		t.Errorf("newTraceID(%v) = %q; want Root=1-5bef4de7-{24 hex};Parent={16 hex};Sampled=0", now, trace)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// BenchmarkInvokeWarm measures a warm invocation of an echo function at 32 concurrent
+// callers (32 warm processes), and reports the latency's 50th and 99th percentiles.
+func BenchmarkInvokeWarm(b *testing.B) {
+	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Region: "eu-west-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	const clients = 32
+	spec := newSpec(b, "multi")
+	spec.Concurrency = clients
+	payload := []byte(`{"value":{"path":"/hello","httpMethod":"GET","headers":{"accept":"*/*"}}}`)
+	var warm sync.WaitGroup
+	for range clients {
+		warm.Go(func() {
+			if _, err := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":200}`)); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	warm.Wait()
+
+	var mu sync.Mutex
+	var all []time.Duration
+	b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		lat := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			start := time.Now()
+			res, err := r.Invoke(context.Background(), spec, payload)
+			lat = append(lat, time.Since(start))
+			if err != nil || res.FunctionError != "" {
+				b.Errorf("Invoke = %v, %v", res, err)
+				return
+			}
+		}
+		mu.Lock()
+		all = append(all, lat...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	if len(all) > 0 {
+		slices.Sort(all)
+		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+	}
+	if n := len(r.pids()); n > clients {
+		b.Errorf("%d processes for %d clients; want at most %d", n, clients, clients)
+	}
+}
+
