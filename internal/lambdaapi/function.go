@@ -1,0 +1,639 @@
+package lambdaapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/lambda"
+)
+
+// functionCode is CreateFunction's Code (FunctionCode).
+type functionCode struct {
+	ZipFile         []byte  `json:"ZipFile"`
+	S3Bucket        *string `json:"S3Bucket"`
+	S3Key           *string `json:"S3Key"`
+	S3ObjectVersion *string `json:"S3ObjectVersion"`
+	ImageUri        *string `json:"ImageUri"`
+}
+
+// createFunctionRequest is CreateFunctionRequest; pointers tell absent from zero.
+type createFunctionRequest struct {
+	FunctionName     string                   `json:"FunctionName"`
+	Runtime          string                   `json:"Runtime"`
+	Role             string                   `json:"Role"`
+	Handler          *string                  `json:"Handler"`
+	Code             *functionCode            `json:"Code"`
+	Description      *string                  `json:"Description"`
+	Timeout          *int                     `json:"Timeout"`
+	MemorySize       *int                     `json:"MemorySize"`
+	Publish          bool                     `json:"Publish"`
+	PackageType      string                   `json:"PackageType"`
+	Environment      *lambda.Environment      `json:"Environment"`
+	TracingConfig    *lambda.TracingConfig    `json:"TracingConfig"`
+	Tags             map[string]string        `json:"Tags"`
+	Architectures    []string                 `json:"Architectures"`
+	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
+	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
+	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
+	Layers           []string                 `json:"Layers"`
+	VpcConfig        *struct {
+		SubnetIds        []string `json:"SubnetIds"`
+		SecurityGroupIds []string `json:"SecurityGroupIds"`
+	} `json:"VpcConfig"`
+}
+
+// CreateFunction: POST /2015-03-31/functions → 201 FunctionConfiguration.
+func (s *Server) CreateFunction(ctx context.Context, c *call) error {
+	var in createFunctionRequest
+	if err := decode(c.body, &in); err != nil {
+		return err
+	}
+	var problems []string
+	if in.FunctionName == "" {
+		problems = append(problems, "Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Role == "" {
+		problems = append(problems, "Value null at 'role' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Code == nil {
+		problems = append(problems, "Value null at 'code' failed to satisfy constraint: Member must not be null")
+	}
+	cfg := lambda.FunctionConfiguration{Runtime: in.Runtime, Role: in.Role}
+	if in.Handler != nil {
+		cfg.Handler = *in.Handler
+	}
+	problems = append(problems, checkConfig(configInput{
+		Role: &in.Role, Runtime: &in.Runtime, Handler: in.Handler, Description: in.Description, Timeout: in.Timeout,
+		MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
+		EphemeralStorage: in.EphemeralStorage, Architectures: in.Architectures, LoggingConfig: in.LoggingConfig,
+	})...)
+	if err := validation(problems); err != nil {
+		return err
+	}
+	if err := checkEnvironment(in.Environment); err != nil {
+		return err
+	}
+	ref, ok := lambda.ParseFunctionRef(in.FunctionName)
+	if !ok || ref.Qualifier != "" {
+		return validation([]string{fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", in.FunctionName, functionNamePattern)})
+	}
+	if err := s.inScope(ref); err != nil {
+		return err
+	}
+	if in.PackageType == "Image" || (in.Code.ImageUri != nil && *in.Code.ImageUri != "") {
+		return invalidParameter("PackageType Image is not supported by gatehouse: deploy a .zip file archive")
+	}
+	if in.Runtime == "" || cfg.Handler == "" {
+		return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment package format Zip.")
+	}
+	if len(in.Layers) > 0 {
+		return invalidParameter("Layers are not supported by gatehouse: include the layer's files in the deployment package")
+	}
+	if in.VpcConfig != nil && (len(in.VpcConfig.SubnetIds) > 0 || len(in.VpcConfig.SecurityGroupIds) > 0) {
+		return invalidParameter("VpcConfig is not supported by gatehouse: local functions run on the host's network")
+	}
+	code, err := s.storeCode(in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key)
+	if err != nil {
+		return err
+	}
+	cfg.FunctionName = ref.Name
+	cfg.CodeSha256, cfg.CodeSize = code.Sha256, code.Size
+	applyConfig(&cfg, configInput{Description: in.Description, Timeout: in.Timeout, MemorySize: in.MemorySize,
+		Environment: in.Environment, TracingConfig: in.TracingConfig, EphemeralStorage: in.EphemeralStorage,
+		Architectures: in.Architectures, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart})
+	fn := &lambda.Function{Configuration: cfg}
+	if len(in.Tags) > 0 {
+		fn.Tags = in.Tags
+	}
+	fn, err = s.cfg.Registry.Create(ctx, fn)
+	if err != nil {
+		if errors.Is(err, lambda.ErrFunctionExists) {
+			return conflict("Function already exist: %s", ref.Name)
+		}
+		return err
+	}
+	writeJSON(c.w, http.StatusCreated, fn.Configuration)
+	return nil
+}
+
+// storeCode stores the deployment package a call gives: the zip, or (the gatehouse
+// extension) a directory under LocalCodeRoot named as S3Bucket "gatehouse-local" and S3Key
+// the directory. Any other S3 location is refused: gatehouse reads no S3.
+func (s *Server) storeCode(zipFile []byte, bucket, key *string) (lambda.Code, error) {
+	switch {
+	case bucket != nil && *bucket == LocalCodeBucket:
+		if s.cfg.LocalCodeRoot == "" {
+			return lambda.Code{}, invalidParameter("Code from a local directory (S3Bucket %q) is disabled: start gatehouse with --lambda-local-code-root", LocalCodeBucket)
+		}
+		dir, err := localDir(s.cfg.LocalCodeRoot, deref(key))
+		if err != nil {
+			return lambda.Code{}, err
+		}
+		code, err := s.cfg.Code.PutDir(dir)
+		return code, zipError(err)
+	case bucket != nil || key != nil:
+		return lambda.Code{}, invalidParameter("Code.S3Bucket and Code.S3Key are not supported by gatehouse: upload the deployment package as Code.ZipFile (aws lambda ... --zip-file fileb://function.zip)")
+	case len(zipFile) == 0:
+		return lambda.Code{}, invalidParameter("Please provide a source for function code.")
+	}
+	code, err := s.cfg.Code.Put(zipFile)
+	return code, zipError(err)
+}
+
+// LocalCodeBucket is the S3Bucket that names a local directory as the code (S3Key is the
+// directory), when LocalCodeRoot allows it: a gatehouse extension.
+const LocalCodeBucket = "gatehouse-local"
+
+// localDir resolves a local code directory, which must be under root after symlinks are
+// resolved.
+func localDir(root, dir string) (string, error) {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return "", invalidParameter("S3Key must be the absolute path of the function's directory for S3Bucket %q", LocalCodeBucket)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", fmt.Errorf("local code root: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", invalidParameter("Code directory %s: %v", dir, errors.Unwrap(err))
+	}
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", invalidParameter("Code directory %s is not under the local code root %s", dir, root)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return "", invalidParameter("Code directory %s is not a directory", dir)
+	}
+	return real, nil
+}
+
+// zipError renders the code store's package errors as Lambda's InvalidParameterValueException.
+func zipError(err error) error {
+	var iz *lambda.ErrInvalidZip
+	if errors.As(err, &iz) {
+		return invalidParameter("%s", iz.Reason)
+	}
+	return err
+}
+
+// getFunctionResponse is GetFunctionResponse.
+type getFunctionResponse struct {
+	Configuration lambda.FunctionConfiguration `json:"Configuration"`
+	Code          functionCodeLocation         `json:"Code"`
+	Tags          map[string]string            `json:"Tags,omitempty"`
+	Concurrency   *concurrency                 `json:"Concurrency,omitempty"`
+}
+
+type functionCodeLocation struct {
+	RepositoryType string `json:"RepositoryType"`
+	Location       string `json:"Location"`
+}
+
+type concurrency struct {
+	ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions,omitempty"`
+}
+
+// GetFunction: GET /2015-03-31/functions/{FunctionName}.
+func (s *Server) GetFunction(ctx context.Context, c *call) error {
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	out := getFunctionResponse{
+		Configuration: fn.Configuration,
+		Code:          functionCodeLocation{RepositoryType: "S3", Location: codeURL(c.r, fn.CodeHex())},
+		Tags:          fn.Tags,
+	}
+	if fn.ReservedConcurrency != nil {
+		out.Concurrency = &concurrency{ReservedConcurrentExecutions: fn.ReservedConcurrency}
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// codeURL is where this gatehouse serves a package, as the client reached it.
+func codeURL(r *http.Request, hexSum string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + CodePath + hexSum + ".zip"
+}
+
+// downloadCode serves a deployment package by its SHA-256.
+func (s *Server) downloadCode(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	sum, ok := strings.CutSuffix(name, ".zip")
+	if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+		writeError(w, notFound("The resource you requested does not exist."))
+		return
+	}
+	f, err := os.Open(s.cfg.Code.ZipPath(sum))
+	if err != nil {
+		writeError(w, notFound("The resource you requested does not exist."))
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
+
+// GetFunctionConfiguration: GET /2015-03-31/functions/{FunctionName}/configuration.
+func (s *Server) GetFunctionConfiguration(ctx context.Context, c *call) error {
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	return nil
+}
+
+// ListFunctions: GET /2015-03-31/functions?Marker&MaxItems. The marker is opaque: the base64
+// of the last name returned.
+func (s *Server) ListFunctions(ctx context.Context, c *call) error {
+	fns, err := s.cfg.Registry.List(ctx)
+	if err != nil {
+		return err
+	}
+	items, next, err := page(c, len(fns), func(i int) string { return fns[i].Configuration.FunctionName })
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Functions  []lambda.FunctionConfiguration `json:"Functions"`
+		NextMarker string                         `json:"NextMarker,omitempty"`
+	}{Functions: []lambda.FunctionConfiguration{}, NextMarker: next}
+	for _, i := range items {
+		out.Functions = append(out.Functions, fns[i].Configuration)
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// page picks the indexes of one page of n items sorted by key, from the call's Marker and
+// MaxItems (1 to 10000; Lambda's default is 50).
+func page(c *call, n int, key func(int) string) ([]int, string, error) {
+	q := c.r.URL.Query()
+	limit := 50
+	if v := q.Get("MaxItems"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 1 || m > 10000 {
+			return nil, "", validation([]string{fmt.Sprintf("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", v)})
+		}
+		limit = m
+	}
+	after := ""
+	if v := q.Get("Marker"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) == 0 {
+			return nil, "", invalidParameter("Invalid Marker: %s", v)
+		}
+		after = string(b)
+	}
+	start := sort.Search(n, func(i int) bool { return key(i) > after })
+	end := min(start+limit, n)
+	idx := make([]int, 0, end-start)
+	for i := start; i < end; i++ {
+		idx = append(idx, i)
+	}
+	next := ""
+	if end < n {
+		next = base64.RawURLEncoding.EncodeToString([]byte(key(end - 1)))
+	}
+	return idx, next, nil
+}
+
+// updateFunctionCodeRequest is UpdateFunctionCodeRequest.
+type updateFunctionCodeRequest struct {
+	ZipFile       []byte   `json:"ZipFile"`
+	S3Bucket      *string  `json:"S3Bucket"`
+	S3Key         *string  `json:"S3Key"`
+	ImageUri      *string  `json:"ImageUri"`
+	Publish       bool     `json:"Publish"`
+	DryRun        bool     `json:"DryRun"`
+	RevisionId    string   `json:"RevisionId"`
+	Architectures []string `json:"Architectures"`
+}
+
+// UpdateFunctionCode: PUT /2015-03-31/functions/{FunctionName}/code.
+func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
+	var in updateFunctionCodeRequest
+	if err := decode(c.body, &in); err != nil {
+		return err
+	}
+	if err := validation(checkArchitectures(in.Architectures)); err != nil {
+		return err
+	}
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	if in.ImageUri != nil && *in.ImageUri != "" {
+		return invalidParameter("Please don't provide ImageUri when updating a function with packageType Zip.")
+	}
+	if in.DryRun {
+		if in.RevisionId != "" && in.RevisionId != fn.Configuration.RevisionId {
+			return errPrecondition
+		}
+		writeJSON(c.w, http.StatusOK, fn.Configuration)
+		return nil
+	}
+	code, err := s.storeCode(in.ZipFile, in.S3Bucket, in.S3Key)
+	if err != nil {
+		return err
+	}
+	fn, err = s.cfg.Registry.Update(ctx, fn.Configuration.FunctionName, in.RevisionId, lambda.ChangeConfig, func(f *lambda.Function) error {
+		f.Configuration.CodeSha256, f.Configuration.CodeSize = code.Sha256, code.Size
+		if len(in.Architectures) > 0 {
+			f.Configuration.Architectures = in.Architectures
+		}
+		return nil
+	})
+	if err != nil {
+		return s.registryError(err)
+	}
+	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	return nil
+}
+
+// updateFunctionConfigurationRequest is UpdateFunctionConfigurationRequest.
+type updateFunctionConfigurationRequest struct {
+	Role             *string                  `json:"Role"`
+	Handler          *string                  `json:"Handler"`
+	Description      *string                  `json:"Description"`
+	Timeout          *int                     `json:"Timeout"`
+	MemorySize       *int                     `json:"MemorySize"`
+	Environment      *lambda.Environment      `json:"Environment"`
+	Runtime          *string                  `json:"Runtime"`
+	TracingConfig    *lambda.TracingConfig    `json:"TracingConfig"`
+	RevisionId       string                   `json:"RevisionId"`
+	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
+	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
+	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
+	Layers           []string                 `json:"Layers"`
+}
+
+// UpdateFunctionConfiguration: PUT /2015-03-31/functions/{FunctionName}/configuration.
+func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error {
+	var in updateFunctionConfigurationRequest
+	if err := decode(c.body, &in); err != nil {
+		return err
+	}
+	ci := configInput{Role: in.Role, Runtime: in.Runtime, Handler: in.Handler, Description: in.Description,
+		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
+		EphemeralStorage: in.EphemeralStorage, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart}
+	if err := validation(checkConfig(ci)); err != nil {
+		return err
+	}
+	if err := checkEnvironment(in.Environment); err != nil {
+		return err
+	}
+	if len(in.Layers) > 0 {
+		return invalidParameter("Layers are not supported by gatehouse: include the layer's files in the deployment package")
+	}
+	ref, err := s.ref(c)
+	if err != nil {
+		return err
+	}
+	fn, err := s.cfg.Registry.Update(ctx, ref.Name, in.RevisionId, lambda.ChangeConfig, func(f *lambda.Function) error {
+		if in.Role != nil {
+			f.Configuration.Role = *in.Role
+		}
+		if in.Runtime != nil {
+			f.Configuration.Runtime = *in.Runtime
+		}
+		if in.Handler != nil {
+			f.Configuration.Handler = *in.Handler
+		}
+		applyConfig(&f.Configuration, ci)
+		return nil
+	})
+	if err != nil {
+		return s.registryError(err)
+	}
+	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	return nil
+}
+
+// DeleteFunction: DELETE /2015-03-31/functions/{FunctionName} → 204. The model's
+// DeleteFunctionResponse carries only the status code; Lambda answers 204 No Content for a
+// function it deleted at once (202 is for deletions it finishes later), as the AWS SDK
+// examples check.
+func (s *Server) DeleteFunction(ctx context.Context, c *call) error {
+	ref, err := s.ref(c)
+	if err != nil {
+		return err
+	}
+	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
+		return notFound("Function not found: %s:%s", s.cfg.Registry.Scope().FunctionARN(ref.Name), ref.Qualifier)
+	}
+	if ref.Qualifier == lambda.LatestVersion {
+		return invalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	}
+	if err := s.cfg.Registry.Delete(ctx, ref.Name); err != nil {
+		return s.registryError(err)
+	}
+	if s.cfg.Invoker != nil {
+		s.cfg.Invoker.Forget(s.cfg.Registry.Scope().FunctionARN(ref.Name))
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ListVersionsByFunction: GET /2015-03-31/functions/{FunctionName}/versions. gatehouse
+// publishes no versions: the list is $LATEST.
+func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, struct {
+		Versions []lambda.FunctionConfiguration `json:"Versions"`
+	}{[]lambda.FunctionConfiguration{fn.Configuration}})
+	return nil
+}
+
+// ListAliases: GET /2015-03-31/functions/{FunctionName}/aliases. gatehouse keeps no aliases.
+func (s *Server) ListAliases(ctx context.Context, c *call) error {
+	if _, err := s.function(ctx, c); err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, struct {
+		Aliases []struct{} `json:"Aliases"`
+	}{[]struct{}{}})
+	return nil
+}
+
+// GetFunctionCodeSigningConfig: GET /2020-06-30/functions/{FunctionName}/code-signing-config.
+// gatehouse verifies no code signatures: no configuration.
+func (s *Server) GetFunctionCodeSigningConfig(ctx context.Context, c *call) error {
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, struct {
+		CodeSigningConfigArn string `json:"CodeSigningConfigArn"`
+		FunctionName         string `json:"FunctionName"`
+	}{"", fn.Configuration.FunctionName})
+	return nil
+}
+
+// GetFunctionConcurrency: GET /2019-09-30/functions/{FunctionName}/concurrency.
+func (s *Server) GetFunctionConcurrency(ctx context.Context, c *call) error {
+	fn, err := s.function(ctx, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, concurrency{ReservedConcurrentExecutions: fn.ReservedConcurrency})
+	return nil
+}
+
+// PutFunctionConcurrency: PUT /2017-10-31/functions/{FunctionName}/concurrency. The reserved
+// concurrency is the most processes the function runs at once here.
+func (s *Server) PutFunctionConcurrency(ctx context.Context, c *call) error {
+	var in struct {
+		ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions"`
+	}
+	if err := decode(c.body, &in); err != nil {
+		return err
+	}
+	switch {
+	case in.ReservedConcurrentExecutions == nil:
+		return validation([]string{"Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null"})
+	case *in.ReservedConcurrentExecutions < 0:
+		return validation([]string{fmt.Sprintf("Value '%d' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0", *in.ReservedConcurrentExecutions)})
+	}
+	ref, err := s.ref(c)
+	if err != nil {
+		return err
+	}
+	n := *in.ReservedConcurrentExecutions
+	if _, err := s.cfg.Registry.Update(ctx, ref.Name, "", lambda.ChangeTags, func(f *lambda.Function) error {
+		f.ReservedConcurrency = &n
+		return nil
+	}); err != nil {
+		return s.registryError(err)
+	}
+	writeJSON(c.w, http.StatusOK, concurrency{ReservedConcurrentExecutions: &n})
+	return nil
+}
+
+// DeleteFunctionConcurrency: DELETE /2017-10-31/functions/{FunctionName}/concurrency → 204.
+func (s *Server) DeleteFunctionConcurrency(ctx context.Context, c *call) error {
+	ref, err := s.ref(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Registry.Update(ctx, ref.Name, "", lambda.ChangeTags, func(f *lambda.Function) error {
+		f.ReservedConcurrency = nil
+		return nil
+	}); err != nil {
+		return s.registryError(err)
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ref is the function the call's FunctionName (and Qualifier) names, in this scope.
+func (s *Server) ref(c *call) (lambda.FunctionRef, error) {
+	name := c.r.PathValue("FunctionName")
+	ref, ok := lambda.ParseFunctionRef(name)
+	if !ok {
+		return ref, validation([]string{fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, functionNamePattern)})
+	}
+	if q := c.r.URL.Query().Get("Qualifier"); q != "" {
+		if ref.Qualifier != "" && ref.Qualifier != q {
+			return ref, invalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		ref.Qualifier = q
+	}
+	return ref, s.inScope(ref)
+}
+
+// inScope refuses a function ARN of another account or region: this gatehouse holds only its
+// own.
+func (s *Server) inScope(ref lambda.FunctionRef) error {
+	scope := s.cfg.Registry.Scope()
+	if (ref.Region != "" && ref.Region != scope.Region) || (ref.AccountID != "" && ref.AccountID != scope.AccountID) {
+		region, account := ref.Region, ref.AccountID
+		if region == "" {
+			region = scope.Region
+		}
+		if account == "" {
+			account = scope.AccountID
+		}
+		return notFound("Function not found: arn:aws:lambda:%s:%s:function:%s", region, account, ref.Name)
+	}
+	return nil
+}
+
+// function returns the function the call names; only $LATEST exists.
+func (s *Server) function(ctx context.Context, c *call) (*lambda.Function, error) {
+	ref, err := s.ref(c)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := s.cfg.Registry.Get(ctx, ref.Name)
+	if err != nil {
+		return nil, s.registryError(err)
+	}
+	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
+		return nil, notFound("Function not found: %s:%s", fn.Configuration.FunctionArn, ref.Qualifier)
+	}
+	return fn, nil
+}
+
+// registryError renders the registry's errors as Lambda's.
+func (s *Server) registryError(err error) error {
+	var nf *lambda.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return notFound("%s", nf.Error())
+	case errors.Is(err, lambda.ErrRevisionMismatch):
+		return errPrecondition
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return err
+}
+
+// decode reads a JSON request body; an empty body is {}. Malformed JSON is Lambda's
+// InvalidRequestContentException.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return invalidRequestContent("Could not parse request body into json: Invalid value for field %q: expected %s", te.Field, te.Type)
+		}
+		return invalidRequestContent("Could not parse request body into json: %v", err)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

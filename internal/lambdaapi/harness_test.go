@@ -1,0 +1,176 @@
+package lambdaapi_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/lambdaapi"
+	"github.com/gatehouse/gatehouse/internal/sigv4"
+	"github.com/gatehouse/gatehouse/internal/store/memory"
+)
+
+// fnZip is testdata/fn built with aws-lambda-go as a custom runtime's bootstrap, zipped as
+// users deploy it.
+var fnZip []byte
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "gatehouse-lambdaapi-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		bootstrap := filepath.Join(dir, "bootstrap")
+		build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-tags", "lambda.norpc", "-o", bootstrap, "./testdata/fn")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build the test function: %v\n%s", err, out)
+			return 1
+		}
+		fnZip, err = zipFiles(map[string]string{"bootstrap": bootstrap})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// zipFiles zips files (zip name → path on disk) as the zip tool does, with Unix modes.
+func zipFiles(files map[string]string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, p := range files {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		h, err := zip.FileInfoHeader(fi)
+		if err != nil {
+			return nil, err
+		}
+		h.Name, h.Method = name, zip.Deflate
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// withExtraFile is fnZip with one more file: a different package of the same function.
+func withExtraFile(t *testing.T, name, body string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(fnZip), int64(len(fnZip)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, _ := zw.Create(name)
+	w.Write([]byte(body))
+	zw.Close()
+	return buf.Bytes()
+}
+
+const (
+	testAccount = "123456789012"
+	testRegion  = "eu-west-1"
+	testKeyID   = "AKIDLAMBDATEST000001"
+	testSecret  = "lambda-test-secret"
+)
+
+// env is one gatehouse's Lambda API on a test server, with a real runtime.
+type env struct {
+	url      string
+	registry *lambda.Registry
+	invoker  *lambda.Invoker
+	client   *lambdasdk.Client
+	dataDir  string
+}
+
+type envOptions struct {
+	region         string
+	strict         bool
+	auth           bool
+	remoteEndpoint string
+	localCodeRoot  string
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	if o.region == "" {
+		o.region = testRegion
+	}
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	scope := lambda.Scope{AccountID: testAccount, Region: o.region}
+	reg := lambda.NewRegistry(memory.New(), scope, nil)
+	code, err := lambda.NewCodeStore(filepath.Join(dir, "lambda", "code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := lambda.NewRuntime(lambda.RuntimeConfig{Region: o.region, AccountID: testAccount, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := lambda.NewInvoker(lambda.InvokerConfig{
+		Registry: reg, Code: code, Runner: rt, Logger: log, StrictPermissions: o.strict,
+		RemoteEndpoint:    o.remoteEndpoint,
+		RemoteCredentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecret, ""),
+	})
+	cfg := lambdaapi.Config{Registry: reg, Code: code, Invoker: inv, Logger: log, LocalCodeRoot: o.localCodeRoot}
+	if o.auth {
+		v := &sigv4.Verifier{Credentials: func(id string) (string, bool) { return testSecret, id == testKeyID }, Region: o.region}
+		cfg.Auth = lambdaapi.AuthFunc(func(r *http.Request, body []byte) error { _, err := v.Verify(r, body); return err })
+	}
+	srv := httptest.NewServer(lambdaapi.New(cfg))
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		inv.Close(ctx)
+		rt.Close(ctx)
+	})
+	return &env{url: srv.URL, registry: reg, invoker: inv, client: newClient(srv.URL, o.region, testSecret), dataDir: dir}
+}
+
+// newClient is the real aws-sdk-go-v2 Lambda client pointed at url.
+func newClient(url, region, secret string) *lambdasdk.Client {
+	return lambdasdk.New(lambdasdk.Options{
+		Region:           region,
+		BaseEndpoint:     aws.String(url),
+		Credentials:      credentials.NewStaticCredentialsProvider(testKeyID, secret, ""),
+		RetryMaxAttempts: 1,
+	})
+}

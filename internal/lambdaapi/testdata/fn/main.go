@@ -1,0 +1,39 @@
+// Command fn is the test function of the Lambda API's tests: a custom-runtime bootstrap built
+// with aws-lambda-go. It echoes its event with its name and environment, fails when the
+// event asks it to, and writes a file when given one (to see Event invocations run).
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type event struct {
+	Fail  string `json:"fail"`
+	Touch string `json:"touch"`
+	Value any    `json:"value"`
+}
+
+type answer struct {
+	Function string `json:"function"`
+	Greeting string `json:"greeting"`
+	Value    any    `json:"value"`
+}
+
+func handle(ctx context.Context, e event) (answer, error) {
+	if e.Fail != "" {
+		return answer{}, errors.New(e.Fail)
+	}
+	if e.Touch != "" {
+		if err := os.WriteFile(e.Touch, []byte(lambdacontext.FunctionName), 0o644); err != nil {
+			return answer{}, err
+		}
+	}
+	return answer{Function: lambdacontext.FunctionName, Greeting: os.Getenv("GREETING"), Value: e.Value}, nil
+}
+
+func main() { lambda.Start(handle) }
