@@ -22,7 +22,9 @@ import (
 // merged: a name in both gets the multiValueHeaders values, then the headers value unless it
 // is one of them. The body is base64-decoded only when isBase64Encoded is true and
 // decodeBinary (the client accepts one of the API's binaryMediaTypes); otherwise the base64
-// text is the body. Anything else is an error (502 for the caller).
+// text is the body. Anything else is an error (502 for the caller). Header names are
+// canonicalized; those the gateway sets itself are renamed x-amzn-Remapped-* or dropped,
+// as for HTTP_PROXY.
 func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error) {
 	s := scanner{b: out}
 	s.ws()
@@ -116,8 +118,17 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 			h[one.name] = append(vs, one.one)
 		}
 	}
-	for _, k := range [...]string{"Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade"} {
-		delete(h, k) // hop-by-hop: the gateway's own connection decides them
+	for k, v := range h {
+		switch k {
+		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
+			// The gateway sends its own; the function's come back renamed, as an
+			// HTTP_PROXY backend's do.
+			delete(h, k)
+			h[remappedName(k)] = v
+		case "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade", "Via",
+			"X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
+			delete(h, k) // hop-by-hop, or set by the gateway itself
+		}
 	}
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{jsonType}
