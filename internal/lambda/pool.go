@@ -99,8 +99,10 @@ func (p *pool) acquire(ctx context.Context, spec *Spec, requestID string) (*proc
 		p.release(pr, true)
 	} else {
 		p.mu.Lock()
-		p.live--
-		p.grantLocked()
+		if !p.closed { // a closed pool hands out no places
+			p.live--
+			p.grantLocked()
+		}
 		p.mu.Unlock()
 	}
 	return nil, nil, ctx.Err()
@@ -213,9 +215,8 @@ func (p *pool) reapIdle(cutoff time.Time) {
 }
 
 // shut stops the pool: idle processes now, busy ones when they finish (or now, with
-// everything, for Close). Waiting callers get ErrRuntimeClosed. It returns every process not
-// yet reaped.
-func (p *pool) shut(everything bool) []*process {
+// everything, for Close). Waiting callers get ErrRuntimeClosed.
+func (p *pool) shut(everything bool) {
 	p.mu.Lock()
 	p.closed = true
 	idle := p.idle
@@ -240,7 +241,6 @@ func (p *pool) shut(everything bool) []*process {
 	} else {
 		terminate(idle)
 	}
-	return all
 }
 
 func terminate(prs []*process) {

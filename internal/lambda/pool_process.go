@@ -118,6 +118,21 @@ func putInvocation(inv *invocation) {
 // Result is the function's own failure (its bootstrap is missing or cannot be executed),
 // which AWS reports as Runtime.InvalidEntrypoint.
 func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, error) {
+	// Reserve the process's place in the runtime's wait group before Close can wait on it.
+	rt := p.rt
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return nil, nil, ErrRuntimeClosed
+	}
+	rt.procs.Add(1)
+	rt.mu.Unlock()
+	launched := false
+	defer func() {
+		if !launched {
+			rt.procs.Done()
+		}
+	}()
 	fail := func(err error) (*process, *Result, error) {
 		return nil, nil, fmt.Errorf("lambda runtime: start function %q: %w", spec.Name, err)
 	}
@@ -197,7 +212,11 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 	closed := p.closed
 	p.all[pr] = struct{}{}
 	p.mu.Unlock()
-	p.rt.procs.Add(1)
+	rt.mu.Lock()
+	closed = closed || rt.closed
+	rt.all[pr] = struct{}{}
+	rt.mu.Unlock()
+	launched = true
 	pr.outputs.Add(2)
 	go pr.drain(outR, "stdout")
 	go pr.drain(errR, "stderr")
@@ -435,6 +454,9 @@ func (pr *process) wait() {
 	}
 	pr.outR.Close()
 	pr.errR.Close()
+	pr.rt.mu.Lock()
+	delete(pr.rt.all, pr)
+	pr.rt.mu.Unlock()
 	pr.rt.procs.Done()
 }
 

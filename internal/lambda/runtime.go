@@ -99,7 +99,8 @@ type Runtime struct {
 	initLimit time.Duration // AWS's 10 s; tests shorten it
 
 	mu     sync.Mutex
-	pools  map[string]*pool // by function ARN (Name when the ARN is empty)
+	pools  map[string]*pool      // by function ARN (Name when the ARN is empty)
+	all    map[*process]struct{} // every process not yet reaped, evicted pools' too
 	closed bool
 
 	procs       sync.WaitGroup // every started process, until it is reaped and its output drained
@@ -141,6 +142,7 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 		log:         log,
 		initLimit:   initLimit,
 		pools:       make(map[string]*pool),
+		all:         make(map[*process]struct{}),
 		stop:        make(chan struct{}),
 		janitorDone: make(chan struct{}),
 	}
@@ -226,9 +228,19 @@ func (r *Runtime) Close(ctx context.Context) error {
 	close(r.stop)
 	<-r.janitorDone
 
-	var all []*process
 	for _, p := range pools {
-		all = append(all, p.shut(true)...)
+		p.shut(true)
+	}
+	r.mu.Lock()
+	all := make([]*process, 0, len(r.all))
+	for pr := range r.all {
+		all = append(all, pr)
+	}
+	r.mu.Unlock()
+	for _, pr := range all {
+		// Evicted pools' processes too.
+		pr.closing.Store(true)
+		pr.terminate()
 	}
 	done := make(chan struct{})
 	go func() {

@@ -97,12 +97,8 @@ func (r *Runtime) pids() []int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var pids []int
-	for _, p := range r.pools {
-		p.mu.Lock()
-		for pr := range p.all {
-			pids = append(pids, pr.pid)
-		}
-		p.mu.Unlock()
+	for pr := range r.all {
+		pids = append(pids, pr.pid)
 	}
 	return pids
 }
@@ -557,8 +553,8 @@ type records struct {
 }
 
 func (h *records) Enabled(context.Context, slog.Level) bool { return true }
-func (h *records) WithAttrs([]slog.Attr) slog.Handler        { return h }
-func (h *records) WithGroup(string) slog.Handler             { return h }
+func (h *records) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *records) WithGroup(string) slog.Handler            { return h }
 func (h *records) Handle(_ context.Context, rec slog.Record) error {
 	m := map[string]string{"msg": rec.Message}
 	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
@@ -659,13 +655,17 @@ func waitFor(t *testing.T, cond func() bool) {
 
 // BenchmarkInvokeWarm measures a warm invocation of an echo function at 32 concurrent
 // callers (32 warm processes), and reports the latency's 50th and 99th percentiles.
-func BenchmarkInvokeWarm(b *testing.B) {
+func BenchmarkInvokeWarm(b *testing.B) { benchmarkInvokeWarm(b, 32) }
+
+// BenchmarkInvokeWarmSerial is one caller: the round trip without queueing for the CPU.
+func BenchmarkInvokeWarmSerial(b *testing.B) { benchmarkInvokeWarm(b, 1) }
+
+func benchmarkInvokeWarm(b *testing.B, clients int) {
 	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Region: "eu-west-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer r.Close(context.Background())
-	const clients = 32
 	spec := newSpec(b, "multi")
 	spec.Concurrency = clients
 	payload := []byte(`{"value":{"path":"/hello","httpMethod":"GET","headers":{"accept":"*/*"}}}`)
@@ -710,3 +710,36 @@ func BenchmarkInvokeWarm(b *testing.B) {
 	}
 }
 
+func TestEvict(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	idle := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+	busy := make(chan error, 1)
+	go func() {
+		_, err := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":60000}`))
+		busy <- err
+	}()
+	waitFor(t, func() bool { return len(r.pids()) == 2 })
+
+	r.Evict(spec.ARN)
+	waitGone(t, idle, 3*time.Second)
+	if got := decode(t, invoke(t, r, spec, `{}`, nil)).PID; got == idle {
+		t.Errorf("Invoke after Evict ran in the evicted process %d", idle)
+	}
+	// The evicted pool's busy process still belongs to the runtime: Close stops it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pids := r.pids()
+	if err := r.Close(ctx); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+	if err := <-busy; !errors.Is(err, ErrRuntimeClosed) {
+		t.Errorf("Invoke in flight on an evicted pool, after Close = %v; want ErrRuntimeClosed", err)
+	}
+	for _, pid := range pids {
+		if s := procState(pid); s != "" {
+			t.Errorf("after Close, process %d is in state %q; want reaped", pid, s)
+		}
+	}
+}
