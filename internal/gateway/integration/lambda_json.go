@@ -126,7 +126,7 @@ func (s *scanner) str() ([]byte, error) {
 		switch c := s.b[j]; {
 		case c == '"':
 			s.i = j + 1
-			return s.b[start:j], nil
+			return validUTF8(s.b[start:j]), nil
 		case c == '\\':
 			return s.strEscaped(start, j)
 		case c < 0x20:
@@ -145,7 +145,7 @@ func (s *scanner) strEscaped(start, j int) ([]byte, error) {
 		switch {
 		case c == '"':
 			s.i = j + 1
-			return out, nil
+			return validUTF8(out), nil
 		case c < 0x20:
 			return nil, errSyntax
 		case c != '\\':
@@ -199,6 +199,21 @@ func (s *scanner) strEscaped(start, j int) ([]byte, error) {
 		}
 	}
 	return nil, errSyntax
+}
+
+// validUTF8 is b with each byte of an invalid UTF-8 sequence replaced by U+FFFD, as
+// encoding/json reads strings; b itself when it is valid.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		out = utf8.AppendRune(out, r)
+		i += size
+	}
+	return out
 }
 
 func hex4(b []byte, i int) (rune, bool) {
