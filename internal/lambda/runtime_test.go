@@ -714,13 +714,13 @@ func TestEvict(t *testing.T) {
 	t.Parallel()
 	r := newRuntime(t, RuntimeConfig{})
 	spec := newSpec(t, "multi")
-	idle := decode(t, invoke(t, r, spec, `{}`, nil)).PID
 	busy := make(chan error, 1)
 	go func() {
 		_, err := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":60000}`))
 		busy <- err
 	}()
-	waitFor(t, func() bool { return len(r.pids()) == 2 })
+	waitFor(t, func() bool { return len(r.pids()) == 1 })
+	idle := decode(t, invoke(t, r, spec, `{}`, nil)).PID
 
 	r.Evict(spec.ARN)
 	waitGone(t, idle, 3*time.Second)
