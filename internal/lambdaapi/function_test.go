@@ -93,7 +93,7 @@ func TestCreateGetListDelete(t *testing.T) {
 
 	// Pages of ListFunctions, in name order.
 	for _, n := range []string{"c-fn", "a-fn", "b-fn"} {
-		if _, err := e.client.CreateFunction(ctx, createInput(n, fnZip)); err != nil {
+		if _, err := e.client.CreateFunction(ctx, createInput(n, smallZip)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -139,18 +139,18 @@ func TestCreateFunctionErrors(t *testing.T) {
 		wantMsg  string
 	}{
 		{"timeout too long", func() *lambdasdk.CreateFunctionInput {
-			in := createInput("t1", fnZip)
+			in := createInput("t1", smallZip)
 			in.Timeout = aws.Int32(901)
 			return in
 		}, "ValidationException", "1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"},
 		{"two problems", func() *lambdasdk.CreateFunctionInput {
-			in := createInput("t2", fnZip)
+			in := createInput("t2", smallZip)
 			in.Role = aws.String("not-a-role")
 			in.MemorySize = aws.Int32(64)
 			return in
 		}, "ValidationException", "2 validation errors detected: Value 'not-a-role' at 'role' failed to satisfy constraint"},
 		{"no handler", func() *lambdasdk.CreateFunctionInput {
-			in := createInput("t3", fnZip)
+			in := createInput("t3", smallZip)
 			in.Handler = nil
 			return in
 		}, "InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with deployment package format Zip."},
@@ -162,11 +162,11 @@ func TestCreateFunctionErrors(t *testing.T) {
 		{"not a zip", func() *lambdasdk.CreateFunctionInput { return createInput("t5", []byte("not a zip")) },
 			"InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again."},
 		{"reserved environment", func() *lambdasdk.CreateFunctionInput {
-			in := createInput("t6", fnZip)
+			in := createInput("t6", smallZip)
 			in.Environment = &types.Environment{Variables: map[string]string{"AWS_REGION": "x", "OK": "y"}}
 			return in
 		}, "InvalidParameterValueException", "Reserved keys used in this request: AWS_REGION"},
-		{"bad name", func() *lambdasdk.CreateFunctionInput { return createInput("no/slashes", fnZip) },
+		{"bad name", func() *lambdasdk.CreateFunctionInput { return createInput("no/slashes", smallZip) },
 			"ValidationException", "at 'functionName' failed to satisfy constraint"},
 	}
 	for _, tt := range tests {
@@ -254,7 +254,7 @@ func TestInvoke(t *testing.T) {
 	}
 
 	// A runtime that cannot run here is stored, but invoking it is a clear error.
-	py := createInput("py", fnZip)
+	py := createInput("py", smallZip)
 	py.Runtime, py.Handler = types.RuntimePython312, aws.String("app.handler")
 	if _, err := e.client.CreateFunction(ctx, py); err != nil {
 		t.Fatalf("CreateFunction(python3.12) = %v", err)
@@ -347,7 +347,7 @@ func TestPermissionsAndTags(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	ctx := context.Background()
-	if _, err := e.client.CreateFunction(ctx, createInput("perm", fnZip)); err != nil {
+	if _, err := e.client.CreateFunction(ctx, createInput("perm", smallZip)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.client.GetPolicy(ctx, &lambdasdk.GetPolicyInput{FunctionName: aws.String("perm")})

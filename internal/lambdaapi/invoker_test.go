@@ -1,0 +1,88 @@
+package lambdaapi_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// TestInvoker drives lambda.Invoker as the data plane does: by integration-URI ARN, with and
+// without the calling API's execute-api ARN, locally and through another gatehouse's Lambda
+// API as the remote endpoint (signed with the configured credentials).
+func TestInvoker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	far := newEnv(t, envOptions{region: "us-west-2", auth: true})
+	if _, err := far.client.CreateFunction(ctx, createInput("far", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, envOptions{strict: true, remoteEndpoint: far.url})
+	if _, err := e.client.CreateFunction(ctx, createInput("near", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.AddPermission(ctx, &lambdasdk.AddPermissionInput{
+		FunctionName: aws.String("near"), StatementId: aws.String("apigw"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String("arn:aws:execute-api:eu-west-1:123456789012:api1/*/GET/*"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	const near = "arn:aws:lambda:eu-west-1:123456789012:function:near"
+	tests := []struct {
+		name, arn, source string
+		checkSource       bool
+		want              string // the payload, or "notfound" / "denied"
+	}{
+		{"ARN, no source check", near, "", false, `{"function":"near","greeting":"","value":1}`},
+		{"bare name", "near", "", false, `{"function":"near","greeting":"","value":1}`},
+		{"$LATEST", near + ":$LATEST", "", false, `{"function":"near","greeting":"","value":1}`},
+		{"allowed source", near, "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/items/7", true, `{"function":"near","greeting":"","value":1}`},
+		{"other verb", near, "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/items", true, "denied"},
+		{"other API", near, "arn:aws:execute-api:eu-west-1:123456789012:api2/prod/GET/items", true, "denied"},
+		{"alias", near + ":live", "", false, "notfound"},
+		{"unknown", "arn:aws:lambda:eu-west-1:123456789012:function:nope", "", false, "notfound"},
+		{"not an ARN", "arn:aws:s3:::bucket", "", false, "notfound"},
+		{"remote", "arn:aws:lambda:us-west-2:123456789012:function:far", "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/x", true, `{"function":"far","greeting":"","value":1}`},
+		{"remote unknown", "arn:aws:lambda:us-west-2:123456789012:function:nope", "", false, "notfound"},
+	}
+	for _, tt := range tests {
+		var (
+			out []byte
+			fe  string
+			err error
+		)
+		if tt.checkSource {
+			out, fe, err = e.invoker.InvokeFunctionFrom(ctx, tt.arn, tt.source, []byte(`{"value":1}`))
+		} else {
+			out, fe, err = e.invoker.InvokeFunction(ctx, tt.arn, []byte(`{"value":1}`))
+		}
+		var nf interface{ FunctionNotFound() bool }
+		var ad interface{ AccessDenied() bool }
+		switch tt.want {
+		case "notfound":
+			if !errors.As(err, &nf) || !nf.FunctionNotFound() {
+				t.Errorf("%s: Invoke(%s) = %s, %v; want an error with FunctionNotFound() true", tt.name, tt.arn, out, err)
+			}
+		case "denied":
+			if !errors.As(err, &ad) || !ad.AccessDenied() {
+				t.Errorf("%s: InvokeFunctionFrom(%s, %s) = %s, %v; want an error with AccessDenied() true", tt.name, tt.arn, tt.source, out, err)
+			}
+		default:
+			if err != nil || fe != "" || string(out) != tt.want {
+				t.Errorf("%s: Invoke(%s) = %s, %q, %v; want %s", tt.name, tt.arn, out, fe, err, tt.want)
+			}
+		}
+	}
+
+	// A function error comes back as the function's error document and "Unhandled", locally
+	// and remotely.
+	for _, arn := range []string{near, "arn:aws:lambda:us-west-2:123456789012:function:far"} {
+		out, fe, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"fail":"no"}`))
+		if err != nil || fe != "Unhandled" || string(out) != `{"errorMessage":"no","errorType":"errorString"}` {
+			t.Errorf("InvokeFunction(%s, fail) = %s, %q, %v; want the error document and Unhandled", arn, out, fe, err)
+		}
+	}
+}
