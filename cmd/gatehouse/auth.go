@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
@@ -34,6 +35,21 @@ func newAuthenticator(cfg config, log *slog.Logger) (mgmt.Authenticator, error) 
 		Credentials: func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
 		Region:      cfg.Region,
 	}}, nil
+}
+
+// lambdaAuthenticator is the Lambda API's view of the management authenticator: the same
+// keys and verifier, its failures left as *sigv4.Error for the Lambda API to render in
+// Lambda's shape. The credential scope names the service "lambda" there; the verifier accepts
+// any service.
+func lambdaAuthenticator(auth mgmt.Authenticator) lambdaapi.Authenticator {
+	a, ok := auth.(*sigv4Auth)
+	if !ok {
+		return nil
+	}
+	return lambdaapi.AuthFunc(func(r *http.Request, body []byte) error {
+		_, err := a.v.Verify(r, body)
+		return err
+	})
 }
 
 // sigv4Auth adapts the SigV4 verifier to the management plane, rendering its failures as

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -34,6 +35,15 @@ type config struct {
 	AWSCredentials string `json:"aws-credentials"`
 	// AWSEndpoints override AWS's endpoint per service: SERVICE=URL entries.
 	AWSEndpoints endpointList `json:"aws-endpoint"`
+	// LambdaEndpoint is the Lambda API that functions outside this gatehouse's account and
+	// region are invoked at; empty: none (they are not found).
+	LambdaEndpoint string `json:"lambda-endpoint"`
+	// LambdaCredentials is the shared-credentials file ([default]) LambdaEndpoint calls sign with.
+	LambdaCredentials string `json:"lambda-credentials"`
+	// StrictPermissions enforces functions' resource policies on API Gateway invocations.
+	StrictPermissions bool `json:"strict-permissions"`
+	// LambdaLocalCodeRoot lets the Lambda API package local directories under it as code.
+	LambdaLocalCodeRoot string `json:"lambda-local-code-root"`
 }
 
 // endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
@@ -103,6 +113,10 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.AWSCredentials, "aws-credentials", "", "AWS shared-credentials file that AWS service integrations sign with: the profile named after the integration's credentials role ARN, else [default]; empty: none (such integrations answer 500)")
 	fs.Var(&cfg.AWSEndpoints, "aws-endpoint", "SERVICE=URL: send AWS service integrations of SERVICE (as the integration URI names it: sqs, s3, dynamodb; * for all) to URL instead of AWS's https://SERVICE.REGION.amazonaws.com (repeatable, or comma-separated; default: none)")
+	fs.StringVar(&cfg.LambdaEndpoint, "lambda-endpoint", "", "Lambda API URL that integrations invoke functions of other accounts or regions at (e.g. https://lambda.eu-west-1.amazonaws.com, or another gatehouse's management address); empty: such functions are not found")
+	fs.StringVar(&cfg.LambdaCredentials, "lambda-credentials", "", "AWS shared-credentials file whose [default] keys sign the calls to --lambda-endpoint; empty: unsigned")
+	fs.BoolVar(&cfg.StrictPermissions, "strict-permissions", false, "enforce functions' resource policies (AddPermission) on API Gateway invocations, as AWS does; off: API Gateway may invoke any local function")
+	fs.StringVar(&cfg.LambdaLocalCodeRoot, "lambda-local-code-root", "", "directory under which CreateFunction/UpdateFunctionCode may take code from a local directory (S3Bucket gatehouse-local, S3Key the absolute path); empty: disabled")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
 	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
 	fs.Usage = func() {
@@ -231,6 +245,21 @@ func (cfg config) validate() []string {
 		}
 	}
 	problems = append(problems, cfg.AWSEndpoints.problems()...)
+	if cfg.LambdaEndpoint != "" {
+		if u, err := url.Parse(cfg.LambdaEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("lambda-endpoint: %q is not an http(s) URL", cfg.LambdaEndpoint))
+		}
+	}
+	if cfg.LambdaCredentials != "" {
+		if _, err := os.Stat(cfg.LambdaCredentials); err != nil {
+			problems = append(problems, fmt.Sprintf("lambda-credentials: %v", err))
+		}
+	}
+	if cfg.LambdaLocalCodeRoot != "" {
+		if fi, err := os.Stat(cfg.LambdaLocalCodeRoot); err != nil || !fi.IsDir() || !filepath.IsAbs(cfg.LambdaLocalCodeRoot) {
+			problems = append(problems, fmt.Sprintf("lambda-local-code-root: %q is not an absolute path of a directory", cfg.LambdaLocalCodeRoot))
+		}
+	}
 	if cfg.ShutdownTimeout <= 0 {
 		problems = append(problems, "shutdown-timeout: must be positive")
 	}

@@ -42,7 +42,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices})
+	lp, err := newLambdaPlane(ctx, cfg, st, auth, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, done := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer done()
+		lp.close(closeCtx, log)
+	}()
+	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker})
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
@@ -65,7 +74,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	// per-request background read and response header copy cost a third of a proxied
 	// request's CPU (docs/performance.md). The management API keeps net/http.
 	dataSrv := &h1server.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	adminSrv := &http.Server{Handler: adminHandler(admin, lp.api), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
 	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
 

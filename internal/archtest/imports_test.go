@@ -50,6 +50,15 @@ var rules = []rule{
 		}
 		return !(under(b, "internal/gateway/invoke") || under(b, "internal/gateway/mapping") || b == "internal/apigateway" || isLeaf(b))
 	}},
+	{"the Lambda API is management plane: it never imports the data plane or the apigateway management API", func(a, b string) bool {
+		return under(a, "internal/lambdaapi") && (under(b, "internal/gateway") || under(b, "internal/mgmt"))
+	}},
+	{"the apigateway management API never imports the Lambda API", func(a, b string) bool {
+		return under(a, "internal/mgmt") && under(b, "internal/lambdaapi")
+	}},
+	{"lambda (functions, runtime, invoker) never imports either plane", func(a, b string) bool {
+		return under(a, "internal/lambda") && (under(b, "internal/mgmt") || under(b, "internal/gateway") || under(b, "internal/lambdaapi"))
+	}},
 	{"leaf libraries import nothing internal", func(a, b string) bool {
 		return isLeaf(a)
 	}},
@@ -100,6 +109,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/gateway/mapping", "internal/mgmt/awsjson"},
 		{"internal/sigv4", "internal/apigateway"},
 		{"internal/apigateway", "internal/store"},
+		{"internal/lambdaapi", "internal/gateway/integration"},
+		{"internal/lambdaapi", "internal/mgmt/awsjson"},
+		{"internal/mgmt", "internal/lambdaapi"},
+		{"internal/lambda", "internal/mgmt"},
+		{"internal/lambda", "internal/gateway/integration"},
+		{"internal/lambda", "internal/lambdaapi"},
 	}
 	for _, v := range violations {
 		caught := false
@@ -118,6 +133,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/gateway/integration", "internal/gateway/integration/h1"},
 		{"internal/mgmt", "internal/store"},
 		{"cmd/gatehouse", "internal/gateway"},
+		{"internal/lambdaapi", "internal/lambda"},
+		{"internal/lambdaapi", "internal/sigv4"},
+		{"internal/lambda", "internal/store"},
+		{"cmd/gatehouse", "internal/lambdaapi"},
 	}
 	for _, v := range allowed {
 		for _, r := range rules {
