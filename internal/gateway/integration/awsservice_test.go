@@ -471,6 +471,8 @@ func TestAWSServiceResponsesAndFailures(t *testing.T) {
 			apigateway.ResponseAPIConfigurationError, "Internal server error", "no AWS credentials configured for role arn:aws:iam::123456789012:role/nope: add a profile [arn:aws:iam::123456789012:role/nope] or [default] to the --aws-credentials file"},
 		{"no credentials file at all", build("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", "", 0, map[string]string{"*": srv.URL}, nil),
 			apigateway.ResponseAPIConfigurationError, "Internal server error", "no AWS credentials configured for integrations without credentials: add a [default] profile"},
+		{"a region from a stage variable the stage lacks", build("arn:aws:apigateway:${stageVariables.region}:sqs:action/SendMessage", "", 0, map[string]string{"*": srv.URL}, creds),
+			apigateway.ResponseAPIConfigurationError, "Internal server error", `region "" is not a region name`},
 		{"timeout", build("arn:aws:apigateway:us-east-1:sqs:path/slow", "", 50, map[string]string{"*": srv.URL}, creds),
 			apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", ""},
 		{"connection refused", build("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", "", 0, map[string]string{"sqs": deadURL}, creds),
@@ -550,5 +552,38 @@ func TestAWSServiceSigningTime(t *testing.T) {
 	}
 	if want := []string{"AWS4-HMAC-SHA256 Credential=AKIDDEFAULT/20260102/us-east-1/sqs/aws4_request"}; !reflect.DeepEqual(strings.SplitN(s.header.Get("Authorization"), ",", 2)[:1], want) {
 		t.Errorf("Authorization = %q; want it to start with %q", s.header.Get("Authorization"), want[0])
+	}
+}
+
+// BenchmarkAWSServiceInvoke measures gatehouse's share of an SQS SendMessage call: the
+// request template, SigV4 signing and the h1 round trip to a local stub.
+func BenchmarkAWSServiceInvoke(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, `{"SendMessageResponse":{}}`)
+	}))
+	defer srv.Close()
+	creds, err := ParseAWSCredentials(strings.NewReader(testCredsFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := &apigateway.Integration{
+		Type: apigateway.IntegrationAWS, URI: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage", HTTPMethod: "POST",
+		RequestParameters:    map[string]string{"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+		RequestTemplates:     map[string]string{"application/json": "QueueUrl=$util.urlEncode('https://sqs.us-east-1.amazonaws.com/1/q')&MessageBody=$util.urlEncode($input.body)"},
+		IntegrationResponses: passThrough,
+	}
+	h, err := NewAWSService(Config{Integration: in, Transport: NewTransport(false)}, AWSServiceConfig{Credentials: creds, Endpoints: map[string]string{"*": srv.URL}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"order": 42, "items": ["a", "b"]}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		inv := &invoke.Invocation{Request: invoke.Request{Method: "POST", Header: http.Header{"Content-Type": {"application/json"}}, Body: body}}
+		if _, err := h.Invoke(context.Background(), inv); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
