@@ -427,3 +427,40 @@ func TestAuthentication(t *testing.T) {
 		t.Errorf("GET /2015-03-31/functions unsigned = %d %s; want 403 MissingAuthenticationTokenException", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"))
 	}
 }
+
+// TestLocalCodeDirectory: the gatehouse extension, S3Bucket gatehouse-local naming a
+// directory under --lambda-local-code-root.
+func TestLocalCodeDirectory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := t.TempDir()
+	fnDir := filepath.Join(root, "fn")
+	os.MkdirAll(fnDir, 0o755)
+	unzipTo(t, fnZip, fnDir)
+	e := newEnv(t, envOptions{localCodeRoot: root})
+
+	in := createInput("local", nil)
+	in.Code = &types.FunctionCode{S3Bucket: aws.String("gatehouse-local"), S3Key: aws.String(fnDir)}
+	if _, err := e.client.CreateFunction(ctx, in); err != nil {
+		t.Fatalf("CreateFunction(gatehouse-local %s) = %v", fnDir, err)
+	}
+	out, err := e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("local"), Payload: []byte(`{"value":"dir"}`)})
+	if err != nil || string(out.Payload) != `{"function":"local","greeting":"","value":"dir"}` {
+		t.Errorf("Invoke(local) = %v, %v; want the echo", out, err)
+	}
+
+	outside := t.TempDir()
+	in = createInput("outside", nil)
+	in.Code = &types.FunctionCode{S3Bucket: aws.String("gatehouse-local"), S3Key: aws.String(outside)}
+	_, err = e.client.CreateFunction(ctx, in)
+	if code, msg := apiError(err); code != "InvalidParameterValueException" || !strings.Contains(msg, "is not under the local code root") {
+		t.Errorf("CreateFunction(directory outside the root) = %s %q; want InvalidParameterValueException", code, msg)
+	}
+	off := newEnv(t, envOptions{})
+	in = createInput("off", nil)
+	in.Code = &types.FunctionCode{S3Bucket: aws.String("gatehouse-local"), S3Key: aws.String(fnDir)}
+	_, err = off.client.CreateFunction(ctx, in)
+	if code, msg := apiError(err); code != "InvalidParameterValueException" || !strings.Contains(msg, "is disabled") {
+		t.Errorf("CreateFunction(gatehouse-local, disabled) = %s %q; want InvalidParameterValueException", code, msg)
+	}
+}

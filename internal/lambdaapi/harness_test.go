@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -179,4 +180,24 @@ func newClient(url, region, secret string) *lambdasdk.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider(testKeyID, secret, ""),
 		RetryMaxAttempts: 1,
 	})
+}
+
+// unzipTo extracts a test zip into dir, keeping modes.
+func unzipTo(t *testing.T, z []byte, dir string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if err := os.WriteFile(filepath.Join(dir, f.Name), b, f.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
