@@ -123,6 +123,11 @@ func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars m
 	case apigateway.IntegrationHTTPProxy:
 		return integration.NewHTTPProxy(cfg)
 	case apigateway.IntegrationAWSProxy:
+		if !integration.IsLambdaURI(in.URI) {
+			// AWS also takes Firehose streams here; such a method answers 500 while the
+			// rest of the stage serves.
+			return unsupported("AWS_PROXY integration uri " + in.URI), nil
+		}
 		return integration.NewLambdaProxy(cfg)
 	case apigateway.IntegrationAWS:
 		if integration.IsLambdaURI(in.URI) {
