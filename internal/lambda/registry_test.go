@@ -61,6 +61,8 @@ func TestWildcardMatch(t *testing.T) {
 		{"a*b*c", "aXXbYYc", true},
 		{"a*b*c", "aXXbYY", false},
 		{"", "x", false},
+		{"*", "*0", true}, // a literal * in the ARN is still matched by the wildcard (found by FuzzWildcardMatch)
+		{"a*", "a*b", true},
 	}
 	for _, tt := range tests {
 		if got := WildcardMatch(tt.pattern, tt.s); got != tt.want {
