@@ -65,6 +65,7 @@ type invocation struct {
 	// guarded by the process's mu
 	state     invState
 	deadline  time.Time
+	handedAt  time.Time     // when its event was handed to the process (Result.Duration)
 	delivered bool          // the process took it
 	abandoned bool          // the caller gave up (ctx): nobody waits for done
 	reusable  bool          // it finished after its event was written: no one else holds it

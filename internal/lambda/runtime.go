@@ -27,6 +27,10 @@ type Spec struct {
 type Result struct {
 	Payload       []byte // the response, or the error JSON {"errorMessage","errorType",...}
 	FunctionError string // "" on success; "Unhandled" when the function errored, timed out or crashed (X-Amz-Function-Error)
+	// Duration is the function's own time, AWS's REPORT "Duration": from its event being
+	// handed to it (the /next answer) to its response or error arriving. Zero when it gave
+	// no answer (timed out, crashed, never started).
+	Duration time.Duration
 }
 
 // RuntimeConfig configures a Runtime. The zero value of every field has a default.

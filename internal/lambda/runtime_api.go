@@ -122,7 +122,8 @@ func (pr *process) next(w http.ResponseWriter) {
 	pr.cur = inv
 	pr.logID = inv.id
 	inv.state, inv.delivered = invWriting, true
-	inv.deadline = time.Now().Add(pr.spec.Timeout)
+	inv.handedAt = time.Now()
+	inv.deadline = inv.handedAt.Add(pr.spec.Timeout)
 	pr.timer.Reset(pr.spec.Timeout)
 	pr.mu.Unlock()
 	if first {
@@ -178,6 +179,10 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 		state = stateStarted
 	}
 	match := inv != nil && inv.id == id
+	var handedAt time.Time
+	if match {
+		handedAt = inv.handedAt
+	}
 	pr.mu.Unlock()
 	to := stateInvocationResponse
 	if isError {
@@ -211,6 +216,7 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 	default:
 		res = Result{Payload: body}
 	}
+	res.Duration = time.Since(handedAt)
 
 	pr.mu.Lock()
 	if pr.cur != inv || inv.id != id {

@@ -743,3 +743,25 @@ func TestEvict(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeDuration: Result.Duration is the function's own time, AWS's REPORT Duration:
+// at least what the handler spent, at most the whole call.
+func TestInvokeDuration(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	invoke(t, r, spec, `{"value":"warm up"}`, nil)
+	start := time.Now()
+	res := invoke(t, r, spec, `{"do":"sleep","ms":80}`, nil)
+	total := time.Since(start)
+	if res.FunctionError != "" {
+		t.Fatalf("Invoke(sleep 80ms) = %s (FunctionError %q)", res.Payload, res.FunctionError)
+	}
+	if res.Duration < 80*time.Millisecond || res.Duration > total {
+		t.Errorf("Invoke(sleep 80ms).Duration = %v; want between 80ms and the call's %v", res.Duration, total)
+	}
+	failed := invoke(t, r, spec, `{"do":"error"}`, nil)
+	if failed.FunctionError == "" || failed.Duration <= 0 {
+		t.Errorf("Invoke(error) = FunctionError %q, Duration %v; want Unhandled with the time it took", failed.FunctionError, failed.Duration)
+	}
+}
