@@ -57,6 +57,11 @@ type Invoker struct {
 	mu      sync.Mutex
 	clients map[string]*lambdasdk.Client // remote clients by region
 
+	// hot holds, by function name, the decoded function and its Spec for the data plane's
+	// calls, valid while the document's store revision is the one they were made from:
+	// a call then reads the revision, not the document.
+	hot sync.Map // string → *hotFunction
+
 	// Event (asynchronous) invocations run on bg and are waited for by Close.
 	bg     context.Context
 	stopBg context.CancelFunc
@@ -98,18 +103,73 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 	if (ref.Region != "" && ref.Region != scope.Region) || (ref.AccountID != "" && ref.AccountID != scope.AccountID) {
 		return i.invokeRemote(ctx, functionARN, ref, payload)
 	}
-	fn, err := i.Lookup(ctx, ref)
+	h, err := i.lookupHot(ctx, ref)
 	if err != nil {
 		return nil, "", err
 	}
+	fn := h.fn
 	if checkSource && i.cfg.StrictPermissions && !fn.AllowsAPIGateway(sourceARN, scope.AccountID) {
 		return nil, "", &AccessDeniedError{FunctionARN: fn.Configuration.FunctionArn, SourceARN: sourceARN}
 	}
-	res, err := i.Run(ctx, fn, payload)
+	if err := i.runnable(fn); err != nil {
+		return nil, "", err
+	}
+	if h.specErr != nil {
+		return nil, "", h.specErr
+	}
+	res, err := i.cfg.Runner.Invoke(ctx, h.spec, payload)
 	if err != nil {
 		return nil, "", err
 	}
 	return res.Payload, res.FunctionError, nil
+}
+
+// hotFunction is a function decoded for calls, with its Spec (shared, never modified).
+type hotFunction struct {
+	rev     int64
+	fn      *Function
+	spec    *Spec
+	specErr error
+}
+
+// lookupHot returns the local function ref names, decoded once per revision of its document.
+func (i *Invoker) lookupHot(ctx context.Context, ref FunctionRef) (*hotFunction, error) {
+	rev, err := i.cfg.Registry.Revision(ctx, ref.Name)
+	if err != nil {
+		i.hot.Delete(ref.Name)
+		return nil, err
+	}
+	if ref.Qualifier != "" && ref.Qualifier != LatestVersion {
+		return nil, &NotFoundError{ARN: i.cfg.Registry.Scope().FunctionARN(ref.Name) + ":" + ref.Qualifier}
+	}
+	if v, ok := i.hot.Load(ref.Name); ok {
+		if h := v.(*hotFunction); h.rev == rev {
+			return h, nil
+		}
+	}
+	// The document decoded now is at rev or newer: tagging it with rev can only make a
+	// later call decode it again, never keep a stale copy.
+	fn, err := i.Lookup(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	h := &hotFunction{rev: rev, fn: fn}
+	if LocalRuntime(fn.Configuration.Runtime) {
+		h.spec, h.specErr = i.Spec(fn)
+	}
+	i.hot.Store(ref.Name, h)
+	return h, nil
+}
+
+// runnable says why fn cannot run here, or nil.
+func (i *Invoker) runnable(fn *Function) error {
+	if i.cfg.Runner == nil {
+		return fmt.Errorf("invoke %s: no local runtime", fn.Configuration.FunctionName)
+	}
+	if !LocalRuntime(fn.Configuration.Runtime) {
+		return fmt.Errorf("invoke %s: %w: %s", fn.Configuration.FunctionName, ErrRuntimeNotSupported, fn.Configuration.Runtime)
+	}
+	return nil
 }
 
 // Lookup returns the local function ref names. Only $LATEST exists (gatehouse publishes no
@@ -127,11 +187,8 @@ func (i *Invoker) Lookup(ctx context.Context, ref FunctionRef) (*Function, error
 
 // Run invokes the local function fn synchronously.
 func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Result, error) {
-	if i.cfg.Runner == nil {
-		return nil, fmt.Errorf("invoke %s: no local runtime", fn.Configuration.FunctionName)
-	}
-	if !LocalRuntime(fn.Configuration.Runtime) {
-		return nil, fmt.Errorf("invoke %s: %w: %s", fn.Configuration.FunctionName, ErrRuntimeNotSupported, fn.Configuration.Runtime)
+	if err := i.runnable(fn); err != nil {
+		return nil, err
 	}
 	spec, err := i.Spec(fn)
 	if err != nil {
@@ -164,6 +221,9 @@ func (i *Invoker) RunEvent(fn *Function, payload []byte) {
 
 // Forget stops the processes of a deleted function.
 func (i *Invoker) Forget(functionARN string) {
+	if ref, ok := ParseFunctionRef(functionARN); ok {
+		i.hot.Delete(ref.Name)
+	}
 	if e, ok := i.cfg.Runner.(evicter); ok {
 		e.Evict(functionARN)
 	}

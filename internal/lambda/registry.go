@@ -400,6 +400,19 @@ func (r *Registry) Get(ctx context.Context, name string) (*Function, error) {
 	return &f, nil
 }
 
+// Revision returns the store revision of the function's document, without decoding it:
+// a cheap check that a decoded copy is still current.
+func (r *Registry) Revision(ctx context.Context, name string) (int64, error) {
+	kv, err := r.st.Get(ctx, r.key(name))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, &NotFoundError{ARN: r.scope.FunctionARN(name)}
+		}
+		return 0, fmt.Errorf("get function %q: %w", name, err)
+	}
+	return kv.Revision, nil
+}
+
 // List returns every function, sorted by name.
 func (r *Registry) List(ctx context.Context) ([]*Function, error) {
 	kvs, _, err := r.st.List(ctx, r.Prefix())

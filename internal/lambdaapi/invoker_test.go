@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // TestInvoker drives lambda.Invoker as the data plane does: by integration-URI ARN, with and
@@ -84,5 +85,56 @@ func TestInvoker(t *testing.T) {
 		if err != nil || fe != "Unhandled" || string(out) != `{"errorMessage":"no","errorType":"errorString"}` {
 			t.Errorf("InvokeFunction(%s, fail) = %s, %q, %v; want the error document and Unhandled", arn, out, fe, err)
 		}
+	}
+}
+
+// TestInvokerSeesChanges: the data plane's calls use a decoded copy of the function, and the
+// next call after any change to it (configuration, permissions, deletion) sees the change.
+func TestInvokerSeesChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{strict: true})
+	if _, err := e.client.CreateFunction(ctx, createInput("chg", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:chg"
+	const source = "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/x"
+	call := func() (string, error) {
+		out, _, err := e.invoker.InvokeFunctionFrom(ctx, arn, source, []byte(`{"value":1}`))
+		return string(out), err
+	}
+	var ad interface{ AccessDenied() bool }
+	if out, err := call(); !errors.As(err, &ad) {
+		t.Fatalf("call without a permission = %s, %v; want access denied", out, err)
+	}
+	if _, err := e.client.AddPermission(ctx, &lambdasdk.AddPermissionInput{
+		FunctionName: aws.String("chg"), StatementId: aws.String("apigw"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String("arn:aws:execute-api:eu-west-1:123456789012:api1/*"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := call(); err != nil || out != `{"function":"chg","greeting":"","value":1}` {
+		t.Fatalf("call after AddPermission = %s, %v; want the function's answer", out, err)
+	}
+	if _, err := e.client.UpdateFunctionConfiguration(ctx, &lambdasdk.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("chg"), Environment: &lambdatypes.Environment{Variables: map[string]string{"GREETING": "hello"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := call(); err != nil || out != `{"function":"chg","greeting":"hello","value":1}` {
+		t.Errorf("call after UpdateFunctionConfiguration = %s, %v; want greeting hello", out, err)
+	}
+	if _, err := e.client.RemovePermission(ctx, &lambdasdk.RemovePermissionInput{FunctionName: aws.String("chg"), StatementId: aws.String("apigw")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := call(); !errors.As(err, &ad) {
+		t.Errorf("call after RemovePermission = %s, %v; want access denied", out, err)
+	}
+	if _, err := e.client.DeleteFunction(ctx, &lambdasdk.DeleteFunctionInput{FunctionName: aws.String("chg")}); err != nil {
+		t.Fatal(err)
+	}
+	var nf interface{ FunctionNotFound() bool }
+	if out, err := call(); !errors.As(err, &nf) {
+		t.Errorf("call after DeleteFunction = %s, %v; want not found", out, err)
 	}
 }
