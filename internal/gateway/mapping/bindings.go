@@ -221,6 +221,12 @@ func (c *contextObject) Property(name string) (any, bool) {
 		return c.r.inv.RequestTime.UnixMilli(), true
 	}
 	if contextGroups[full] {
+		if full == "identity" { // the group templates use most: made once per render
+			if c.r.identity == nil {
+				c.r.identity = &contextObject{r: c.r, prefix: "identity."}
+			}
+			return c.r.identity, true
+		}
 		return &contextObject{r: c.r, prefix: full + "."}, true
 	}
 	if v, ok := c.r.inv.ContextVar(full); ok {

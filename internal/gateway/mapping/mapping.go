@@ -16,6 +16,10 @@ import (
 // MaxOutput bounds a rendered template, in bytes: AWS's 10 MB payload limit.
 const MaxOutput = 10 << 20
 
+// maxPooledOutput is the largest scratch output buffer kept for reuse; a larger render's is
+// let go.
+const maxPooledOutput = 64 << 10
+
 // limits are the VTL engine's bounds for every template: AWS's 1000 #foreach iterations and
 // 10 MB output; depth and steps keep hostile templates from running away.
 var limits = vtl.Limits{MaxOutput: MaxOutput, MaxLoop: 1000, MaxDepth: 64, MaxSteps: 2_000_000}
@@ -35,6 +39,9 @@ type Template struct {
 	// arenas hold the memory payloads are parsed into, reused across renders: a render
 	// takes one, and resets and returns it when the output and overrides are copied out.
 	arenas sync.Pool
+	// outs hold scratch output buffers: a render writes into one and returns an exactly
+	// sized copy, so the allocation per request is the output's size, not a guess.
+	outs sync.Pool
 }
 
 // Parse parses a mapping template. Errors are *vtl.ParseError, naming line and column.
@@ -93,7 +100,19 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 		}
 		globals["stageVariables"] = m
 	}
-	out, err := t.vt.Execute(make([]byte, 0, len(t.text)+len(payload)), globals, limits)
+	buf, _ := t.outs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	scratch, err := t.vt.Execute((*buf)[:0], globals, limits)
+	var out []byte
+	if err == nil {
+		out = append(make([]byte, 0, len(scratch)), scratch...)
+	}
+	if cap(scratch) <= maxPooledOutput {
+		*buf = scratch
+		t.outs.Put(buf)
+	}
 	if err != nil {
 		// The error may quote strings of the arena, which the deferred release reuses:
 		// detach its text now.
@@ -116,8 +135,9 @@ type renderer struct {
 	input   inputObject
 	context contextObject
 
-	requestOverride  *vtl.Map // header, querystring, path: *vtl.Map each
-	responseOverride *vtl.Map // header: *vtl.Map, status
+	identity         *contextObject // $context.identity, once referenced
+	requestOverride  *vtl.Map       // header, querystring, path: *vtl.Map each
+	responseOverride *vtl.Map       // header: *vtl.Map, status
 }
 
 // parse decodes the payload into the render's arena.
