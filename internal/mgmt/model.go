@@ -296,11 +296,7 @@ func (s *Server) GetModels(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	models := make([]*apigateway.Model, 0, len(doc.Models))
-	for _, name := range slices.Sorted(maps.Keys(doc.Models)) {
-		models = append(models, doc.Models[name])
-	}
-	items, next := awsjson.Paginate(models, func(m *apigateway.Model) string { return m.Name }, page)
+	items, next := awsjson.PaginateMap(doc.Models, page)
 	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[*apigateway.Model]{Items: items, Position: next})
 	return nil
 }

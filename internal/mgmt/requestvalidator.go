@@ -93,11 +93,7 @@ func (s *Server) GetRequestValidators(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	vs := make([]*apigateway.RequestValidator, 0, len(doc.RequestValidators))
-	for _, id := range slices.Sorted(maps.Keys(doc.RequestValidators)) {
-		vs = append(vs, doc.RequestValidators[id])
-	}
-	items, next := awsjson.Paginate(vs, func(v *apigateway.RequestValidator) string { return v.ID }, page)
+	items, next := awsjson.PaginateMap(doc.RequestValidators, page)
 	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[*apigateway.RequestValidator]{Items: items, Position: next})
 	return nil
 }

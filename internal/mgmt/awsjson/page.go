@@ -1,7 +1,9 @@
 package awsjson
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 )
 
@@ -50,4 +52,16 @@ func Paginate[T any](items []T, key func(T) string, p Page) ([]T, string) {
 		return items[start:], ""
 	}
 	return items[start:end], key(items[end])
+}
+
+// PaginateMap returns one page of m's values in the order of their keys, and the position
+// of the next page (empty on the last); positions are keys.
+func PaginateMap[T any](m map[string]T, p Page) ([]T, string) {
+	keys := slices.Sorted(maps.Keys(m))
+	page, next := Paginate(keys, func(k string) string { return k }, p)
+	items := make([]T, len(page))
+	for i, k := range page {
+		items[i] = m[k]
+	}
+	return items, next
 }
