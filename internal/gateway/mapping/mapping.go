@@ -177,6 +177,8 @@ func (r *renderer) collect(ov *Overrides) {
 }
 
 // stringMap returns the entries of the map at key of m as strings; nil when there are none.
+// Names and values are copies: a template may compute them from the payload, whose strings
+// belong to the render's arena.
 func stringMap(m *vtl.Map, key string) map[string]string {
 	v, _ := m.Get(key)
 	sub, ok := v.(*vtl.Map)
@@ -186,7 +188,7 @@ func stringMap(m *vtl.Map, key string) map[string]string {
 	out := make(map[string]string, sub.Len())
 	for _, k := range sub.Keys() {
 		e, _ := sub.Get(k)
-		out[k] = string(vtl.AppendString(nil, e))
+		out[strings.Clone(k)] = string(vtl.AppendString(nil, e))
 	}
 	return out
 }

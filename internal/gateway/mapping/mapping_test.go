@@ -259,3 +259,30 @@ func TestRenderArenaReuse(t *testing.T) {
 		t.Errorf("error after the arena's reuse = %q; want %q, naming $[bad", err.Error(), msg)
 	}
 }
+
+// TestRenderOverridesOutliveArena: override names and values computed from the payload are
+// strings of the render's arena; the Overrides handed out must not change when the next
+// render reuses its memory.
+func TestRenderOverridesOutliveArena(t *testing.T) {
+	t.Parallel()
+	tmpl, err := Parse(`#set($h = $input.path('$.h'))#set($v = $input.path('$.v'))` +
+		`$context.responseOverride.header.put($h, $v)$context.requestOverride.querystring.put($h, $v)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := newInvocation()
+	var first Overrides
+	if _, err := tmpl.Render(inv, []byte(`{"h": "X-First", "v": "one"}`), &first); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		var next Overrides
+		if _, err := tmpl.Render(inv, []byte(`{"h": "Y-Other", "v": "two"}`), &next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := Overrides{ResponseHeader: map[string]string{"X-First": "one"}, RequestQuery: map[string]string{"X-First": "one"}}
+	if !reflect.DeepEqual(first, want) {
+		t.Errorf("Render(h=X-First) overrides after later renders = %+v; want %+v", first, want)
+	}
+}
