@@ -133,6 +133,7 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{jsonType}
 	}
+	cleanHeader(h)
 	if isBase64 && decodeBinary && len(body) > 0 {
 		dec := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
 		n, err := base64.StdEncoding.Decode(dec, body)

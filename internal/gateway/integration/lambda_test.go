@@ -268,6 +268,10 @@ func TestParseProxyResponse(t *testing.T) {
 		{in: `{"body":"aGk=","isBase64Encoded":true}`, decode: true, wantStatus: 200, wantHeader: http.Header{"Content-Type": {"application/json"}}, wantBody: "hi"},
 		{in: `{"body":"aGk=","isBase64Encoded":true}`, decode: false, wantStatus: 200, wantHeader: http.Header{"Content-Type": {"application/json"}}, wantBody: "aGk="},
 		{in: `{"body":"aGk=","isBase64Encoded":false}`, decode: true, wantStatus: 200, wantHeader: http.Header{"Content-Type": {"application/json"}}, wantBody: "aGk="},
+		// Nothing a function answers can split the response: names that are not tokens
+		// are dropped, CR and LF in values become spaces.
+		{in: `{"headers":{"X-A":"1\r\nSet-Cookie: a=1","Bad Name":"x","":"y","X-B\r\nX-C":"z"},"multiValueHeaders":{"X-M":["p\nq","r"]}}`, wantStatus: 200,
+			wantHeader: http.Header{"X-A": {"1  Set-Cookie: a=1"}, "X-M": {"p q", "r"}, "Content-Type": {"application/json"}}},
 		{in: `{"statusCode":599}`, wantStatus: 599, wantHeader: http.Header{"Content-Type": {"application/json"}}},
 		{in: `{"statusCode":100}`, wantStatus: 100, wantHeader: http.Header{"Content-Type": {"application/json"}}},
 

@@ -209,6 +209,7 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{contentType}
 	}
+	cleanHeader(h)
 	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
 }
 
@@ -250,4 +251,50 @@ func (ts mediaTypes) match(contentType string) bool {
 		}
 	}
 	return false
+}
+
+// cleanHeader makes a response's headers safe to write, whatever a template, a mapped
+// backend body or a function put in them: a name that is not an HTTP token is dropped, and
+// CR and LF in a value become spaces (what net/http's server does when it writes them), so
+// that no value can end the header block or start another field. It changes h in place,
+// copying a value list before changing it (lists may be shared with the backend's).
+func cleanHeader(h http.Header) {
+	for k, vs := range h {
+		if !headerName(k) {
+			delete(h, k)
+			continue
+		}
+		copied := false
+		for i, v := range vs {
+			if strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 {
+				continue
+			}
+			if !copied {
+				vs = append([]string(nil), vs...)
+				h[k] = vs
+				copied = true
+			}
+			vs[i] = crlfToSpace.Replace(v)
+		}
+	}
+}
+
+var crlfToSpace = strings.NewReplacer("\r", " ", "\n", " ")
+
+// headerName reports whether k is a non-empty HTTP token (RFC 9110 section 5.6.2).
+func headerName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
 }
