@@ -23,12 +23,20 @@ import (
 // than the error carries (the string of a length error), the instance is read at the
 // error's location.
 
-// describe returns the messages of a validation error tree.
+// maxProblems bounds the messages describe returns: a body of a million wrong items has a
+// million errors, and listing them all made a 2 MB body cost seconds and a 90 MB
+// validationErrorString.
+const maxProblems = 100
+
+// describe returns the messages of a validation error tree, at most maxProblems.
 func describe(ve *jsonschema.ValidationError, inst any) []string {
 	var out []string
 	english := message.NewPrinter(language.English) // for kinds draft 4 does not produce
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
+		if len(out) >= maxProblems {
+			return
+		}
 		if msg, ok := errorMessage(e, inst, english); ok {
 			out = append(out, msg)
 			return

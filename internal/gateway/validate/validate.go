@@ -244,7 +244,7 @@ func validateBody(s *jsonschema.Schema, body []byte) *invoke.Error {
 	if len(bytes.TrimSpace(body)) > 0 {
 		var err error
 		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(body)); err != nil {
-			return bodyError([]string{msgNotJSON}, err)
+			return bodyError([]string{msgNotJSON})
 		}
 	}
 	err := s.Validate(inst)
@@ -253,22 +253,31 @@ func validateBody(s *jsonschema.Schema, body []byte) *invoke.Error {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return bodyError([]string{err.Error()}, err)
+		return bodyError([]string{err.Error()})
 	}
-	return bodyError(describe(ve, inst), err)
+	return bodyError(describe(ve, inst))
 }
+
+// maxLoggedProblems bounds the cause logged with a BAD_REQUEST_BODY, in bytes.
+const maxLoggedProblems = 1 << 10
 
 // bodyError is the BAD_REQUEST_BODY error with $context.error.validationErrorString set to
 // the problems as AWS lists them: "[first, second]", with the JSON string escapes applied so
 // that the usual template `{"message": "$context.error.validationErrorString"}` stays JSON
 // (AWS shows it as `[object has missing required properties ([\"name\"])]`).
-func bodyError(problems []string, cause error) *invoke.Error {
+// The cause kept for the log is the list, cut at maxLoggedProblems: the schema library's
+// own error prints its whole tree, one line per failed item of the client's body.
+func bodyError(problems []string) *invoke.Error {
 	list := "[" + strings.Join(problems, ", ") + "]"
 	q := invoke.AppendJSONString(nil, list)
+	logged := list
+	if len(logged) > maxLoggedProblems {
+		logged = strings.ToValidUTF8(logged[:maxLoggedProblems], "") + "..."
+	}
 	return &invoke.Error{
 		Type:                  apigateway.ResponseBadRequestBody,
 		Message:               msgInvalidBody,
 		ValidationErrorString: string(q[1 : len(q)-1]),
-		Err:                   cause,
+		Err:                   errors.New("request body does not match the model: " + logged),
 	}
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -243,5 +244,31 @@ func BenchmarkValidateBody(b *testing.B) {
 		if _, err := h.Invoke(context.Background(), inv); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestValidateBodyBounded: a body with an error per item (here 5000) reports at most
+// maxProblems of them, and the cause kept for the log stays short, so that a client cannot
+// make the gateway build, send and log a message as large as its body times ninety.
+func TestValidateBodyBounded(t *testing.T) {
+	t.Parallel()
+	vc := NewCompiler(apiID, models(map[string]string{"L": `{"type":"array","items":{"type":"string"}}`}), bothChecks)
+	mw, err := vc.Middleware(&apigateway.Method{RequestValidatorID: "body", RequestModels: map[string]string{"application/json": "L"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw(invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { return nil, nil }))
+	body := "[" + strings.Repeat("1,", 4999) + "1]"
+	_, err = h.Invoke(context.Background(), bodyRequest("application/json", body))
+	var e *invoke.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Invoke(5000 wrong items) = %v; want an *invoke.Error", err)
+	}
+	const one = "does not match any allowed primitive type"
+	if got := strings.Count(e.ValidationErrorString, one); got != maxProblems {
+		t.Errorf("Invoke(5000 wrong items) validationErrorString lists %d problems; want %d", got, maxProblems)
+	}
+	if got := len(e.Err.Error()); got > 2*maxLoggedProblems {
+		t.Errorf("Invoke(5000 wrong items) cause is %d bytes; want at most %d", got, 2*maxLoggedProblems)
 	}
 }
