@@ -64,7 +64,7 @@ type invocation struct {
 
 	// guarded by the process's mu
 	state     invState
-	deadline  time.Time
+	deadline  time.Time     // when it times out: running, or queued on a process that took one before
 	handedAt  time.Time     // when its event was handed to the process (Result.Duration)
 	delivered bool          // the process took it
 	abandoned bool          // the caller gave up (ctx): nobody waits for done
@@ -285,6 +285,14 @@ func (pr *process) invoke(ctx context.Context, inv *invocation) (res *Result, de
 	}
 	inv.state = invQueued
 	pr.queued = inv
+	if pr.initialized && pr.cur == nil {
+		// It answered its last invocation; if it never asks for this one (a runtime stuck
+		// between invocations), the invocation times out and the process is replaced, as
+		// on AWS, rather than holding every later call. Its own timeout restarts when it
+		// takes the event (next).
+		inv.deadline = time.Now().Add(pr.spec.Timeout)
+		pr.timer.Reset(pr.spec.Timeout)
+	}
 	pr.mu.Unlock()
 	select {
 	case pr.wake <- struct{}{}:
@@ -355,7 +363,8 @@ func (pr *process) complete(inv *invocation, wanted, keep bool) {
 	}
 }
 
-// onTimer ends an invocation past its deadline, or a process still initializing after
+// onTimer ends an invocation past its deadline (running, or queued on a process that does
+// not ask for it), or a process still initializing after
 // AWS's 10 s init limit plus the function timeout (AWS would, after its own init timeout,
 // run the init again within the invocation's timeout): the process is killed.
 func (pr *process) onTimer() {
@@ -367,6 +376,8 @@ func (pr *process) onTimer() {
 		inv = pr.cur
 	case !pr.initialized && !now.Before(pr.initDeadline):
 		inv = pr.queued // may be nil: the process is stuck in init all the same
+	case pr.initialized && pr.cur == nil && pr.queued != nil && !pr.queued.deadline.IsZero() && !now.Before(pr.queued.deadline):
+		inv = pr.queued // it never asked for its next invocation
 	default:
 		pr.mu.Unlock()
 		return

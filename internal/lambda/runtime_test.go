@@ -765,3 +765,35 @@ func TestInvokeDuration(t *testing.T) {
 		t.Errorf("Invoke(error) = FunctionError %q, Duration %v; want Unhandled with the time it took", failed.FunctionError, failed.Duration)
 	}
 }
+
+// TestInvokeHungBetweenInvocations: a process that answered and never asks for its next
+// invocation times the next one out (Sandbox.Timedout) and is replaced, instead of holding
+// every later call for as long as its caller waits.
+func TestInvokeHungBetweenInvocations(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "hangafter")
+	spec.Timeout = 500 * time.Millisecond
+	first := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		start := time.Now()
+		res, err := r.InvokeWith(ctx, spec, []byte(`{}`), &InvokeOptions{RequestID: fmt.Sprintf("hung-%d", i)})
+		cancel()
+		var e messages.InvokeResponse_Error
+		if err == nil {
+			json.Unmarshal(res.Payload, &e)
+		}
+		want := fmt.Sprintf("RequestId: hung-%d Error: Task timed out after 0.50 seconds", i)
+		if err != nil || e.Type != "Sandbox.Timedout" || e.Message != want {
+			t.Fatalf("Invoke #%d after the process hung = %v, %+v after %v; want Sandbox.Timedout %q", i, err, e, time.Since(start), want)
+		}
+		// The hung process is gone; the next call gets a fresh one, which answers and hangs.
+		waitGone(t, first, 3*time.Second)
+		if pid := decode(t, invoke(t, r, spec, `{}`, nil)).PID; pid == first {
+			t.Fatalf("Invoke after the timeout ran in the hung process %d", pid)
+		} else {
+			first = pid
+		}
+	}
+}

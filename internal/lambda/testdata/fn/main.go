@@ -45,6 +45,8 @@ func main() {
 		protocol()
 	case "hanginit":
 		time.Sleep(time.Hour)
+	case "hangafter":
+		hangAfter()
 	default:
 		lambda.Start(multi)
 	}
@@ -169,5 +171,21 @@ func protocol() {
 	resp.Body.Close()
 	b, _ = json.Marshal(map[string]any{"final": final, "again": again})
 	call(http.MethodPost, "invocation/"+id+"/response", string(b))
+	time.Sleep(time.Hour)
+}
+
+// hangAfter answers its first invocation, then never asks for the next one: a runtime stuck
+// between invocations.
+func hangAfter() {
+	resp, err := http.Get(api + "invocation/next")
+	if err != nil {
+		os.Exit(9)
+	}
+	id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+	resp.Body.Close()
+	resp, err = http.Post(api+"invocation/"+id+"/response", "application/json", strings.NewReader(fmt.Sprintf(`{"pid":%d}`, os.Getpid())))
+	if err == nil {
+		resp.Body.Close()
+	}
 	time.Sleep(time.Hour)
 }
