@@ -40,6 +40,10 @@ func optional(mw invoke.Middleware) invoke.Middleware {
 // the REQUEST_TOO_LARGE gateway response (see testdata/conformance/request_too_large.txtar).
 const requestTooLargeMessage = "HTTP content length exceeded 10485760 bytes."
 
+// maxPreallocBody is the largest body buffered at its declared Content-Length at once, in
+// bytes; a larger one grows as it arrives.
+const maxPreallocBody = 1 << 20
+
 // readBody buffers the request payload into inv.Request.Body, refusing more than limit bytes.
 func readBody(limit int64) invoke.Middleware {
 	return func(next invoke.Handler) invoke.Handler {
@@ -52,19 +56,25 @@ func readBody(limit int64) invoke.Middleware {
 				return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
 			}
 			var body []byte
-			if r.ContentLength >= 0 {
+			if r.ContentLength >= 0 && r.ContentLength <= maxPreallocBody {
 				body = make([]byte, r.ContentLength)
 				if _, err := io.ReadFull(r.BodyReader, body); err != nil {
 					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
 				}
 			} else {
+				// A larger Content-Length is a claim: memory follows the bytes that arrive,
+				// so that slow clients announcing 10 MB do not hold 10 MB each.
 				var buf bytes.Buffer
+				buf.Grow(int(min(max(r.ContentLength, 0), maxPreallocBody)))
 				n, err := buf.ReadFrom(io.LimitReader(r.BodyReader, limit+1))
 				if err != nil {
 					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
 				}
 				if n > limit {
 					return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
+				}
+				if r.ContentLength >= 0 && n != r.ContentLength {
+					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", io.ErrUnexpectedEOF)
 				}
 				body = buf.Bytes()
 			}
