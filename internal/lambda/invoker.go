@@ -169,6 +169,10 @@ func (i *Invoker) runnable(fn *Function) error {
 	if !LocalRuntime(fn.Configuration.Runtime) {
 		return fmt.Errorf("invoke %s: %w: %s", fn.Configuration.FunctionName, ErrRuntimeNotSupported, fn.Configuration.Runtime)
 	}
+	if rc := fn.ReservedConcurrency; rc != nil && *rc == 0 {
+		// Spec.Concurrency 0 means the runtime's default; AWS's reserved 0 means none at all.
+		return fmt.Errorf("invoke %s: %w: reserved concurrency is 0", fn.Configuration.FunctionName, ErrThrottled)
+	}
 	return nil
 }
 

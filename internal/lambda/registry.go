@@ -28,6 +28,10 @@ var (
 	// ErrRuntimeNotSupported: the function's runtime cannot run locally (only the OS-only
 	// custom runtimes can: the zip's bootstrap is the process).
 	ErrRuntimeNotSupported = errors.New("runtime not supported locally")
+	// ErrThrottled: the function's reserved concurrency is 0, which AWS uses to stop a
+	// function: every invocation is throttled (TooManyRequestsException, Reason
+	// ReservedFunctionConcurrentInvocationLimitExceeded).
+	ErrThrottled = errors.New("function throttled")
 )
 
 // NotFoundError is a function (or version) that does not exist; ARN names it as AWS's message

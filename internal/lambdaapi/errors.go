@@ -19,6 +19,7 @@ type Error struct {
 	Status  int
 	Type    string
 	Message string
+	Reason  string // TooManyRequestsException's Reason (ThrottleReason); empty for the rest
 	plain   bool
 }
 
@@ -53,7 +54,8 @@ func writeError(w http.ResponseWriter, err error) {
 		body = struct {
 			Type    string `json:"Type"`
 			Message string `json:"message"`
-		}{"User", e.Message}
+			Reason  string `json:"Reason,omitempty"`
+		}{"User", e.Message, e.Reason}
 	}
 	w.Header().Set("x-amzn-ErrorType", e.Type)
 	writeJSON(w, e.Status, body)
@@ -90,6 +92,11 @@ func conflict(format string, args ...any) *Error {
 func invalidRequestContent(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Type: "InvalidRequestContentException", Message: fmt.Sprintf(format, args...)}
 }
+
+// errReservedConcurrencyExceeded is Lambda's answer to invoking a function whose reserved
+// concurrency is 0.
+var errReservedConcurrencyExceeded = &Error{Status: http.StatusTooManyRequests, Type: "TooManyRequestsException",
+	Message: "Rate Exceeded.", Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
 
 // errPrecondition is Lambda's answer to a stale RevisionId.
 var errPrecondition = &Error{Status: http.StatusPreconditionFailed, Type: "PreconditionFailedException",

@@ -71,6 +71,9 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 		if errors.Is(err, lambda.ErrRuntimeNotSupported) {
 			return &Error{Status: http.StatusBadGateway, Type: "InvalidRuntimeException", Message: err.Error()}
 		}
+		if errors.Is(err, lambda.ErrThrottled) {
+			return errReservedConcurrencyExceeded
+		}
 		if ctx.Err() != nil {
 			return nil // the client went away
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/gatehouse/gatehouse/internal/lambda"
 )
 
 // TestInvoker drives lambda.Invoker as the data plane does: by integration-URI ARN, with and
@@ -136,5 +138,37 @@ func TestInvokerSeesChanges(t *testing.T) {
 	var nf interface{ FunctionNotFound() bool }
 	if out, err := call(); !errors.As(err, &nf) {
 		t.Errorf("call after DeleteFunction = %s, %v; want not found", out, err)
+	}
+}
+
+// TestReservedConcurrencyZero: a function whose reserved concurrency is 0 is stopped, as on
+// AWS: the Lambda API's Invoke is throttled, and so is the data plane's call; deleting the
+// reservation lets it run again.
+func TestReservedConcurrencyZero(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{})
+	if _, err := e.client.CreateFunction(ctx, createInput("stopped", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.PutFunctionConcurrency(ctx, &lambdasdk.PutFunctionConcurrencyInput{
+		FunctionName: aws.String("stopped"), ReservedConcurrentExecutions: aws.Int32(0),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:stopped"
+	_, err := e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("stopped")})
+	var tm *lambdatypes.TooManyRequestsException
+	if !errors.As(err, &tm) || tm.Reason != lambdatypes.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded || aws.ToString(tm.Message) != "Rate Exceeded." {
+		t.Errorf("Invoke(reserved 0) = %v; want TooManyRequestsException Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded)", err)
+	}
+	if out, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); !errors.Is(err, lambda.ErrThrottled) {
+		t.Errorf("InvokeFunction(reserved 0) = %s, %v; want an error wrapping ErrThrottled", out, err)
+	}
+	if _, err := e.client.DeleteFunctionConcurrency(ctx, &lambdasdk.DeleteFunctionConcurrencyInput{FunctionName: aws.String("stopped")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err != nil || string(out) != `{"function":"stopped","greeting":"","value":1}` {
+		t.Errorf("InvokeFunction after DeleteFunctionConcurrency = %s, %v; want the function's answer", out, err)
 	}
 }
