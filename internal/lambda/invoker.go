@@ -114,9 +114,6 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 	if err := i.runnable(fn); err != nil {
 		return nil, "", err
 	}
-	if h.specErr != nil {
-		return nil, "", h.specErr
-	}
 	res, err := i.cfg.Runner.Invoke(ctx, h.spec, payload)
 	if err != nil {
 		return nil, "", err
@@ -124,12 +121,12 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 	return res.Payload, res.FunctionError, nil
 }
 
-// hotFunction is a function decoded for calls, with its Spec (shared, never modified).
+// hotFunction is a function decoded for calls, with its Spec (shared, never modified; nil
+// for a runtime that does not run here).
 type hotFunction struct {
-	rev     int64
-	fn      *Function
-	spec    *Spec
-	specErr error
+	rev  int64
+	fn   *Function
+	spec *Spec
 }
 
 // lookupHot returns the local function ref names, decoded once per revision of its document.
@@ -155,7 +152,11 @@ func (i *Invoker) lookupHot(ctx context.Context, ref FunctionRef) (*hotFunction,
 	}
 	h := &hotFunction{rev: rev, fn: fn}
 	if LocalRuntime(fn.Configuration.Runtime) {
-		h.spec, h.specErr = i.Spec(fn)
+		// A failure (the package missing from the code store) is not kept: the next call
+		// tries again, as the code store extracts a package when it is back.
+		if h.spec, err = i.Spec(fn); err != nil {
+			return nil, err
+		}
 	}
 	i.hot.Store(ref.Name, h)
 	return h, nil

@@ -2,7 +2,11 @@ package lambdaapi_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -170,5 +174,36 @@ func TestReservedConcurrencyZero(t *testing.T) {
 	}
 	if out, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err != nil || string(out) != `{"function":"stopped","greeting":"","value":1}` {
 		t.Errorf("InvokeFunction after DeleteFunctionConcurrency = %s, %v; want the function's answer", out, err)
+	}
+}
+
+// TestInvokerRetriesMissingCode: a function whose package is missing from the code store
+// (a data directory being restored, say) fails while it is missing, and runs on the next
+// call once it is back: the failure is not kept with the decoded function.
+func TestInvokerRetriesMissingCode(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{})
+	out, err := e.client.CreateFunction(ctx, createInput("late", fnZip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := base64.StdEncoding.DecodeString(aws.ToString(out.CodeSha256))
+	codeDir := filepath.Join(e.dataDir, "lambda", "code")
+	aside := t.TempDir()
+	for _, name := range []string{hex.EncodeToString(sum) + ".zip", hex.EncodeToString(sum)} {
+		if err := os.Rename(filepath.Join(codeDir, name), filepath.Join(aside, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:late"
+	if got, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err == nil {
+		t.Fatalf("InvokeFunction with the package missing = %s, nil; want an error", got)
+	}
+	if err := os.Rename(filepath.Join(aside, hex.EncodeToString(sum)+".zip"), filepath.Join(codeDir, hex.EncodeToString(sum)+".zip")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err != nil || string(got) != `{"function":"late","greeting":"","value":1}` {
+		t.Errorf("InvokeFunction once the package is back = %s, %v; want the function's answer", got, err)
 	}
 }
