@@ -196,12 +196,15 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 	if err != nil {
 		return nil, err
 	}
-	var ir *integrationResponse
+	// selectionPattern is matched against a function error's errorMessage, and against
+	// the empty string for a success (IntegrationResponse.selectionPattern: "if the success
+	// response returns nothing and the error response returns some string, you could use
+	// the .+ regex to match error response").
+	message := ""
 	if fnErr != "" {
-		ir, err = l.responses.selectError(errorMessage(out))
-	} else {
-		ir, err = l.responses.selectDefault()
+		message = errorMessage(out)
 	}
+	ir, err := l.responses.selectError(message)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +286,8 @@ func errorMessage(out []byte) string {
 	}
 }
 
-// selectError picks the integration response for a function error: the first whose
-// selectionPattern matches the whole errorMessage, else the default.
+// selectError picks the integration response for a function's errorMessage ("" for a
+// success): the first whose selectionPattern matches the whole message, else the default.
 func (rs responses) selectError(message string) (*integrationResponse, error) {
 	for _, r := range rs.patterned {
 		if r.pattern.MatchString(message) {
@@ -294,10 +297,9 @@ func (rs responses) selectError(message string) (*integrationResponse, error) {
 	return rs.selectDefault()
 }
 
-// selectDefault is the default integration response (no selectionPattern), which a
-// successful invocation always takes. With none, AWS fails the request with 500
-// ("Execution failed due to configuration error: No match for output mapping and no
-// default output mapping specified for Endpoint Response").
+// selectDefault is the default integration response (no selectionPattern). With none, AWS
+// fails the request with 500 ("Execution failed due to configuration error: No match for
+// output mapping and no default output mapping specified for Endpoint Response").
 func (rs responses) selectDefault() (*integrationResponse, error) {
 	if rs.def != nil {
 		return rs.def, nil

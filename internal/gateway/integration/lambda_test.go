@@ -521,6 +521,17 @@ func TestLambdaNonProxy(t *testing.T) {
 		{name: "pattern matches the whole message", out: `{"errorMessage":"pet not found today"}`, fnErr: "Unhandled", responses: responses, wantCode: 404, wantBody: `{"errorMessage":"pet not found today"}`},
 		{name: "not a prefix match", out: `{"errorMessage":"Very Bad"}`, fnErr: "Unhandled", responses: responses, wantCode: 200, wantBody: `{"errorMessage":"Very Bad"}`},
 		{name: "unmatched error takes the default", out: `{"errorMessage":"other"}`, fnErr: "Unhandled", responses: responses, wantCode: 200, wantBody: `{"errorMessage":"other"}`},
+		// A success is matched as an empty errorMessage (IntegrationResponse.selectionPattern:
+		// "if the success response returns nothing and the error response returns some
+		// string, you could use the .+ regex to match error response").
+		{name: "success is matched as an empty message", out: `{"answer":42}`, wantCode: 204, wantBody: `{"answer":42}`,
+			responses: map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200"}, "204": {StatusCode: "204", SelectionPattern: ".*"}}},
+		{name: ".+ matches errors only: success", out: `{"answer":42}`, wantCode: 200, wantBody: `{"answer":42}`,
+			responses: map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200"}, "500": {StatusCode: "500", SelectionPattern: ".+"}}},
+		{name: ".+ matches errors only: error", out: `{"errorMessage":"boom"}`, fnErr: "Unhandled", wantCode: 500, wantBody: `{"errorMessage":"boom"}`,
+			responses: map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200"}, "500": {StatusCode: "500", SelectionPattern: ".+"}}},
+		{name: "success with no default but a pattern for it", out: `{"answer":42}`, wantCode: 200, wantBody: `{"answer":42}`,
+			responses: map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200", SelectionPattern: "^$"}}},
 		{name: "no default: 500", out: `{"errorMessage":"other"}`, fnErr: "Unhandled",
 			responses: map[string]*apigateway.IntegrationResponse{"400": responses["400"]}, wantErr: apigateway.ResponseAPIConfigurationError},
 	}
