@@ -110,6 +110,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			return m, nil
 		}
 		base := len(d.keys)
+		var seen uint64 // a bit per key's length and ends: a repeated key sets a bit twice
 		for {
 			d.space()
 			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -129,12 +130,17 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if i := indexOf(d.keys[base:], k); i >= 0 {
-				d.vals[base+i] = v // a repeated key keeps its place, takes the last value
-			} else {
-				d.keys = append(d.keys, k)
-				d.vals = append(d.vals, v)
+			bit := uint64(1) << (keyHash(k) & 63)
+			if seen&bit != 0 {
+				if i := indexOf(d.keys[base:], k); i >= 0 {
+					d.vals[base+i] = v // a repeated key keeps its place, takes the last value
+					goto next
+				}
 			}
+			seen |= bit
+			d.keys = append(d.keys, k)
+			d.vals = append(d.vals, v)
+		next:
 			d.space()
 			if d.pos >= len(d.data) {
 				return nil, d.errorf("unexpected end of input")
@@ -196,57 +202,125 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	default:
-		for _, lit := range [...]struct {
-			text string
-			v    any
-		}{{"true", true}, {"false", false}, {"null", nil}} {
-			if len(d.data)-d.pos >= len(lit.text) && string(d.data[d.pos:d.pos+len(lit.text)]) == lit.text {
-				d.pos += len(lit.text)
-				return lit.v, nil
-			}
+		var lit string
+		var v any
+		switch c {
+		case 't':
+			lit, v = "true", true
+		case 'f':
+			lit, v = "false", false
+		case 'n':
+			lit, v = "null", nil
+		}
+		if lit != "" && len(d.data)-d.pos >= len(lit) && d.text[d.pos:d.pos+len(lit)] == lit {
+			d.pos += len(lit)
+			return v, nil
 		}
 		return nil, d.errorf("unexpected %q", c)
 	}
 }
 
 func (d *jsonDecoder) number() (any, error) {
-	start := d.pos
-	isInt := true
-	if d.data[d.pos] == '-' {
-		d.pos++
+	data, pos := d.data, d.pos
+	start := pos
+	neg := data[pos] == '-'
+	if neg {
+		pos++
 	}
-	digits := func() int {
-		n := 0
-		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
-			d.pos++
-			n++
+	// The mantissa's digits are accumulated while they are scanned; up to 19 of them fit.
+	var mant uint64
+	nd := 0 // significant digits in mant
+	intStart := pos
+	for pos < len(data) && data[pos] >= '0' && data[pos] <= '9' {
+		if nd < 19 {
+			mant = mant*10 + uint64(data[pos]-'0')
+			if mant != 0 {
+				nd++
+			}
+		} else {
+			nd = 99 // too many digits for the fast paths
 		}
-		return n
+		pos++
 	}
-	intStart := d.pos
-	if n := digits(); n == 0 {
+	intDigits := pos - intStart
+	if intDigits == 0 {
+		d.pos = pos
 		return nil, d.errorf("invalid number")
-	} else if n > 1 && d.data[intStart] == '0' {
+	} else if intDigits > 1 && data[intStart] == '0' {
+		d.pos = pos
 		return nil, d.errorf("invalid number: leading zero")
 	}
-	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+	isInt, fracDigits, exp := true, 0, 0
+	if pos < len(data) && data[pos] == '.' {
 		isInt = false
-		d.pos++
-		if digits() == 0 {
+		pos++
+		fracStart := pos
+		for pos < len(data) && data[pos] >= '0' && data[pos] <= '9' {
+			if nd < 19 {
+				mant = mant*10 + uint64(data[pos]-'0')
+				if mant != 0 {
+					nd++
+				}
+			} else {
+				nd = 99
+			}
+			pos++
+		}
+		fracDigits = pos - fracStart
+		if fracDigits == 0 {
+			d.pos = pos
 			return nil, d.errorf("invalid number")
 		}
 	}
-	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+	if pos < len(data) && (data[pos] == 'e' || data[pos] == 'E') {
 		isInt = false
-		d.pos++
-		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
-			d.pos++
+		pos++
+		expNeg := false
+		if pos < len(data) && (data[pos] == '+' || data[pos] == '-') {
+			expNeg = data[pos] == '-'
+			pos++
 		}
-		if digits() == 0 {
+		expStart := pos
+		for pos < len(data) && data[pos] >= '0' && data[pos] <= '9' {
+			if exp < 10000 {
+				exp = exp*10 + int(data[pos]-'0')
+			}
+			pos++
+		}
+		if pos == expStart {
+			d.pos = pos
 			return nil, d.errorf("invalid number")
 		}
+		if expNeg {
+			exp = -exp
+		}
 	}
-	text := d.text[start:d.pos]
+	d.pos = pos
+	// Fast paths, exact by construction: an integer of at most 18 digits; a decimal whose
+	// mantissa is below 2^53 scaled by a power of ten that float64 holds exactly (at most
+	// 1e22), which IEEE multiplication or division then rounds correctly.
+	if isInt && nd <= 18 {
+		n := int64(mant)
+		if neg {
+			n = -n
+		}
+		return d.boxInt(n), nil
+	}
+	if !isInt && nd <= 15 && mant < 1<<53 {
+		if e := exp - fracDigits; e >= -22 && e <= 22 {
+			f := float64(mant)
+			if e < 0 {
+				f /= float64pow10[-e]
+			} else {
+				f *= float64pow10[e]
+			}
+			if neg {
+				f = -f
+			}
+			return d.boxFloat(f), nil
+		}
+	}
+	text := d.text[start:pos]
 	if isInt {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return d.boxInt(n), nil
@@ -258,6 +332,10 @@ func (d *jsonDecoder) number() (any, error) {
 	}
 	return d.boxFloat(f), nil
 }
+
+// float64pow10 are the powers of ten a float64 holds exactly.
+var float64pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // str decodes a string at d.pos (which holds the opening quote).
 func (d *jsonDecoder) str() (string, error) {
@@ -375,4 +453,12 @@ func indexOf(keys []string, key string) int {
 		}
 	}
 	return -1
+}
+
+// keyHash is a cheap hash of an object key for the duplicate filter.
+func keyHash(k string) uint {
+	if k == "" {
+		return 0
+	}
+	return uint(len(k))*31 + uint(k[0])*7 + uint(k[len(k)-1])
 }

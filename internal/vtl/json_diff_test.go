@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -105,4 +107,51 @@ func sameJSON(got, want any) bool {
 		return true
 	}
 	return false
+}
+
+// TestParseJSONNumbersMatchStrconv: the decoder's fast paths for integers and short decimals
+// give exactly strconv's values, over random numbers of the shapes they take.
+func TestParseJSONNumbersMatchStrconv(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 50000 {
+		var text string
+		switch r.IntN(4) {
+		case 0: // integers up to 18 digits
+			text = strconv.FormatInt(r.Int64N(1_000_000_000_000_000_000)-500_000_000_000_000_000, 10)
+		case 1: // prices and the like
+			text = strconv.FormatInt(r.Int64N(1_000_000), 10) + "." + strconv.FormatInt(r.Int64N(1000), 10)
+		case 2: // up to 15 significant digits, exponents around the exact range
+			digits := strconv.FormatInt(1+r.Int64N(999_999_999_999_999), 10)
+			cut := 1 + r.IntN(len(digits))
+			text = digits[:cut]
+			if cut < len(digits) {
+				text += "." + digits[cut:]
+			}
+			text += "e" + strconv.Itoa(r.IntN(60)-30)
+		default: // negative, with leading zeros in the fraction
+			text = "-0.000" + strconv.FormatInt(r.Int64N(1e12), 10)
+		}
+		got, err := ParseJSON([]byte(text))
+		if err != nil {
+			t.Fatalf("ParseJSON(%s) = %v", text, err)
+		}
+		want, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			t.Fatalf("ParseFloat(%s) = %v", text, err)
+		}
+		var g float64
+		switch x := got.(type) {
+		case int64:
+			g = float64(x)
+			if n, _ := strconv.ParseInt(text, 10, 64); x != n {
+				t.Fatalf("ParseJSON(%s) = %d; want %d", text, x, n)
+			}
+		case float64:
+			g = x
+		}
+		if math.Float64bits(g) != math.Float64bits(want) && !(g == 0 && want == 0) {
+			t.Fatalf("ParseJSON(%s) = %v; strconv.ParseFloat = %v", text, g, want)
+		}
+	}
 }
