@@ -260,13 +260,48 @@ func extract(zr *zip.Reader, dst string, maxUnzipped int64) error {
 		}
 		budget -= n
 	}
+	isLink := make(map[string]bool, len(links))
 	for _, f := range links {
 		rel, _ := entryPath(f.Name)
-		if err := extractSymlink(f, dst, rel); err != nil {
+		isLink[rel] = true
+	}
+	for _, f := range links {
+		rel, _ := entryPath(f.Name)
+		if err := extractSymlink(f, dst, rel, isLink); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// climbsThroughLink reports whether link, followed from the package directory dir, passes
+// a symlink of the package and then a "..": the kernel resolves that ".." from wherever the
+// symlink points, not lexically, so the target could leave the package (x/y/z -> ../..
+// makes b -> x/y/z/../.. two levels above it).
+func climbsThroughLink(dir, link string, isLink map[string]bool) bool {
+	var cur []string
+	if dir != "." {
+		cur = strings.Split(dir, "/")
+	}
+	viaLink := false
+	for _, c := range strings.Split(link, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if viaLink {
+				return true
+			}
+			if len(cur) > 0 {
+				cur = cur[:len(cur)-1]
+			}
+		default:
+			cur = append(cur, c)
+			if isLink[strings.Join(cur, "/")] {
+				viaLink = true
+			}
+		}
+	}
+	return false
 }
 
 func extractFile(f *zip.File, target string, perm fs.FileMode, budget, maxUnzipped int64) (int64, error) {
@@ -293,9 +328,10 @@ func extractFile(f *zip.File, target string, perm fs.FileMode, budget, maxUnzipp
 	return n, nil
 }
 
-// extractSymlink recreates a symlink whose target stays inside the package, in a directory
-// that is not itself reached through a symlink.
-func extractSymlink(f *zip.File, dst, rel string) error {
+// extractSymlink recreates a symlink whose target stays inside the package (and climbs no
+// ".." through another of its symlinks), in a directory that is not itself reached through
+// a symlink.
+func extractSymlink(f *zip.File, dst, rel string, isLink map[string]bool) error {
 	target := filepath.Join(dst, filepath.FromSlash(rel))
 	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
 		if fi, err := os.Lstat(filepath.Join(dst, filepath.FromSlash(dir))); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -313,7 +349,8 @@ func extractSymlink(f *zip.File, dst, rel string) error {
 	}
 	link := string(b)
 	resolved := path.Join(path.Dir(rel), link)
-	if link == "" || strings.HasPrefix(link, "/") || strings.Contains(link, "\\") || resolved == ".." || strings.HasPrefix(resolved, "../") {
+	if link == "" || strings.HasPrefix(link, "/") || strings.Contains(link, "\\") || resolved == ".." || strings.HasPrefix(resolved, "../") ||
+		climbsThroughLink(path.Dir(rel), link, isLink) {
 		return &ErrInvalidZip{fmt.Sprintf("deployment package symlink %q points outside the package", f.Name)}
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {

@@ -125,6 +125,14 @@ func TestCodeStoreRejects(t *testing.T) {
 				zipEntry{name: "s", body: "d", mode: fs.ModeSymlink | 0o777},
 				zipEntry{name: "s/t", body: "..", mode: fs.ModeSymlink | 0o777})
 		}, "below another symlink"},
+		{"symlink escaping through another symlink", func(t *testing.T) []byte {
+			// x/y/z is the package root; b is x/y/z/../.., two levels above it, though
+			// lexically it is x.
+			return makeZip(t,
+				zipEntry{name: "x/y/", mode: fs.ModeDir | 0o755},
+				zipEntry{name: "x/y/z", body: "../..", mode: fs.ModeSymlink | 0o777},
+				zipEntry{name: "b", body: "x/y/z/../..", mode: fs.ModeSymlink | 0o777})
+		}, "points outside the package"},
 		{"duplicate entry", func(t *testing.T) []byte {
 			return makeZip(t, zipEntry{name: "a", body: "1"}, zipEntry{name: "a", body: "2"})
 		}, "file exists"},
