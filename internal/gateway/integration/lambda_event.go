@@ -41,15 +41,15 @@ type eventHeader struct {
 func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byte {
 	r := &inv.Request
 	b = append(b, `{"resource":`...)
-	b = appendJSONString(b, inv.ResourcePath)
+	b = invoke.AppendJSONString(b, inv.ResourcePath)
 	b = append(b, `,"path":`...)
 	p := r.RawPath
 	if p == "" {
 		p = "/"
 	}
-	b = appendJSONString(b, p)
+	b = invoke.AppendJSONString(b, p)
 	b = append(b, `,"httpMethod":`...)
-	b = appendJSONString(b, inv.HTTPMethod)
+	b = invoke.AppendJSONString(b, inv.HTTPMethod)
 	b = appendEventHeaders(b, inv)
 	b = appendEventQuery(b, r)
 
@@ -63,9 +63,9 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 			} else {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, pp.Name)
+			b = invoke.AppendJSONString(b, pp.Name)
 			b = append(b, ':')
-			b = appendJSONString(b, pp.Value)
+			b = invoke.AppendJSONString(b, pp.Value)
 		}
 		b = append(b, '}')
 	}
@@ -73,39 +73,39 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	b = appendStringMap(b, inv.StageVariables)
 
 	b = append(b, `,"requestContext":{"resourceId":`...)
-	b = appendJSONString(b, inv.ResourceID)
+	b = invoke.AppendJSONString(b, inv.ResourceID)
 	b = append(b, `,"resourcePath":`...)
-	b = appendJSONString(b, inv.ResourcePath)
+	b = invoke.AppendJSONString(b, inv.ResourcePath)
 	b = append(b, `,"httpMethod":`...)
-	b = appendJSONString(b, inv.HTTPMethod)
+	b = invoke.AppendJSONString(b, inv.HTTPMethod)
 	b = append(b, `,"extendedRequestId":`...)
-	b = appendJSONString(b, inv.ExtendedRequestID)
+	b = invoke.AppendJSONString(b, inv.ExtendedRequestID)
 	b = append(b, `,"requestTime":"`...)
 	b = inv.RequestTime.UTC().AppendFormat(b, requestTimeLayout)
 	b = append(b, `","path":`...)
-	b = appendJSONString(b, inv.ContextPath)
+	b = invoke.AppendJSONString(b, inv.ContextPath)
 	b = append(b, `,"accountId":`...)
-	b = appendJSONString(b, inv.AccountID)
+	b = invoke.AppendJSONString(b, inv.AccountID)
 	b = append(b, `,"protocol":`...)
-	b = appendJSONString(b, inv.Protocol)
+	b = invoke.AppendJSONString(b, inv.Protocol)
 	b = append(b, `,"stage":`...)
-	b = appendJSONString(b, inv.Stage)
+	b = invoke.AppendJSONString(b, inv.Stage)
 	b = append(b, `,"domainPrefix":`...)
-	b = appendJSONString(b, inv.DomainPrefix)
+	b = invoke.AppendJSONString(b, inv.DomainPrefix)
 	b = append(b, `,"requestTimeEpoch":`...)
 	b = strconv.AppendInt(b, inv.RequestTime.UnixMilli(), 10)
 	b = append(b, `,"requestId":`...)
-	b = appendJSONString(b, inv.RequestID)
+	b = invoke.AppendJSONString(b, inv.RequestID)
 	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,"sourceIp":`...)
-	b = appendJSONString(b, inv.SourceIP)
+	b = invoke.AppendJSONString(b, inv.SourceIP)
 	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
 	b = appendNullableString(b, inv.UserAgent)
 	b = append(b, `,"user":null},"domainName":`...)
-	b = appendJSONString(b, inv.DomainName)
+	b = invoke.AppendJSONString(b, inv.DomainName)
 	b = append(b, `,"deploymentId":`...)
-	b = appendJSONString(b, inv.DeploymentID)
+	b = invoke.AppendJSONString(b, inv.DeploymentID)
 	b = append(b, `,"apiId":`...)
-	b = appendJSONString(b, inv.APIID)
+	b = invoke.AppendJSONString(b, inv.APIID)
 	b = append(b, `},"body":`...)
 
 	switch body := r.Body; {
@@ -116,7 +116,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 		b = base64.StdEncoding.AppendEncode(b, body)
 		b = append(b, `","isBase64Encoded":true}`...)
 	default:
-		b = appendJSONBytes(b, body)
+		b = invoke.AppendJSONBytes(b, body)
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b
@@ -183,16 +183,16 @@ func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, h.name)
+		b = invoke.AppendJSONString(b, h.name)
 		b = append(b, ':')
-		b = appendJSONString(b, h.vals[len(h.vals)-1])
+		b = invoke.AppendJSONString(b, h.vals[len(h.vals)-1])
 	}
 	b = append(b, `},"multiValueHeaders":{`...)
 	for i, h := range hs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, h.name)
+		b = invoke.AppendJSONString(b, h.name)
 		b = append(b, ':')
 		b = appendStringList(b, h.vals)
 	}
@@ -218,16 +218,16 @@ func appendEventQuery(b []byte, r *invoke.Request) []byte {
 			b = append(b, ',')
 		}
 		vs := q[k]
-		b = appendJSONString(b, k)
+		b = invoke.AppendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, vs[len(vs)-1])
+		b = invoke.AppendJSONString(b, vs[len(vs)-1])
 	}
 	b = append(b, `},"multiValueQueryStringParameters":{`...)
 	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = invoke.AppendJSONString(b, k)
 		b = append(b, ':')
 		b = appendStringList(b, q[k])
 	}
@@ -251,9 +251,9 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		} else {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = invoke.AppendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = invoke.AppendJSONString(b, m[k])
 	}
 	return append(b, '}')
 }
@@ -264,7 +264,7 @@ func appendStringList(b []byte, vs []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, v)
+		b = invoke.AppendJSONString(b, v)
 	}
 	return append(b, ']')
 }
@@ -274,5 +274,5 @@ func appendNullableString(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return appendJSONString(b, s)
+	return invoke.AppendJSONString(b, s)
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // The Lambda proxy path writes its events and reads its answers with the small JSON
@@ -13,55 +12,6 @@ import (
 // key order with no reflection, and AWS's validation of the answer (exact key names, no
 // unknown keys, statusCode as number or numeric string) is not what encoding/json's
 // case-insensitive, lenient decoding does.
-
-// appendJSONString appends s as a JSON string literal. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json writes it, so the event is always valid JSON.
-func appendJSONString(b []byte, s string) []byte {
-	return appendJSONBytes(b, unsafe.Slice(unsafe.StringData(s), len(s)))
-}
-
-// appendJSONBytes is appendJSONString for bytes.
-func appendJSONBytes(b []byte, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // scanner reads JSON from b.
 type scanner struct {

@@ -699,10 +699,10 @@ func FuzzAppendJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := appendJSONString(nil, s)
+		out := invoke.AppendJSONString(nil, s)
 		var got string
 		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("appendJSONString(%q) = %s; not JSON: %v", s, out, err)
+			t.Fatalf("AppendJSONString(%q) = %s; not JSON: %v", s, out, err)
 		}
 		// Each byte of an invalid sequence becomes U+FFFD, as encoding/json writes it.
 		var want strings.Builder
@@ -712,7 +712,7 @@ func FuzzAppendJSONString(f *testing.F) {
 			i += size
 		}
 		if got != want.String() {
-			t.Fatalf("appendJSONString(%q) reads back %q; want %q", s, got, want.String())
+			t.Fatalf("AppendJSONString(%q) reads back %q; want %q", s, got, want.String())
 		}
 		// The scanner reads back what was written.
 		sc := scanner{b: out}

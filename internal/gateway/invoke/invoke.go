@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
@@ -311,30 +313,50 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 }
 
 // AppendJSONString appends s to b as a JSON string literal, quotes included: the form of
-// $context.error.messageString.
+// $context.error.messageString and of the strings in Lambda proxy events. Invalid UTF-8
+// becomes U+FFFD, as encoding/json writes it, so the result is always valid JSON.
 func AppendJSONString(b []byte, s string) []byte {
+	return AppendJSONBytes(b, unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// AppendJSONBytes is AppendJSONString for bytes.
+func AppendJSONBytes(b []byte, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
 			continue
 		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
 		}
-		start = i + 1
+		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
