@@ -9,29 +9,45 @@ import (
 	"strings"
 )
 
-// ParseCredentialsFile reads an AWS shared-credentials file
-// (~/.aws/credentials) and returns access key id → secret access key for
-// every profile that has both:
+// Profile is one profile of an AWS shared-credentials file that holds keys.
+type Profile struct {
+	Name                                       string
+	Line                                       int // of its [name] header
+	KeyLine                                    int // of its aws_access_key_id
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// ParseProfiles reads an AWS shared-credentials file (~/.aws/credentials) and returns, in
+// file order, every profile that holds keys:
 //
 //	# comment            ; comment
 //	[default]
 //	aws_access_key_id = AKIAIOSFODNN7EXAMPLE
 //	aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+//	aws_session_token = optional, for temporary keys
 //
-// Key names are case-insensitive; other keys (aws_session_token, region, ...)
-// and indented sub-settings ("s3 =" followed by indented lines) are ignored.
-// A '#' or ';' after whitespace starts an inline comment (AWS secrets never
-// contain either). A profile with neither key is skipped (it may configure a
-// role); every other problem is reported with its line number, all at once:
-// a profile with only one half, a repeated profile or key, a key outside a
-// profile, a line that is none of these, one key id with two secrets, and a
-// file with no complete pair.
-func ParseCredentialsFile(r io.Reader) (map[string]string, error) {
+// Key names are case-insensitive; other keys (region, ...) and indented sub-settings
+// ("s3 =" followed by indented lines) are ignored. A '#' or ';' after whitespace starts an
+// inline comment (AWS secrets never contain either). A profile with no key is skipped (it
+// may configure a role); every other problem is reported with its line number, all at
+// once: a profile with only one half of a key pair, a repeated profile or key, a key
+// outside a profile, a line that is none of these, and a file with no complete pair.
+func ParseProfiles(r io.Reader) ([]Profile, error) {
+	profiles, problems, err := parseProfiles(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := joinProblems(problems); err != nil {
+		return nil, err
+	}
+	return profiles, nil
+}
+
+// parseProfiles is ParseProfiles returning its problems for the caller to add to.
+func parseProfiles(r io.Reader) ([]Profile, []lineError, error) {
 	type profile struct {
-		name             string
-		line             int
-		keyID, secret    string
-		keyLine, secLine int
+		Profile
+		lines map[string]int // key → line it was set on
 	}
 	var (
 		profiles []*profile
@@ -78,7 +94,7 @@ func ParseCredentialsFile(r io.Reader) (map[string]string, error) {
 			} else {
 				seen[name] = n
 			}
-			cur = &profile{name: name, line: n}
+			cur = &profile{Profile: Profile{Name: name, Line: n}, lines: map[string]int{}}
 			profiles = append(profiles, cur)
 			continue
 		}
@@ -96,54 +112,84 @@ func ParseCredentialsFile(r io.Reader) (map[string]string, error) {
 		if value == "" {
 			nested = true
 		}
+		var dst *string
 		switch key {
 		case "aws_access_key_id":
-			if cur.keyLine != 0 {
-				problem(n, "profile %q: aws_access_key_id repeated (first at line %d)", cur.name, cur.keyLine)
-			}
-			cur.keyID, cur.keyLine = value, n
+			dst = &cur.AccessKeyID
+			cur.KeyLine = n
 		case "aws_secret_access_key":
-			if cur.secLine != 0 {
-				problem(n, "profile %q: aws_secret_access_key repeated (first at line %d)", cur.name, cur.secLine)
-			}
-			cur.secret, cur.secLine = value, n
+			dst = &cur.SecretAccessKey
+		case "aws_session_token":
+			dst = &cur.SessionToken
+		default:
+			continue
 		}
+		if first, dup := cur.lines[key]; dup {
+			problem(n, "profile %q: %s repeated (first at line %d)", cur.Name, key, first)
+		}
+		cur.lines[key] = n
+		*dst = value
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("parse credentials file: %w", err)
+		return nil, nil, fmt.Errorf("parse credentials file: %w", err)
 	}
 
+	var out []Profile
+	for _, p := range profiles {
+		_, hasKey := p.lines["aws_access_key_id"]
+		_, hasSecret := p.lines["aws_secret_access_key"]
+		switch {
+		case !hasKey && !hasSecret:
+			continue
+		case p.AccessKeyID == "":
+			problem(p.Line, "profile %q: missing aws_access_key_id", p.Name)
+			continue
+		case p.SecretAccessKey == "":
+			problem(p.Line, "profile %q: missing aws_secret_access_key", p.Name)
+			continue
+		}
+		out = append(out, p.Profile)
+	}
+	if len(out) == 0 && len(problems) == 0 {
+		return nil, nil, errors.New("parse credentials file: no profile has both aws_access_key_id and aws_secret_access_key")
+	}
+	return out, problems, nil
+}
+
+// ParseCredentialsFile reads an AWS shared-credentials file (see ParseProfiles) and returns
+// access key id → secret access key for every profile with keys; one key id with two
+// secrets is a problem too.
+func ParseCredentialsFile(r io.Reader) (map[string]string, error) {
+	profiles, problems, err := parseProfiles(r)
+	if err != nil {
+		return nil, err
+	}
 	creds := map[string]string{}
 	from := map[string]string{} // key id → profile it came from
 	for _, p := range profiles {
-		switch {
-		case p.keyLine == 0 && p.secLine == 0:
-			continue
-		case p.keyID == "":
-			problem(p.line, "profile %q: missing aws_access_key_id", p.name)
-			continue
-		case p.secret == "":
-			problem(p.line, "profile %q: missing aws_secret_access_key", p.name)
+		if prev, dup := creds[p.AccessKeyID]; dup && prev != p.SecretAccessKey {
+			problems = append(problems, lineError{p.KeyLine, fmt.Sprintf("profile %q: access key id %s has another secret in profile %q", p.Name, p.AccessKeyID, from[p.AccessKeyID])})
 			continue
 		}
-		if prev, dup := creds[p.keyID]; dup && prev != p.secret {
-			problem(p.keyLine, "profile %q: access key id %s has another secret in profile %q", p.name, p.keyID, from[p.keyID])
-			continue
-		}
-		creds[p.keyID], from[p.keyID] = p.secret, p.name
+		creds[p.AccessKeyID], from[p.AccessKeyID] = p.SecretAccessKey, p.Name
 	}
-	if len(problems) > 0 {
-		sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
-		errs := make([]error, len(problems))
-		for i, p := range problems {
-			errs[i] = p
-		}
-		return nil, fmt.Errorf("parse credentials file: %w", errors.Join(errs...))
-	}
-	if len(creds) == 0 {
-		return nil, errors.New("parse credentials file: no profile has both aws_access_key_id and aws_secret_access_key")
+	if err := joinProblems(problems); err != nil {
+		return nil, err
 	}
 	return creds, nil
+}
+
+// joinProblems reports problems in line order as one error; nil when there are none.
+func joinProblems(problems []lineError) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p
+	}
+	return fmt.Errorf("parse credentials file: %w", errors.Join(errs...))
 }
 
 // lineError is one problem in a credentials file.

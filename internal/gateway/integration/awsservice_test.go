@@ -141,7 +141,7 @@ role_arn = arn:aws:iam::123456789012:role/other
 		{"[a]\naws_access_key_id=A\naws_access_key_id=B\naws_secret_access_key=S\n", `line 3: profile "a": aws_access_key_id repeated (first at line 2)`},
 		{"[a]\naws_access_key_id=A\naws_secret_access_key=S\n[a]\n", `line 4: profile "a" repeated (first at line 1)`},
 		// Every problem at once.
-		{"x=1\n[]\n[b]\naws_access_key_id=A\n", `line 1: x outside a profile; line 2: malformed profile header "[]"; line 3: profile "b": missing aws_secret_access_key`},
+		{"x=1\n[]\n[b]\naws_access_key_id=A\n", "line 1: x outside a profile\nline 2: empty profile name\nline 3: profile \"b\": missing aws_secret_access_key"},
 	}
 	for _, b := range bad {
 		if _, err := ParseAWSCredentials(strings.NewReader(b.file)); err == nil || !strings.Contains(err.Error(), b.wantErr) {
