@@ -66,6 +66,9 @@ type Invoker struct {
 	bg     context.Context
 	stopBg context.CancelFunc
 	events sync.WaitGroup
+	// eventsMu orders RunEvent's Add before Close's Wait; closed refuses new ones after.
+	eventsMu sync.Mutex
+	closed   bool
 }
 
 // NewInvoker returns an Invoker.
@@ -206,7 +209,14 @@ func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Resul
 // background, bounded by the function's timeout, and its outcome is only logged, as Lambda
 // would send it to a destination. Close waits for the ones in flight.
 func (i *Invoker) RunEvent(fn *Function, payload []byte) {
+	i.eventsMu.Lock()
+	if i.closed {
+		i.eventsMu.Unlock()
+		i.log.Warn("asynchronous invocation not run: gatehouse is shutting down", "function", fn.Configuration.FunctionName)
+		return
+	}
 	i.events.Add(1)
+	i.eventsMu.Unlock()
 	go func() {
 		defer i.events.Done()
 		timeout := time.Duration(fn.Configuration.Timeout)*time.Second + 10*time.Second
@@ -237,6 +247,9 @@ func (i *Invoker) Forget(functionARN string) {
 // Close cancels the asynchronous invocations still running and waits for them until ctx ends.
 // It does not close the Runner.
 func (i *Invoker) Close(ctx context.Context) error {
+	i.eventsMu.Lock()
+	i.closed = true
+	i.eventsMu.Unlock()
 	i.stopBg()
 	done := make(chan struct{})
 	go func() { i.events.Wait(); close(done) }()
