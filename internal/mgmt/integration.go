@@ -134,7 +134,10 @@ func checkIntegrationRequestParams(m *apigateway.Method, params map[string]strin
 func checkIntegrationURI(typ, uri string) []string {
 	switch typ {
 	case apigateway.IntegrationHTTP, apigateway.IntegrationHTTPProxy:
-		u, err := url.Parse(uri)
+		// A stage variable may stand for any part of the URL, its host included
+		// (http://${stageVariables.host}/path) or its port: check the URL with each one
+		// replaced by "1", valid as a host label, a port and a path segment.
+		u, err := url.Parse(stageVariableRef.ReplaceAllString(uri, "1"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return []string{"Invalid HTTP endpoint specified for URI"}
 		}
@@ -153,6 +156,10 @@ func checkIntegrationURI(typ, uri string) []string {
 	}
 	return nil
 }
+
+// stageVariableRef is a stage variable in an integration URI: ${stageVariables.name}, the
+// name alphanumeric or underscore as stage variable names are.
+var stageVariableRef = regexp.MustCompile(`\$\{stageVariables\.[A-Za-z0-9_]+\}`)
 
 // checkIntegration returns every BadRequest problem of ig on method m.
 func checkIntegration(m *apigateway.Method, ig *apigateway.Integration) []string {

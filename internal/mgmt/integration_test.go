@@ -99,6 +99,8 @@ func TestPutIntegrationErrors(t *testing.T) {
 			code: "BadRequestException", msg: "Enumeration value for HttpMethod must be non-empty"},
 		{name: "http bad uri", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("ANY"), Uri: aws.String("example.com/x")},
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
+		{name: "http stage variable with a bad name", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String("http://${stageVariables.bad-name}/x")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
 		{name: "aws bad arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
 			code: "BadRequestException", msg: "Invalid ARN specified in the request"},
 		{name: "aws no path or action", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:bucket")},
@@ -355,4 +357,23 @@ func FuzzPatchIntegration(f *testing.F) {
 			t.Fatalf("accepted %s %q %q leaves an invalid integration: %v", op, path, value, problems)
 		}
 	})
+}
+
+// TestPutIntegrationStageVariableURI: a stage variable may stand for the host of an HTTP
+// integration's URI, as on AWS (http://${stageVariables.host}/path).
+func TestPutIntegrationStageVariableURI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	apiID, rootID := newAPI(t, e)
+	mustMethod(t, e, apiID, rootID, "GET", nil)
+	for _, uri := range []string{
+		"http://${stageVariables.host}/pets",
+		"https://${stageVariables.sub}.example.com:${stageVariables.port}/${stageVariables.ver}/pets",
+	} {
+		out, err := e.client.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: aws.String(apiID), ResourceId: aws.String(rootID), HttpMethod: aws.String("GET"),
+			Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String(uri)})
+		if err != nil || aws.ToString(out.Uri) != uri {
+			t.Errorf("PutIntegration(uri %s) = %v, %v; want it stored as is", uri, out, err)
+		}
+	}
 }
