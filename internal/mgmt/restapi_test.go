@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,5 +119,20 @@ func TestGetRestAPIsPagination(t *testing.T) {
 	}
 	if pages != 3 || len(seen) != len(want) {
 		t.Errorf("GetRestApis = %d pages, %d APIs; want 3 pages, %d APIs", pages, len(seen), len(want))
+	}
+}
+
+// TestImportRestAPINotSupported: ImportRestApi shares CreateRestApi's path; until OpenAPI
+// import exists it is refused as an unknown operation, not read as a CreateRestApi body.
+func TestImportRestAPINotSupported(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.client.ImportRestApi(ctx(t), &apigateway.ImportRestApiInput{Body: []byte(`{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}}`)})
+	if code, msg := apiErr(t, err); code != "UnknownOperationException" || !strings.Contains(msg, "ImportRestApi") {
+		t.Errorf("ImportRestApi = %s %q; want UnknownOperationException naming ImportRestApi", code, msg)
+	}
+	apis, err := e.client.GetRestApis(ctx(t), &apigateway.GetRestApisInput{})
+	if err != nil || len(apis.Items) != 0 {
+		t.Errorf("GetRestApis after a refused import = %v, %v; want no API", apis, err)
 	}
 }
