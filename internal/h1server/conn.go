@@ -56,8 +56,6 @@ type conn struct {
 	body   body
 	w      response
 	hdrBuf []byte // the header section when it does not fit br
-
-	cancel context.CancelFunc
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {
@@ -76,7 +74,6 @@ func (c *conn) serve() {
 	if a := c.rwc.LocalAddr(); a != nil {
 		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
 	}
-	ctx, c.cancel = context.WithCancel(ctx)
 	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 	c.tmpl = *tmpl
 	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
@@ -120,7 +117,6 @@ func (c *conn) serve() {
 func (c *conn) close() {
 	c.state.Store(stateClosed)
 	c.rwc.Close()
-	c.cancel()
 	c.srv.trackConn(c, false)
 	c.br.Reset(nil)
 	readerPool.Put(c.br)

@@ -4,9 +4,13 @@
 // every request. It has no background reads, no per-request context and no response copy.
 //
 // What it does not do, on purpose: HTTP/2, TLS, Hijack, trailers, and cancelling a request's
-// context when the client goes away mid-request (the context, one per connection, ends when
-// the connection does). A handler must not keep the request, its header map, its body or the
-// ResponseWriter after it returns: they serve the connection's next request.
+// context when the client goes away mid-request: the context (one per connection, holding
+// http.ServerContextKey and http.LocalAddrContextKey) is never cancelled, since no handler is
+// running by the time its connection ends, and a context that cannot be cancelled costs
+// nothing to watch (the gateway's backend client registers no cancellation on it). A
+// handler bounds its own work with deadlines. A handler must not keep the request, its
+// header map, its body or the ResponseWriter after it returns: they serve the connection's
+// next request.
 package h1server
 
 import (
