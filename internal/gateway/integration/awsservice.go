@@ -218,7 +218,7 @@ type queryPart struct{ lit, name string }
 // arn:aws:apigateway:{region}:{service}:action/{Action} or :path/{path}).
 func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	in := c.Integration
-	raw := substituteStageVariables(in.URI, c.StageVariables)
+	raw, _ := substituteStageVariables(in.URI, c.StageVariables)
 	u, err := parseAWSURI(raw)
 	if err != nil {
 		if raw != in.URI {
@@ -307,7 +307,7 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	}
 	a.client, _ = a.transport.(*h1.Client)
 
-	role := substituteStageVariables(in.Credentials, c.StageVariables)
+	role, _ := substituteStageVariables(in.Credentials, c.StageVariables)
 	var ok bool
 	if a.creds, ok = s.Credentials.Lookup(role); !ok {
 		who := "integrations without credentials"

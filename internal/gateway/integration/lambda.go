@@ -104,7 +104,8 @@ func NewLambda(c Config) (invoke.Handler, error) { return newLambda(c, false) }
 
 func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	in := c.Integration
-	fn, err := lambdaFunction(substituteStageVariables(in.URI, c.StageVariables))
+	uri, missing := substituteStageVariables(in.URI, c.StageVariables)
+	fn, err := lambdaFunction(uri)
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +125,10 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 		// recorded). AWS also refuses other methods for AWS_PROXY at PutIntegration.
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
 			fmt.Errorf("lambda integration httpMethod is %q; Lambda functions are invoked with POST", in.HTTPMethod))
-	case missingStageVariable(in.URI, c.StageVariables) != "":
+	case missing != "":
 		// A stage may lack the variable another stage names its function with.
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-			fmt.Errorf("lambda integration uri %q: stage variable %q is not set on this stage", in.URI, missingStageVariable(in.URI, c.StageVariables)))
+			fmt.Errorf("lambda integration uri %q: stage variable %q is not set on this stage", in.URI, missing))
 	case c.Lambda == nil:
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
 			errors.New("no Lambda invoker is configured"))
@@ -196,10 +197,7 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 	if err != nil {
 		return nil, err
 	}
-	// selectionPattern is matched against a function error's errorMessage, and against
-	// the empty string for a success (IntegrationResponse.selectionPattern: "if the success
-	// response returns nothing and the error response returns some string, you could use
-	// the .+ regex to match error response").
+	// selectionPattern matches a function error's errorMessage, and "" for a success.
 	message := ""
 	if fnErr != "" {
 		message = errorMessage(out)
@@ -286,28 +284,6 @@ func errorMessage(out []byte) string {
 	}
 }
 
-// selectError picks the integration response for a function's errorMessage ("" for a
-// success): the first whose selectionPattern matches the whole message, else the default.
-func (rs responses) selectError(message string) (*integrationResponse, error) {
-	for _, r := range rs.patterned {
-		if r.pattern.MatchString(message) {
-			return r, nil
-		}
-	}
-	return rs.selectDefault()
-}
-
-// selectDefault is the default integration response (no selectionPattern). With none, AWS
-// fails the request with 500 ("Execution failed due to configuration error: No match for
-// output mapping and no default output mapping specified for Endpoint Response").
-func (rs responses) selectDefault() (*integrationResponse, error) {
-	if rs.def != nil {
-		return rs.def, nil
-	}
-	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-		errors.New("no match for output mapping and no default output mapping specified for endpoint response"))
-}
-
 // acceptsBinary reports whether a Lambda proxy answer with isBase64Encoded is decoded for a
 // client with this Accept header: when one of its media types is a binary media type of
 // the API, or the API's binaryMediaTypes hold */* (AWS_REFERENCE section 2).
@@ -329,27 +305,6 @@ func (ts mediaTypes) acceptsBinary(accept string) bool {
 		}
 	}
 	return false
-}
-
-// missingStageVariable is the first ${stageVariables.name} of s that vars has no value
-// for, "" when there is none.
-func missingStageVariable(s string, vars map[string]string) string {
-	const open = "${stageVariables."
-	for {
-		i := strings.Index(s, open)
-		if i < 0 {
-			return ""
-		}
-		s = s[i+len(open):]
-		name, rest, ok := strings.Cut(s, "}")
-		if !ok {
-			return ""
-		}
-		if vars[name] == "" {
-			return name
-		}
-		s = rest
-	}
 }
 
 func truncate(b []byte, n int) string {

@@ -147,25 +147,36 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 	return out, nil
 }
 
-// selectResponse picks the integration response for a backend status code: the first whose
-// selectionPattern matches the code as a whole, else the default. With neither, AWS fails the
-// request with 500 ("Execution failed due to configuration error: No match for output mapping
-// and no default output mapping specified for Endpoint Response").
+// selectResponse picks the integration response for a backend status code (HTTP, AWS
+// service and MOCK integrations).
 func (rs responses) selectResponse(status int) (*integrationResponse, error) {
-	if len(rs.patterned) > 0 {
-		var buf [8]byte
-		code := strconv.AppendInt(buf[:0], int64(status), 10)
-		for _, r := range rs.patterned {
-			if r.pattern.Match(code) {
-				return r, nil
-			}
+	var buf [8]byte
+	return rs.selectFor(strconv.AppendInt(buf[:0], int64(status), 10))
+}
+
+// selectError picks the integration response for a Lambda function's errorMessage, "" for
+// a success (IntegrationResponse.selectionPattern: "if the success response returns nothing
+// and the error response returns some string, you could use the .+ regex to match error
+// response").
+func (rs responses) selectError(message string) (*integrationResponse, error) {
+	return rs.selectFor([]byte(message))
+}
+
+// selectFor picks the integration response for key (a status code, or an error message):
+// the first whose selectionPattern matches key as a whole, else the default. With neither,
+// AWS fails the request with 500 ("Execution failed due to configuration error: No match
+// for output mapping and no default output mapping specified for Endpoint Response").
+func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
+	for _, r := range rs.patterned {
+		if r.pattern.Match(key) {
+			return r, nil
 		}
 	}
 	if rs.def != nil {
 		return rs.def, nil
 	}
 	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-		fmt.Errorf("no match for output mapping and no default output mapping specified for endpoint response status %d", status))
+		fmt.Errorf("no match for output mapping and no default output mapping specified for endpoint response %q", key))
 }
 
 // methodResponse builds the method response from the selected integration response: its

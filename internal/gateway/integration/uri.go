@@ -25,33 +25,39 @@ type uriPart struct {
 }
 
 // substituteStageVariables replaces ${stageVariables.name} with the stage's value ("" when
-// unset, as AWS renders a missing variable).
-func substituteStageVariables(s string, vars map[string]string) string {
+// unset, as AWS renders a missing variable); missing is the first name the stage has no
+// value for, "" when there is none.
+func substituteStageVariables(s string, vars map[string]string) (out, missing string) {
 	const open = "${stageVariables."
 	if !strings.Contains(s, open) {
-		return s
+		return s, ""
 	}
 	var b strings.Builder
 	for {
 		i := strings.Index(s, open)
 		if i < 0 {
 			b.WriteString(s)
-			return b.String()
+			return b.String(), missing
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
 			b.WriteString(s)
-			return b.String()
+			return b.String(), missing
+		}
+		name := s[i+len(open) : i+j]
+		v := vars[name]
+		if v == "" && missing == "" {
+			missing = name
 		}
 		b.WriteString(s[:i])
-		b.WriteString(vars[s[i+len(open):i+j]])
+		b.WriteString(v)
 		s = s[i+j+1:]
 	}
 }
 
 // compileURI parses an HTTP integration URI.
 func compileURI(raw string, vars map[string]string) (*uriTemplate, error) {
-	s := substituteStageVariables(raw, vars)
+	s, _ := substituteStageVariables(raw, vars)
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || (scheme != "http" && scheme != "https") {
 		return nil, fmt.Errorf("compile uri %q: want an http or https URL", raw)
