@@ -117,6 +117,7 @@ func TestModelByContentType(t *testing.T) {
 		{"exact match", map[string]string{"application/json": "Strict"}, "application/json", true},
 		{"parameters and case ignored", map[string]string{"application/json": "Strict"}, "Application/JSON; charset=utf-8", true},
 		{"no Content-Type is application/json", map[string]string{"application/json": "Strict"}, "", true},
+		{"malformed parameters ignored", map[string]string{"application/json": "Strict"}, " application/json ;charset", true},
 		{"no model for the type: not validated", map[string]string{"application/json": "Strict"}, "text/plain", false},
 		{"$default for other types", map[string]string{"$default": "Strict"}, "text/plain", true},
 		{"the type's model before $default", map[string]string{"$default": "Strict", "text/plain": "Any"}, "text/plain", false},
