@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -203,36 +204,9 @@ func percentHexDigit(c byte) (byte, bool) {
 }
 
 // Base64Encode is $util.base64Encode: the UTF-8 bytes of s in standard base64 with padding
-// (java.util.Base64.getEncoder()).
+// (java.util.Base64.getEncoder(), the same as base64.StdEncoding).
 func Base64Encode(s string) string {
-	if !utf8.ValidString(s) {
-		s = javaString(s)
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var b strings.Builder
-	b.Grow((len(s) + 2) / 3 * 4)
-	i := 0
-	for ; i+3 <= len(s); i += 3 {
-		v := uint(s[i])<<16 | uint(s[i+1])<<8 | uint(s[i+2])
-		b.WriteByte(alphabet[v>>18&0x3F])
-		b.WriteByte(alphabet[v>>12&0x3F])
-		b.WriteByte(alphabet[v>>6&0x3F])
-		b.WriteByte(alphabet[v&0x3F])
-	}
-	switch len(s) - i {
-	case 1:
-		v := uint(s[i]) << 16
-		b.WriteByte(alphabet[v>>18&0x3F])
-		b.WriteByte(alphabet[v>>12&0x3F])
-		b.WriteString("==")
-	case 2:
-		v := uint(s[i])<<16 | uint(s[i+1])<<8
-		b.WriteByte(alphabet[v>>18&0x3F])
-		b.WriteByte(alphabet[v>>12&0x3F])
-		b.WriteByte(alphabet[v>>6&0x3F])
-		b.WriteByte('=')
-	}
-	return b.String()
+	return base64.StdEncoding.EncodeToString([]byte(javaString(s)))
 }
 
 // Base64Decode is $util.base64Decode: java.util.Base64.getDecoder().decode(s) read as UTF-8
@@ -286,11 +260,7 @@ func Base64Decode(s string) (string, error) {
 	if i < len(s) {
 		return "", fmt.Errorf("base64decode: unexpected %q after the padding at offset %d", s[i], i)
 	}
-	out := b.String()
-	if !utf8.ValidString(out) {
-		out = javaString(out)
-	}
-	return out, nil
+	return javaString(b.String()), nil
 }
 
 func base64DecodeValue(c byte) int {
