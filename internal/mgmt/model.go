@@ -179,18 +179,13 @@ func schemaRefs(v any) []string {
 // in method request: /v1/registration/POST"); the other two follow it (not verified).
 func modelUsers(doc *apigateway.RestAPIDocument, name string) []string {
 	var users []string
-	resources := slices.SortedFunc(maps.Values(doc.Resources), func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
-	for _, r := range resources {
-		for _, verb := range slices.Sorted(maps.Keys(r.ResourceMethods)) {
-			m := r.ResourceMethods[verb]
-			where := strings.TrimSuffix(r.Path, "/") + "/" + verb
-			if slices.Contains(slices.Collect(maps.Values(m.RequestModels)), name) {
-				users = append(users, fmt.Sprintf("Cannot delete model '%s', is referenced in method request: %s", name, where))
-			}
-			for _, code := range slices.Sorted(maps.Keys(m.MethodResponses)) {
-				if slices.Contains(slices.Collect(maps.Values(m.MethodResponses[code].ResponseModels)), name) {
-					users = append(users, fmt.Sprintf("Cannot delete model '%s', is referenced in method response: %s/%s", name, where, code))
-				}
+	for where, m := range methodsByPath(doc) {
+		if slices.Contains(slices.Collect(maps.Values(m.RequestModels)), name) {
+			users = append(users, fmt.Sprintf("Cannot delete model '%s', is referenced in method request: %s", name, where))
+		}
+		for _, code := range slices.Sorted(maps.Keys(m.MethodResponses)) {
+			if slices.Contains(slices.Collect(maps.Values(m.MethodResponses[code].ResponseModels)), name) {
+				users = append(users, fmt.Sprintf("Cannot delete model '%s', is referenced in method response: %s/%s", name, where, code))
 			}
 		}
 	}

@@ -3,9 +3,7 @@ package mgmt
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -156,12 +154,9 @@ func (s *Server) DeleteRequestValidator(ctx context.Context, c *call) error {
 			return errValidatorNotFound
 		}
 		var users []string
-		resources := slices.SortedFunc(maps.Values(doc.Resources), func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
-		for _, r := range resources {
-			for _, verb := range slices.Sorted(maps.Keys(r.ResourceMethods)) {
-				if r.ResourceMethods[verb].RequestValidatorID == id {
-					users = append(users, fmt.Sprintf("Cannot delete request validator '%s', is referenced in method: %s/%s", id, strings.TrimSuffix(r.Path, "/"), verb))
-				}
+		for where, m := range methodsByPath(doc) {
+			if m.RequestValidatorID == id {
+				users = append(users, fmt.Sprintf("Cannot delete request validator '%s', is referenced in method: %s", id, where))
 			}
 		}
 		if len(users) > 0 {

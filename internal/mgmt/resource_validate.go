@@ -2,6 +2,9 @@ package mgmt
 
 import (
 	"context"
+	"iter"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -73,6 +76,23 @@ func findIntegration(doc *apigateway.RestAPIDocument, resourceID, httpMethod str
 		return nil, errIntegrationNotFound
 	}
 	return m.MethodIntegration, nil
+}
+
+// methodsByPath yields every method of the API with where it is, "/path/VERB" ("/VERB" on
+// the root), in resource path then verb order: how the "Cannot delete ..., is referenced in
+// method" answers of DeleteModel and DeleteRequestValidator list the methods that use a
+// model or validator.
+func methodsByPath(doc *apigateway.RestAPIDocument) iter.Seq2[string, *apigateway.Method] {
+	return func(yield func(string, *apigateway.Method) bool) {
+		resources := slices.SortedFunc(maps.Values(doc.Resources), func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
+		for _, r := range resources {
+			for _, verb := range slices.Sorted(maps.Keys(r.ResourceMethods)) {
+				if !yield(strings.TrimSuffix(r.Path, "/")+"/"+verb, r.ResourceMethods[verb]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // mappingError is AWS's answer to invalid parameter mappings: every problem of the request
