@@ -2,6 +2,7 @@ package vtl
 
 import (
 	"math"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -291,24 +292,28 @@ func u16Offset(s string, b int) int {
 	return len(toUTF16(s[:b]))
 }
 
-func (st *state) regexpFor(s *step, args []any) (reResult regexpResult, ok bool) {
-	if s.re != nil || s.reErr != nil {
-		return regexpResult{s.re, s.reErr}, true
+// regexpFor returns the pattern of a regexp method call: the one compiled at parse time, or
+// the first argument's. ok is false when that argument is not a string (the call yields
+// null); err is the PatternSyntaxException an invalid pattern throws.
+func (st *state) regexpFor(s *step, args []any) (re *regexp.Regexp, ok bool, err error) {
+	if s.re == nil && s.reErr == nil {
+		pattern, ok := argString(args, 0)
+		if !ok {
+			return nil, false, nil
+		}
+		re, err = st.t.regexps.get(pattern, s.method == mMatches)
+	} else {
+		re, err = s.re, s.reErr
 	}
-	pattern, ok := argString(args, 0)
-	if !ok {
-		return regexpResult{}, false
+	if err != nil {
+		return nil, true, st.execErr(s.pos, err)
 	}
-	re, err := st.t.regexps.get(pattern, s.method == mMatches)
-	return regexpResult{re, err}, true
+	return re, true, nil
 }
 
 func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, bool, error) {
 	n := len(args)
-	pos := 0
-	if s != nil {
-		pos = s.pos
-	}
+	pos := s.pos
 	switch id {
 	case mLength:
 		if n == 0 {
@@ -416,14 +421,11 @@ func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, 
 		if !ok || n != 2 {
 			return nil, false, nil
 		}
-		r, ok := st.regexpFor(s, args)
-		if !ok {
-			return nil, false, nil
+		re, ok, err := st.regexpFor(s, args)
+		if !ok || err != nil {
+			return nil, ok, err
 		}
-		if r.err != nil {
-			return nil, true, st.execErr(pos, r.err)
-		}
-		out, matched, fits, err := javaReplace(x, r.re, repl, id == mReplaceAll, st.maxOut, (st.maxSteps-st.steps)/regexpMatchSteps)
+		out, matched, fits, err := javaReplace(x, re, repl, id == mReplaceAll, st.maxOut, (st.maxSteps-st.steps)/regexpMatchSteps)
 		if err != nil {
 			return nil, true, st.execErr(pos, err)
 		}
@@ -439,14 +441,11 @@ func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, 
 		if n != 1 {
 			return nil, false, nil
 		}
-		r, ok := st.regexpFor(s, args)
-		if !ok {
-			return nil, false, nil
+		re, ok, err := st.regexpFor(s, args)
+		if !ok || err != nil {
+			return nil, ok, err
 		}
-		if r.err != nil {
-			return nil, true, st.execErr(pos, r.err)
-		}
-		return r.re.MatchString(x), true, nil // anchored at both ends
+		return re.MatchString(x), true, nil // anchored at both ends
 	case mSplit:
 		limit := 0
 		if n == 2 {
@@ -457,14 +456,11 @@ func (st *state) stringMethod(x string, id methodID, args []any, s *step) (any, 
 		} else if n != 1 {
 			return nil, false, nil
 		}
-		r, ok := st.regexpFor(s, args)
-		if !ok {
-			return nil, false, nil
+		re, ok, err := st.regexpFor(s, args)
+		if !ok || err != nil {
+			return nil, ok, err
 		}
-		if r.err != nil {
-			return nil, true, st.execErr(pos, r.err)
-		}
-		parts, ok := javaSplit(x, r.re, limit, (st.maxSteps-st.steps)/regexpMatchSteps)
+		parts, ok := javaSplit(x, re, limit, (st.maxSteps-st.steps)/regexpMatchSteps)
 		if !ok {
 			return nil, true, &LimitError{Limit: "steps", Max: st.maxSteps}
 		}
@@ -586,10 +582,7 @@ func javaIndex16(x, sub []uint16, from int, last bool) int {
 
 func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, bool, error) {
 	n := len(args)
-	pos := 0
-	if s != nil {
-		pos = s.pos
-	}
+	pos := s.pos
 	outOfRange := func(i int64) error {
 		return st.execErr(pos, javaException("IndexOutOfBoundsException", "Index: %d, Size: %d", i, len(x.items)))
 	}
