@@ -497,17 +497,13 @@ func (r *Registry) Update(ctx context.Context, name, ifRevisionID string, change
 
 // Delete removes the function called name, or returns an error wrapping ErrFunctionNotFound.
 func (r *Registry) Delete(ctx context.Context, name string) error {
-	kv, err := r.st.Get(ctx, r.key(name))
-	if errors.Is(err, store.ErrNotFound) {
-		return &NotFoundError{ARN: r.scope.FunctionARN(name)}
-	}
-	if err != nil {
-		return fmt.Errorf("delete function %q: %w", name, err)
-	}
-	if _, err := r.st.Txn(ctx, store.Op{Key: kv.Key, Delete: true, IfRevision: kv.Revision}); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return r.Delete(ctx, name) // changed meanwhile: delete what is there now
+	_, err := store.Update(ctx, r.st, r.key(name), func(cur *Function) (*Function, []store.Op, error) {
+		if cur == nil {
+			return nil, nil, &NotFoundError{ARN: r.scope.FunctionARN(name)}
 		}
+		return nil, nil, nil // nil deletes what is there now
+	})
+	if err != nil {
 		return fmt.Errorf("delete function %q: %w", name, err)
 	}
 	return nil
