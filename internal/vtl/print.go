@@ -52,22 +52,42 @@ func (p *printer) ok() bool {
 	return !p.over
 }
 
-// enter pushes container c; it reports whether c is already being printed (a cycle).
-func (p *printer) enter(c any) (cycle, ok bool) {
+// open starts printing container c: it pushes c and writes the opening bracket. It reports
+// false when c is not to be printed: past the depth cap (printing stops), or when c is
+// already being printed, a cycle, which prints as self instead (Java's "(this Map)").
+func (p *printer) open(c any, bracket byte, self string) bool {
 	if len(p.path) >= maxPrintDepth {
 		p.over = true
-		return false, false
+		return false
 	}
 	for _, x := range p.path {
 		if x == c {
-			return true, true
+			p.dst = append(p.dst, self...)
+			return false
 		}
 	}
 	p.path = append(p.path, c)
-	return false, true
+	p.dst = append(p.dst, bracket)
+	return true
 }
 
-func (p *printer) leave() { p.path = p.path[:len(p.path)-1] }
+// next writes sep before element i of a container; it reports false, ending the elements,
+// once the budget is spent.
+func (p *printer) next(i int, sep string) bool {
+	if !p.ok() {
+		return false
+	}
+	if i > 0 {
+		p.dst = append(p.dst, sep...)
+	}
+	return true
+}
+
+// close writes the closing bracket of the container open started.
+func (p *printer) close(bracket byte) {
+	p.dst = append(p.dst, bracket)
+	p.path = p.path[:len(p.path)-1]
+}
 
 // str prints v as Java's toString would (top-level rendering: null prints nothing).
 func (p *printer) str(v any) {
@@ -118,74 +138,59 @@ func (p *printer) inner(v any) {
 }
 
 func (p *printer) javaMap(m *Map) {
-	cycle, ok := p.enter(m)
-	if !ok {
+	if !p.open(m, '{', "(this Map)") {
 		return
 	}
-	if cycle {
-		p.dst = append(p.dst, "(this Map)"...)
-		return
-	}
-	p.dst = append(p.dst, '{')
 	for i, k := range m.keys {
-		if !p.ok() {
+		if !p.next(i, ", ") {
 			break
-		}
-		if i > 0 {
-			p.dst = append(p.dst, ", "...)
 		}
 		p.dst = append(p.dst, k...)
 		p.dst = append(p.dst, '=')
 		p.inner(m.vals[i])
 	}
-	p.dst = append(p.dst, '}')
-	p.leave()
+	p.close('}')
 }
 
 func (p *printer) javaList(l *List) {
-	cycle, ok := p.enter(l)
-	if !ok {
+	if !p.open(l, '[', "(this Collection)") {
 		return
 	}
-	if cycle {
-		p.dst = append(p.dst, "(this Collection)"...)
-		return
-	}
-	p.dst = append(p.dst, '[')
 	for i, v := range l.items {
-		if !p.ok() {
+		if !p.next(i, ", ") {
 			break
-		}
-		if i > 0 {
-			p.dst = append(p.dst, ", "...)
 		}
 		p.inner(v)
 	}
-	p.dst = append(p.dst, ']')
-	p.leave()
+	p.close(']')
 }
 
 func (p *printer) jsonList(l *List) {
-	cycle, ok := p.enter(l)
-	if !ok {
+	if !p.open(l, '[', "null") {
 		return
 	}
-	if cycle {
-		p.dst = append(p.dst, "null"...)
-		return
-	}
-	p.dst = append(p.dst, '[')
 	for i, v := range l.items {
-		if !p.ok() {
+		if !p.next(i, ",") {
 			break
-		}
-		if i > 0 {
-			p.dst = append(p.dst, ',')
 		}
 		p.json(v)
 	}
-	p.dst = append(p.dst, ']')
-	p.leave()
+	p.close(']')
+}
+
+func (p *printer) jsonMap(m *Map) {
+	if !p.open(m, '{', "null") {
+		return
+	}
+	for i, k := range m.keys {
+		if !p.next(i, ",") {
+			break
+		}
+		p.dst = appendJSONString(p.dst, k)
+		p.dst = append(p.dst, ':')
+		p.json(m.vals[i])
+	}
+	p.close('}')
 }
 
 // json prints v as compact JSON.
@@ -211,28 +216,7 @@ func (p *printer) json(v any) {
 	case *List:
 		p.jsonList(x)
 	case *Map:
-		cycle, ok := p.enter(x)
-		if !ok {
-			return
-		}
-		if cycle {
-			p.dst = append(p.dst, "null"...)
-			return
-		}
-		p.dst = append(p.dst, '{')
-		for i, k := range x.keys {
-			if !p.ok() {
-				break
-			}
-			if i > 0 {
-				p.dst = append(p.dst, ',')
-			}
-			p.dst = appendJSONString(p.dst, k)
-			p.dst = append(p.dst, ':')
-			p.json(x.vals[i])
-		}
-		p.dst = append(p.dst, '}')
-		p.leave()
+		p.jsonMap(x)
 	case *entry, *block:
 		// Java serializers fall back to toString for these: a JSON string of the text.
 		start := len(p.dst)

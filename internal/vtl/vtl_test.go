@@ -45,6 +45,10 @@ func TestAppendJSON(t *testing.T) {
 	m := NewMap()
 	m.Set("k\"", "line\nbreak\x01")
 	m.Set("n", nil)
+	self := NewMap()
+	self.Set("self", self)
+	selfList := NewList(int64(1))
+	selfList.Append(selfList)
 	tests := []struct {
 		v    any
 		want string
@@ -59,6 +63,8 @@ func TestAppendJSON(t *testing.T) {
 		{newJavaList([]any{"a", int64(1)}), `["a",1]`},
 		{&testObject{}, `"testobj"`},
 		{struct{}{}, "null"},
+		{self, `{"self":null}`}, // a container inside itself is null in JSON
+		{selfList, `[1,null]`},
 	}
 	for _, tt := range tests {
 		if got := string(AppendJSON(nil, tt.v)); got != tt.want {
