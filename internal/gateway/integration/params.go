@@ -104,15 +104,29 @@ func bodyPathSource(kind sourceKind, expr, sub string) (source, error) {
 	return source{kind: kind, path: p}, nil
 }
 
-// bodyValue is the value at p in a JSON payload, as a mapped parameter's string: strings
-// as they are, objects and arrays as JSON, numbers and booleans as printed. ok is false
-// when the payload is not JSON or the path names nothing.
-func bodyValue(p *jsonpath.Path, payload []byte) (string, bool) {
-	doc, err := vtl.ParseJSON(payload)
-	if err != nil {
+// mappedBody is the body a mapping reads: the client's for request parameters, the
+// integration's for response parameters. Its JSON is parsed on the first body.JSONPATH
+// mapping that needs it, once for all of them.
+type mappedBody struct {
+	raw    []byte
+	parsed bool
+	doc    any // nil when raw is not JSON
+}
+
+// value is the value at p in the payload, as a mapped parameter's string: strings as they
+// are, objects and arrays as JSON, numbers and booleans as printed. ok is false when the
+// payload is not JSON or the path names nothing.
+func (b *mappedBody) value(p *jsonpath.Path) (string, bool) {
+	if !b.parsed {
+		b.parsed = true
+		if doc, err := vtl.ParseJSON(b.raw); err == nil {
+			b.doc = doc
+		}
+	}
+	if b.doc == nil {
 		return "", false
 	}
-	v, ok := p.Eval(doc)
+	v, ok := p.Eval(b.doc)
 	if !ok || v == nil {
 		return "", false
 	}
@@ -127,10 +141,11 @@ func bodyValue(p *jsonpath.Path, payload []byte) (string, bool) {
 	return string(vtl.AppendString(nil, v)), true
 }
 
-// values returns the source's values for a request (and, for response mappings, the
-// integration's response header and body). ok is false when the value is absent: AWS then
+// values returns the source's values for a request and, for response mappings, the
+// integration's response header; body is the client's payload for request mappings, the
+// integration's for response mappings. ok is false when the value is absent: AWS then
 // leaves the target out.
-func (s source) values(inv *invoke.Invocation, respHeader http.Header, respBody []byte) (one string, many []string, ok bool) {
+func (s source) values(inv *invoke.Invocation, respHeader http.Header, body *mappedBody) (one string, many []string, ok bool) {
 	switch s.kind {
 	case srcStatic:
 		return s.name, nil, true
@@ -152,10 +167,8 @@ func (s source) values(inv *invoke.Invocation, respHeader http.Header, respBody 
 	case srcContext:
 		v, ok := inv.ContextVar(s.name)
 		return v, nil, ok
-	case srcBody:
-		return string(inv.Request.Body), nil, true
-	case srcRespBody:
-		return string(respBody), nil, true
+	case srcBody, srcRespBody:
+		return string(body.raw), nil, true
 	case srcRespHeader:
 		vs := respHeader[s.name]
 		if len(vs) == 0 {
@@ -165,11 +178,8 @@ func (s source) values(inv *invoke.Invocation, respHeader http.Header, respBody 
 	case srcRespMulti:
 		vs := respHeader[s.name]
 		return "", vs, len(vs) > 0
-	case srcBodyPath:
-		v, ok := bodyValue(s.path, inv.Request.Body)
-		return v, nil, ok
-	case srcRespBodyPath:
-		v, ok := bodyValue(s.path, respBody)
+	case srcBodyPath, srcRespBodyPath:
+		v, ok := body.value(s.path)
 		return v, nil, ok
 	}
 	return "", nil, false
@@ -284,8 +294,9 @@ func compileResponseParameters(params map[string]string, vars map[string]string)
 // headers are set in hdr; the mapped query (encoded, "" when none) and path parameters are
 // returned.
 func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov *mapping.Overrides, hdr http.Header) (query []byte, mappedPath []invoke.Param) {
+	body := mappedBody{raw: inv.Request.Body}
 	for _, m := range params {
-		one, many, ok := m.src.values(inv, nil, nil)
+		one, many, ok := m.src.values(inv, nil, &body)
 		if !ok {
 			continue
 		}

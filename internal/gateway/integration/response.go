@@ -184,8 +184,9 @@ func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
 // backend payload), or the payload itself when it has none.
 func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader http.Header, payload []byte) (*invoke.Response, error) {
 	h := make(http.Header, len(r.headers)+1)
+	mapped := mappedBody{raw: payload}
 	for _, m := range r.headers {
-		one, many, ok := m.src.values(inv, respHeader, payload)
+		one, many, ok := m.src.values(inv, respHeader, &mapped)
 		if !ok {
 			continue
 		}
