@@ -290,12 +290,15 @@ func compileResponseParameters(params map[string]string, vars map[string]string)
 }
 
 // applyRequestParameters applies an integration's request parameter mappings to one request,
-// then the request template's $context.requestOverride.* (which win over the mappings):
-// headers are set in hdr; the mapped query (encoded, "" when none) and path parameters are
-// returned.
+// then the request template's $context.requestOverride.*, which replace the mappings of the
+// same name (AWS: "override"): headers are set in hdr; the mapped query (encoded, "" when
+// none) and path parameters are returned.
 func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov *mapping.Overrides, hdr http.Header) (query []byte, mappedPath []invoke.Param) {
 	body := mappedBody{raw: inv.Request.Body}
 	for _, m := range params {
+		if m.target == tgtQuery && hasKey(ov.RequestQuery, m.name) || m.target == tgtPath && hasKey(ov.RequestPath, m.name) {
+			continue
+		}
 		one, many, ok := m.src.values(inv, nil, &body)
 		if !ok {
 			continue
@@ -328,7 +331,12 @@ func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov 
 		query = appendQuery(query, k, v)
 	}
 	for k, v := range ov.RequestPath {
-		mappedPath = append([]invoke.Param{{Name: k, Value: v}}, mappedPath...)
+		mappedPath = append(mappedPath, invoke.Param{Name: k, Value: v})
 	}
 	return query, mappedPath
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
