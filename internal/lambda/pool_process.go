@@ -97,7 +97,7 @@ func getInvocation(payload []byte, opts *InvokeOptions) *invocation {
 		inv.clientContext, inv.cognitoID = opts.ClientContext, opts.CognitoIdentity
 	}
 	if inv.id == "" {
-		inv.id = newRequestID()
+		inv.id = NewUUID()
 	}
 	if inv.traceID == "" {
 		inv.traceID = newTraceID(time.Now())
@@ -547,8 +547,9 @@ func timeoutResult(requestID string, timeout time.Duration) Result {
 	return Result{Payload: errorJSON(msg, errorTypeTimeout), FunctionError: functionErrorUnhandled}
 }
 
-// newRequestID returns a random (version 4) UUID, the form of AWS's request ids.
-func newRequestID() string {
+// NewUUID returns a random (version 4) UUID, the form of AWS's request ids and of Lambda's
+// RevisionIds.
+func NewUUID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -513,7 +512,7 @@ func (r *Registry) Delete(ctx context.Context, name string) error {
 // LastModified time; and fills Lambda's defaults in.
 func (r *Registry) stamp(f *Function, modified bool) {
 	c := &f.Configuration
-	c.RevisionId = newUUID()
+	c.RevisionId = NewUUID()
 	if modified || c.LastModified == "" {
 		c.LastModified = r.now().UTC().Format(LastModifiedLayout)
 	}
@@ -557,14 +556,4 @@ func setDefaults(c *FunctionConfiguration) {
 	if c.LoggingConfig.LogGroup == "" {
 		c.LoggingConfig.LogGroup = "/aws/lambda/" + c.FunctionName
 	}
-}
-
-// newUUID returns a random version 4 UUID, the form of Lambda's RevisionIds.
-func newUUID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

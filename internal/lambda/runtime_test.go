@@ -624,14 +624,14 @@ func TestCheckSpec(t *testing.T) {
 	}
 }
 
-func TestNewRequestID(t *testing.T) {
+func TestNewUUID(t *testing.T) {
 	t.Parallel()
 	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for range 100 {
-		id := newRequestID()
+		id := NewUUID()
 		if !re.MatchString(id) || seen[id] {
-			t.Fatalf("newRequestID() = %q; want a new version 4 UUID", id)
+			t.Fatalf("NewUUID() = %q; want a new version 4 UUID", id)
 		}
 		seen[id] = true
 	}

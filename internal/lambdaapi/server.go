@@ -9,8 +9,6 @@ package lambdaapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -138,7 +136,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // ServeHTTP implements http.Handler. Every response carries x-amzn-RequestId; a panic becomes
 // a 500 ServiceException, never a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", newRequestID())
+	w.Header().Set("x-amzn-RequestId", lambda.NewUUID())
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -162,14 +160,4 @@ func operationName(pattern string) string {
 		return "CreateFunction"
 	}
 	return "requested"
-}
-
-// newRequestID returns a random UUID (version 4), as Lambda's request ids are.
-func newRequestID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
