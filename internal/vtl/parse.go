@@ -129,7 +129,7 @@ func (p *parser) block() ([]node, terminator, error) {
 				continue
 			}
 			if after < len(p.src) && p.src[after] == '#' {
-				if name, _, end := p.directiveName(after); isDirective(name) {
+				if name, end := p.directiveName(after); isDirective(name) {
 					// \#if prints #if; \\#if prints \ and runs the directive.
 					text = append(text, strings.Repeat("\\", n/2)...)
 					if n%2 == 1 {
@@ -171,7 +171,7 @@ func (p *parser) block() ([]node, terminator, error) {
 				p.pos += 3 + end + 3
 				continue
 			}
-			name, braced, end := p.directiveName(p.pos)
+			name, end := p.directiveName(p.pos)
 			start := p.pos
 			switch name {
 			case "end", "else", "elseif":
@@ -210,7 +210,6 @@ func (p *parser) block() ([]node, terminator, error) {
 			case "macro", "include", "parse", "evaluate":
 				return nil, terminator{}, p.errorf("#%s is not available in API Gateway mapping templates", name)
 			default:
-				_ = braced
 				text = append(text, '#')
 				p.pos++
 			}
@@ -258,7 +257,7 @@ func trimIndent(text []byte) []byte {
 }
 
 // directiveName reads #name or #{name} at i; end is the offset after it.
-func (p *parser) directiveName(i int) (name string, braced bool, end int) {
+func (p *parser) directiveName(i int) (name string, end int) {
 	j := i + 1
 	if j < len(p.src) && p.src[j] == '{' {
 		k := j + 1
@@ -266,15 +265,15 @@ func (p *parser) directiveName(i int) (name string, braced bool, end int) {
 			k++
 		}
 		if k < len(p.src) && p.src[k] == '}' && k > j+1 {
-			return p.src[j+1 : k], true, k + 1
+			return p.src[j+1 : k], k + 1
 		}
-		return "", false, i + 1
+		return "", i + 1
 	}
 	k := j
 	for k < len(p.src) && (isIdentStart(p.src[k]) || p.src[k] >= '0' && p.src[k] <= '9') {
 		k++
 	}
-	return p.src[j:k], false, k
+	return p.src[j:k], k
 }
 
 // gobbleNewline consumes spaces, tabs and one newline after a directive, when the newline
@@ -348,6 +347,36 @@ func (p *parser) body(directive string, start int) ([]node, terminator, error) {
 	return nodes, term, nil
 }
 
+// endBody parses a directive's block that only #end may close; another terminator is an
+// error that says where it was met: "#else inside #foreach".
+func (p *parser) endBody(directive string, start int, where string) ([]node, error) {
+	nodes, term, err := p.body(directive, start)
+	if err != nil {
+		return nil, err
+	}
+	if term.kind != "end" {
+		return nil, p.errorAt(term.pos, "#"+term.kind+" "+where)
+	}
+	return nodes, nil
+}
+
+// variableArg parses "($name" after a directive name: the variable #foreach and #define
+// bind.
+func (p *parser) variableArg(directive, usage string) (*refExpr, error) {
+	if err := p.openParen(directive); err != nil {
+		return nil, err
+	}
+	p.space()
+	v, ok, err := p.reference()
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(v.chain) > 0 {
+		return nil, p.errorf("%s needs a variable: %s", directive, usage)
+	}
+	return v, nil
+}
+
 func (p *parser) directive(name string, start int) (node, error) {
 	switch name {
 	case "if":
@@ -372,12 +401,9 @@ func (p *parser) directive(name string, start int) (node, error) {
 				continue
 			}
 			// #else: the rest up to #end.
-			els, term, err := p.body("#if", start)
+			els, err := p.endBody("#if", start, "after #else")
 			if err != nil {
 				return nil, err
-			}
-			if term.kind != "end" {
-				return nil, p.errorAt(term.pos, "#"+term.kind+" after #else")
 			}
 			if els == nil {
 				els = []node{}
@@ -386,16 +412,9 @@ func (p *parser) directive(name string, start int) (node, error) {
 			return n, nil
 		}
 	case "foreach":
-		if err := p.openParen("#foreach"); err != nil {
-			return nil, err
-		}
-		p.space()
-		v, ok, err := p.reference()
+		v, err := p.variableArg("#foreach", "#foreach($item in $list)")
 		if err != nil {
 			return nil, err
-		}
-		if !ok || len(v.chain) > 0 {
-			return nil, p.errorf("#foreach needs a variable: #foreach($item in $list)")
 		}
 		p.space()
 		if !p.word("in") {
@@ -410,36 +429,23 @@ func (p *parser) directive(name string, start int) (node, error) {
 			return nil, err
 		}
 		p.gobbleNewline()
-		body, term, err := p.body("#foreach", start)
+		body, err := p.endBody("#foreach", start, "inside #foreach")
 		if err != nil {
 			return nil, err
-		}
-		if term.kind != "end" {
-			return nil, p.errorAt(term.pos, "#"+term.kind+" inside #foreach")
 		}
 		return &foreachNode{slot: v.slot, iter: iter, body: body, pos: p.base + start}, nil
 	case "define":
-		if err := p.openParen("#define"); err != nil {
-			return nil, err
-		}
-		p.space()
-		v, ok, err := p.reference()
+		v, err := p.variableArg("#define", "#define($name)")
 		if err != nil {
 			return nil, err
-		}
-		if !ok || len(v.chain) > 0 {
-			return nil, p.errorf("#define needs a variable: #define($name)")
 		}
 		if err := p.closeParen("#define"); err != nil {
 			return nil, err
 		}
 		p.gobbleNewline()
-		body, term, err := p.body("#define", start)
+		body, err := p.endBody("#define", start, "inside #define")
 		if err != nil {
 			return nil, err
-		}
-		if term.kind != "end" {
-			return nil, p.errorAt(term.pos, "#"+term.kind+" inside #define")
 		}
 		return &defineNode{slot: v.slot, block: &block{body: body}}, nil
 	case "break", "stop":
