@@ -299,7 +299,7 @@ func (ts mediaTypes) acceptsBinary(accept string) bool {
 	for accept != "" {
 		var entry string
 		entry, accept, _ = strings.Cut(accept, ",")
-		mt := mediaType(entry)
+		mt := invoke.MediaType(entry)
 		if mt != "" && mt != "*/*" && ts.match(mt) {
 			return true
 		}

@@ -42,21 +42,6 @@ func compileTemplates(ts map[string]string) (templates, error) {
 	return out, nil
 }
 
-// mediaType returns the media type of a Content-Type or Accept entry: lowercased, without
-// parameters or spaces.
-func mediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	v = strings.TrimSpace(v)
-	for i := 0; i < len(v); i++ {
-		if 'A' <= v[i] && v[i] <= 'Z' {
-			return strings.ToLower(v)
-		}
-	}
-	return v
-}
-
 const jsonType = "application/json"
 
 // forRequest picks the request template for a Content-Type: its media type, and
@@ -64,7 +49,7 @@ const jsonType = "application/json"
 func (ts templates) forRequest(contentType string) (*mapping.Template, bool) {
 	mt := jsonType
 	if contentType != "" {
-		mt = mediaType(contentType)
+		mt = invoke.MediaType(contentType)
 	}
 	t, ok := ts.byType[mt]
 	return t, ok
@@ -80,7 +65,7 @@ func (ts templates) forResponse(accept string) (*mapping.Template, string) {
 	for accept != "" {
 		var entry string
 		entry, accept, _ = strings.Cut(accept, ",")
-		mt := mediaType(entry)
+		mt := invoke.MediaType(entry)
 		if t, ok := ts.byType[mt]; ok {
 			return t, mt
 		}
@@ -252,7 +237,7 @@ func (ts mediaTypes) match(contentType string) bool {
 	if len(ts) == 0 || contentType == "" {
 		return false
 	}
-	mt := mediaType(contentType)
+	mt := invoke.MediaType(contentType)
 	for _, t := range ts {
 		t = strings.ToLower(t)
 		switch {

@@ -226,8 +226,7 @@ func contentType(inv *invoke.Invocation) string {
 	if !ok || strings.TrimSpace(ct) == "" {
 		return defaultContentType
 	}
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(mt))
+	return invoke.MediaType(ct)
 }
 
 // msgNotJSON is the validation error of a body that is not JSON (gatehouse's wording: AWS's
