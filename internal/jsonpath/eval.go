@@ -208,21 +208,22 @@ func (e *evaluator) test(x *expr, cur any) bool {
 		if !aok || !bok {
 			return false
 		}
-		switch x.op {
-		case opEQ:
+		if x.op == opEQ {
 			return e.equal(a, b, 0)
+		}
+		c, ok := compare(a, b)
+		if !ok {
+			return false
+		}
+		switch x.op {
 		case opLT:
-			c, ok := compare(a, b)
-			return ok && c < 0
+			return c < 0
 		case opLE:
-			c, ok := compare(a, b)
-			return ok && c <= 0
+			return c <= 0
 		case opGT:
-			c, ok := compare(a, b)
-			return ok && c > 0
+			return c > 0
 		case opGE:
-			c, ok := compare(a, b)
-			return ok && c >= 0
+			return c >= 0
 		}
 	}
 	return false
@@ -396,34 +397,18 @@ func (e *evaluator) equal(a, b any, depth int) bool {
 			c, ok := cmpNumbers(an, bn)
 			return ok && c == 0
 		}
-		if bs, ok := b.(string); ok {
-			bn, ok := numberString(bs)
-			if !ok {
-				return false
-			}
-			c, ok := cmpNumbers(an, bn)
-			return ok && c == 0
-		}
-		return false
+		bs, ok := b.(string)
+		return ok && numberEqualsString(an, bs)
 	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
 	case string:
-		switch y := b.(type) {
-		case string:
+		if y, ok := b.(string); ok {
 			return x == y
-		default:
-			if bn, ok := toNumber(b); ok {
-				an, ok := numberString(x)
-				if !ok {
-					return false
-				}
-				c, ok := cmpNumbers(an, bn)
-				return ok && c == 0
-			}
 		}
-		return false
+		bn, ok := toNumber(b)
+		return ok && numberEqualsString(bn, x)
 	case bool:
 		y, ok := b.(bool)
 		return ok && x == y
@@ -462,6 +447,17 @@ func (e *evaluator) equal(a, b any, depth int) bool {
 		return true
 	}
 	return false
+}
+
+// numberEqualsString is Jayway's == of a number and a string: the string read as a number
+// (numberString) equals it.
+func numberEqualsString(n number, s string) bool {
+	sn, ok := numberString(s)
+	if !ok {
+		return false
+	}
+	c, ok := cmpNumbers(n, sn)
+	return ok && c == 0
 }
 
 // compare orders two numbers or two strings; ok is false for any other pair.

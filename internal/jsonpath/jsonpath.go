@@ -171,14 +171,19 @@ func Compile(expr string) (*Path, error) {
 	if p.pos < len(p.s) {
 		return nil, p.errf("unexpected %s; expected '.', '[' or end of path", p.describe())
 	}
-	path := &Path{expr: expr, steps: steps, definite: true}
+	return newPath(expr, steps), nil
+}
+
+// newPath makes the Path of expr, which parsed into steps.
+func newPath(expr string, steps []step) *Path {
+	p := &Path{expr: expr, steps: steps, definite: true}
 	for i := range steps {
 		if !steps[i].definite() {
-			path.definite = false
+			p.definite = false
 			break
 		}
 	}
-	return path, nil
+	return p
 }
 
 // MustCompile is Compile for expressions known to be valid; it panics on error.

@@ -600,14 +600,7 @@ func (p *parser) parseOperand() (operand, error) {
 			return operand{}, err
 		}
 		p.leave()
-		sub := &Path{expr: p.s[start:p.pos], steps: steps, definite: true}
-		for i := range steps {
-			if !steps[i].definite() {
-				sub.definite = false
-				break
-			}
-		}
-		return operand{path: sub, rel: c == '@'}, nil
+		return operand{path: newPath(p.s[start:p.pos], steps), rel: c == '@'}, nil
 	case c == '\'' || c == '"':
 		s, err := p.parseQuoted()
 		if err != nil {
