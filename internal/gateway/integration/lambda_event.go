@@ -9,10 +9,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
-// requestTimeLayout is $context.requestTime as AWS writes it in the event, in UTC:
-// "16/Oct/2022:07:10:53 +0000".
-const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
-
 // eventHeader is one header of an event or a Lambda proxy answer: its name and values (one
 // for a single value of an answer's headers).
 type eventHeader struct {
@@ -81,7 +77,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	b = append(b, `,"extendedRequestId":`...)
 	b = invoke.AppendJSONString(b, inv.ExtendedRequestID)
 	b = append(b, `,"requestTime":"`...)
-	b = inv.RequestTime.UTC().AppendFormat(b, requestTimeLayout)
+	b = inv.RequestTime.UTC().AppendFormat(b, invoke.RequestTimeLayout)
 	b = append(b, `","path":`...)
 	b = invoke.AppendJSONString(b, inv.ContextPath)
 	b = append(b, `,"accountId":`...)

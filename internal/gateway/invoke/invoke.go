@@ -242,8 +242,9 @@ func (inv *Invocation) PathParam(name string) (string, bool) {
 	return "", false
 }
 
-// requestTimeLayout is AWS's $context.requestTime, CLF: "dd/MMM/yyyy:HH:mm:ss +-hhmm".
-const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
+// RequestTimeLayout is AWS's $context.requestTime, CLF: "dd/MMM/yyyy:HH:mm:ss +-hhmm"; the
+// Lambda proxy event writes it in UTC ("16/Oct/2022:07:10:53 +0000").
+const RequestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
 // ContextVar returns the $context variable name (without "context."), such as "requestId"
 // or "identity.sourceIp", and false for a variable that is unknown or has no value here.
@@ -280,7 +281,7 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 	case "domainPrefix":
 		return inv.DomainPrefix, true
 	case "requestTime":
-		return inv.RequestTime.Format(requestTimeLayout), true
+		return inv.RequestTime.Format(RequestTimeLayout), true
 	case "requestTimeEpoch":
 		return strconv.FormatInt(inv.RequestTime.UnixMilli(), 10), true
 	case "identity.sourceIp":
