@@ -22,7 +22,7 @@ type lambdaPlane struct {
 }
 
 // newLambdaPlane builds the Lambda side from the configuration; close releases it.
-func newLambdaPlane(ctx context.Context, cfg config, st store.Store, auth mgmt.Authenticator, log *slog.Logger) (*lambdaPlane, error) {
+func newLambdaPlane(cfg config, st store.Store, auth mgmt.Authenticator, log *slog.Logger) (*lambdaPlane, error) {
 	scope := lambda.Scope{AccountID: cfg.AccountID, Region: cfg.Region}
 	code, err := lambda.NewCodeStore(filepath.Join(cfg.DataDir, "lambda", "code"))
 	if err != nil {
@@ -36,7 +36,7 @@ func newLambdaPlane(ctx context.Context, cfg config, st store.Store, auth mgmt.A
 		Logger:            log,
 	}
 	if cfg.LambdaCredentials != "" {
-		if ic.RemoteCredentials, err = lambda.LoadCredentialsFile(ctx, cfg.LambdaCredentials); err != nil {
+		if ic.RemoteCredentials, err = lambda.LoadCredentialsFile(cfg.LambdaCredentials); err != nil {
 			return nil, fmt.Errorf("lambda-credentials: %w", err)
 		}
 	}

@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	lp, err := newLambdaPlane(ctx, cfg, st, auth, log)
+	lp, err := newLambdaPlane(cfg, st, auth, log)
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
 // Runner runs local functions; *Runtime is the implementation.
@@ -354,27 +357,29 @@ func (i *Invoker) client(region string) *lambdasdk.Client {
 }
 
 // LoadCredentialsFile returns the keys of the [default] profile of an AWS shared-credentials
-// file, for RemoteCredentials.
-func LoadCredentialsFile(ctx context.Context, path string) (aws.CredentialsProvider, error) {
-	sc, err := config.LoadSharedConfigProfile(ctx, "default", func(o *config.LoadSharedConfigOptions) {
-		o.CredentialsFiles = []string{path}
-		o.ConfigFiles = []string{}
-	})
+// file, for RemoteCredentials. The file is read with sigv4.ParseProfiles, as
+// --aws-credentials is: every problem is reported with its line.
+func LoadCredentialsFile(path string) (aws.CredentialsProvider, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load credentials: %w", err)
+	}
+	defer f.Close()
+	profiles, err := sigv4.ParseProfiles(f)
 	if err != nil {
 		return nil, fmt.Errorf("load credentials %s: %w", path, err)
 	}
-	if !sc.Credentials.HasKeys() {
-		return nil, fmt.Errorf("load credentials %s: profile default has no aws_access_key_id and aws_secret_access_key", path)
+	for _, p := range profiles {
+		if p.Name == "default" {
+			return credentials.StaticCredentialsProvider{Value: aws.Credentials{
+				AccessKeyID:     p.AccessKeyID,
+				SecretAccessKey: p.SecretAccessKey,
+				SessionToken:    p.SessionToken,
+				Source:          "gatehouse lambda-credentials",
+			}}, nil
+		}
 	}
-	return aws.NewCredentialsCache(staticCredentials(sc.Credentials)), nil
-}
-
-type staticCredentials aws.Credentials
-
-func (s staticCredentials) Retrieve(context.Context) (aws.Credentials, error) {
-	c := aws.Credentials(s)
-	c.Source = "gatehouse lambda-credentials"
-	return c, nil
+	return nil, fmt.Errorf("load credentials %s: profile default has no aws_access_key_id and aws_secret_access_key", path)
 }
 
 // truncate returns at most n bytes of b as a string, for logs.
