@@ -317,11 +317,8 @@ func (st *state) set(n *setNode) error {
 		if !ok {
 			return nil
 		}
-		if i < 0 {
-			i += int64(len(x.items))
-		}
-		if i < 0 || i >= int64(len(x.items)) {
-			return st.execErr(last.pos, javaException("IndexOutOfBoundsException", "Index: %d, Size: %d", i, len(x.items)))
+		if i, err = st.listPos(x, i, last.pos); err != nil {
+			return err
 		}
 		x.items[i] = v
 	}
@@ -332,18 +329,14 @@ func (st *state) set(n *setNode) error {
 func (st *state) foreach(n *foreachNode) error {
 	var items []any
 	var from, count, dir int64
-	isRange := false
-	if rx, ok := n.iter.(*rangeExpr); ok {
+	rx, isRange := n.iter.(*rangeExpr)
+	if isRange {
 		// Iterate a range literal lazily: [1..100000000] allocates nothing.
-		f, t, ok, err := st.rangeBounds(rx)
-		if err != nil || !ok {
+		var ok bool
+		var err error
+		if from, dir, count, ok, err = st.rangeBounds(rx); err != nil || !ok {
 			return err
 		}
-		isRange, from, dir = true, f, 1
-		if t < f {
-			dir = -1
-		}
-		count = (t-f)*dir + 1
 	} else {
 		v, err := st.eval(n.iter)
 		if err != nil {
@@ -390,20 +383,24 @@ func (st *state) foreach(n *foreachNode) error {
 	return err
 }
 
-// rangeBounds evaluates [from..to]; ok is false when an end is not a number (Velocity
-// logs and yields null).
-func (st *state) rangeBounds(rx *rangeExpr) (from, to int64, ok bool, err error) {
+// rangeBounds evaluates [from..to] into its first item, its direction (1 or -1) and its
+// length; ok is false when an end is not a number (Velocity logs and yields null).
+func (st *state) rangeBounds(rx *rangeExpr) (from, dir, n int64, ok bool, err error) {
 	f, err := st.eval(rx.from)
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, 0, false, err
 	}
 	t, err := st.eval(rx.to)
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, 0, false, err
 	}
 	from, ok1 := intValue(f)
 	to, ok2 := intValue(t)
-	return from, to, ok1 && ok2, nil
+	dir = 1
+	if to < from {
+		dir = -1
+	}
+	return from, dir, (to-from)*dir + 1, ok1 && ok2, nil
 }
 
 // intValue is Number.intValue() for the range ends: floats truncate, Java int range.
@@ -472,15 +469,10 @@ func (st *state) evalCompound(e expr) (any, error) {
 		}
 		return m, nil
 	case *rangeExpr:
-		from, to, ok, err := st.rangeBounds(x)
+		from, dir, n, ok, err := st.rangeBounds(x)
 		if err != nil || !ok {
 			return nil, err
 		}
-		dir := int64(1)
-		if to < from {
-			dir = -1
-		}
-		n := (to-from)*dir + 1
 		// Materializing costs one step per item, so the steps limit bounds the memory.
 		if int64(st.maxSteps-st.steps) < n {
 			return nil, &LimitError{Limit: "steps", Max: st.maxSteps}
@@ -599,11 +591,8 @@ func (st *state) index(v any, s *step) (any, error) {
 		if !ok {
 			return nil, nil
 		}
-		if i < 0 {
-			i += int64(len(x.items))
-		}
-		if i < 0 || i >= int64(len(x.items)) {
-			return nil, st.execErr(s.pos, javaException("IndexOutOfBoundsException", "Index: %d, Size: %d", i, len(x.items)))
+		if i, err = st.listPos(x, i, s.pos); err != nil {
+			return nil, err
 		}
 		return x.items[i], nil
 	case *Map:
@@ -619,6 +608,23 @@ func (st *state) index(v any, s *step) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// listPos resolves index i of l as Velocity 1.7's ASTIndex does: a negative index counts
+// from the end, and one out of range throws.
+func (st *state) listPos(l *List, i int64, pos int) (int64, error) {
+	if i < 0 {
+		i += int64(len(l.items))
+	}
+	if i < 0 || i >= int64(len(l.items)) {
+		return 0, st.outOfBounds(pos, i, len(l.items))
+	}
+	return i, nil
+}
+
+// outOfBounds is the IndexOutOfBoundsException of a java.util.List.
+func (st *state) outOfBounds(pos int, i int64, size int) error {
+	return st.execErr(pos, javaException("IndexOutOfBoundsException", "Index: %d, Size: %d", i, size))
 }
 
 // call evaluates the arguments of $v.m(args) on a stack shared by the whole rendering,

@@ -583,9 +583,6 @@ func javaIndex16(x, sub []uint16, from int, last bool) int {
 func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, bool, error) {
 	n := len(args)
 	pos := s.pos
-	outOfRange := func(i int64) error {
-		return st.execErr(pos, javaException("IndexOutOfBoundsException", "Index: %d, Size: %d", i, len(x.items)))
-	}
 	switch id {
 	case mSize:
 		if n == 0 {
@@ -598,7 +595,7 @@ func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, boo
 	case mGet:
 		if i, ok := args0Int64(args); ok && n == 1 {
 			if i < 0 || i >= int64(len(x.items)) {
-				return nil, true, outOfRange(i)
+				return nil, true, st.outOfBounds(pos, i, len(x.items))
 			}
 			return x.items[i], true, nil
 		}
@@ -621,7 +618,7 @@ func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, boo
 				return nil, false, nil
 			}
 			if i < 0 || i > int64(len(x.items)) {
-				return nil, true, outOfRange(i)
+				return nil, true, st.outOfBounds(pos, i, len(x.items))
 			}
 			x.items = append(x.items, nil)
 			copy(x.items[i+1:], x.items[i:])
@@ -638,7 +635,7 @@ func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, boo
 	case mSet:
 		if i, ok := args0Int64(args); ok && n == 2 {
 			if i < 0 || i >= int64(len(x.items)) {
-				return nil, true, outOfRange(i)
+				return nil, true, st.outOfBounds(pos, i, len(x.items))
 			}
 			old := x.items[i]
 			x.items[i] = args[1]
@@ -651,7 +648,7 @@ func (st *state) listMethod(x *List, id methodID, args []any, s *step) (any, boo
 		// remove(int) by position for integers, remove(Object) otherwise.
 		if i, ok := args[0].(int64); ok {
 			if i < 0 || i >= int64(len(x.items)) {
-				return nil, true, outOfRange(i)
+				return nil, true, st.outOfBounds(pos, i, len(x.items))
 			}
 			old := x.items[i]
 			x.items = append(x.items[:i:i], x.items[i+1:]...)
