@@ -194,10 +194,7 @@ type awsService struct {
 	uri     *uriTemplate
 	params  []requestMapping
 	illegal bool
-	timeout time.Duration
-
-	transport http.RoundTripper
-	client    *h1.Client // transport when it is h1's
+	backend
 
 	region, signing string // credential scope
 	s3              bool   // S3's signing: the path as sent, X-Amz-Content-Sha256
@@ -235,7 +232,7 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 		region:         u.region,
 		signing:        signingName(svc),
 		s3:             svc == "s3",
-		timeout:        timeout(in.TimeoutInMillis),
+		backend:        backend{timeout: timeout(in.TimeoutInMillis)},
 		userAgentValue: []string{"AmazonAPIGateway_" + c.APIID},
 		signer:         v4.NewSigner(),
 		now:            s.Now,
@@ -451,36 +448,11 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	}
 	q = sreq.URL.RawQuery
 
-	var resp *http.Response
-	if a.client != nil {
-		resp, err = a.client.Send(ctx, &h1.Request{
-			Method:   method,
-			Scheme:   a.uri.scheme,
-			Host:     a.uri.host,
-			Target:   requestTarget(p, q),
-			Header:   hdr,
-			Body:     body,
-			Deadline: time.Now().Add(a.timeout),
-		})
-	} else {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.timeout)
-		defer cancel()
-		resp, err = a.transport.RoundTrip(newRequest(ctx, method, a.uri, p, q, hdr, body))
-	}
-	if err != nil {
-		return nil, mapTransportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	payload, err := readPayload(resp)
-	if err != nil {
-		return nil, mapTransportError(ctx, err)
-	}
-	ir, err := a.responses.selectResponse(resp.StatusCode)
+	resp, ctx, cancel, err := a.send(ctx, method, a.uri, p, q, hdr, body)
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, resp.Header, payload)
+	return a.answer(ctx, inv, resp, cancel)
 }
 
 // appendActionQuery appends the action's own parameters, placeholders substituted.

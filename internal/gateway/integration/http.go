@@ -72,16 +72,12 @@ func NewTransport(insecure bool) *h1.Client {
 
 // httpIntegration is HTTP and HTTP_PROXY.
 type httpIntegration struct {
-	proxy     bool
-	method    string // integration httpMethod; "" means the client's
-	uri       *uriTemplate
-	params    []requestMapping
-	illegal   bool // a mapping sets a header AWS refuses
-	timeout   time.Duration
-	transport http.RoundTripper
-	// client is transport when it is h1's: Invoke then hands it the deadline and the
-	// buffered body directly, with no per-request timer context nor http.Request.
-	client *h1.Client
+	proxy   bool
+	method  string // integration httpMethod; "" means the client's
+	uri     *uriTemplate
+	params  []requestMapping
+	illegal bool // a mapping sets a header AWS refuses
+	backend
 	// Header values fixed per stage, shared by every request (never modified).
 	apiIDValue, userAgentValue []string
 
@@ -256,33 +252,58 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		body = nil
 	}
 
+	resp, ctx, cancel, err := h.send(ctx, method, h.uri, p, q, hdr, body)
+	if err != nil {
+		return nil, err
+	}
+	if h.proxy {
+		return proxyResponse(resp, cancel), nil
+	}
+	return h.answer(ctx, inv, resp, cancel)
+}
+
+// backend sends the requests of HTTP and AWS service integrations: on h1's client, which
+// takes the deadline and the buffered body directly (no per-request timer context nor
+// http.Request), or on another RoundTripper (tests) under a timeout context.
+type backend struct {
+	transport http.RoundTripper
+	client    *h1.Client // transport when it is h1's
+	timeout   time.Duration
+}
+
+// send sends one request within the integration's timeout, a failure mapped as AWS maps it
+// (mapTransportError). ctx is the request's context from then on; cancel, when not nil,
+// ends its deadline and must be called once the response body is done.
+func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p []byte, q string, hdr http.Header, body []byte) (*http.Response, context.Context, context.CancelFunc, error) {
 	var resp *http.Response
 	var err error
-	var cancel context.CancelFunc // set when the deadline is a context's
-	if h.client != nil {
-		r := h1.Request{
+	var cancel context.CancelFunc
+	if b.client != nil {
+		resp, err = b.client.Send(ctx, &h1.Request{
 			Method:   method,
-			Scheme:   h.uri.scheme,
-			Host:     h.uri.host,
+			Scheme:   uri.scheme,
+			Host:     uri.host,
 			Target:   requestTarget(p, q),
 			Header:   hdr,
 			Body:     body,
-			Deadline: time.Now().Add(h.timeout),
-		}
-		resp, err = h.client.Send(ctx, &r)
+			Deadline: time.Now().Add(b.timeout),
+		})
 	} else {
-		ctx, cancel = context.WithTimeout(ctx, h.timeout)
-		resp, err = h.transport.RoundTrip(newRequest(ctx, method, h.uri, p, q, hdr, body))
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		resp, err = b.transport.RoundTrip(newRequest(ctx, method, uri, p, q, hdr, body))
 	}
 	if err != nil {
 		if cancel != nil {
 			cancel()
 		}
-		return nil, mapTransportError(ctx, err)
+		return nil, ctx, nil, mapTransportError(ctx, err)
 	}
-	if h.proxy {
-		return proxyResponse(resp, cancel), nil
-	}
+	return resp, ctx, cancel, nil
+}
+
+// answer reads a non-proxy backend's response, picks the integration response its status
+// selects and makes the method response; it closes the body and calls cancel (when set).
+func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
 	if cancel != nil {
 		defer cancel()
 	}
@@ -291,7 +312,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, mapTransportError(ctx, err)
 	}
-	ir, err := h.responses.selectResponse(resp.StatusCode)
+	ir, err := n.responses.selectResponse(resp.StatusCode)
 	if err != nil {
 		return nil, err
 	}
