@@ -432,18 +432,7 @@ func readPayload(resp *http.Response) ([]byte, error) {
 // The body streams; closing it ends the request's deadline (cancel, when not nil).
 func proxyResponse(resp *http.Response, cancel context.CancelFunc) *invoke.Response {
 	h := resp.Header
-	remappedLength := false
-	for k, v := range h {
-		switch k {
-		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
-			delete(h, k)
-			h[remappedName(k)] = v
-			remappedLength = remappedLength || k == "Content-Length"
-		case "Via", "Transfer-Encoding", "Keep-Alive", "X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
-			// Hop-by-hop, or set by the gateway itself.
-			delete(h, k)
-		}
-	}
+	remappedLength := remapBackendHeaders(h)
 	if resp.ContentLength >= 0 && !remappedLength {
 		// Go's transport keeps the length out of resp.Header; AWS still reports the
 		// backend's as x-amzn-Remapped-Content-Length.
@@ -462,6 +451,25 @@ func proxyResponse(resp *http.Response, cancel context.CancelFunc) *invoke.Respo
 		Stream:        stream,
 		ContentLength: resp.ContentLength,
 	}
+}
+
+// remapBackendHeaders prepares a backend's (or a Lambda proxy answer's) headers for the
+// client: Connection, Content-Length, Date, Server and x-amzn-RequestId, which the gateway
+// sends itself, come back as x-amzn-Remapped-*; Via, Transfer-Encoding and Keep-Alive
+// (hop-by-hop) and the headers the gateway sets are dropped. It reports whether a
+// Content-Length was remapped.
+func remapBackendHeaders(h http.Header) (remappedLength bool) {
+	for k, v := range h {
+		switch k {
+		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
+			delete(h, k)
+			h[remappedName(k)] = v
+			remappedLength = remappedLength || k == "Content-Length"
+		case "Via", "Transfer-Encoding", "Keep-Alive", "X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
+			delete(h, k)
+		}
+	}
+	return remappedLength
 }
 
 // remappedName is the x-amzn-Remapped-* name of a backend header, in AWS's casing.

@@ -118,18 +118,11 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 			h[one.name] = append(vs, one.one)
 		}
 	}
-	for k, v := range h {
-		switch k {
-		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
-			// The gateway sends its own; the function's come back renamed, as an
-			// HTTP_PROXY backend's do.
-			delete(h, k)
-			h[remappedName(k)] = v
-		case "Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade", "Via",
-			"X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
-			delete(h, k) // hop-by-hop, or set by the gateway itself
-		}
-	}
+	// As an HTTP_PROXY backend's, and the other hop-by-hop headers a function may name.
+	remapBackendHeaders(h)
+	delete(h, "Te")
+	delete(h, "Trailer")
+	delete(h, "Upgrade")
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{jsonType}
 	}
