@@ -72,15 +72,16 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	if in.Handler != nil {
 		cfg.Handler = *in.Handler
 	}
-	problems = append(problems, checkConfig(configInput{
+	ci := configInput{
 		Role: &in.Role, Runtime: &in.Runtime, Handler: in.Handler, Description: in.Description, Timeout: in.Timeout,
 		MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
 		EphemeralStorage: in.EphemeralStorage, Architectures: in.Architectures, LoggingConfig: in.LoggingConfig,
-	})...)
+	}
+	problems = append(problems, checkConfig(ci)...)
 	if err := validation(problems); err != nil {
 		return err
 	}
-	if err := checkEnvironment(in.Environment); err != nil {
+	if err := checkService(ci); err != nil {
 		return err
 	}
 	ref, ok := lambda.ParseFunctionRef(in.FunctionName)
@@ -401,7 +402,7 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 	if err := validation(checkConfig(ci)); err != nil {
 		return err
 	}
-	if err := checkEnvironment(in.Environment); err != nil {
+	if err := checkService(ci); err != nil {
 		return err
 	}
 	if len(in.Layers) > 0 {

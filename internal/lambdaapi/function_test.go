@@ -168,6 +168,21 @@ func TestCreateFunctionErrors(t *testing.T) {
 		}, "InvalidParameterValueException", "Reserved keys used in this request: AWS_REGION"},
 		{"bad name", func() *lambdasdk.CreateFunctionInput { return createInput("no/slashes", smallZip) },
 			"ValidationException", "at 'functionName' failed to satisfy constraint"},
+		// The model's FunctionName pattern, as botocore's lambda 2015-03-31 model spells it.
+		{"bad name quotes the model's pattern", func() *lambdasdk.CreateFunctionInput { return createInput("no/slashes", smallZip) },
+			"ValidationException", "1 validation error detected: Value 'no/slashes' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: " +
+				`(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`},
+		// The model's MemorySize is 128 to 32768; Lambda's own limit is 10240.
+		{"memory above Lambda's limit", func() *lambdasdk.CreateFunctionInput {
+			in := createInput("t7", smallZip)
+			in.MemorySize = aws.Int32(10241)
+			return in
+		}, "ValidationException", "'MemorySize' value failed to satisfy constraint: Member must have value less than or equal to 10240"},
+		{"memory above the model's limit", func() *lambdasdk.CreateFunctionInput {
+			in := createInput("t8", smallZip)
+			in.MemorySize = aws.Int32(32769)
+			return in
+		}, "ValidationException", "1 validation error detected: Value '32769' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 32768"},
 	}
 	for _, tt := range tests {
 		_, err := e.client.CreateFunction(ctx, tt.in())

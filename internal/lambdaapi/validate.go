@@ -2,6 +2,7 @@ package lambdaapi
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,7 +13,7 @@ import (
 
 // The service model's patterns (botocore lambda 2015-03-31), as Lambda quotes them.
 const (
-	functionNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
+	functionNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
 	rolePattern         = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
 	envNamePattern      = `[a-zA-Z]([a-zA-Z0-9_])+`
 )
@@ -81,8 +82,8 @@ func checkConfig(in configInput) []string {
 		switch {
 		case *in.MemorySize < 128:
 			bad(*in.MemorySize, "memorySize", "Member must have value greater than or equal to 128")
-		case *in.MemorySize > 10240:
-			bad(*in.MemorySize, "memorySize", "Member must have value less than or equal to 10240")
+		case *in.MemorySize > 32768:
+			bad(*in.MemorySize, "memorySize", "Member must have value less than or equal to 32768")
 		}
 	}
 	if in.Environment != nil {
@@ -120,6 +121,24 @@ func checkArchitectures(a []string) []string {
 		return []string{fmt.Sprintf("Value '[%s]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]", a[0])}
 	}
 	return nil
+}
+
+// maxMemorySize is the most memory a function gets, in MB. The model allows up to 32768
+// (checkConfig); Lambda refuses more than the account's limit after that check, as a
+// ValidationException without the "N validation errors detected" frame, e.g. "'MemorySize'
+// value failed to satisfy constraint: Member must have value less than or equal to 3008" for
+// an account limited to 3008 MB (aws-samples/serverless-rag-demo#124,
+// ubc-cirrus-lab/parrotfish#38).
+const maxMemorySize = 10240
+
+// checkService is Lambda's service-side check of a configuration, after the model's
+// (checkConfig): the memory limit, then the environment (checkEnvironment).
+func checkService(in configInput) error {
+	if in.MemorySize != nil && *in.MemorySize > maxMemorySize {
+		return &Error{Status: http.StatusBadRequest, Type: "ValidationException", plain: true,
+			Message: fmt.Sprintf("'MemorySize' value failed to satisfy constraint: Member must have value less than or equal to %d", maxMemorySize)}
+	}
+	return checkEnvironment(in.Environment)
 }
 
 // checkEnvironment is Lambda's service-side check of environment variables: no reserved key,
