@@ -82,7 +82,7 @@ func (in *inputObject) Call(method string, args []any) (any, error) {
 // eval evaluates a JSONPath expression on the payload. ok is false when the path names
 // nothing. A payload that is not JSON is one string at "$", and has nothing below it.
 func (in *inputObject) eval(expr string) (any, bool, error) {
-	p, err := in.r.paths.get(expr)
+	p, err := in.r.tmpl.paths.get(expr)
 	if err != nil {
 		return nil, false, fmt.Errorf("invalid JSONPath %q: %w", expr, err)
 	}

@@ -84,7 +84,7 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 	if t.literal != nil {
 		return t.literal, nil
 	}
-	r := renderer{inv: inv, paths: &t.paths, tmpl: t}
+	r := renderer{inv: inv, tmpl: t}
 	r.input = inputObject{r: &r, payload: payload}
 	defer r.release()
 	r.context = contextObject{r: &r}
@@ -129,7 +129,6 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 // override maps a template may write.
 type renderer struct {
 	inv     *invoke.Invocation
-	paths   *pathCache
 	tmpl    *Template
 	arena   *vtl.Arena // taken on the first parse of the payload
 	input   inputObject
