@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -37,12 +36,7 @@ func TestLambdaTerraform(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(tf.dir, "main.tf"), string(src))
 	vars := []string{"-var", "endpoint=" + g.AdminURL, "-var", "zip=" + zipPath}
-	client := lambdasdk.New(lambdasdk.Options{
-		Region:           testRegion,
-		BaseEndpoint:     aws.String(g.AdminURL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIAE2ETERRAFORM0001", "e2e-terraform-secret", ""),
-		RetryMaxAttempts: 1,
-	})
+	client := g.lambdaClient()
 
 	tf.run(t, "init", "-input=false", "-plugin-dir="+pluginDir)
 	tf.run(t, append([]string{"apply", "-auto-approve", "-input=false"}, vars...)...)
