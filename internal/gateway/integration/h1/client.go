@@ -133,10 +133,10 @@ func (r *Request) idempotent() bool {
 // connection. Read and Close of the body must not be called concurrently.
 //
 // ctx's cancellation aborts the exchange (closing its connection); its deadline, when
-// earlier than r.Deadline, bounds it. A reused idle connection that fails before any byte
-// of the response arrives (the backend closed it while idle) is replaced by a new one,
-// once, when r is replayable and either nothing of it was written or it is idempotent; a
-// non-idempotent request is sent only on a connection just checked to be open.
+// earlier than r.Deadline, bounds it. An idle connection is reused only when a check that
+// does not block finds it open with nothing to read. A reused connection that fails before
+// any byte of the response arrives (the backend closed it meanwhile) is replaced by a new
+// one, once, when r is replayable and either nothing of it was written or it is idempotent.
 func (c *Client) Send(ctx context.Context, r *Request) (*http.Response, error) {
 	deadline := r.Deadline
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
@@ -419,24 +419,25 @@ func (h *host) dial(ctx context.Context, deadline time.Time) (*conn, error) {
 		}
 		nc = tc
 	}
-	cn := &conn{h: h, nc: nc, raw: raw}
+	cn := &conn{h: h, nc: nc, peek: newPeeker(raw)}
 	cn.abort = func() { cn.nc.Close() }
 	return cn, nil
 }
 
-// alive reports whether an idle connection is still open: a peek that must not block finds
-// nothing to read rather than the end of the stream. It looks at the TCP connection under a
-// TLS one, and gives up on a connection that has anything to say (a close_notify, stray
-// bytes), which a request could not use anyway.
-func (cn *conn) alive() bool { return peekIdle(cn.raw) }
+// alive reports whether an idle connection is still open and silent: a peek that must not
+// block finds nothing to read, rather than the end of the stream or bytes. It looks at the
+// TCP connection under a TLS one, and gives up on a connection that has anything to say (a
+// close_notify, stray bytes), which a request could not use anyway. One non-blocking
+// receive system call, no allocation.
+func (cn *conn) alive() bool { return cn.peek.idle() }
 
 // conn is one backend connection, used by one request at a time.
 type conn struct {
 	h         *host
 	nc        net.Conn
-	raw       net.Conn // the TCP connection under nc (nc itself without TLS)
-	abort     func()   // closes nc: what a cancelled context does
-	reused    bool     // it served a request before (and so may have been closed while idle)
+	peek      peeker // looks at the TCP connection under nc (nc itself without TLS)
+	abort     func() // closes nc: what a cancelled context does
+	reused    bool   // it served a request before (and so may have been closed while idle)
 	deadline  time.Time
 	idleSince time.Time
 }
@@ -481,7 +482,7 @@ func (cn *conn) roundTrip(ctx context.Context, r *Request, deadline time.Time) (
 	resp := &response{}
 	hd, err := readResponse(b.br, r.Method, &b.hb, &resp.Response)
 	if err != nil {
-		return fail(err, false)
+		return fail(answerError(ctx, deadline, "read response head", err), false)
 	}
 	reuse := !hd.close && !r.Close
 	resp.Close = !reuse
@@ -548,7 +549,7 @@ func (b *body) Read(p []byte) (int, error) {
 		b.cn.release(b.stop, b.b, b.reuse)
 		b.cn, b.b = nil, nil
 	default:
-		b.err = wrap(b.ctx, b.deadline, "read response body", err)
+		b.err = answerError(b.ctx, b.deadline, "read response body", err)
 		b.cn.release(b.stop, b.b, false)
 		b.cn, b.b = nil, nil
 		err = b.err
@@ -583,6 +584,19 @@ func wrap(ctx context.Context, deadline time.Time, op string, err error) error {
 		return &timeoutError{op: op, err: err}
 	}
 	return fmt.Errorf("h1: %s: %w", op, err)
+}
+
+// answerError names a failure reading a response that has begun: the end of ctx or the
+// deadline as wrap names them, else a *ProtocolError, since the backend's answer is broken
+// (malformed, cut short, reset) and must not pass for a complete one.
+func answerError(ctx context.Context, deadline time.Time, op string, err error) error {
+	if ctx.Err() != nil || expired(deadline) {
+		return wrap(ctx, deadline, op, err)
+	}
+	if pe := (*ProtocolError)(nil); errors.As(err, &pe) {
+		return err
+	}
+	return &ProtocolError{Msg: op, Err: err}
 }
 
 // timeoutError is an exchange cut short by its deadline. It matches

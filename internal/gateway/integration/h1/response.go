@@ -2,12 +2,12 @@ package h1
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"strconv"
+	"strings"
 )
 
 // MaxHeaderBytes bounds a response head (status line and header fields, with their line
@@ -18,16 +18,29 @@ const MaxHeaderBytes = 64 << 10
 const max1xx = 5
 
 var (
-	errHeaderTooLarge = fmt.Errorf("h1: response header exceeds %d bytes", MaxHeaderBytes)
-	errSwitching      = errors.New("h1: backend switched protocols (101), which is not supported")
-	errTooMany1xx     = errors.New("h1: too many 1xx informational responses")
+	errHeaderTooLarge = &ProtocolError{Msg: fmt.Sprintf("response header exceeds %d bytes", MaxHeaderBytes)}
+	errSwitching      = &ProtocolError{Msg: "backend switched protocols (101), which is not supported"}
+	errTooMany1xx     = &ProtocolError{Msg: "too many 1xx informational responses"}
 )
 
-// ProtocolError is a response the client refuses to read: a malformed status line or
-// header field, or an unsupported framing.
-type ProtocolError struct{ Msg string }
+// ProtocolError is a backend's answer the client refuses or could not finish reading: a
+// malformed status line or header field, a head over MaxHeaderBytes, an ambiguous or
+// unsupported framing, a head or body cut short or reset. Its connection is closed, never
+// reused. A gateway answers it with 502; the end of the caller's context or deadline is
+// never one (those keep their own errors).
+type ProtocolError struct {
+	Msg string
+	Err error // the cause when it is an I/O error (io.ErrUnexpectedEOF, a reset), else nil
+}
 
-func (e *ProtocolError) Error() string { return "h1: " + e.Msg }
+func (e *ProtocolError) Error() string {
+	if e.Err != nil {
+		return "h1: " + e.Msg + ": " + e.Err.Error()
+	}
+	return "h1: " + e.Msg
+}
+
+func (e *ProtocolError) Unwrap() error { return e.Err }
 
 func malformed(what string, line []byte) error {
 	if len(line) > 64 {
@@ -60,6 +73,8 @@ type head struct {
 	framing framing
 	length  int64 // body bytes when sized
 	close   bool  // the connection cannot be reused after this response
+	// closeAsked: the backend said Connection: close.
+	closeAsked bool
 }
 
 // readResponse reads a response head for a request made with method from br into resp
@@ -207,29 +222,52 @@ func readLine(br *bufio.Reader, hb *headBuf) ([]byte, error) {
 	}
 }
 
-// frame applies RFC 9112 §6.3 as net/http does: Transfer-Encoding (only "chunked", and
-// ignored for HTTP/1.0) overrides Content-Length, which must be one valid number (repeats
-// of it are merged); HEAD, 1xx, 204 and 304 have no body whatever the headers say; without
-// either the body runs until the backend closes. Transfer-Encoding is removed from the
-// header, as is Content-Length when chunked wins and Connection when it says close.
+// frame applies RFC 9112 §6.3, more strictly than net/http where the framing is ambiguous
+// (as nginx does): Transfer-Encoding must be exactly "chunked", in an HTTP/1.1 response
+// without Content-Length (both, or Transfer-Encoding in HTTP/1.0, are faulty framing that
+// may smuggle a second response: §6.1); Content-Length must be one valid number (repeats of
+// it are merged); HEAD, 1xx, 204 and 304 have no body whatever the headers say, and a 204
+// that announces one anyway (§6.1 and RFC 9110 §8.6 forbid it) ends its connection; without
+// either the body runs until the backend closes. Once the framing is settled,
+// Transfer-Encoding is removed from the header, as are the fields Connection lists
+// (RemoveConnectionOptions: listing Content-Length there changes nothing) and Connection
+// itself when it says close, as net/http drops it.
 func frame(resp *http.Response, method string) (head, error) {
 	h := resp.Header
+	hd, err := readFraming(resp, method)
+	if err != nil {
+		return head{}, err
+	}
+	delete(h, "Transfer-Encoding")
+	RemoveConnectionOptions(h)
+	if resp.ProtoMinor >= 1 && hd.closeAsked {
+		delete(h, "Connection")
+	}
+	return hd, nil
+}
+
+// readFraming decides frame's head from resp's header, changing only resp.ContentLength and
+// merged repeats of Content-Length.
+func readFraming(resp *http.Response, method string) (head, error) {
+	h := resp.Header
 	var hd head
-	hd.close = shouldClose(resp.ProtoMinor, h)
+	conn := h["Connection"]
+	hd.closeAsked = containsToken(conn, "close")
+	hd.close = hd.closeAsked || resp.ProtoMinor == 0 && !containsToken(conn, "keep-alive")
 
 	te, hasTE := h["Transfer-Encoding"]
-	isChunked := false
+	cl := h["Content-Length"]
 	if hasTE {
-		delete(h, "Transfer-Encoding")
-		if resp.ProtoMinor >= 1 {
-			if len(te) != 1 || !equalFold(te[0], "chunked") {
-				return head{}, &ProtocolError{Msg: fmt.Sprintf("unsupported transfer encoding %q", te)}
-			}
-			isChunked = true
+		switch {
+		case len(cl) > 0:
+			return head{}, &ProtocolError{Msg: "response has both Transfer-Encoding and Content-Length"}
+		case resp.ProtoMinor == 0:
+			return head{}, &ProtocolError{Msg: "HTTP/1.0 response has Transfer-Encoding"}
+		case len(te) != 1 || !equalFold(te[0], "chunked"):
+			return head{}, &ProtocolError{Msg: fmt.Sprintf("unsupported transfer encoding %q", te)}
 		}
 	}
 
-	cl := h["Content-Length"]
 	length := int64(-1)
 	if len(cl) > 0 {
 		first := trimOWS(cl[0])
@@ -251,12 +289,14 @@ func frame(resp *http.Response, method string) (head, error) {
 	switch code := resp.StatusCode; {
 	case method == http.MethodHead:
 		resp.ContentLength = length
-		return hd, nil
+	case code == 204 && (hasTE || length > 0):
+		// It may be followed by the body it announces: the connection's next bytes
+		// cannot be trusted to be the next response.
+		hd.close = true
+		resp.ContentLength = 0
 	case code < 200 || code == 204 || code == 304:
 		resp.ContentLength = 0
-		return hd, nil
-	case isChunked:
-		delete(h, "Content-Length")
+	case hasTE:
 		resp.ContentLength = -1
 		hd.framing = chunked
 	case length == 0:
@@ -270,21 +310,6 @@ func frame(resp *http.Response, method string) (head, error) {
 		hd.close = true
 	}
 	return hd, nil
-}
-
-// shouldClose reports whether the response ends the connection: HTTP/1.0 unless it says
-// keep-alive, HTTP/1.1 when it says close (and then Connection is dropped, as net/http
-// does).
-func shouldClose(minor int, h http.Header) bool {
-	conn := h["Connection"]
-	hasClose := containsToken(conn, "close")
-	if minor == 0 {
-		return hasClose || !containsToken(conn, "keep-alive")
-	}
-	if hasClose {
-		delete(h, "Connection")
-	}
-	return hasClose
 }
 
 // decoder reads a body as its head frames it, from the connection's reader.
@@ -420,6 +445,26 @@ func trimOWS(s string) string {
 	return s
 }
 
+// RemoveConnectionOptions deletes from h the fields its Connection header lists (RFC 9110
+// §7.6.1: they concern only the connection they came on, and a proxy removes them before
+// forwarding the message), leaving Connection itself. Keys are canonical, as in any
+// http.Header the client and the gateway build.
+func RemoveConnectionOptions(h http.Header) {
+	conn := h["Connection"]
+	if len(conn) == 0 {
+		return
+	}
+	for k := range h {
+		if k != "Connection" && ConnectionOption(conn, k) {
+			delete(h, k)
+		}
+	}
+}
+
+// ConnectionOption reports whether the Connection header values conn list the field name,
+// ASCII case-insensitively: a field a proxy must not forward (RFC 9110 §7.6.1).
+func ConnectionOption(conn []string, name string) bool { return containsToken(conn, name) }
+
 // containsToken reports whether a comma-separated list in any of values holds token,
 // ASCII case-insensitively.
 func containsToken(values []string, token string) bool {
@@ -433,7 +478,7 @@ func containsToken(values []string, token string) bool {
 					break
 				}
 			}
-			if equalFold(trimOWS(item), token) {
+			if strings.EqualFold(trimOWS(item), token) {
 				return true
 			}
 		}
