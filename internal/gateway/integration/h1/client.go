@@ -153,11 +153,14 @@ func (c *Client) Send(ctx context.Context, r *Request) (*http.Response, error) {
 		}
 	}()
 	cn := h.getIdle()
-	if cn != nil && !r.idempotent() && !cn.alive() {
-		// A request that may not be sent twice gets a connection known to be open: a
-		// connection the backend closed while idle would fail it after the write.
+	for cn != nil && !cn.alive() {
+		// An idle connection is used only when it is still open and silent: one the
+		// backend closed would fail a request that may not be sent twice after the write,
+		// and bytes that arrived unasked (a body after a 204 or a HEAD answer) would pass
+		// for this request's response. net/http's Transport and nginx watch idle
+		// connections the same way. The next idle one gets the same check.
 		cn.nc.Close()
-		cn = nil
+		cn = h.getIdle()
 	}
 	for retried := false; ; retried = true {
 		if cn == nil {
