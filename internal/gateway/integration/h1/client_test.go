@@ -342,7 +342,13 @@ func TestRetryIdleClosed(t *testing.T) {
 					t.Fatalf("request %d body = %q, %v", i, b, err)
 				}
 				if i == 0 {
-					time.Sleep(20 * time.Millisecond) // let the close arrive
+					// Let the close arrive: the idle connection reads as closed.
+					h, _ := c.host("http", strings.TrimPrefix(s.url(), "http://"))
+					waitFor(t, func() bool {
+						h.mu.Lock()
+						defer h.mu.Unlock()
+						return len(h.idle) == 1 && !h.idle[0].alive()
+					})
 				}
 			}
 			if got := s.requests.Load(); got != 2 {
@@ -487,9 +493,10 @@ func TestRequestBytes(t *testing.T) {
 			t.Errorf("Send(%+v) succeeded; want an error", r)
 		}
 	}
-	time.Sleep(10 * time.Millisecond)
-	if got := s.requests.Load(); got != before {
-		t.Errorf("refused requests reached the backend: %d", got-before)
+	// Nothing of them was written: a request sent after them is the only one more.
+	send(&Request{Method: "GET", Target: "/after"})
+	if got := s.requests.Load(); got != before+1 || !strings.HasPrefix(s.lastRaw(), "GET /after ") {
+		t.Errorf("refused requests reached the backend: %d requests; want 1", got-before)
 	}
 }
 
@@ -508,16 +515,16 @@ func TestDeadlineAndCancel(t *testing.T) {
 	c := New(Options{})
 	defer c.CloseIdleConnections()
 
-	start := time.Now()
+	// The backend answers /slow after 500ms: an error that matches the deadline or the
+	// cancellation shows the exchange ended before (no assertion on durations, which a
+	// loaded machine stretches).
 	_, err := c.Send(context.Background(), &Request{Method: "GET", Scheme: "http", Host: host, Target: "/slow", Deadline: time.Now().Add(50 * time.Millisecond)})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("slow head: err = %v; want one matching context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 400*time.Millisecond {
-		t.Errorf("slow head took %v; want about 50ms", d)
-	}
 
-	resp, err := c.Send(context.Background(), &Request{Method: "GET", Scheme: "http", Host: host, Target: "/slowbody", Deadline: time.Now().Add(50 * time.Millisecond)})
+	// A second: the head arrives well before it even on a loaded machine; the rest never.
+	resp, err := c.Send(context.Background(), &Request{Method: "GET", Scheme: "http", Host: host, Target: "/slowbody", Deadline: time.Now().Add(time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,13 +544,9 @@ func TestDeadlineAndCancel(t *testing.T) {
 	// Cancellation closes the connection and returns at once.
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	start = time.Now()
 	_, err = c.Send(ctx, &Request{Method: "GET", Scheme: "http", Host: host, Target: "/slow", Deadline: time.Now().Add(5 * time.Second)})
 	if !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("cancelled: err = %v; want context.Canceled", err)
-	}
-	if d := time.Since(start); d > 400*time.Millisecond {
-		t.Errorf("cancelled request took %v; want about 50ms", d)
 	}
 
 	// A finished request's cancellation does not touch its pooled connection.
@@ -636,7 +639,11 @@ func TestIdlePool(t *testing.T) {
 						return
 					}
 					if req.URL.Path == "/wait" {
-						<-release
+						select {
+						case <-release:
+						case <-time.After(10 * time.Second):
+							return // the test has failed; do not hold its connection
+						}
 					}
 					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 				}
