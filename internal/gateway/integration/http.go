@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -82,6 +83,8 @@ type httpIntegration struct {
 	apiIDValue, userAgentValue []string
 
 	nonProxy // HTTP (non-proxy) only
+
+	prefetch sync.Pool // HTTP_PROXY: *[]byte of proxyPrefetch bytes (proxyBody)
 }
 
 // nonProxy is what the integrations with mapped requests and responses (HTTP and AWS)
@@ -118,6 +121,7 @@ func NewHTTP(c Config) (invoke.Handler, error) { return newHTTP(c, false) }
 func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
 	in := c.Integration
 	h := &httpIntegration{proxy: proxy}
+	h.prefetch.New = func() any { b := make([]byte, proxyPrefetch); return &b }
 	if in.HTTPMethod != "ANY" {
 		h.method = in.HTTPMethod
 	}
@@ -165,7 +169,8 @@ func timeout(ms int) time.Duration {
 // the integration endpoint's) and Content-Encoding for HTTP_PROXY. Source: LocalStack's
 // AWS-validated execute-api header_utils (DROPPED_FROM_REQUEST_COMMON,
 // DROPPED_FROM_REQUEST_PROXY_COMMON, DROPPED_FROM_INTEGRATION_REQUESTS_HTTP). Keys are
-// canonical.
+// canonical. The fields the client's Connection header lists are hop-by-hop too (RFC 9110
+// §7.6.1) and dropped with these (h1.ConnectionOption).
 func droppedRequestHeader(k string) bool {
 	switch k {
 	case "Connection", "Keep-Alive", "Content-Length", "Content-Md5", "Expect", "Max-Forwards",
@@ -192,8 +197,9 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	var hdr http.Header
 	if h.proxy {
 		hdr = make(http.Header, len(inv.Request.Header)+6)
+		conn := inv.Request.Header["Connection"]
 		for k, v := range inv.Request.Header {
-			if !droppedRequestHeader(k) {
+			if !droppedRequestHeader(k) && (conn == nil || !h1.ConnectionOption(conn, k)) {
 				hdr[k] = v // shared, never modified
 			}
 		}
@@ -257,7 +263,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		return nil, err
 	}
 	if h.proxy {
-		return proxyResponse(resp, cancel), nil
+		return h.proxyResponse(ctx, resp, cancel)
 	}
 	return h.answer(ctx, inv, resp, cancel)
 }
@@ -308,9 +314,9 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 		defer cancel()
 	}
 	defer resp.Body.Close()
-	payload, err := readPayload(resp)
+	payload, err := readPayload(ctx, resp)
 	if err != nil {
-		return nil, mapTransportError(ctx, err)
+		return nil, err
 	}
 	ir, err := n.responses.selectResponse(resp.StatusCode)
 	if err != nil {
@@ -396,61 +402,44 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 }
 
 // mapTransportError maps a failed backend call on purpose: our deadline is
-// INTEGRATION_TIMEOUT (504 "Endpoint request timed out"), anything else (refused, reset,
-// DNS, TLS) INTEGRATION_FAILURE.
+// INTEGRATION_TIMEOUT (504 "Endpoint request timed out"); an answer that came but is
+// broken (h1.ProtocolError: malformed, ambiguous framing, oversized head, cut short) is a
+// bad answer, 502 (badAnswer); anything else (refused, reset, DNS, TLS) INTEGRATION_FAILURE.
 func mapTransportError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
 		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
 	}
+	if pe := (*h1.ProtocolError)(nil); errors.As(err, &pe) {
+		return badAnswer(err)
+	}
 	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
-}
-
-// readPayload buffers a backend response body, up to MaxPayload.
-func readPayload(resp *http.Response) ([]byte, error) {
-	n := resp.ContentLength
-	if n > MaxPayload {
-		return nil, fmt.Errorf("integration response of %d bytes exceeds %d", n, MaxPayload)
-	}
-	var buf bytes.Buffer
-	if n > 0 {
-		buf.Grow(int(n))
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxPayload+1)); err != nil {
-		return nil, err
-	}
-	if buf.Len() > MaxPayload {
-		return nil, fmt.Errorf("integration response exceeds %d bytes", MaxPayload)
-	}
-	return buf.Bytes(), nil
 }
 
 // proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:
 // status, headers and body pass through, except that Connection, Content-Length, Date and
 // Server come back as x-amzn-Remapped-* (the gateway sends its own), and Via and
-// Transfer-Encoding are dropped. Source: LocalStack's AWS-validated header_utils
-// (REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON, DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY).
-// The body streams; closing it ends the request's deadline (cancel, when not nil).
-func proxyResponse(resp *http.Response, cancel context.CancelFunc) *invoke.Response {
-	h := resp.Header
-	remappedLength := remapBackendHeaders(h)
+// Transfer-Encoding are dropped, as are the fields the backend's Connection header lists
+// (RFC 9110 §7.6.1; h1 drops them already, other transports may not). Source: LocalStack's
+// AWS-validated header_utils (REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON,
+// DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY). The body is checked and limited as
+// proxyBody says; closing a streamed one ends the request's deadline (cancel, when not nil).
+func (h *httpIntegration) proxyResponse(ctx context.Context, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
+	hdr := resp.Header
+	h1.RemoveConnectionOptions(hdr)
+	remappedLength := remapBackendHeaders(hdr)
 	if resp.ContentLength >= 0 && !remappedLength {
 		// Go's transport keeps the length out of resp.Header; AWS still reports the
 		// backend's as x-amzn-Remapped-Content-Length.
-		h["x-amzn-Remapped-Content-Length"] = []string{itoa(resp.ContentLength)}
+		hdr["x-amzn-Remapped-Content-Length"] = []string{itoa(resp.ContentLength)}
 	}
-	if _, ok := h["Content-Type"]; !ok {
-		h["Content-Type"] = []string{jsonType}
+	if _, ok := hdr["Content-Type"]; !ok {
+		hdr["Content-Type"] = []string{jsonType}
 	}
-	var stream io.ReadCloser = resp.Body
-	if cancel != nil {
-		stream = &streamBody{ReadCloser: resp.Body, cancel: cancel}
+	out := &invoke.Response{StatusCode: resp.StatusCode, Header: hdr}
+	if err := h.proxyBody(ctx, resp, cancel, out); err != nil {
+		return nil, err
 	}
-	return &invoke.Response{
-		StatusCode:    resp.StatusCode,
-		Header:        h,
-		Stream:        stream,
-		ContentLength: resp.ContentLength,
-	}
+	return out, nil
 }
 
 // remapBackendHeaders prepares a backend's (or a Lambda proxy answer's) headers for the
@@ -487,18 +476,6 @@ func remappedName(k string) string {
 		return "x-amzn-Remapped-x-amzn-RequestId"
 	}
 	return "x-amzn-Remapped-" + k
-}
-
-// streamBody is a backend body whose Close also releases the request's deadline.
-type streamBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (s *streamBody) Close() error {
-	err := s.ReadCloser.Close()
-	s.cancel()
-	return err
 }
 
 func contentType(inv *invoke.Invocation) string {
