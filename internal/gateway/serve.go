@@ -290,9 +290,12 @@ func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, re
 			return
 		}
 		if err != nil {
-			// Headers are gone: all we can do is cut the response short.
+			// The status is gone: all that is left is to end the connection without
+			// completing the answer (no last chunk, fewer bytes than its Content-Length),
+			// so that the client sees it cut short, as nginx cuts it. ErrAbortHandler is
+			// how a handler asks h1server (and net/http) for that, silently.
 			s.log.Warn("stream integration response", "requestId", inv.RequestID, "err", err)
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 }
