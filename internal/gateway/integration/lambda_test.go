@@ -389,8 +389,12 @@ func TestLambdaProxyInvoke(t *testing.T) {
 		{name: "malformed answer is 502", fn: answer(`{"statusCode":200,"bogus":1}`),
 			want: want{errType: apigateway.ResponseDefault5XX, errCode: 502, errMsg: "Internal server error"}},
 		{name: "timeout is 504", timeoutMs: 50, fn: func(ctx context.Context, _ []byte) ([]byte, string, error) {
-			<-ctx.Done()
-			return nil, "", ctx.Err()
+			select {
+			case <-ctx.Done():
+				return nil, "", ctx.Err()
+			case <-time.After(10 * time.Second):
+				return nil, "", errors.New("the integration's 50 ms timeout did not end the call within 10s")
+			}
 		}, want: want{errType: apigateway.ResponseIntegrationTimeout, errMsg: "Endpoint request timed out"}},
 		{name: "function not found", fn: func(context.Context, []byte) ([]byte, string, error) { return nil, "", notFoundError{} },
 			want: want{errType: apigateway.ResponseAPIConfigurationError, errMsg: "Internal server error"}},
