@@ -32,6 +32,14 @@ type parsed struct {
 	body     []byte
 	bodyErr  bool
 	consumed int
+
+	// Ours only: the final head as read (before framing edits the header), how its body
+	// was framed, and whether the connection could serve another exchange.
+	minor      int
+	fields     map[string]int // field name (canonical) → lines
+	connection []string       // the Connection field values
+	framing    framing
+	reusable   bool
 }
 
 // readOurs reads one response (head and whole body) from data with readResponse and the
@@ -48,6 +56,15 @@ func readOurs(data []byte, method string, oneByte bool) (parsed, error) {
 	hd, err := readResponse(br, method, &hb, &resp)
 	if err != nil {
 		return parsed{}, err
+	}
+	fields := map[string]int{}
+	var connection []string
+	for _, f := range hb.fields {
+		name := string(hb.scratch[f.name:f.nameEnd])
+		fields[name]++
+		if name == "Connection" {
+			connection = append(connection, string(hb.scratch[f.value:f.valueEnd]))
+		}
 	}
 	d := newDecoder(br, &hb, hd)
 	var body bytes.Buffer
@@ -71,7 +88,7 @@ func readOurs(data []byte, method string, oneByte bool) (parsed, error) {
 		panic("sized body length differs from its Content-Length")
 	}
 	return parsed{status: resp.StatusCode, length: resp.ContentLength, header: resp.Header, body: body.Bytes(), bodyErr: rerr != nil,
-		consumed: cr.n - br.Buffered()}, nil
+		consumed: cr.n - br.Buffered(), minor: resp.ProtoMinor, fields: fields, framing: hd.framing, reusable: !hd.close && rerr == nil, connection: connection}, nil
 }
 
 // readStd reads the same with net/http.
@@ -94,10 +111,15 @@ func readStd(data []byte, method string) (parsed, error) {
 		consumed: cr.n - br.Buffered()}, nil
 }
 
-// FuzzReadResponse: the parser never panics, reads no byte past the response it frames
-// (reading one byte at a time or buffered gives the same answer), and whenever net/http
-// also accepts the bytes, both agree on status, length, headers, body and where the
-// response ends.
+// FuzzReadResponse feeds arbitrary bytes to the parser as a backend's answer (status line,
+// headers, framing, chunked decoder). It never panics and reads no byte past the response
+// it frames (reading one byte at a time or buffered gives the same answer). A response it
+// accepts has a consistent body: a sized one its Content-Length, a bodiless one none. The
+// connection stays reusable only when the framing was unambiguous: never with both
+// Transfer-Encoding and Content-Length, with Transfer-Encoding in HTTP/1.0, with a body
+// delimited by the connection's end, or with a 204 that announces a body. And whenever
+// net/http also accepts the bytes, both agree on status, length, headers, body and where
+// the response ends.
 func FuzzReadResponse(f *testing.F) {
 	for _, s := range []string{
 		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloNEXT",
@@ -115,6 +137,17 @@ func FuzzReadResponse(f *testing.F) {
 		"HTTP/1.1 2000 OK\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled",
+		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: X-Hop, close\r\nX-Hop: 1\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 2\r\n\r\nokNEXT",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 ;a=b\r\nx\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
 		"",
 	} {
 		f.Add([]byte(s), false)
@@ -139,6 +172,23 @@ func FuzzReadResponse(f *testing.F) {
 		if ours.status < 100 || ours.status > 999 {
 			t.Fatalf("status %d", ours.status)
 		}
+		te, cl := ours.fields["Transfer-Encoding"], ours.fields["Content-Length"]
+		if te > 0 && (cl > 0 || ours.minor == 0) {
+			t.Fatalf("accepted a response with %d Transfer-Encoding and %d Content-Length fields (HTTP/1.%d)", te, cl, ours.minor)
+		}
+		switch {
+		case ours.framing == noBody && len(ours.body) != 0:
+			t.Fatalf("a bodiless response read a %d-byte body", len(ours.body))
+		case ours.framing == sized && !ours.bodyErr && int64(len(ours.body)) != ours.length:
+			t.Fatalf("a sized response read %d bytes; its length is %d", len(ours.body), ours.length)
+		case ours.framing == chunked && ours.length != -1:
+			t.Fatalf("a chunked response has length %d", ours.length)
+		case ours.framing == untilEOF && !ours.bodyErr && ours.consumed != len(data):
+			t.Fatalf("a body delimited by the end of the connection ended after %d of %d bytes", ours.consumed, len(data))
+		}
+		if ours.reusable && (ours.framing == untilEOF || !head && ours.status == 204 && (te > 0 || ours.header.Get("Content-Length") != "" && ours.header.Get("Content-Length") != "0")) {
+			t.Fatalf("connection reusable after an ambiguous framing: %d, %v", ours.status, ours.fields)
+		}
 		std, err := readStd(data, method)
 		if err != nil || std.bodyErr || ours.bodyErr {
 			return // we may be stricter; errors need not agree in detail
@@ -146,6 +196,12 @@ func FuzzReadResponse(f *testing.F) {
 		if std.status != ours.status || std.length != ours.length || !bytes.Equal(std.body, ours.body) || std.consumed != ours.consumed {
 			t.Fatalf("ours: %d length %d body %q consumed %d\nnet/http: %d length %d body %q consumed %d",
 				ours.status, ours.length, ours.body, ours.consumed, std.status, std.length, std.body, std.consumed)
+		}
+		// net/http keeps the fields Connection lists; we drop them (RFC 9110 §7.6.1).
+		for k := range std.header {
+			if k != "Connection" && ConnectionOption(ours.connection, k) {
+				delete(std.header, k)
+			}
 		}
 		if !sameHeader(std.header, ours.header) {
 			t.Fatalf("headers differ:\nours:     %q\nnet/http: %q", ours.header, std.header)
