@@ -73,10 +73,11 @@ func readPayload(ctx context.Context, resp *http.Response) ([]byte, error) {
 }
 
 // proxyBody sets out's body from an HTTP_PROXY backend's response: none (a HEAD answer, a
-// 204), the whole body when it ends within proxyPrefetch bytes, else a stream of what was
-// read and the rest, cut at MaxPayload. A Content-Length over MaxPayload, or a body that
-// fails within the prefetch, is an error and nothing is answered; cancel (when not nil) is
-// called once the body is done with.
+// 204); the whole body, read ahead into a pooled buffer, when it ends within proxyPrefetch
+// bytes (the backend's connection is then free before the client is answered); else a
+// stream of what was read and the rest, cut at MaxPayload. A Content-Length over
+// MaxPayload, or a body that fails within the prefetch, is an error and nothing is
+// answered. cancel (when not nil) is called once the body is done with.
 func (h *httpIntegration) proxyBody(ctx context.Context, resp *http.Response, cancel context.CancelFunc, out *invoke.Response) error {
 	done := func() {
 		resp.Body.Close()
@@ -94,32 +95,25 @@ func (h *httpIntegration) proxyBody(ctx context.Context, resp *http.Response, ca
 		done()
 		return responseTooLarge(fmt.Errorf("integration response of reported length %d is larger than allowed maximum of %d bytes", n, MaxPayload))
 	}
-	if n > 0 && n <= proxyPrefetch {
-		// Known and small, the usual API answer: read it whole, into its own buffer.
-		body := make([]byte, n)
-		_, err := fill(resp.Body, body)
-		done()
-		if err != nil && err != io.EOF {
-			return mapAnswerError(ctx, err)
-		}
-		out.Body = body
-		return nil
-	}
 	bp := h.prefetch.Get().(*[]byte)
-	read, err := fill(resp.Body, *bp)
-	switch {
-	case err == io.EOF:
-		out.Body = append([]byte(nil), (*bp)[:read]...)
-		h.prefetch.Put(bp)
-		done()
-		return nil
-	case err != nil:
+	buf := *bp
+	if n > 0 && n < int64(len(buf)) {
+		buf = buf[:n]
+	}
+	read, err := fill(resp.Body, buf)
+	whole := err == io.EOF || err == nil && int64(read) == n // a sized body needs no EOF to end
+	if err != nil && err != io.EOF {
 		h.prefetch.Put(bp)
 		done()
 		return mapAnswerError(ctx, err)
 	}
-	out.Stream = &proxyStream{h: h, buf: bp, head: (*bp)[:read], body: resp.Body, left: MaxPayload - int64(read), cancel: cancel}
-	out.ContentLength = n
+	s := &proxyStream{h: h, buf: bp, head: buf[:read], body: resp.Body, left: MaxPayload - int64(read), cancel: cancel}
+	out.Stream, out.ContentLength = s, n
+	if whole {
+		done()
+		s.body, s.cancel = nil, nil
+		out.ContentLength = int64(read)
+	}
 	return nil
 }
 
@@ -141,15 +135,15 @@ func fill(r io.Reader, buf []byte) (int, error) {
 // the client's connection, since its answer has begun.
 var errStreamTooLarge = fmt.Errorf("integration response is larger than allowed maximum of %d bytes", MaxPayload)
 
-// proxyStream is an HTTP_PROXY body longer than the prefetch: the bytes read ahead, then the
-// rest from the backend, limited to MaxPayload in all. Its errors reach the edge, which ends
-// the client's connection without completing the answer.
+// proxyStream is an HTTP_PROXY body: the bytes read ahead, then (when they are not the
+// whole body) the rest from the backend, limited to MaxPayload in all. Its errors reach the
+// edge, which ends the client's connection without completing the answer.
 type proxyStream struct {
 	h      *httpIntegration
-	buf    *[]byte // the pooled prefetch buffer head is in; nil once returned
-	head   []byte  // read ahead, not yet returned
-	body   io.ReadCloser
-	left   int64 // bytes the body may still yield within MaxPayload
+	buf    *[]byte       // the pooled prefetch buffer head is in; nil once returned
+	head   []byte        // read ahead, not yet returned
+	body   io.ReadCloser // the rest; nil when head is the whole body
+	left   int64         // bytes the body may still yield within MaxPayload
 	cancel context.CancelFunc
 }
 
@@ -158,6 +152,9 @@ func (s *proxyStream) Read(p []byte) (int, error) {
 		n := copy(p, s.head)
 		s.head = s.head[n:]
 		return n, nil
+	}
+	if s.body == nil {
+		return 0, io.EOF
 	}
 	n, err := s.body.Read(p)
 	s.left -= int64(n)
@@ -168,7 +165,10 @@ func (s *proxyStream) Read(p []byte) (int, error) {
 }
 
 func (s *proxyStream) Close() error {
-	err := s.body.Close()
+	var err error
+	if s.body != nil {
+		err = s.body.Close()
+	}
 	if s.buf != nil {
 		s.head = nil
 		s.h.prefetch.Put(s.buf)
