@@ -37,7 +37,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	s.begin(inv, r)
-	apiID, stageName, rest, ok := s.locate(r, inv)
+	p, ok := removeDotSegments(rawPath(r))
+	if !ok {
+		s.writeError(w, s.defaults, inv, errAboveRoot)
+		return
+	}
+	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
+	inv.ContextPath = contextPath
 	if !ok {
 		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
 		return
@@ -98,38 +104,39 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.Request.ContentLength = r.ContentLength
 }
 
-// locate finds the API, stage and the raw path below the stage, host-based first.
-func (s *Server) locate(r *http.Request, inv *invoke.Invocation) (apiID, stageName, rest string, ok bool) {
-	p := rawPath(r)
-	inv.ContextPath = p
-	if apiID, ok = s.apiFromHost(r.Host); ok {
+// locate finds the API, the stage and the raw path below the stage ("" for the stage's
+// root) of a request to host with the raw path p, host-based first; contextPath is
+// $context.path, "/{stage}{rest}" ("/{stage}/" for the root). ok is false when p names no
+// stage; contextPath is then p.
+func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
+	if apiID, ok = s.apiFromHost(host); ok {
 		stageName, rest = cutSegment(p)
-		return apiID, stageName, rest, stageName != ""
+		return apiID, stageName, rest, p, stageName != ""
 	}
 	// /restapis/{api-id}/{stage}/_user_request_/{path}
 	tail, ok := strings.CutPrefix(p, "/restapis/")
 	if !ok {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	apiID, tail, ok = strings.Cut(tail, "/")
 	if !ok || apiID == "" {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	stageName, tail, ok = strings.Cut(tail, "/")
 	if !ok || stageName == "" {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	if tail != "_user_request_" {
 		if tail, ok = strings.CutPrefix(tail, "_user_request_/"); !ok {
-			return "", "", "", false
+			return "", "", "", p, false
 		}
 		rest = "/" + tail
 	}
-	inv.ContextPath = "/" + stageName + rest
+	contextPath = "/" + stageName + rest
 	if rest == "" {
-		inv.ContextPath += "/"
+		contextPath += "/"
 	}
-	return apiID, stageName, rest, true
+	return apiID, stageName, rest, contextPath, true
 }
 
 // apiFromHost returns the API id of a Host {api-id}.{domain}[:port].
