@@ -87,6 +87,7 @@ func TestLocate(t *testing.T) {
 	}{
 		{"abc123.execute-api.example", "/prod/pets/1", "abc123", "prod", "/pets/1", "/prod/pets/1", true},
 		{"ABC123.Execute-API.example:8443", "/prod", "abc123", "prod", "", "/prod", true},
+		{"\xffA.execute-api.example", "/prod", "\xffa", "prod", "", "/prod", true}, // not U+FFFD
 		{"abc123.execute-api.example", "/pr%6Fd/x", "abc123", "prod", "/x", "/pr%6Fd/x", true},
 		{"abc123.execute-api.example", "/", "abc123", "", "", "/", false},
 		{"localhost", "/restapis/abc123/prod/_user_request_/pets/1", "abc123", "prod", "/pets/1", "/prod/pets/1", true},
@@ -137,7 +138,7 @@ func FuzzLocate(f *testing.F) {
 			t.Fatalf("locate(%q, %q) rest = %q; want a tail of the path starting with /", host, p, rest)
 		}
 		if id, hostBased := s.apiFromHost(host); hostBased {
-			if apiID != id || !strings.HasPrefix(strings.ToLower(hostOnly(host)), apiID+".") {
+			if apiID != id || !strings.HasPrefix(asciiLower(hostOnly(host)), apiID+".") {
 				t.Fatalf("locate(%q, %q) api id = %q; want the Host's first label", host, p, apiID)
 			}
 			seg := strings.TrimPrefix(p, "/")

@@ -153,12 +153,25 @@ func (s *Server) apiFromHost(host string) (string, bool) {
 	if id == "" || strings.IndexByte(id, '.') >= 0 {
 		return "", false
 	}
-	for j := 0; j < len(id); j++ {
-		if 'A' <= id[j] && id[j] <= 'Z' {
-			return strings.ToLower(id), true
+	return asciiLower(id), true
+}
+
+// asciiLower lowercases the ASCII letters of s and keeps every other byte: API ids are ASCII,
+// and strings.ToLower would turn invalid UTF-8 into U+FFFD, an id the client never sent.
+// It allocates only when s has an upper-case letter.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
 		}
 	}
-	return id, true
+	return s
 }
 
 // rawPath is the request path as the client sent it.
