@@ -214,3 +214,10 @@ func trimLastSegment(b *strings.Builder) {
 	b.Reset()
 	b.WriteString(s[:i])
 }
+
+func TestHasDotSegmentDoesNotAllocate(t *testing.T) {
+	p := []byte("/public/a%20b/c.txt/%2e%2ex")
+	if allocs := testing.AllocsPerRun(100, func() { _ = hasDotSegment(p) }); allocs != 0 {
+		t.Errorf("hasDotSegment(%q) allocates %v times; want 0", p, allocs)
+	}
+}

@@ -165,14 +165,15 @@ func (t *uriTemplate) appendMappedPath(b []byte, inv *invoke.Invocation, mapped 
 // read as "." or "..": p is percent-decoded until nothing changes (a backend or framework
 // that decodes twice reads %252e as a dot), '\' separates segments as well as '/' (IIS and
 // some frameworks read it so), and a segment's ";parameters" are ignored (Tomcat reads
-// "..;x" as ".."). Paths without '.' or '%' — nearly all — are answered without allocating.
+// "..;x" as ".."). It allocates only for a path longer than 256 bytes holding a '%'.
 func hasDotSegment(p []byte) bool {
 	if bytes.IndexByte(p, '.') < 0 && bytes.IndexByte(p, '%') < 0 {
 		return false
 	}
 	s := p
 	if bytes.IndexByte(p, '%') >= 0 {
-		s = bytes.Clone(p)
+		var buf [256]byte // decoded on the stack when it fits
+		s = append(buf[:0], p...)
 		for {
 			n := unescapeInPlace(s)
 			if n == len(s) {
