@@ -37,8 +37,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	s.begin(inv, r)
-	p, ok := removeDotSegments(rawPath(r))
+	raw := rawPath(r)
+	p, ok := removeDotSegments(raw)
 	if !ok {
+		inv.ContextPath = raw
 		s.writeError(w, s.defaults, inv, errAboveRoot)
 		return
 	}
