@@ -215,9 +215,43 @@ func trimLastSegment(b *strings.Builder) {
 	b.WriteString(s[:i])
 }
 
+func TestHasDotSegment(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]bool{
+		"/a/b.txt": false, "/a%20b/c.d": false, "/%41%42/x": false, "/a/%2e%2ex": false, "/...": false,
+		"/a/..": true, "/./a": true, "/a/%2E%2e": true, "/a%2f..": true, "/a%5C..%5cb": true,
+		"/%252e%252E": true, "/%25252e.": true, "/..;v=1/x": true, "/..%3bx": true,
+		"/%%32%65%%32%65/x": true, "/%2%65%2%65": true, "/a/.%": false, "/a/.%2": false,
+	} {
+		if got := hasDotSegment([]byte(p)); got != want {
+			t.Errorf("hasDotSegment(%q) = %v; want %v", p, got, want)
+		}
+	}
+}
+
 func TestHasDotSegmentDoesNotAllocate(t *testing.T) {
 	p := []byte("/public/a%20b/c.txt/%2e%2ex")
 	if allocs := testing.AllocsPerRun(100, func() { _ = hasDotSegment(p) }); allocs != 0 {
 		t.Errorf("hasDotSegment(%q) allocates %v times; want 0", p, allocs)
 	}
+}
+
+// FuzzHasDotSegment holds hasDotSegment, with its shortcut for paths without structural
+// escapes, to the plain reading: decode until nothing changes, split at '/' and '\', drop
+// each segment's ";parameters", look for "." and "..".
+func FuzzHasDotSegment(f *testing.F) {
+	for _, s := range []string{"/a/..", "/a%20b", "/%%32%65", "/%2%65%2%65", "/..;x", "/a%5c.", "/%25252e", "/.%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		want := false
+		for _, seg := range strings.FieldsFunc(decodeAll(p), func(r rune) bool { return r == '/' || r == '\\' }) {
+			seg, _, _ = strings.Cut(seg, ";")
+			want = want || seg == "." || seg == ".."
+		}
+		// FieldsFunc drops empty fields; a ";x" segment cut to "" is no dot segment either.
+		if got := hasDotSegment([]byte(p)); got != want {
+			t.Fatalf("hasDotSegment(%q) = %v; want %v", p, got, want)
+		}
+	})
 }

@@ -165,13 +165,16 @@ func (t *uriTemplate) appendMappedPath(b []byte, inv *invoke.Invocation, mapped 
 // read as "." or "..": p is percent-decoded until nothing changes (a backend or framework
 // that decodes twice reads %252e as a dot), '\' separates segments as well as '/' (IIS and
 // some frameworks read it so), and a segment's ";parameters" are ignored (Tomcat reads
-// "..;x" as ".."). It allocates only for a path longer than 256 bytes holding a '%'.
+// "..;x" as ".."). Only the escapes of '.', '/', '\', ';' and '%' can change the answer, so
+// a path without them (nearly all: "a%20b/c.txt") is read as it is; one with them is decoded
+// on the stack, allocating only beyond 256 bytes.
 func hasDotSegment(p []byte) bool {
-	if bytes.IndexByte(p, '.') < 0 && bytes.IndexByte(p, '%') < 0 {
+	decode := hasStructuralEscape(p)
+	if !decode && bytes.IndexByte(p, '.') < 0 {
 		return false
 	}
 	s := p
-	if bytes.IndexByte(p, '%') >= 0 {
+	if decode {
 		var buf [256]byte // decoded on the stack when it fits
 		s = append(buf[:0], p...)
 		for {
@@ -196,6 +199,28 @@ func hasDotSegment(p []byte) bool {
 		if len(seg) == 1 && seg[0] == '.' || len(seg) == 2 && seg[0] == '.' && seg[1] == '.' {
 			return true
 		}
+	}
+	return false
+}
+
+// hasStructuralEscape reports whether p holds %2E, %2F, %5C, %3B or %25 (any case), an
+// escape whose decoding can make a dot segment or a separator, or a '%' that starts no
+// valid escape ("%%32%65" decodes to "%2e", then to "."). Any other escape decodes, once and
+// for good, to a byte that changes no segment.
+func hasStructuralEscape(p []byte) bool {
+	for i := bytes.IndexByte(p, '%'); i >= 0; {
+		if i+2 >= len(p) || !ishex(p[i+1]) || !ishex(p[i+2]) {
+			return true
+		}
+		switch c1, c2 := p[i+1], p[i+2]|0x20; {
+		case c1 == '2' && (c2 == 'e' || c2 == 'f' || c2 == '5'), c1 == '5' && c2 == 'c', c1 == '3' && c2 == 'b':
+			return true
+		}
+		j := bytes.IndexByte(p[i+1:], '%')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
 	}
 	return false
 }
