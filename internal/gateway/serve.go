@@ -37,7 +37,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	s.begin(inv, r)
-	apiID, stageName, rest, ok := s.locate(r, inv)
+	raw := rawPath(r)
+	p, ok := removeDotSegments(raw)
+	if !ok {
+		inv.ContextPath = raw
+		s.writeError(w, s.defaults, inv, errAboveRoot)
+		return
+	}
+	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
+	inv.ContextPath = contextPath
 	if !ok {
 		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
 		return
@@ -98,38 +106,39 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.Request.ContentLength = r.ContentLength
 }
 
-// locate finds the API, stage and the raw path below the stage, host-based first.
-func (s *Server) locate(r *http.Request, inv *invoke.Invocation) (apiID, stageName, rest string, ok bool) {
-	p := rawPath(r)
-	inv.ContextPath = p
-	if apiID, ok = s.apiFromHost(r.Host); ok {
+// locate finds the API, the stage and the raw path below the stage ("" for the stage's
+// root) of a request to host with the raw path p, host-based first; contextPath is
+// $context.path, "/{stage}{rest}" ("/{stage}/" for the root). ok is false when p names no
+// stage; contextPath is then p.
+func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
+	if apiID, ok = s.apiFromHost(host); ok {
 		stageName, rest = cutSegment(p)
-		return apiID, stageName, rest, stageName != ""
+		return apiID, stageName, rest, p, stageName != ""
 	}
 	// /restapis/{api-id}/{stage}/_user_request_/{path}
 	tail, ok := strings.CutPrefix(p, "/restapis/")
 	if !ok {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	apiID, tail, ok = strings.Cut(tail, "/")
 	if !ok || apiID == "" {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	stageName, tail, ok = strings.Cut(tail, "/")
 	if !ok || stageName == "" {
-		return "", "", "", false
+		return "", "", "", p, false
 	}
 	if tail != "_user_request_" {
 		if tail, ok = strings.CutPrefix(tail, "_user_request_/"); !ok {
-			return "", "", "", false
+			return "", "", "", p, false
 		}
 		rest = "/" + tail
 	}
-	inv.ContextPath = "/" + stageName + rest
+	contextPath = "/" + stageName + rest
 	if rest == "" {
-		inv.ContextPath += "/"
+		contextPath += "/"
 	}
-	return apiID, stageName, rest, true
+	return apiID, stageName, rest, contextPath, true
 }
 
 // apiFromHost returns the API id of a Host {api-id}.{domain}[:port].
@@ -146,12 +155,25 @@ func (s *Server) apiFromHost(host string) (string, bool) {
 	if id == "" || strings.IndexByte(id, '.') >= 0 {
 		return "", false
 	}
-	for j := 0; j < len(id); j++ {
-		if 'A' <= id[j] && id[j] <= 'Z' {
-			return strings.ToLower(id), true
+	return asciiLower(id), true
+}
+
+// asciiLower lowercases the ASCII letters of s and keeps every other byte: API ids are ASCII,
+// and strings.ToLower would turn invalid UTF-8 into U+FFFD, an id the client never sent.
+// It allocates only when s has an upper-case letter.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
 		}
 	}
-	return id, true
+	return s
 }
 
 // rawPath is the request path as the client sent it.

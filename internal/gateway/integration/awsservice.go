@@ -410,7 +410,10 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		body = nil
 	}
 
-	p := a.uri.appendMappedPath(make([]byte, 0, 128), inv, mappedPath)
+	p, err := a.uri.appendMappedPath(make([]byte, 0, 128), inv, mappedPath)
+	if err != nil {
+		return nil, err
+	}
 	if a.s3 {
 		// S3 signs the path as sent, and compares it with its own strict escaping of the
 		// decoded path: send that.

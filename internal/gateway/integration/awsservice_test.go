@@ -524,7 +524,8 @@ func TestAWSServiceEndpoints(t *testing.T) {
 		}
 		a := h.(*awsService)
 		got := a.uri.scheme + "://" + a.uri.host
-		path := string(a.uri.appendPath(nil, func(string) (string, bool) { return "", false }))
+		pb, _ := a.uri.appendPath(nil, func(string) (string, bool) { return "", false })
+		path := string(pb)
 		if got != tt.wantBase || path != tt.wantPath {
 			t.Errorf("NewAWSService(%s, %v) sends to %s%s; want %s%s", tt.uri, tt.endpoints, got, path, tt.wantBase, tt.wantPath)
 		}

@@ -246,7 +246,10 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	// integration.request.path.X first, else the method's own {X}), then the URI's query,
 	// the client's query (HTTP_PROXY) and the mapped query parameters.
 	var ub [256]byte
-	p := h.uri.appendMappedPath(ub[:0], inv, mappedPath)
+	p, err := h.uri.appendMappedPath(ub[:0], inv, mappedPath)
+	if err != nil {
+		return nil, err
+	}
 	q := h.uri.query
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)

@@ -3,6 +3,8 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/vtl"
@@ -131,15 +133,18 @@ func (in *inputObject) allParams() *vtl.Map {
 	for _, p := range inv.PathParams {
 		path.Set(p.Name, p.Value)
 	}
+	// Names in sorted order: the same request renders the same text (Go's maps have no
+	// order; AWS's, a Java map's, is not recorded).
 	query := vtl.NewMap()
-	for k, vs := range inv.Request.Query() {
-		if len(vs) > 0 {
+	q := inv.Request.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if vs := q[k]; len(vs) > 0 {
 			query.Set(k, vs[len(vs)-1])
 		}
 	}
 	header := vtl.NewMap()
-	for k, vs := range inv.Request.Header {
-		if len(vs) > 0 {
+	for _, k := range slices.Sorted(maps.Keys(inv.Request.Header)) {
+		if vs := inv.Request.Header[k]; len(vs) > 0 {
 			header.Set(k, vs[len(vs)-1])
 		}
 	}

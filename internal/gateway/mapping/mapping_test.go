@@ -286,3 +286,22 @@ func TestRenderOverridesOutliveArena(t *testing.T) {
 		t.Errorf("Render(h=X-First) overrides after later renders = %+v; want %+v", first, want)
 	}
 }
+
+// TestParamsDeterministic: $input.params() lists the query string and header names in one
+// order, whatever the order Go's maps give: the same request renders the same text.
+func TestParamsDeterministic(t *testing.T) {
+	t.Parallel()
+	tm, err := Parse(`$input.params()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{path={}, querystring={a=1, b=2, c=3, d=4}, header={A=x, B=y, C=z}}`
+	for range 20 {
+		inv := &invoke.Invocation{}
+		inv.Request = invoke.Request{RawQuery: "d=4&b=2&c=3&a=1", Header: http.Header{"C": {"z"}, "A": {"x"}, "B": {"y"}}}
+		got, err := tm.Render(inv, nil, nil)
+		if err != nil || string(got) != want {
+			t.Fatalf("Render($input.params()) = %s, %v; want %s", got, err, want)
+		}
+	}
+}
