@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ type auth struct {
 	scopeDate     string // YYYYMMDD
 	region        string
 	service       string
+	terminator    string // the scope's last element, "aws4_request" when well formed
 	signedHeaders []string
 	signedRaw     string // SignedHeaders as sent
 	signature     string
@@ -325,10 +327,7 @@ func (a *auth) setCredential(cred string) error {
 		// AWS's wording for a credential with the wrong shape.
 		return errIncomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
 	}
-	a.accessKeyID, a.scopeDate, a.region, a.service = parts[0], parts[1], parts[2], parts[3]
-	if parts[4] != "aws4_request" {
-		return errInvalid("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", parts[4])
-	}
+	a.accessKeyID, a.scopeDate, a.region, a.service, a.terminator = parts[0], parts[1], parts[2], parts[3], parts[4]
 	return nil
 }
 
@@ -356,20 +355,34 @@ func (a *auth) checkSignedHeaders() error {
 	return errInvalid(msgHostNotSigned)
 }
 
-// checkScope compares the credential scope with the request date and with
-// the service and region the Verifier serves, in AWS's words.
+// checkScope compares the credential scope with the service and region the Verifier
+// serves, its terminator with "aws4_request" and its date with the request date. AWS
+// reports every wrong part at once, in this order, each sentence ending ". " but the date's
+// (recorded from DynamoDB in mhart/dynalite's validations: "Credential should be scoped to a
+// valid region, not 'c'. Credential should be scoped to correct service: 'dynamodb'.
+// Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. Date in
+// Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' !=
+// '20130609', from '20130609T095204Z'."). The service sentence alone, trailing space
+// included, is API Gateway's answer to a credential scoped to another service
+// (aws/aws-sdk-js-v3#1831: InvalidSignatureException "Credential should be scoped to
+// correct service: 'execute-api'. "; aws/aws-sdk-ruby#431 on the wire).
 func (v *Verifier) checkScope(a *auth) error {
-	if a.scopeDate != a.amzDate[:8] {
-		return errInvalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
-			a.scopeDate, a.amzDate[:8], a.amzDate)
-	}
+	var msg strings.Builder
 	if v.Region != "" && a.region != v.Region {
-		// AWS's message ends with a space (joona/aws-es-curl#15).
-		return errInvalid("Credential should be scoped to a valid region, not '%s'. ", a.region)
+		fmt.Fprintf(&msg, "Credential should be scoped to a valid region, not '%s'. ", a.region)
 	}
 	if v.Service != "" && a.service != v.Service {
-		// cllunsford/aws-signing-proxy#25.
-		return errInvalid("Credential should be scoped to correct service: '%s'. ", v.Service)
+		fmt.Fprintf(&msg, "Credential should be scoped to correct service: '%s'. ", v.Service)
+	}
+	if a.terminator != "aws4_request" {
+		fmt.Fprintf(&msg, "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", a.terminator)
+	}
+	if a.scopeDate != a.amzDate[:8] {
+		fmt.Fprintf(&msg, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
+			a.scopeDate, a.amzDate[:8], a.amzDate)
+	}
+	if msg.Len() > 0 {
+		return errInvalid("%s", msg.String())
 	}
 	return nil
 }

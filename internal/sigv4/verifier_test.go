@@ -135,6 +135,20 @@ func TestVerifyErrors(t *testing.T) {
 			code: CodeInvalidSignature, message: "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. ",
 		},
 		{
+			name: "every part of the scope wrong",
+			req: func(*testing.T) *http.Request {
+				return withHeaders("/", "X-Amz-Date", "20150830T123600Z", "Authorization",
+					"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/b/c/d/e, SignedHeaders=host, Signature=00")
+			},
+			tweak: func(v *Verifier) { v.Region, v.Service = "us-east-1", "apigateway" },
+			code:  CodeInvalidSignature,
+			// AWS's order and wording (mhart/dynalite, recorded from DynamoDB).
+			message: "Credential should be scoped to a valid region, not 'c'. " +
+				"Credential should be scoped to correct service: 'apigateway'. " +
+				"Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. " +
+				"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20150830', from '20150830T123600Z'.",
+		},
+		{
 			name: "date not in basic format",
 			req: func(*testing.T) *http.Request {
 				return withHeaders("/", "X-Amz-Date", "2015-08-30T12:36:00Z", "Authorization",
@@ -197,6 +211,32 @@ func TestVerifyErrors(t *testing.T) {
 			},
 			tweak: func(v *Verifier) { v.Service = "apigateway" },
 			code:  CodeInvalidSignature, message: "Credential should be scoped to correct service: 'apigateway'. ",
+		},
+		{
+			name: "signed for s3",
+			req: func(t *testing.T) *http.Request {
+				return sdkSigned(t, "GET", "/", nil, "", "", "us-east-1", "s3", exTime)
+			},
+			tweak: func(v *Verifier) { v.Region, v.Service = "us-east-1", "apigateway" },
+			code:  CodeInvalidSignature, message: "Credential should be scoped to correct service: 'apigateway'. ",
+		},
+		{
+			name: "signed for apigateway, verified for lambda",
+			req: func(t *testing.T) *http.Request {
+				return sdkSigned(t, "GET", "/", nil, "", "", "us-east-1", "apigateway", exTime)
+			},
+			tweak: func(v *Verifier) { v.Region, v.Service = "us-east-1", "lambda" },
+			code:  CodeInvalidSignature, message: "Credential should be scoped to correct service: 'lambda'. ",
+		},
+		{
+			name: "wrong region and service",
+			req: func(t *testing.T) *http.Request {
+				return sdkSigned(t, "GET", "/", nil, "", "", "eu-west-1", "lambda", exTime)
+			},
+			tweak: func(v *Verifier) { v.Region, v.Service = "us-east-1", "apigateway" },
+			code:  CodeInvalidSignature,
+			message: "Credential should be scoped to a valid region, not 'eu-west-1'. " +
+				"Credential should be scoped to correct service: 'apigateway'. ",
 		},
 		{
 			name: "right region and service",
