@@ -42,7 +42,7 @@ func TestUpdateRefusesTooManyPatchOperations(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest("PATCH", path, strings.NewReader(body)))
 		if rec.Code != http.StatusBadRequest || rec.Header().Get("x-amzn-ErrorType") != "BadRequestException" || rec.Body.String() != want {
-			t.Errorf("PATCH %s with %d operations = %d %s %s; want 400 BadRequestException %s", path, n, rec.Code, rec.Header().Get("x-amzn-ErrorType"), rec.Body.String(), want)
+			t.Errorf("PATCH %s with %d operations = %d %s %.300s; want 400 BadRequestException %s", path, n, rec.Code, rec.Header().Get("x-amzn-ErrorType"), rec.Body.String(), want)
 		}
 	}
 	body = string(patchBody(awsjson.MaxPatchOperations, func(i int) string {
