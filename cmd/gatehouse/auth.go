@@ -34,20 +34,31 @@ func newAuthenticator(cfg config, log *slog.Logger) (mgmt.Authenticator, error) 
 	return &sigv4Auth{v: &sigv4.Verifier{
 		Credentials: func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
 		Region:      cfg.Region,
+		Service:     serviceAPIGateway,
 	}}, nil
 }
 
+// The SigV4 signing names of the two APIs on the management listener, as the SDKs sign them
+// (botocore's signingName: "apigateway"; Lambda's endpointPrefix "lambda"). A credential
+// scoped to any other service is refused as AWS refuses it: InvalidSignatureException,
+// "Credential should be scoped to correct service: 'apigateway'. " (sigv4.Verifier).
+const (
+	serviceAPIGateway = "apigateway"
+	serviceLambda     = "lambda"
+)
+
 // lambdaAuthenticator is the Lambda API's view of the management authenticator: the same
-// keys and verifier, its failures left as *sigv4.Error for the Lambda API to render in
-// Lambda's shape. The credential scope names the service "lambda" there; the verifier accepts
-// any service.
+// keys and region, the credential scope's service "lambda", its failures left as
+// *sigv4.Error for the Lambda API to render in Lambda's shape.
 func lambdaAuthenticator(auth mgmt.Authenticator) lambdaapi.Authenticator {
 	a, ok := auth.(*sigv4Auth)
 	if !ok {
 		return nil
 	}
+	v := *a.v
+	v.Service = serviceLambda
 	return lambdaapi.AuthFunc(func(r *http.Request, body []byte) error {
-		_, err := a.v.Verify(r, body)
+		_, err := v.Verify(r, body)
 		return err
 	})
 }

@@ -232,8 +232,8 @@ func checkContentType(p *problemList, ct string) {
 // from what GetGatewayResponse shows and customizes it (test_update_gateway_response
 // "update-gateway-response-not-set").
 func (s *Server) UpdateGatewayResponse(ctx context.Context, c *call) error {
-	var in awsjson.PatchRequest
-	if err := c.decode(&in); err != nil {
+	ops, err := c.patchOps()
+	if err != nil {
 		return err
 	}
 	apiID := c.path("restapi_id")
@@ -244,13 +244,13 @@ func (s *Server) UpdateGatewayResponse(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := checkInput(awsjson.OpProblems("updateGatewayResponseInput", in.PatchOperations)...); err != nil {
+	if err := checkInput(awsjson.OpProblems("updateGatewayResponseInput", ops)...); err != nil {
 		return err
 	}
 	doc, err := s.updateAPI(ctx, apiID, func(doc *apigateway.RestAPIDocument) error {
 		gr := effectiveGatewayResponse(doc, info)
 		gr.DefaultResponse = false
-		if err := patchGatewayResponse(gr, in.PatchOperations); err != nil {
+		if err := patchGatewayResponse(gr, ops); err != nil {
 			return err
 		}
 		if doc.GatewayResponses == nil {

@@ -340,6 +340,7 @@ func (s *Server) UpdateIntegration(ctx context.Context, c *call) error {
 // validates the result as PutIntegration does, reporting every problem together.
 func patchIntegration(m *apigateway.Method, ig *apigateway.Integration, ops []awsjson.PatchOperation) error {
 	var problems []string
+	var cacheKeys *awsjson.ListPatch // ig.CacheKeyParameters, once an operation changes them
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
 		v := op.Val()
@@ -408,13 +409,19 @@ func patchIntegration(m *apigateway.Method, ig *apigateway.Integration, ops []aw
 				return err
 			}
 		case seg[0] == "cacheKeyParameters" && (op.Op == awsjson.OpAdd || op.Op == awsjson.OpRemove):
-			ig.CacheKeyParameters = slices.DeleteFunc(ig.CacheKeyParameters, func(p string) bool { return p == seg[1] })
+			if cacheKeys == nil {
+				cacheKeys = awsjson.NewListPatch(ig.CacheKeyParameters)
+			}
+			cacheKeys.Remove(seg[1])
 			if op.Op == awsjson.OpAdd {
-				ig.CacheKeyParameters = append(ig.CacheKeyParameters, seg[1])
+				cacheKeys.Append(seg[1])
 			}
 		default:
 			problems = append(problems, "Invalid patch path "+op.Path)
 		}
+	}
+	if cacheKeys != nil {
+		ig.CacheKeyParameters = cacheKeys.List()
 	}
 	problems = append(problems, checkIntegration(m, ig)...)
 	return badRequestProblems(problems)
@@ -602,22 +609,22 @@ func (s *Server) GetIntegrationResponse(ctx context.Context, c *call) error {
 
 // UpdateIntegrationResponse is PATCH .../integration/responses/{status_code}.
 func (s *Server) UpdateIntegrationResponse(ctx context.Context, c *call) error {
-	var in awsjson.PatchRequest
-	if err := c.decode(&in); err != nil {
+	ops, err := c.patchOps()
+	if err != nil {
 		return err
 	}
 	code := c.path("status_code")
-	if err := checkInput(append(awsjson.OpProblems("updateIntegrationResponseInput", in.PatchOperations), statusCodeProblem(code))...); err != nil {
+	if err := checkInput(append(awsjson.OpProblems("updateIntegrationResponseInput", ops), statusCodeProblem(code))...); err != nil {
 		return err
 	}
 	var updated *apigateway.IntegrationResponse
-	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
+	_, err = s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
 		m, ig, ir, err := findIntegrationResponse(doc, c.path("resource_id"), c.path("http_method"), code)
 		if err != nil {
 			return err
 		}
 		var problems []string
-		for _, op := range in.PatchOperations {
+		for _, op := range ops {
 			seg := awsjson.Segments(op.Path)
 			switch {
 			case len(seg) == 1 && (seg[0] == "selectionPattern" || seg[0] == "contentHandling"):

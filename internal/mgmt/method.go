@@ -235,6 +235,7 @@ const msgReplaceOnly = "Invalid patch operation specified. Must be one of: [repl
 // at once with AWS's NotFoundException.
 func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []awsjson.PatchOperation) error {
 	var problems []string
+	var scopes *awsjson.ListPatch // m.AuthorizationScopes, once an operation changes them
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
 		if len(seg) == 1 {
@@ -268,9 +269,12 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 			if scope == "" {
 				scope = seg[1]
 			}
-			m.AuthorizationScopes = slices.DeleteFunc(m.AuthorizationScopes, func(s string) bool { return s == scope })
+			if scopes == nil {
+				scopes = awsjson.NewListPatch(m.AuthorizationScopes)
+			}
+			scopes.Remove(scope)
 			if op.Op == awsjson.OpAdd {
-				m.AuthorizationScopes = append(m.AuthorizationScopes, scope)
+				scopes.Append(scope)
 			}
 			continue
 		}
@@ -294,6 +298,9 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 		default:
 			problems = append(problems, "Invalid patch path "+op.Path)
 		}
+	}
+	if scopes != nil {
+		m.AuthorizationScopes = scopes.List()
 	}
 	problems = append(problems, checkAuthorization(m)...)
 	problems = append(problems, checkMethodRequestParams(m.RequestParameters)...)
@@ -435,24 +442,24 @@ func (s *Server) GetMethodResponse(ctx context.Context, c *call) error {
 // UpdateMethodResponse is PATCH .../methods/{http_method}/responses/{status_code}. It
 // answers 201, as the service model says (recorded: test_lifecycle_method_response).
 func (s *Server) UpdateMethodResponse(ctx context.Context, c *call) error {
-	var in awsjson.PatchRequest
-	if err := c.decode(&in); err != nil {
+	ops, err := c.patchOps()
+	if err != nil {
 		return err
 	}
 	code := c.path("status_code")
 	// Recorded: "update-method-response-invalid-statuscode-and-wrong-op" lists the op
 	// problems, then the status code's, in one ValidationException.
-	if err := checkInput(append(awsjson.OpProblems("updateMethodResponseInput", in.PatchOperations), statusCodeProblem(code))...); err != nil {
+	if err := checkInput(append(awsjson.OpProblems("updateMethodResponseInput", ops), statusCodeProblem(code))...); err != nil {
 		return err
 	}
 	var updated *apigateway.MethodResponse
-	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
+	_, err = s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
 		_, mr, err := findMethodResponse(doc, c.path("resource_id"), c.path("http_method"), code)
 		if err != nil {
 			return err
 		}
 		var problems []string
-		for _, op := range in.PatchOperations {
+		for _, op := range ops {
 			seg := awsjson.Segments(op.Path)
 			if len(seg) != 2 || seg[1] == "" || !slices.Contains([]string{awsjson.OpAdd, awsjson.OpRemove, awsjson.OpReplace}, op.Op) {
 				problems = append(problems, "Invalid patch path "+op.Path)

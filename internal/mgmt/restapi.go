@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,6 +112,9 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 	if in.MinimumCompressionSize != nil && (*in.MinimumCompressionSize < 0 || *in.MinimumCompressionSize > 10485760) {
 		problems = append(problems, "Invalid minimum compression size, must be between 0 and 10485760")
 	}
+	if p := binaryMediaTypesProblem(in.BinaryMediaTypes); p != "" {
+		problems = append(problems, p)
+	}
 	if err := badRequestProblems(problems); err != nil {
 		return err
 	}
@@ -195,12 +199,12 @@ func (s *Server) GetRestAPIs(ctx context.Context, c *call) error {
 
 // UpdateRestAPI is PATCH /restapis/{restapi_id}.
 func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
-	var in awsjson.PatchRequest
-	if err := c.decode(&in); err != nil {
+	ops, err := c.patchOps()
+	if err != nil {
 		return err
 	}
 	doc, err := s.updateAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
-		return patchRestAPI(&doc.RestAPI, in.PatchOperations)
+		return patchRestAPI(&doc.RestAPI, ops)
 	})
 	if err != nil {
 		return err
@@ -212,6 +216,7 @@ func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
 // patchRestAPI applies UpdateRestApi's patch operations, reporting every invalid one.
 func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 	var problems []string
+	var binary *awsjson.ListPatch // api.BinaryMediaTypes, once an operation changes them
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
 		if len(seg) == 0 {
@@ -259,13 +264,15 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 				problems = append(problems, invalidPatch(op))
 			}
 		case len(seg) == 2 && seg[0] == "binaryMediaTypes" && (op.Op == awsjson.OpAdd || op.Op == awsjson.OpRemove || op.Op == awsjson.OpReplace):
-			mt := seg[1]
-			api.BinaryMediaTypes = slices.DeleteFunc(api.BinaryMediaTypes, func(s string) bool { return s == mt })
+			if binary == nil {
+				binary = awsjson.NewListPatch(api.BinaryMediaTypes)
+			}
+			binary.Remove(seg[1])
 			switch op.Op {
 			case awsjson.OpAdd:
-				api.BinaryMediaTypes = append(api.BinaryMediaTypes, mt)
+				binary.Append(seg[1])
 			case awsjson.OpReplace:
-				api.BinaryMediaTypes = append(api.BinaryMediaTypes, op.Val())
+				binary.Append(op.Val())
 			}
 		case op.Op == awsjson.OpReplace && len(seg) == 3 && seg[0] == "endpointConfiguration" && seg[1] == "types" && seg[2] == "0":
 			v := op.Val()
@@ -289,7 +296,28 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			problems = append(problems, invalidPatch(op))
 		}
 	}
+	if binary != nil {
+		api.BinaryMediaTypes = binary.List()
+		if p := binaryMediaTypesProblem(api.BinaryMediaTypes); p != "" {
+			problems = append(problems, p)
+		}
+	}
 	return badRequestProblems(problems)
+}
+
+// MaxBinaryMediaTypes bounds a REST API's binaryMediaTypes. AWS documents no such quota
+// (limits.md lists none; the service model's ListOfString has no length constraint); this
+// is gatehouse's deliberate bound: real APIs list a handful, and the data plane matches a
+// request's content type against every one of them.
+const MaxBinaryMediaTypes = 100
+
+// binaryMediaTypesProblem is the BadRequestException problem of a list longer than
+// MaxBinaryMediaTypes, "" for none.
+func binaryMediaTypesProblem(types []string) string {
+	if len(types) <= MaxBinaryMediaTypes {
+		return ""
+	}
+	return fmt.Sprintf("Too many binary media types: %d. At most %d are allowed.", len(types), MaxBinaryMediaTypes)
 }
 
 // DeleteRestAPI is DELETE /restapis/{restapi_id}: the API with its deployments and stages.

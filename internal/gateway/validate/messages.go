@@ -10,7 +10,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
 
@@ -23,34 +22,10 @@ import (
 // than the error carries (the string of a length error), the instance is read at the
 // error's location.
 
-// maxProblems bounds the messages describe returns: a body of a million wrong items has a
+// maxProblems bounds the messages a validation reports: a body of a million wrong items has a
 // million errors, and listing them all made a 2 MB body cost seconds and a 90 MB
 // validationErrorString.
 const maxProblems = 100
-
-// describe returns the messages of a validation error tree, at most maxProblems.
-func describe(ve *jsonschema.ValidationError, inst any) []string {
-	var out []string
-	english := message.NewPrinter(language.English) // for kinds draft 4 does not produce
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(out) >= maxProblems {
-			return
-		}
-		if msg, ok := errorMessage(e, inst, english); ok {
-			out = append(out, msg)
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	if len(out) == 0 {
-		out = append(out, ve.Error())
-	}
-	return out
-}
 
 // errorMessage returns the message of one error, false for a node that only groups its
 // causes (a $ref, allOf, a whole schema).

@@ -244,15 +244,12 @@ func validateBody(s *jsonschema.Schema, body []byte) *invoke.Error {
 			return bodyError([]string{msgNotJSON})
 		}
 	}
-	err := s.Validate(inst)
-	if err == nil {
-		return nil
+	c := newChecker()
+	c.check(s, inst)
+	if problems := c.messages(); len(problems) > 0 {
+		return bodyError(problems)
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return bodyError([]string{err.Error()})
-	}
-	return bodyError(describe(ve, inst))
+	return nil
 }
 
 // maxLoggedProblems bounds the cause logged with a BAD_REQUEST_BODY, in bytes.

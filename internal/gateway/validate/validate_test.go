@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -271,5 +272,49 @@ func TestValidateBodyBounded(t *testing.T) {
 	}
 	if got := len(e.Err.Error()); got > 2*maxLoggedProblems {
 		t.Errorf("Invoke(5000 wrong items) cause is %d bytes; want at most %d", got, 2*maxLoggedProblems)
+	}
+}
+
+// hostileBodies are ~10 MB bodies (the payload limit) in which every item fails its schema:
+// an array of numbers where strings are wanted, and an object of such properties.
+func hostileBodies() map[string]struct{ schema, body string } {
+	const size = 10 << 20
+	arr := "[" + strings.Repeat("1,", size/2-1) + "1]"
+	var obj strings.Builder
+	obj.WriteByte('{')
+	for i := 0; obj.Len() < size; i++ {
+		if i > 0 {
+			obj.WriteByte(',')
+		}
+		obj.WriteString(`"k` + strconv.Itoa(i) + `":1`)
+	}
+	obj.WriteByte('}')
+	return map[string]struct{ schema, body string }{
+		"array":  {`{"type":"array","items":{"type":"string"}}`, arr},
+		"object": {`{"type":"object","additionalProperties":{"type":"string"}}`, obj.String()},
+	}
+}
+
+// BenchmarkValidateHostileBody measures what a 10 MB body of failing items costs: run with
+// -benchmem; the allocation per call must stay near the instance's own size, not grow by
+// a few hundred bytes per failing item.
+func BenchmarkValidateHostileBody(b *testing.B) {
+	for name, hb := range hostileBodies() {
+		b.Run(name, func(b *testing.B) {
+			vc := NewCompiler(apiID, models(map[string]string{"M": hb.schema}), bothChecks)
+			mw, err := vc.Middleware(&apigateway.Method{RequestValidatorID: "body", RequestModels: map[string]string{"application/json": "M"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := mw(invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { return nil, nil }))
+			inv := bodyRequest("application/json", hb.body)
+			b.SetBytes(int64(len(hb.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h.Invoke(context.Background(), inv); err == nil {
+					b.Fatal("hostile body validated")
+				}
+			}
+		})
 	}
 }

@@ -19,6 +19,27 @@ type PatchRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations"`
 }
 
+// MaxPatchOperations bounds the patch operations of one Update* call. AWS documents no such
+// quota (botocore's ListOfPatchOperation has no length constraint, and limits.md lists none),
+// so this is gatehouse's deliberate bound: five times the largest update AWS's own quotas
+// allow (100 stage variables replaced, remove and add, are 200 operations), and small enough
+// that a hostile caller cannot make one call cost more than a few milliseconds.
+const MaxPatchOperations = 1000
+
+// DecodePatch reads an Update* call's body. More than max operations is a
+// BadRequestException naming the bound; each operation is then applied once, so a call's
+// cost grows linearly with its operations.
+func DecodePatch(body []byte, max int) ([]PatchOperation, error) {
+	var in PatchRequest
+	if err := Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.PatchOperations) > max {
+		return nil, BadRequest("Too many patch operations: %d. At most %d are allowed in one request.", len(in.PatchOperations), max)
+	}
+	return in.PatchOperations, nil
+}
+
 // Patch operation names.
 const (
 	OpAdd     = "add"
