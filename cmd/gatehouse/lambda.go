@@ -28,8 +28,15 @@ func newLambdaPlane(cfg config, st store.Store, auth mgmt.Authenticator, log *sl
 	if err != nil {
 		return nil, err
 	}
+	registry := lambda.NewRegistry(st, scope, nil)
+	// Before serving: remove the packages a crash left that no function names.
+	if n, err := code.Sweep(context.Background(), registry); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("removed lambda code no function uses", "entries", n)
+	}
 	ic := lambda.InvokerConfig{
-		Registry:          lambda.NewRegistry(st, scope, nil),
+		Registry:          registry,
 		Code:              code,
 		RemoteEndpoint:    cfg.LambdaEndpoint,
 		StrictPermissions: cfg.StrictPermissions,

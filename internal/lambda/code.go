@@ -3,6 +3,7 @@ package lambda
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -41,50 +42,183 @@ type Code struct {
 // fsynced before the function document that names it commits (so a crash loses nothing
 // acknowledged), and unzipped to {sha256-hex}/ for the runtime, extracted on demand from the
 // zip when missing.
+//
+// A package lives as long as a committed function document names it. The order of the
+// writes makes this crash-safe without a stored reference count: a package is written
+// before the document naming it commits, and removed (Collect) only after the last document
+// naming it is gone, so a crash leaves at worst an unreferenced package, never a reference to
+// a missing one; Sweep removes those when gatehouse opens the store again. Between Put and
+// the commit of its document a package is pinned, so that a concurrent Collect of the same
+// content (another function's delete) cannot remove it in that window.
 type CodeStore struct {
 	dir string
-	// maxUnzipped is the largest unzipped package; NewCodeStore sets MaxUnzippedBytes.
+	// maxUnzipped is the largest unzipped package, and the most bytes PutDir reads;
+	// NewCodeStore sets MaxUnzippedBytes.
 	maxUnzipped int64
-	mu          sync.Mutex // serializes extraction
+	// maxEntries is the most files and directories of one package; NewCodeStore sets
+	// maxZipEntries.
+	maxEntries int
+	// mu serializes extraction and collection and guards pins: Collect holds it from reading
+	// the references to removing the files, so a Put (which pins under mu) either comes
+	// before and is seen, or after and writes the package again.
+	mu sync.Mutex
+	// pins counts, per hex hash, the Puts whose function document has not committed (or
+	// failed) yet.
+	pins map[string]int
 }
 
-// NewCodeStore returns the code store at dir ({data-dir}/lambda/code), creating it.
+// NewCodeStore returns the code store at dir ({data-dir}/lambda/code), creating it. Call
+// Sweep before serving, to collect what a crash left unreferenced.
 func NewCodeStore(dir string) (*CodeStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create code store: %w", err)
 	}
-	return &CodeStore{dir: dir, maxUnzipped: MaxUnzippedBytes}, nil
+	return &CodeStore{dir: dir, maxUnzipped: MaxUnzippedBytes, maxEntries: maxZipEntries, pins: map[string]int{}}, nil
+}
+
+// CodeRefs reports the packages that committed function documents name, as the set of their
+// hex hashes (Function.CodeHex). *Registry is one.
+type CodeRefs interface {
+	CodeRefs(ctx context.Context) (map[string]bool, error)
 }
 
 // ZipPath is where the zip of the package with this hex hash lives.
 func (c *CodeStore) ZipPath(hexSum string) string { return filepath.Join(c.dir, hexSum+".zip") }
 
 // Put checks a zip, stores it durably and extracts it. A package that is not a usable zip is
-// an *ErrInvalidZip.
-func (c *CodeStore) Put(zipBytes []byte) (Code, error) {
+// an *ErrInvalidZip. The package is pinned against Collect until release is called: call it
+// once the function document naming the package has committed, or failed to (release is a
+// no-op after an error, and safe to call more than once).
+func (c *CodeStore) Put(zipBytes []byte) (code Code, release func(), err error) {
 	sum := sha256.Sum256(zipBytes)
-	code := Code{Sha256: base64.StdEncoding.EncodeToString(sum[:]), Hex: hex.EncodeToString(sum[:]), Size: int64(len(zipBytes))}
+	code = Code{Sha256: base64.StdEncoding.EncodeToString(sum[:]), Hex: hex.EncodeToString(sum[:]), Size: int64(len(zipBytes))}
 	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
 	if err != nil {
-		return Code{}, &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
+		return Code{}, func() {}, &ErrInvalidZip{"Could not unzip uploaded file. Please check your file, then try to upload again."}
 	}
-	if err := checkZip(zr, c.maxUnzipped); err != nil {
-		return Code{}, err
+	if err := checkZip(zr, c.maxUnzipped, c.maxEntries); err != nil {
+		return Code{}, func() {}, err
 	}
+	// Pinned before the file is written or found there: a Collect that runs after this
+	// leaves it alone, one that ran before has removed it, and it is written again below.
+	release = c.pin(code.Hex)
 	if err := writeFileSync(c.ZipPath(code.Hex), zipBytes); err != nil {
-		return Code{}, fmt.Errorf("store code: %w", err)
+		release()
+		return Code{}, func() {}, fmt.Errorf("store code: %w", err)
 	}
 	if _, err := c.Dir(code.Hex); err != nil {
-		return Code{}, err
+		release()
+		return Code{}, func() {}, err
 	}
-	return code, nil
+	return code, release, nil
+}
+
+// pin protects the package hexSum from Collect until the returned func is called.
+func (c *CodeStore) pin(hexSum string) func() {
+	c.mu.Lock()
+	c.pins[hexSum]++
+	c.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			if c.pins[hexSum]--; c.pins[hexSum] <= 0 {
+				delete(c.pins, hexSum)
+			}
+			c.mu.Unlock()
+		})
+	}
+}
+
+// Collect removes the packages among hexSums that no committed function document names
+// (refs) and no Put has pinned: their zip, so they are no longer downloadable, then their
+// unzipped copy. Call it after the document that named them was deleted or changed has
+// committed; a crash before or during Collect leaves files that Sweep removes.
+func (c *CodeStore) Collect(ctx context.Context, refs CodeRefs, hexSums ...string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var live map[string]bool
+	for _, h := range hexSums {
+		if !validHex(h) || c.pins[h] > 0 {
+			continue
+		}
+		if live == nil {
+			var err error
+			if live, err = refs.CodeRefs(ctx); err != nil {
+				return fmt.Errorf("collect code: %w", err)
+			}
+		}
+		if live[h] {
+			continue
+		}
+		if err := c.remove(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep removes every package no committed function document names, and what an
+// interrupted Put or extraction left behind (temporary files and directories): what a crash
+// between a function's delete (or code update) and its Collect left, or between a Put and
+// the commit that failed to follow. Run it when the store opens, before serving. It returns
+// the number of entries it removed.
+func (c *CodeStore) Sweep(ctx context.Context, refs CodeRefs) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	live, err := refs.CodeRefs(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sweep code: %w", err)
+	}
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return 0, fmt.Errorf("sweep code: %w", err)
+	}
+	removed := 0
+	for _, e := range entries {
+		name := e.Name()
+		h := strings.TrimSuffix(name, ".zip")
+		if validHex(h) && (live[h] || c.pins[h] > 0) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(c.dir, name)); err != nil {
+			return removed, fmt.Errorf("sweep code: %w", err)
+		}
+		removed++
+	}
+	return removed, syncDir(c.dir)
+}
+
+// remove deletes a package: the zip first (durably: no longer downloadable, and not extracted
+// again by Dir), then the unzipped copy. Called with mu held.
+func (c *CodeStore) remove(hexSum string) error {
+	if err := os.Remove(c.ZipPath(hexSum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove code %s: %w", hexSum, err)
+	}
+	if err := syncDir(c.dir); err != nil {
+		return fmt.Errorf("remove code %s: %w", hexSum, err)
+	}
+	if err := os.RemoveAll(filepath.Join(c.dir, hexSum)); err != nil {
+		return fmt.Errorf("remove code %s: %w", hexSum, err)
+	}
+	return nil
+}
+
+// validHex reports whether s is a hex SHA-256 as the store names its files.
+func validHex(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // PutDir packages a local directory as a zip (a gatehouse extension: CreateFunction from a
-// directory on this machine) and stores it as Put does.
-func (c *CodeStore) PutDir(dir string) (Code, error) {
+// directory on this machine) and stores it as Put does. It reads no more than an uploaded
+// zip may hold unzipped: each file's size is checked against what is left of the quota
+// before the file is read, and the read is cut at that size in case the file grows, so an
+// oversized tree is refused with Put's error (Lambda's "Unzipped size must be smaller than
+// ..."), as is one of more entries than a zip may have.
+func (c *CodeStore) PutDir(dir string) (Code, func(), error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	budget, entries := c.maxUnzipped, 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -93,14 +227,17 @@ func (c *CodeStore) PutDir(dir string) (Code, error) {
 		if err != nil || rel == "." {
 			return err
 		}
-		info, err := d.Info()
+		info, err := d.Info() // Lstat: a symlink is refused below, not followed
 		if err != nil {
 			return err
 		}
 		if !info.Mode().IsRegular() && !info.IsDir() {
 			return fmt.Errorf("%s: only regular files and directories can be packaged", rel)
 		}
-		if int64(buf.Len()) > c.maxUnzipped {
+		if entries++; entries > c.maxEntries {
+			return tooManyEntries(entries, c.maxEntries)
+		}
+		if !info.IsDir() && info.Size() > budget {
 			return tooLarge(c.maxUnzipped)
 		}
 		h, err := zip.FileInfoHeader(info)
@@ -118,12 +255,11 @@ func (c *CodeStore) PutDir(dir string) (Code, error) {
 		if err != nil {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
+		n, err := copyFileLimited(w, p, info, budget)
+		budget -= n
+		if err == nil && budget < 0 {
+			err = tooLarge(c.maxUnzipped)
 		}
-		defer f.Close()
-		_, err = io.Copy(w, f)
 		return err
 	})
 	if err == nil {
@@ -132,18 +268,37 @@ func (c *CodeStore) PutDir(dir string) (Code, error) {
 	if err != nil {
 		var iz *ErrInvalidZip
 		if errors.As(err, &iz) {
-			return Code{}, iz
+			return Code{}, func() {}, iz
 		}
-		return Code{}, &ErrInvalidZip{fmt.Sprintf("package %s: %v", dir, err)}
+		return Code{}, func() {}, &ErrInvalidZip{fmt.Sprintf("package %s: %v", dir, err)}
 	}
 	return c.Put(buf.Bytes())
+}
+
+// copyFileLimited copies the regular file at p, which WalkDir saw as info, to w: at most
+// budget+1 bytes (one more than allowed tells a file that grew since it was seen), and only
+// if it is still that file (not replaced by a symlink, a FIFO or a device in between).
+func copyFileLimited(w io.Writer, p string, info fs.FileInfo, budget int64) (int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() || !os.SameFile(info, fi) {
+		return 0, fmt.Errorf("%s changed while it was being packaged", p)
+	}
+	return io.Copy(w, io.LimitReader(f, budget+1))
 }
 
 // Dir returns the directory the package with this hex hash is unzipped in, extracting it from
 // the stored zip when it is not there yet (after a crash between the two, or a data dir whose
 // extracted copies were removed).
 func (c *CodeStore) Dir(hexSum string) (string, error) {
-	if len(hexSum) != 64 || strings.Trim(hexSum, "0123456789abcdef") != "" {
+	if !validHex(hexSum) {
 		return "", fmt.Errorf("code %q: not a sha256", hexSum)
 	}
 	dst := filepath.Join(c.dir, hexSum)
@@ -164,7 +319,7 @@ func (c *CodeStore) Dir(hexSum string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("extract code: %w", err)
 	}
-	if err := extract(&zr.Reader, tmp, c.maxUnzipped); err != nil {
+	if err := extract(&zr.Reader, tmp, c.maxUnzipped, c.maxEntries); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}
@@ -181,10 +336,10 @@ func (c *CodeStore) Dir(hexSum string) (string, error) {
 
 // checkZip rejects a package gatehouse will not extract: entries that escape the package
 // directory (absolute, "..", backslashes), symlinks pointing outside it, more than
-// maxZipEntries entries, or more than MaxUnzippedBytes declared.
-func checkZip(zr *zip.Reader, maxUnzipped int64) error {
-	if len(zr.File) > maxZipEntries {
-		return &ErrInvalidZip{fmt.Sprintf("deployment package has %d entries; at most %d are supported", len(zr.File), maxZipEntries)}
+// maxEntries entries, or more than maxUnzipped bytes declared.
+func checkZip(zr *zip.Reader, maxUnzipped int64, maxEntries int) error {
+	if len(zr.File) > maxEntries {
+		return tooManyEntries(len(zr.File), maxEntries)
 	}
 	var total uint64
 	for _, f := range zr.File {
@@ -197,6 +352,12 @@ func checkZip(zr *zip.Reader, maxUnzipped int64) error {
 		}
 	}
 	return nil
+}
+
+// tooManyEntries is gatehouse's error for a package of more than limit files and directories
+// (Lambda documents no such quota; this one bounds zip bombs of empty entries).
+func tooManyEntries(n, limit int) error {
+	return &ErrInvalidZip{fmt.Sprintf("deployment package has %d entries; at most %d are supported", n, limit)}
 }
 
 // tooLarge is Lambda's error for a package over the unzipped size quota.
@@ -217,11 +378,11 @@ func entryPath(name string) (string, error) {
 }
 
 // extract unzips zr into dst (an empty directory), counting the bytes actually written
-// against MaxUnzippedBytes (a zip's declared sizes can lie). Files keep their executable
+// against maxUnzipped (a zip's declared sizes can lie). Files keep their executable
 // bits; the root "bootstrap" is always executable, as Lambda makes it for custom runtimes
 // (zips built on Windows carry no Unix modes).
-func extract(zr *zip.Reader, dst string, maxUnzipped int64) error {
-	if err := checkZip(zr, maxUnzipped); err != nil {
+func extract(zr *zip.Reader, dst string, maxUnzipped int64, maxEntries int) error {
+	if err := checkZip(zr, maxUnzipped, maxEntries); err != nil {
 		return err
 	}
 	budget := maxUnzipped
@@ -389,6 +550,11 @@ func writeFileSync(name string, b []byte) error {
 		os.Remove(tmp)
 		return err
 	}
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory, making the creations, renames and removals in it durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -494,18 +494,36 @@ func (r *Registry) Update(ctx context.Context, name, ifRevisionID string, change
 	return out, nil
 }
 
-// Delete removes the function called name, or returns an error wrapping ErrFunctionNotFound.
-func (r *Registry) Delete(ctx context.Context, name string) error {
+// Delete removes the function called name and returns it as it was when deleted (the caller
+// collects its code package), or returns an error wrapping ErrFunctionNotFound.
+func (r *Registry) Delete(ctx context.Context, name string) (*Function, error) {
+	var deleted *Function
 	_, err := store.Update(ctx, r.st, r.key(name), func(cur *Function) (*Function, []store.Op, error) {
 		if cur == nil {
 			return nil, nil, &NotFoundError{ARN: r.scope.FunctionARN(name)}
 		}
+		deleted = cur
 		return nil, nil, nil // nil deletes what is there now
 	})
 	if err != nil {
-		return fmt.Errorf("delete function %q: %w", name, err)
+		return nil, fmt.Errorf("delete function %q: %w", name, err)
 	}
-	return nil
+	return deleted, nil
+}
+
+// CodeRefs returns the hex hashes of the code packages the stored functions name: what the
+// code store must keep (see CodeStore.Collect). gatehouse publishes no versions, so each
+// function names one package, its $LATEST's.
+func (r *Registry) CodeRefs(ctx context.Context) (map[string]bool, error) {
+	fns, err := r.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	refs := make(map[string]bool, len(fns))
+	for _, f := range fns {
+		refs[f.CodeHex()] = true
+	}
+	return refs, nil
 }
 
 // stamp sets what Lambda computes on every change: a new RevisionId, and with modified the

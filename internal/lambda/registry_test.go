@@ -184,7 +184,7 @@ func TestRegistryLifecycle(t *testing.T) {
 		t.Errorf("List = %v, %v; want abc, hello", list, err)
 	}
 
-	if err := r.Delete(ctx, "hello"); err != nil {
+	if _, err := r.Delete(ctx, "hello"); err != nil {
 		t.Fatalf("Delete = %v", err)
 	}
 	_, err = r.Get(ctx, "hello")
@@ -193,7 +193,7 @@ func TestRegistryLifecycle(t *testing.T) {
 		err.Error() != "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:hello" {
 		t.Errorf("Get(deleted) = %v; want Function not found implementing FunctionNotFound()", err)
 	}
-	if err := r.Delete(ctx, "hello"); !errors.Is(err, ErrFunctionNotFound) {
+	if _, err := r.Delete(ctx, "hello"); !errors.Is(err, ErrFunctionNotFound) {
 		t.Errorf("Delete(deleted) = %v; want ErrFunctionNotFound", err)
 	}
 	if _, err := r.Update(ctx, "hello", "", ChangeConfig, func(*Function) error { return nil }); !errors.Is(err, ErrFunctionNotFound) {

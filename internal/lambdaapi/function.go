@@ -103,7 +103,7 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	if in.VpcConfig != nil && (len(in.VpcConfig.SubnetIds) > 0 || len(in.VpcConfig.SecurityGroupIds) > 0) {
 		return invalidParameter("VpcConfig is not supported by gatehouse: local functions run on the host's network")
 	}
-	code, err := s.storeCode(in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key)
+	code, release, err := s.storeCode(in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,9 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 		fn.Tags = in.Tags
 	}
 	fn, err = s.cfg.Registry.Create(ctx, fn)
+	release()
 	if err != nil {
+		s.collect(ctx, code.Hex) // nothing names the package if the create did not commit
 		if errors.Is(err, lambda.ErrFunctionExists) {
 			return conflict("Function already exist: %s", ref.Name)
 		}
@@ -129,26 +131,37 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 
 // storeCode stores the deployment package a call gives: the zip, or (the gatehouse
 // extension) a directory under LocalCodeRoot named as S3Bucket "gatehouse-local" and S3Key
-// the directory. Any other S3 location is refused: gatehouse reads no S3.
-func (s *Server) storeCode(zipFile []byte, bucket, key *string) (lambda.Code, error) {
+// the directory. Any other S3 location is refused: gatehouse reads no S3. The package stays
+// pinned until release is called, after the function document naming it has committed or
+// failed (see lambda.CodeStore.Put); release is never nil.
+func (s *Server) storeCode(zipFile []byte, bucket, key *string) (code lambda.Code, release func(), err error) {
 	switch {
 	case bucket != nil && *bucket == LocalCodeBucket:
 		if s.cfg.LocalCodeRoot == "" {
-			return lambda.Code{}, invalidParameter("Code from a local directory (S3Bucket %q) is disabled: start gatehouse with --lambda-local-code-root", LocalCodeBucket)
+			return lambda.Code{}, func() {}, invalidParameter("Code from a local directory (S3Bucket %q) is disabled: start gatehouse with --lambda-local-code-root", LocalCodeBucket)
 		}
 		dir, err := localDir(s.cfg.LocalCodeRoot, deref(key))
 		if err != nil {
-			return lambda.Code{}, err
+			return lambda.Code{}, func() {}, err
 		}
-		code, err := s.cfg.Code.PutDir(dir)
-		return code, zipError(err)
+		code, release, err := s.cfg.Code.PutDir(dir)
+		return code, release, zipError(err)
 	case bucket != nil || key != nil:
-		return lambda.Code{}, invalidParameter("Code.S3Bucket and Code.S3Key are not supported by gatehouse: upload the deployment package as Code.ZipFile (aws lambda ... --zip-file fileb://function.zip)")
+		return lambda.Code{}, func() {}, invalidParameter("Code.S3Bucket and Code.S3Key are not supported by gatehouse: upload the deployment package as Code.ZipFile (aws lambda ... --zip-file fileb://function.zip)")
 	case len(zipFile) == 0:
-		return lambda.Code{}, invalidParameter("Please provide a source for function code.")
+		return lambda.Code{}, func() {}, invalidParameter("Please provide a source for function code.")
 	}
-	code, err := s.cfg.Code.Put(zipFile)
-	return code, zipError(err)
+	code, release, err = s.cfg.Code.Put(zipFile)
+	return code, release, zipError(err)
+}
+
+// collect removes the code packages among hexSums that no function names any more, after the
+// write that stopped naming them committed. A failure is only logged: the write stands, and
+// the next start's Sweep removes what is left.
+func (s *Server) collect(ctx context.Context, hexSums ...string) {
+	if err := s.cfg.Code.Collect(context.WithoutCancel(ctx), s.cfg.Registry, hexSums...); err != nil {
+		s.log.Warn("unreferenced lambda code not removed; the next start removes it", "err", err)
+	}
 }
 
 // LocalCodeBucket is the S3Bucket that names a local directory as the code (S3Key is the
@@ -232,11 +245,21 @@ func codeURL(r *http.Request, hexSum string) string {
 	return scheme + "://" + r.Host + CodePath + hexSum + ".zip"
 }
 
-// downloadCode serves a deployment package by its SHA-256.
+// downloadCode serves a deployment package by its SHA-256, while a function names it: the
+// package of a deleted function is not served even in the moment before it is removed.
 func (s *Server) downloadCode(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	sum, ok := strings.CutSuffix(name, ".zip")
 	if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+		writeError(w, notFound("The resource you requested does not exist."))
+		return
+	}
+	refs, err := s.cfg.Registry.CodeRefs(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !refs[sum] {
 		writeError(w, notFound("The resource you requested does not exist."))
 		return
 	}
@@ -355,19 +378,26 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 		writeJSON(c.w, http.StatusOK, fn.Configuration)
 		return nil
 	}
-	code, err := s.storeCode(in.ZipFile, in.S3Bucket, in.S3Key)
+	code, release, err := s.storeCode(in.ZipFile, in.S3Bucket, in.S3Key)
 	if err != nil {
 		return err
 	}
+	var replaced string // the package the committed update stopped naming
 	fn, err = s.cfg.Registry.Update(ctx, fn.Configuration.FunctionName, in.RevisionId, lambda.ChangeConfig, func(f *lambda.Function) error {
+		replaced = f.CodeHex()
 		f.Configuration.CodeSha256, f.Configuration.CodeSize = code.Sha256, code.Size
 		if len(in.Architectures) > 0 {
 			f.Configuration.Architectures = in.Architectures
 		}
 		return nil
 	})
+	release()
 	if err != nil {
+		s.collect(ctx, code.Hex)
 		return s.registryError(err)
+	}
+	if replaced != code.Hex {
+		s.collect(ctx, replaced)
 	}
 	writeJSON(c.w, http.StatusOK, fn.Configuration)
 	return nil
@@ -447,12 +477,14 @@ func (s *Server) DeleteFunction(ctx context.Context, c *call) error {
 	if ref.Qualifier == lambda.LatestVersion {
 		return invalidParameter("$LATEST version cannot be deleted without deleting the function.")
 	}
-	if err := s.cfg.Registry.Delete(ctx, ref.Name); err != nil {
+	deleted, err := s.cfg.Registry.Delete(ctx, ref.Name)
+	if err != nil {
 		return s.registryError(err)
 	}
 	if s.cfg.Invoker != nil {
 		s.cfg.Invoker.Forget(s.cfg.Registry.Scope().FunctionARN(ref.Name))
 	}
+	s.collect(ctx, deleted.CodeHex())
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -1,9 +1,12 @@
 package lambdaapi_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -478,4 +481,107 @@ func TestLocalCodeDirectory(t *testing.T) {
 	if code, msg := apiError(err); code != "InvalidParameterValueException" || !strings.Contains(msg, "is disabled") {
 		t.Errorf("CreateFunction(gatehouse-local, disabled) = %s %q; want InvalidParameterValueException", code, msg)
 	}
+}
+
+// tinyZip is a deployment package whose bootstrap says body: packages that differ by body.
+func tinyZip(t *testing.T, body string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err == nil {
+		_, err = w.Write([]byte("#!/bin/sh\n# " + body + "\n"))
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestCodeCollected: a package no function names any more is removed from disk and no
+// longer downloadable by its hash; one another function still names stays.
+func TestCodeCollected(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		op       string // create, update or delete
+		fn, code string // function name; package name (a key of zips)
+		wantErr  string // AWS error code the step must answer, "" for success
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		live  []string // packages kept, served by hash
+		gone  []string // packages removed, 404 by hash
+	}{
+		{"delete the only user", []step{{"create", "f", "A", ""}, {"delete", "f", "", ""}}, nil, []string{"A"}},
+		{"delete one of two users", []step{{"create", "f", "A", ""}, {"create", "g", "A", ""}, {"delete", "f", "", ""}}, []string{"A"}, nil},
+		{"delete both users", []step{{"create", "f", "A", ""}, {"create", "g", "A", ""}, {"delete", "f", "", ""}, {"delete", "g", "", ""}}, nil, []string{"A"}},
+		{"update the code", []step{{"create", "f", "A", ""}, {"update", "f", "B", ""}}, []string{"B"}, []string{"A"}},
+		{"update the code of one of two users", []step{{"create", "f", "A", ""}, {"create", "g", "A", ""}, {"update", "f", "B", ""}}, []string{"A", "B"}, nil},
+		{"update to the same code", []step{{"create", "f", "A", ""}, {"update", "f", "A", ""}}, []string{"A"}, nil},
+		{"update back to a package another function uses", []step{{"create", "f", "A", ""}, {"create", "g", "B", ""}, {"update", "f", "B", ""}, {"delete", "g", "", ""}}, []string{"B"}, []string{"A"}},
+		{"create of a taken name", []step{{"create", "f", "A", ""}, {"create", "f", "B", "ResourceConflictException"}}, []string{"A"}, []string{"B"}},
+		{"update with a stale revision", []step{{"create", "f", "A", ""}, {"update-stale", "f", "B", "PreconditionFailedException"}}, []string{"A"}, []string{"B"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newEnv(t, envOptions{})
+			zips := map[string][]byte{"A": tinyZip(t, "A"), "B": tinyZip(t, "B")}
+			for _, s := range tt.steps {
+				var err error
+				switch s.op {
+				case "create":
+					_, err = e.client.CreateFunction(ctx, createInput(s.fn, zips[s.code]))
+				case "update", "update-stale":
+					in := &lambdasdk.UpdateFunctionCodeInput{FunctionName: aws.String(s.fn), ZipFile: zips[s.code]}
+					if s.op == "update-stale" {
+						in.RevisionId = aws.String("00000000-0000-0000-0000-000000000000")
+					}
+					_, err = e.client.UpdateFunctionCode(ctx, in)
+				case "delete":
+					_, err = e.client.DeleteFunction(ctx, &lambdasdk.DeleteFunctionInput{FunctionName: aws.String(s.fn)})
+				}
+				if code, _ := apiError(err); code != s.wantErr || (s.wantErr == "" && err != nil) {
+					t.Fatalf("%s %s %s = %v; want %q", s.op, s.fn, s.code, err, s.wantErr)
+				}
+			}
+			for _, name := range tt.live {
+				if status, files := e.codeState(t, zips[name]); status != 200 || files != 2 {
+					t.Errorf("package %s: GET by hash = %d, %d files on disk; want 200 and the zip and its unzipped copy", name, status, files)
+				}
+			}
+			for _, name := range tt.gone {
+				if status, files := e.codeState(t, zips[name]); status != 404 || files != 0 {
+					t.Errorf("package %s: GET by hash = %d, %d files on disk; want 404 and none", name, status, files)
+				}
+			}
+		})
+	}
+}
+
+// codeState returns how the code download answers for package z, and how many of its
+// entries (the zip, the unzipped directory) the code store holds.
+func (e *env) codeState(t *testing.T, z []byte) (status, files int) {
+	t.Helper()
+	sum := sha256.Sum256(z)
+	h := hex.EncodeToString(sum[:])
+	resp, err := http.Get(e.url + "/gatehouse/lambda/code/" + h + ".zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{h + ".zip", h} {
+		if _, err := os.Lstat(filepath.Join(e.dataDir, "lambda", "code", name)); err == nil {
+			files++
+		}
+	}
+	return resp.StatusCode, files
 }
