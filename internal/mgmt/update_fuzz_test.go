@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -19,6 +21,24 @@ func apiPath(fx *fuzzFixture) string { return "/restapis/" + fx.apiID }
 
 func petMethodPath(fx *fuzzFixture) string {
 	return apiPath(fx) + "/resources/" + fx.petID + "/methods/GET"
+}
+
+// updateTargets are the operations under fuzz, by name, each at the fixture resource it
+// patches and reads back.
+var updateTargets = map[string]updateTarget{
+	"RestAPI":  {path: apiPath, wantStatus: 200},
+	"Resource": {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/resources/" + fx.petsID }, wantStatus: 200},
+	"Method":   {path: petMethodPath, wantStatus: 200},
+	// AWS answers UpdateMethodResponse with 201.
+	"MethodResponse":      {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/responses/200" }, wantStatus: 201},
+	"Integration":         {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration" }, wantStatus: 200},
+	"IntegrationResponse": {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration/responses/200" }, wantStatus: 200},
+	"GatewayResponse":     {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/gatewayresponses/BAD_REQUEST_BODY" }, wantStatus: 200},
+	"Deployment":          {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/deployments/" + fx.deploymentID }, wantStatus: 200, check: checkSnapshotKept},
+	"Model":               {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/models/Pet" }, wantStatus: 200},
+	"RequestValidator":    {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/requestvalidators/" + fx.validatorID }, wantStatus: 200},
+	"Account":             {path: func(*fuzzFixture) string { return "/account" }, wantStatus: 200},
+	"Stage":               {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/stages/prod" }, wantStatus: 200},
 }
 
 // FuzzUpdateRestAPI: PATCH /restapis/{restapi_id}.
@@ -40,7 +60,7 @@ func FuzzUpdateRestAPI(f *testing.F) {
 		[]string{"move", "/name", nullValue, "/description"},
 		[]string{},
 	)
-	fuzzUpdate(f, updateTarget{patch: apiPath, get: apiPath, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["RestAPI"])
 }
 
 // FuzzUpdateResource: PATCH /restapis/{restapi_id}/resources/{resource_id}, on /pets (which
@@ -62,11 +82,7 @@ func FuzzUpdateResource(f *testing.F) {
 		[]string{"replace", "/pathPart", "cats", "replace", "/pathPart", "pets"},
 		[]string{"replace", "/pathPart", "{proxy+}", "replace", "/parentId", "$ROOT"},
 	)
-	fuzzUpdate(f, updateTarget{
-		patch:      func(fx *fuzzFixture) string { return apiPath(fx) + "/resources/" + fx.petsID },
-		get:        func(fx *fuzzFixture) string { return apiPath(fx) + "/resources/" + fx.petsID },
-		wantStatus: 200,
-	})
+	fuzzUpdate(f, updateTargets["Resource"])
 }
 
 // FuzzUpdateMethod: PATCH .../resources/{resource_id}/methods/{http_method}, on GET
@@ -94,7 +110,7 @@ func FuzzUpdateMethod(f *testing.F) {
 		[]string{"replace", "/httpMethod", "POST"},
 		[]string{"add", "~1/~0", "x"},
 	)
-	fuzzUpdate(f, updateTarget{patch: petMethodPath, get: petMethodPath, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["Method"])
 }
 
 // FuzzUpdateMethodResponse: PATCH .../methods/{http_method}/responses/{status_code}, on the
@@ -113,8 +129,7 @@ func FuzzUpdateMethodResponse(f *testing.F) {
 		[]string{"move", "/responseModels/application~1json", nullValue, "/responseModels/text~1plain"},
 		[]string{"wrong", "/responseModels/application~1json", "Empty"},
 	)
-	path := func(fx *fuzzFixture) string { return petMethodPath(fx) + "/responses/200" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 201})
+	fuzzUpdate(f, updateTargets["MethodResponse"])
 }
 
 // FuzzUpdateIntegration: PATCH .../methods/{http_method}/integration, on the HTTP
@@ -149,8 +164,7 @@ func FuzzUpdateIntegration(f *testing.F) {
 		[]string{"remove", "/cacheKeyParameters/x", nullValue},
 		[]string{"add", "/uri", "http://x.example"},
 	)
-	path := func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["Integration"])
 }
 
 // FuzzUpdateIntegrationResponse: PATCH .../integration/responses/{status_code}, on the 200
@@ -174,8 +188,7 @@ func FuzzUpdateIntegrationResponse(f *testing.F) {
 		[]string{"remove", "/responseTemplates/application~1json", nullValue},
 		[]string{"replace", "/statusCode", "201"},
 	)
-	path := func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration/responses/200" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["IntegrationResponse"])
 }
 
 // FuzzUpdateGatewayResponse: PATCH /restapis/{restapi_id}/gatewayresponses/{response_type},
@@ -191,6 +204,11 @@ func FuzzUpdateGatewayResponse(f *testing.F) {
 		[]string{"add", "/responseParameters/gatewayresponse.header.c", "stageVariables.host"},
 		[]string{"add", "/responseParameters/gatewayresponse.header.d", "context.requestId"},
 		[]string{"add", "/responseParameters/gatewayresponse.header.e", "bogus"},
+		[]string{"add", "/responseParameters/gatewayresponse.path.p", "'x'"},
+		[]string{"add", "/responseParameters/gatewayresponse.querystring.q", "'x'"},
+		[]string{"add", "/responseParameters/gatewayresponse.header.m", "method.request.multivalueheader.h"},
+		[]string{"add", "/responseParameters/gatewayresponse.header.n", "method.request.multivaluequerystring.q"},
+		[]string{"add", "/responseParameters/gatewayresponse.header.bad:name", "'x'"},
 		[]string{"add", "/responseParameters/gatewayresponse.header.f", ""},
 		[]string{"add", "/responseParameters/gatewayresponse.header.g", nullValue},
 		[]string{"replace", "/responseParameters/gatewayresponse.header.x-gw", "'other'"},
@@ -205,8 +223,7 @@ func FuzzUpdateGatewayResponse(f *testing.F) {
 		[]string{"replace", "", "y"},
 		[]string{"wrong", "/statusCode", "400"},
 	)
-	path := func(fx *fuzzFixture) string { return apiPath(fx) + "/gatewayresponses/BAD_REQUEST_BODY" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["GatewayResponse"])
 }
 
 // FuzzUpdateDeployment: PATCH /restapis/{restapi_id}/deployments/{deployment_id}; the
@@ -221,8 +238,7 @@ func FuzzUpdateDeployment(f *testing.F) {
 		[]string{"replace", "/id", "abc"},
 		[]string{"replace", "/description", "a", "replace", "/description", "b"},
 	)
-	path := func(fx *fuzzFixture) string { return apiPath(fx) + "/deployments/" + fx.deploymentID }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200, check: checkSnapshotKept})
+	fuzzUpdate(f, updateTargets["Deployment"])
 }
 
 // checkSnapshotKept fails when the fixture's deployment snapshot changed.
@@ -267,8 +283,7 @@ func FuzzUpdateModel(f *testing.F) {
 		[]string{"add", "/schema", `{}`},
 		[]string{"remove", "/description", nullValue},
 	)
-	path := func(fx *fuzzFixture) string { return apiPath(fx) + "/models/Pet" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["Model"])
 }
 
 // FuzzUpdateRequestValidator: PATCH .../requestvalidators/{requestvalidator_id}, on the
@@ -285,8 +300,7 @@ func FuzzUpdateRequestValidator(f *testing.F) {
 		[]string{"remove", "/validateRequestBody", nullValue},
 		[]string{"replace", "/id", "x"},
 	)
-	path := func(fx *fuzzFixture) string { return apiPath(fx) + "/requestvalidators/" + fx.validatorID }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["RequestValidator"])
 }
 
 // FuzzUpdateAccount: PATCH /account.
@@ -300,8 +314,7 @@ func FuzzUpdateAccount(f *testing.F) {
 		[]string{"replace", "/throttleSettings/burstLimit", "1"},
 		[]string{"add", "/features", "UsagePlans"},
 	)
-	path := func(*fuzzFixture) string { return "/account" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["Account"])
 }
 
 // FuzzUpdateStage: PATCH /restapis/{restapi_id}/stages/{stage_name}, on prod, whose
@@ -340,6 +353,31 @@ func FuzzUpdateStage(f *testing.F) {
 		[]string{"replace", "/canarySettings/stageVariableOverrides/host", "c", "copy", "/variables", nullValue},
 		[]string{"replace", "/stageName", "other"},
 	)
-	path := func(fx *fuzzFixture) string { return apiPath(fx) + "/stages/prod" }
-	fuzzUpdate(f, updateTarget{patch: path, get: path, wantStatus: 200})
+	fuzzUpdate(f, updateTargets["Stage"])
+}
+
+// FuzzUpdateBody sends arbitrary bodies, not only well-formed patch requests, to every
+// Update route (target picks it, in name order): malformed JSON, members of the wrong type,
+// null or missing patchOperations, a value that is not a string. The invariants are the
+// other targets'.
+func FuzzUpdateBody(f *testing.F) {
+	for i, body := range []string{
+		``, `{}`, `null`, `[]`, `{"patchOperations":null}`, `{"patchOperations":{}}`,
+		`{"patchOperations":[null]}`, `{"patchOperations":[{}]}`, `{"patchOperations":[{"op":"replace"}]}`,
+		`{"patchOperations":[{"op":"replace","path":"/description","value":1}]}`,
+		`{"patchOperations":[{"op":"replace","path":"/description","value":"x"}]} trailing`,
+		`{"patchOperations":[{"op":"replace","path":"/description","value":"x","extra":true}]}`,
+		`{"patchOperations":[{"op":"replace","path":"/name","value":"x"},{"op":"replace","path":"/name","value":"y"}]}`,
+		`{"patchOperations":[{"op":"replace","path":"/pathPart","value":"{proxy+}"}]}`,
+		`{"patchOperations":[{"op":"copy","path":"/deploymentId","from":"/canarySettings/deploymentId"}]}`,
+		`{"patchOperations":[{"op":"replace","path":"/cloudwatchRoleArn","value":"\u0000"}]}`,
+		`{"patchOperations":[{"op":"add","path":"/requestParameters/method.request.header.\ud800","value":"true"}]}`,
+		`{"patchOperations":[`,
+	} {
+		f.Add(uint8(i), []byte(body))
+	}
+	names := slices.Sorted(maps.Keys(updateTargets))
+	f.Fuzz(func(t *testing.T, target uint8, body []byte) {
+		runUpdate(t, updateTargets[names[int(target)%len(names)]], func(*fuzzFixture) []byte { return body })
+	})
 }
