@@ -35,9 +35,10 @@ import (
 //   - no panic and no 5xx;
 //   - a 4xx is AWS-shaped (x-amzn-ErrorType, a JSON body with a message) and changes nothing
 //     in the store, byte for byte (no partial write; the GET before and after agree);
-//   - after a 2xx, the GET answers a document that re-serialises unchanged, the stored API
-//     passes the checks its Put/Create operations make, CreateDeployment succeeds, and the
-//     data plane compiles the deployed stage.
+//   - after a 2xx, the GET answers what the PATCH answered, a document that re-serialises
+//     unchanged; the stored API and stage pass the checks their Put/Create operations make;
+//     CreateDeployment succeeds; and the data plane (gateway.Server over the same store)
+//     compiles the deployed stage.
 
 // fuzzFixture is the template API's ids.
 type fuzzFixture struct {
