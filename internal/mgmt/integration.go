@@ -137,8 +137,9 @@ func checkIntegrationURI(typ, uri string) []string {
 		// A stage variable may stand for any part of the URL, its host included
 		// (http://${stageVariables.host}/path) or its port: check the URL with each one
 		// replaced by "1", valid as a host label, a port and a path segment.
-		u, err := url.Parse(stageVariableRef.ReplaceAllString(uri, "1"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		s := stageVariableRef.ReplaceAllString(uri, "1")
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !validPlaceholders(uriPath(s)) {
 			return []string{"Invalid HTTP endpoint specified for URI"}
 		}
 	case apigateway.IntegrationAWS, apigateway.IntegrationAWSProxy:
@@ -155,6 +156,40 @@ func checkIntegrationURI(typ, uri string) []string {
 		}
 	}
 	return nil
+}
+
+// uriPath is the path of an absolute URI as written (not decoded): what follows the
+// authority, up to a query or fragment.
+func uriPath(uri string) string {
+	_, rest, _ := strings.Cut(uri, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[i:]
+	} else {
+		rest = ""
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// validPlaceholders reports whether every "{" of an HTTP integration URI's path opens a
+// path parameter placeholder, {name} or {name+}, closed before the next "{": the data plane
+// fills them in from the request, and cannot compile an unclosed or empty one (AWS refuses
+// a URI it cannot parse; its answer to these is not recorded).
+func validPlaceholders(path string) bool {
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			return true
+		}
+		path = path[i+1:]
+		j := strings.IndexAny(path, "{}")
+		if j < 0 || path[j] != '}' || strings.TrimSuffix(path[:j], "+") == "" {
+			return false
+		}
+		path = path[j+1:]
+	}
 }
 
 // stageVariableRef is a stage variable in an integration URI: ${stageVariables.name}, the

@@ -101,6 +101,13 @@ func TestPutIntegrationErrors(t *testing.T) {
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
 		{name: "http stage variable with a bad name", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String("http://${stageVariables.bad-name}/x")},
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
+		// Found by FuzzUpdateIntegration: placeholders the data plane cannot compile.
+		{name: "http unclosed placeholder", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String("http://example.com/{id")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
+		{name: "http empty placeholder", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String("http://example.com/{}")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
+		{name: "http empty greedy placeholder", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("ANY"), Uri: aws.String("http://example.com/{proxy+}/{+}")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
 		{name: "aws bad arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
 			code: "BadRequestException", msg: "Invalid ARN specified in the request"},
 		{name: "aws no path or action", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:bucket")},

@@ -296,6 +296,12 @@ func patchResource(doc *apigateway.RestAPIDocument, r *apigateway.Resource, ops 
 	if err := checkPlacement(doc, parent, part, r.ID); err != nil {
 		return err
 	}
+	if parsePathPart(part) == pathPartGreedy && len(subtree(doc, r.ID)) > 1 {
+		// A greedy resource has no children (CreateResource refuses them, the data plane
+		// cannot route them), so one with children may not become greedy. AWS's answer to
+		// this update is not recorded; CreateResource's refusal is the nearest.
+		return awsjson.BadRequest("Cannot create a child of a resource with a greedy path variable: %s", part)
+	}
 	r.PathPart, r.ParentID = part, parentID
 	r.Path = childPath(parent.Path, part)
 	repath(doc, r.ID)

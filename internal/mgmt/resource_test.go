@@ -224,6 +224,10 @@ func TestUpdateResourceErrors(t *testing.T) {
 		{"cycle", pets, []types.PatchOperation{op(types.OpReplace, "/parentId", sub)}, "BadRequestException", "Resources cannot be cyclical."},
 		{"self parent", pets, []types.PatchOperation{op(types.OpReplace, "/parentId", pets)}, "BadRequestException", "Resources cannot be cyclical."},
 		{"sibling name", sub, []types.PatchOperation{op(types.OpReplace, "/parentId", rootID)}, "ConflictException", "Another resource with the same parent already has this name: sub"},
+		// Found by FuzzUpdateResource: a resource with children may not become greedy, as
+		// none may be created under a greedy one (the data plane cannot route them).
+		{"greedy with children", pets, []types.PatchOperation{op(types.OpReplace, "/pathPart", "{proxy+}")}, "BadRequestException",
+			"Cannot create a child of a resource with a greedy path variable: {proxy+}"},
 		{"unknown parent", pets, []types.PatchOperation{op(types.OpReplace, "/parentId", "nope00")}, "NotFoundException", "Invalid Resource identifier specified"},
 		{"invalid part", pets, []types.PatchOperation{op(types.OpReplace, "/pathPart", "a b")}, "BadRequestException",
 			"Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace."},
