@@ -1,6 +1,7 @@
 package h1server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,6 +94,11 @@ func (w *response) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	if !w.committed {
+		if w.c.body.timedOut {
+			// The client stalled its body: it gets 408 (finish), not this response.
+			w.err = errBodyTimeout
+			return 0, w.err
+		}
 		if w.contentLength >= 0 {
 			w.commit(p)
 		} else {
@@ -143,6 +149,13 @@ func (w *response) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.err != nil {
+		return
+	}
+	if !w.committed && w.c.body.timedOut {
+		w.err = errBodyTimeout
+		return
+	}
 	if !w.committed {
 		var p []byte
 		if w.pending != nil {
@@ -186,6 +199,14 @@ func (w *response) writeChunk(p []byte) {
 // connection.
 func (w *response) finish() bool {
 	w.handlerDone = true
+	if !w.committed && w.c.body.timedOut {
+		// ReadBodyTimeout passed: whatever the handler answered (it saw a read error), the
+		// client is told it was too slow, as nginx's client_body_timeout answers, and the
+		// connection closes (the rest of the body may still come).
+		w.releasePending()
+		w.c.writeError(http.StatusRequestTimeout, "Request Timeout")
+		return false
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -197,10 +218,7 @@ func (w *response) finish() bool {
 		w.commit(p)
 	}
 	w.flushPending()
-	if w.pending != nil {
-		pendingPool.Put(w.pending)
-		w.pending = nil
-	}
+	w.releasePending()
 	if w.chunked {
 		w.c.bw.WriteString("0\r\n\r\n")
 	} else if !w.noBody && w.contentLength >= 0 && w.written != w.contentLength {
@@ -212,6 +230,17 @@ func (w *response) finish() bool {
 	b := &w.c.body
 	return !w.closeAfter && w.err == nil && (b.mode == bodyNone || b.sawEOF)
 }
+
+func (w *response) releasePending() {
+	if w.pending != nil {
+		*w.pending = (*w.pending)[:0]
+		pendingPool.Put(w.pending)
+		w.pending = nil
+	}
+}
+
+// errBodyTimeout fails a handler's writes after its request body timed out.
+var errBodyTimeout = errors.New("h1server: request body read timed out; the client is answered 408")
 
 // writeContinue answers "Expect: 100-continue" when the handler first reads the body.
 func (w *response) writeContinue() {
@@ -228,6 +257,11 @@ func (w *response) writeContinue() {
 func (w *response) commit(p []byte) {
 	w.committed = true
 	c, r, h := w.c, w.req, w.header
+	if d := c.srv.WriteTimeout; d > 0 {
+		// The response phase: WriteTimeout bounds each stall (see conn.Write).
+		c.wroteSince = 0
+		c.rwc.SetWriteDeadline(time.Now().Add(d))
+	}
 	if !c.body.drain() {
 		w.closeAfter = true
 	}
