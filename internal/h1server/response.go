@@ -130,8 +130,7 @@ func (w *response) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.flushPending()
-	w.writeChunk(p)
-	return w.result(len(p), nil)
+	return w.result(len(p), w.writeChunk(p))
 }
 
 func (w *response) result(n int, err error) (int, error) {
@@ -184,15 +183,17 @@ func (w *response) flushPending() {
 	*w.pending = (*w.pending)[:0]
 }
 
-func (w *response) writeChunk(p []byte) {
+// writeChunk writes p as a chunk; the error is the connection's (c.bw keeps the first).
+func (w *response) writeChunk(p []byte) error {
 	if len(p) == 0 {
-		return
+		return nil
 	}
 	bw := w.c.bw
 	bw.Write(strconv.AppendInt(w.scratch[:0], int64(len(p)), 16))
 	bw.WriteString("\r\n")
 	bw.Write(p)
-	bw.WriteString("\r\n")
+	_, err := bw.WriteString("\r\n")
+	return err
 }
 
 // finish completes the response after the handler returned; false means close the
