@@ -122,22 +122,7 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 // serve reads requests and writes responses until the connection ends.
 func (c *conn) serve() {
 	s := c.srv
-	ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
-	if a := c.rwc.LocalAddr(); a != nil {
-		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
-	}
-	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-	c.tmpl = *tmpl
-	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
-	c.body.c = c
-	c.w.c = c
-	c.w.header = make(http.Header, 16)
-
-	c.br = readerPool.Get().(*bufio.Reader)
-	c.br.Reset(c)
-	c.bw = writerPool.Get().(*bufio.Writer)
-	c.bw.Reset(c)
-
+	c.setup()
 	defer func() {
 		if p := recover(); p != nil {
 			if p != http.ErrAbortHandler {
@@ -164,6 +149,26 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// setup readies a new connection's request template, response and buffers.
+func (c *conn) setup() {
+	s := c.srv
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
+	if a := c.rwc.LocalAddr(); a != nil {
+		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
+	}
+	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+	c.tmpl = *tmpl
+	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
+	c.body.c = c
+	c.w.c = c
+	c.w.header = make(http.Header, 16)
+
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c)
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(c)
 }
 
 func (c *conn) close() {
@@ -420,7 +425,9 @@ func (c *conn) parseRequest(block string) (int, string) {
 	}
 	c.vals = vals
 
-	if hosts > 1 || (hosts == 0 && minor >= 1 && r.URL.Host == "") || !validHost(host) {
+	// RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field is a 400, also in
+	// absolute-form (whose authority then wins, §3.2.2), as net/http.
+	if hosts > 1 || (hosts == 0 && minor >= 1) || !validHost(host) {
 		return http.StatusBadRequest, "Bad Request"
 	}
 	r.Host = host

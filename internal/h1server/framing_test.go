@@ -93,6 +93,7 @@ var framingExchanges = []exchange{
 	{name: "escaped NUL in query", send: "GET /a?x=%00 HTTP/1.1\r\nHost: h\r\n\r\n", want: [][]string{{"200", "X-Query: x=%00"}}},
 	{name: "escaped fragment", send: "GET /a%23b HTTP/1.1\r\nHost: h\r\n\r\n", want: [][]string{{"200", "X-Path: /a#b"}}},
 	{name: "non-ASCII query", send: "GET /a?x=\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n", want: [][]string{{"200", "X-Query: x=\xc3\xa9"}}},
+	{name: "absolute form without Host", send: "GET http://h/a HTTP/1.1\r\n\r\n", want: [][]string{{"400"}}, closed: true},
 	{name: "CONNECT", send: "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", want: [][]string{{"405"}}, closed: true},
 
 	// §7.1: chunked.
