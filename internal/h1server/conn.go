@@ -90,6 +90,15 @@ func (c *conn) armRead(d time.Duration) {
 	c.rwc.SetReadDeadline(time.Now().Add(d))
 }
 
+// armWrite starts a phase of writes (a response, or an informational one before it):
+// WriteTimeout, if set, bounds each stall from now (see Write).
+func (c *conn) armWrite() {
+	if d := c.srv.WriteTimeout; d > 0 {
+		c.wroteSince = 0
+		c.rwc.SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
 // Write writes to the connection for c.bw, renewing a write deadline that passes after
 // bytes were written since it was set (see Server.WriteTimeout).
 func (c *conn) Write(p []byte) (int, error) {

@@ -59,6 +59,7 @@ func (w *response) WriteHeader(code int) {
 		bw.WriteString(statusLine(code))
 		w.writeFields()
 		bw.WriteString("\r\n")
+		w.c.armWrite()
 		w.err = bw.Flush()
 		if code == http.StatusContinue {
 			w.c.body.wantContinue = false
@@ -250,6 +251,7 @@ func (w *response) writeContinue() {
 	}
 	bw := w.c.bw
 	bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	w.c.armWrite()
 	w.err = bw.Flush()
 }
 
@@ -258,11 +260,7 @@ func (w *response) writeContinue() {
 func (w *response) commit(p []byte) {
 	w.committed = true
 	c, r, h := w.c, w.req, w.header
-	if d := c.srv.WriteTimeout; d > 0 {
-		// The response phase: WriteTimeout bounds each stall (see conn.Write).
-		c.wroteSince = 0
-		c.rwc.SetWriteDeadline(time.Now().Add(d))
-	}
+	c.armWrite() // the response phase
 	if !c.body.drain() {
 		w.closeAfter = true
 	}
