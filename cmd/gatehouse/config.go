@@ -44,7 +44,36 @@ type config struct {
 	StrictPermissions bool `json:"strict-permissions"`
 	// LambdaLocalCodeRoot lets the Lambda API package local directories under it as code.
 	LambdaLocalCodeRoot string `json:"lambda-local-code-root"`
+
+	// Slow and idle clients (both listeners; see flagSet for the defaults and reasons).
+	ReadHeaderTimeout time.Duration `json:"read-header-timeout"`
+	ReadBodyTimeout   time.Duration `json:"read-body-timeout"`
+	WriteTimeout      time.Duration `json:"write-timeout"`
+	IdleTimeout       time.Duration `json:"idle-timeout"`
+	MaxHeaderBytes    int           `json:"max-header-bytes"`
+	// AdminRequestTimeout bounds a whole management request: reading it (net/http's
+	// ReadTimeout) and answering it (WriteTimeout).
+	AdminRequestTimeout time.Duration `json:"admin-request-timeout"`
+	// AdminMaxBodyBytes bounds a management request body; each operation has its own,
+	// smaller limit inside.
+	AdminMaxBodyBytes int64 `json:"admin-max-body-bytes"`
 }
+
+// Defaults of the slow-client limits.
+const (
+	// defaultMaxHeaderBytes is AWS's limit on a request's line and headers: "Request line
+	// plus header values: 10,240 bytes" (HTTP APIs) and "Total combined header values:
+	// 10,240 bytes" (REST APIs), API Gateway quotas (AWS_REFERENCE.md §13). We count the
+	// whole section, names and line ends included, so a request near the limit may be
+	// refused here that AWS takes. AWS documents no status for it: a request-line that
+	// does not end within the limit is 414, a header section 431.
+	defaultMaxHeaderBytes = 10240
+	// defaultAdminMaxBodyBytes is above the largest management body any operation takes:
+	// the Lambda API's CreateFunction/UpdateFunctionCode, a 50 MB zip base64 in JSON
+	// (lambdaapi's maxCodeBody, 70,167,211 bytes), so that it answers its own
+	// RequestTooLargeException; 80 MiB.
+	defaultAdminMaxBodyBytes = 80 << 20
+)
 
 // endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
 // entries separated by commas (the GATEHOUSE_AWS_ENDPOINT and --config form).
@@ -117,6 +146,13 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.StringVar(&cfg.LambdaCredentials, "lambda-credentials", "", "AWS shared-credentials file whose [default] keys sign the calls to --lambda-endpoint; empty: unsigned")
 	fs.BoolVar(&cfg.StrictPermissions, "strict-permissions", false, "enforce functions' resource policies (AddPermission) on API Gateway invocations, as AWS does; off: API Gateway may invoke any local function")
 	fs.StringVar(&cfg.LambdaLocalCodeRoot, "lambda-local-code-root", "", "directory under which CreateFunction/UpdateFunctionCode may take code from a local directory (S3Bucket gatehouse-local, S3Key the absolute path); empty: disabled")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send a request's line and header section, from its first byte (both listeners; nginx's client_header_timeout is 60s); it is then closed")
+	fs.DurationVar(&cfg.ReadBodyTimeout, "read-body-timeout", 30*time.Second, "longest a request body may stall: a client that sends no body byte for this long is answered 408 and closed, as nginx's client_body_timeout (60s there); renewed on progress, so a stall ends it after 1-2x this (both listeners)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 30*time.Second, "data plane: longest a response may stall: a client that accepts no byte for this long is dropped and the request's work ends (nginx's send_timeout is 60s)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "how long a kept-alive connection may wait for its next request (both listeners)")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line plus header section in bytes (both listeners); AWS's API Gateway limit is 10,240 bytes of request line and header values; over it: 414 (request line) or 431")
+	fs.DurationVar(&cfg.AdminRequestTimeout, "admin-request-timeout", 10*time.Minute, "management API: longest a request may take to be read, and its answer to be written, whole (a 70 MB Lambda code upload must fit)")
+	fs.Int64Var(&cfg.AdminMaxBodyBytes, "admin-max-body-bytes", defaultAdminMaxBodyBytes, "management API: largest request body in bytes (above every operation's own limit: the Lambda API takes a 50 MB zip, 70,167,211 bytes as base64 JSON); a larger Content-Length is answered 413 at once")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
 	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
 	fs.Usage = func() {
@@ -262,6 +298,25 @@ func (cfg config) validate() []string {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		problems = append(problems, "shutdown-timeout: must be positive")
+	}
+	// Zero would mean "no limit" to the servers: a slow client could then hold a
+	// connection forever, so every limit must be set.
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read-header-timeout", cfg.ReadHeaderTimeout}, {"read-body-timeout", cfg.ReadBodyTimeout},
+		{"write-timeout", cfg.WriteTimeout}, {"idle-timeout", cfg.IdleTimeout}, {"admin-request-timeout", cfg.AdminRequestTimeout},
+	} {
+		if d.v <= 0 {
+			problems = append(problems, d.name+": must be positive")
+		}
+	}
+	if cfg.MaxHeaderBytes < 1024 {
+		problems = append(problems, fmt.Sprintf("max-header-bytes: %d is below 1024", cfg.MaxHeaderBytes))
+	}
+	if cfg.AdminMaxBodyBytes < 1<<20 {
+		problems = append(problems, fmt.Sprintf("admin-max-body-bytes: %d is below 1 MiB", cfg.AdminMaxBodyBytes))
 	}
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,48 @@ func TestLoadConfigAWSEndpoints(t *testing.T) {
 		}
 		if got := cfg.AWSEndpoints.Map(); !maps.Equal(got, tt.want) {
 			t.Errorf("loadConfig(%q, %v) endpoints = %v; want %v", tt.args, tt.env, got, tt.want)
+		}
+	}
+}
+
+// TestLoadConfigSlowClientLimits: the slow-client limits have their documented defaults
+// (the header limit AWS's 10,240 bytes), are set like every setting, and none may be zero
+// (which the servers would take as "no limit").
+func TestLoadConfigSlowClientLimits(t *testing.T) {
+	t.Parallel()
+	cfg, err := loadConfig(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config{ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 5 * time.Minute, MaxHeaderBytes: 10240, AdminRequestTimeout: 10 * time.Minute, AdminMaxBodyBytes: 80 << 20}
+	got := config{ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadBodyTimeout: cfg.ReadBodyTimeout, WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, AdminRequestTimeout: cfg.AdminRequestTimeout, AdminMaxBodyBytes: cfg.AdminMaxBodyBytes}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults = %+v; want %+v", got, want)
+	}
+	if cfg.AdminMaxBodyBytes <= 70167211+1 {
+		t.Errorf("admin-max-body-bytes = %d; want above the Lambda code upload limit 70167211", cfg.AdminMaxBodyBytes)
+	}
+
+	file := filepath.Join(t.TempDir(), "gatehouse.json")
+	if err := os.WriteFile(file, []byte(`{"read-body-timeout": "7s", "max-header-bytes": 20000}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = loadConfig([]string{"--config", file, "--write-timeout", "3s"}, env(map[string]string{"GATEHOUSE_IDLE_TIMEOUT": "1m", "GATEHOUSE_MAX_HEADER_BYTES": "16384"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ReadBodyTimeout != 7*time.Second || cfg.MaxHeaderBytes != 16384 || cfg.WriteTimeout != 3*time.Second || cfg.IdleTimeout != time.Minute {
+		t.Errorf("read-body-timeout, max-header-bytes, write-timeout, idle-timeout = %v %d %v %v; want 7s (file) 16384 (env) 3s (flag) 1m (env)",
+			cfg.ReadBodyTimeout, cfg.MaxHeaderBytes, cfg.WriteTimeout, cfg.IdleTimeout)
+	}
+
+	_, err = loadConfig([]string{"--read-header-timeout", "0", "--read-body-timeout", "0s", "--write-timeout", "0", "--idle-timeout", "0",
+		"--admin-request-timeout", "0", "--max-header-bytes", "0", "--admin-max-body-bytes", "0"}, env(nil), io.Discard)
+	for _, name := range []string{"read-header-timeout", "read-body-timeout", "write-timeout", "idle-timeout", "admin-request-timeout", "max-header-bytes", "admin-max-body-bytes"} {
+		if err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("loadConfig with %s 0: error %v; want one naming it", name, err)
 		}
 	}
 }

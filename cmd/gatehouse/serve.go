@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
@@ -73,8 +72,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	// speak HTTP/1.1 to it; TLS and HTTP/2 belong to a front proxy here): net/http's
 	// per-request background read and response header copy cost a third of a proxied
 	// request's CPU (docs/performance.md). The management API keeps net/http.
-	dataSrv := &h1server.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	adminSrv := &http.Server{Handler: adminHandler(admin, lp.api), ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Both bound slow and idle clients (docs/guide.md, "limits and timeouts"); a chunk
+	// larger than the data plane's payload limit is refused as soon as it is announced.
+	dataSrv := &h1server.Server{Handler: gw,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadBodyTimeout: cfg.ReadBodyTimeout, WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, MaxChunkSize: integration.MaxPayload,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.AdminRequestTimeout, WriteTimeout: cfg.AdminRequestTimeout,
+		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
 	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
 

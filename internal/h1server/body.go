@@ -1,10 +1,13 @@
 package h1server
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -17,7 +20,15 @@ const (
 	bodyDone                    // the handler returned: reads fail
 )
 
-var errChunk = errors.New("h1server: malformed chunked request body")
+var (
+	errChunk         = errors.New("h1server: malformed chunked request body")
+	errChunkTooLarge = errors.New("h1server: chunk larger than the server accepts")
+	errChunkOverhead = errors.New("h1server: chunked request body has too much non-data")
+)
+
+// maxChunkDigits is the longest chunk-size in hex digits, leading zeros included, as
+// net/http's: a zero-padded size is not a reason to wait for more of the line.
+const maxChunkDigits = 16
 
 // body reads a request body from the connection. One is reused for all the connection's
 // requests.
@@ -28,7 +39,10 @@ type body struct {
 	inChunk      bool  // bodyChunked: remaining counts a chunk's data
 	sawEOF       bool
 	closed       bool
-	wantContinue bool // the client expects 100 Continue before it sends the body
+	wantContinue bool  // the client expects 100 Continue before it sends the body
+	armed        bool  // the body's read deadline is set (at the first Read)
+	timedOut     bool  // a read passed ReadBodyTimeout: the request is answered 408
+	excess       int64 // chunked: framing bytes beyond what the data justifies (net/http's)
 	err          error
 }
 
@@ -50,9 +64,18 @@ func (b *body) Read(p []byte) (int, error) {
 		b.wantContinue = false
 		b.c.w.writeContinue()
 	}
+	if !b.armed {
+		// The body phase starts when the handler asks for it, so that ReadBodyTimeout
+		// measures the client's stalls, not the handler's work before reading.
+		b.armed = true
+		if d := b.c.srv.ReadBodyTimeout; d > 0 {
+			b.c.armRead(d)
+		}
+	}
 	n, err := b.read(p)
 	if err != nil && err != io.EOF {
 		b.err = err
+		b.timedOut = errors.Is(err, os.ErrDeadlineExceeded)
 	}
 	return n, err
 }
@@ -90,19 +113,20 @@ func (b *body) read(p []byte) (int, error) {
 	return n, nil
 }
 
+// crlf reads the CRLF that ends a chunk's data; a bare LF is refused, as by net/http.
 func (b *body) crlf() error {
 	br := b.c.br
 	c, err := br.ReadByte()
 	if err == nil && c == '\r' {
 		c, err = br.ReadByte()
+		if err == nil && c == '\n' {
+			return nil
+		}
 	}
 	if err != nil {
 		return unexpected(err)
 	}
-	if c != '\n' {
-		return errChunk
-	}
-	return nil
+	return errChunk
 }
 
 // nextChunk reads a chunk-size line; a zero size ends the body, after the trailer section,
@@ -112,14 +136,17 @@ func (b *body) nextChunk() error {
 	if err != nil {
 		return err
 	}
+	// chunk-size [ chunk-ext ] (RFC 9112 §7.1.1): the extensions are ignored, white space
+	// is allowed at the line's end only (not before ';', as net/http).
+	b.excess += int64(len(line)) + 2
+	line = bytes.TrimRight(line, " \t")
 	if i := bytes.IndexByte(line, ';'); i >= 0 {
 		line = line[:i]
 	}
-	line = bytes.TrimRight(line, " \t")
-	if len(line) == 0 || len(line) > 15 {
+	if len(line) == 0 || len(line) > maxChunkDigits {
 		return errChunk
 	}
-	var n int64
+	var n uint64
 	for _, c := range line {
 		switch {
 		case '0' <= c && c <= '9':
@@ -131,12 +158,23 @@ func (b *body) nextChunk() error {
 		default:
 			return errChunk
 		}
-		n = n<<4 | int64(c)
+		n = n<<4 | uint64(c)
+	}
+	if max := b.c.srv.MaxChunkSize; n > math.MaxInt64 || max > 0 && n > uint64(max) {
+		// Refused now: waiting for data the handler would refuse anyway holds the
+		// connection.
+		return errChunkTooLarge
+	}
+	// As net/http: 16 bytes of framing per chunk plus twice its data are fine; more than
+	// 16 KiB beyond that (tiny chunks with long extensions) is a waste of our time.
+	if b.excess = max(b.excess-16-2*int64(n), 0); b.excess > 16<<10 {
+		return errChunkOverhead
 	}
 	if n > 0 {
-		b.remaining, b.inChunk = n, true
+		b.remaining, b.inChunk = int64(n), true
 		return nil
 	}
+	// The trailer section: field lines, read and dropped, within MaxHeaderBytes.
 	limit := b.c.srv.maxHeaderBytes()
 	for {
 		line, err := b.line()
@@ -147,23 +185,33 @@ func (b *body) nextChunk() error {
 			b.sawEOF = true
 			return nil
 		}
-		if limit -= len(line); limit < 0 {
+		if limit -= len(line); limit < 0 || !validField(line) {
 			return errChunk
 		}
 	}
 }
 
-// line reads a line of at most the reader's size, without its CRLF.
+// validField reports whether line is a field line: a token, a colon and a value without
+// control bytes (obs-fold is refused, as in the header section).
+func validField(line []byte) bool {
+	i := bytes.IndexByte(line, ':')
+	return i > 0 && validToken(string(line[:i])) && validValue(string(line[i+1:]))
+}
+
+// line reads a line of at most the reader's size, without its CRLF. A line must end with
+// CRLF and hold no other CR (RFC 9112 §7.1; net/http refuses a bare LF here too).
 func (b *body) line() ([]byte, error) {
 	line, err := b.c.br.ReadSlice('\n')
 	if err != nil {
+		if err == bufio.ErrBufferFull {
+			return nil, errChunk
+		}
 		return nil, unexpected(err)
 	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+	if n := len(line); n < 2 || bytes.IndexByte(line, '\r') != n-2 {
+		return nil, errChunk
 	}
-	return line, nil
+	return line[:len(line)-2], nil
 }
 
 func unexpected(err error) error {
@@ -192,7 +240,8 @@ func (b *body) drain() bool {
 		// Unread after 100-continue was not sent: the client may or may not send the body.
 		return false
 	}
-	if d := b.c.srv.ReadHeaderTimeout; d > 0 {
+	if d := b.c.srv.ReadHeaderTimeout; d > 0 && b.c.srv.ReadBodyTimeout <= 0 {
+		// Without a body timeout, the drain is still bounded (Read arms it otherwise).
 		b.c.rwc.SetReadDeadline(time.Now().Add(d))
 	}
 	n, err := io.CopyN(io.Discard, b, maxDrain+1)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -55,7 +56,67 @@ type conn struct {
 	vals   []string // backing for header values, one per field line
 	body   body
 	w      response
-	hdrBuf []byte // the header section when it does not fit br
+	hdrBuf []byte // the header section when it does not fit br; released when idle
+
+	// Deadline renewal (see Read and Write): readRenew is the read deadline's renewal period
+	// in the current phase (zero: not renewed, the header and idle phases), readSince and
+	// wroteSince the bytes moved since the read and write deadlines were last set.
+	readRenew  time.Duration
+	readSince  int
+	wroteSince int
+}
+
+// Read reads from the connection for c.br. In a phase with a renewable deadline (a body) a
+// deadline that passes after bytes arrived since it was set is set again and the read
+// retried, so that the timeout bounds a stall and not the whole body, without a deadline
+// call per read.
+func (c *conn) Read(p []byte) (int, error) {
+	for {
+		n, err := c.rwc.Read(p)
+		c.readSince += n
+		if err == nil || c.readRenew == 0 || c.readSince == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		c.armRead(c.readRenew)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+// armRead sets a read deadline d from now, renewed on progress (see Read).
+func (c *conn) armRead(d time.Duration) {
+	c.readRenew, c.readSince = d, 0
+	c.rwc.SetReadDeadline(time.Now().Add(d))
+}
+
+// armWrite starts a phase of writes (a response, or an informational one before it):
+// WriteTimeout, if set, bounds each stall from now (see Write).
+func (c *conn) armWrite() {
+	if d := c.srv.WriteTimeout; d > 0 {
+		c.wroteSince = 0
+		c.rwc.SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
+// Write writes to the connection for c.bw, renewing a write deadline that passes after
+// bytes were written since it was set (see Server.WriteTimeout).
+func (c *conn) Write(p []byte) (int, error) {
+	done := 0
+	for {
+		n, err := c.rwc.Write(p[done:])
+		done += n
+		c.wroteSince += n
+		if err == nil || c.wroteSince == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return done, err
+		}
+		d := c.srv.WriteTimeout
+		if d <= 0 {
+			return done, err
+		}
+		c.wroteSince = 0
+		c.rwc.SetWriteDeadline(time.Now().Add(d))
+	}
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {
@@ -70,22 +131,7 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 // serve reads requests and writes responses until the connection ends.
 func (c *conn) serve() {
 	s := c.srv
-	ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
-	if a := c.rwc.LocalAddr(); a != nil {
-		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
-	}
-	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-	c.tmpl = *tmpl
-	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
-	c.body.c = c
-	c.w.c = c
-	c.w.header = make(http.Header, 16)
-
-	c.br = readerPool.Get().(*bufio.Reader)
-	c.br.Reset(c.rwc)
-	c.bw = writerPool.Get().(*bufio.Writer)
-	c.bw.Reset(c.rwc)
-
+	c.setup()
 	defer func() {
 		if p := recover(); p != nil {
 			if p != http.ErrAbortHandler {
@@ -114,6 +160,26 @@ func (c *conn) serve() {
 	}
 }
 
+// setup readies a new connection's request template, response and buffers.
+func (c *conn) setup() {
+	s := c.srv
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, s)
+	if a := c.rwc.LocalAddr(); a != nil {
+		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
+	}
+	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+	c.tmpl = *tmpl
+	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
+	c.body.c = c
+	c.w.c = c
+	c.w.header = make(http.Header, 16)
+
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c)
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(c)
+}
+
 func (c *conn) close() {
 	c.state.Store(stateClosed)
 	c.rwc.Close()
@@ -129,8 +195,11 @@ func (c *conn) close() {
 // any error response it wrote).
 func (c *conn) readRequest() bool {
 	s := c.srv
+	c.readRenew = 0 // the header and idle deadlines bound the whole phase
 	if c.br.Buffered() == 0 {
-		// Wait for a request, idle: Shutdown may close the connection meanwhile.
+		// Wait for a request, idle: Shutdown may close the connection meanwhile. An idle
+		// connection keeps no large header buffer.
+		c.hdrBuf = nil
 		if d := s.idleTimeout(); d > 0 {
 			c.rwc.SetReadDeadline(time.Now().Add(d))
 		}
@@ -250,11 +319,21 @@ func headerEnd(v []byte, from int) (end, next int) {
 // fit the reader) by chaining them before the connection.
 func (c *conn) unread(rest []byte) {
 	saved := append([]byte(nil), rest...)
-	c.br.Reset(io.MultiReader(bytes.NewReader(saved), c.rwc))
+	c.br.Reset(io.MultiReader(bytes.NewReader(saved), c))
 }
 
-// parseRequest fills c.req from a header block; a non-zero status is the error to answer.
+// parseRequest fills c.req from a header block; a non-zero status is the error to answer
+// (the connection then closes). The framing rules are RFC 9112's, and never more lenient
+// than net/http's server (FuzzDifferential holds them against it, with the cases where we
+// are deliberately stricter listed there).
 func (c *conn) parseRequest(block string) (int, string) {
+	// One empty line before the request-line is ignored (RFC 9112 §2.2); a second one makes
+	// an empty request-line, refused below.
+	if strings.HasPrefix(block, "\r\n") {
+		block = block[2:]
+	} else if strings.HasPrefix(block, "\n") {
+		block = block[1:]
+	}
 	line, rest, _ := strings.Cut(block, "\n")
 	line = strings.TrimSuffix(line, "\r")
 	method, line, ok1 := strings.Cut(line, " ")
@@ -277,6 +356,11 @@ func (c *conn) parseRequest(block string) (int, string) {
 			return http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported"
 		}
 	}
+	if method == http.MethodConnect {
+		// A tunnel is not an API request (API Gateway has no CONNECT method); nginx answers
+		// it 405 as well.
+		return http.StatusMethodNotAllowed, "Method Not Allowed"
+	}
 
 	r := &c.req
 	*r = c.tmpl
@@ -293,8 +377,8 @@ func (c *conn) parseRequest(block string) (int, string) {
 	vals := c.vals[:0]
 	var host string
 	hosts := 0
-	var cl, te, conn, expect string
-	cls := 0
+	var cl, te, conn, expect, trailer string
+	cls, tes := 0, 0
 	for rest != "" {
 		var l string
 		l, rest, _ = strings.Cut(rest, "\n")
@@ -302,6 +386,8 @@ func (c *conn) parseRequest(block string) (int, string) {
 		if l == "" {
 			break
 		}
+		// A line beginning with white space (obs-fold, or a space before the colon) is not
+		// a token: 400, as RFC 9112 §5.2 allows.
 		k, v, ok := strings.Cut(l, ":")
 		if !ok || !validToken(k) {
 			return http.StatusBadRequest, "Bad Request"
@@ -316,15 +402,15 @@ func (c *conn) parseRequest(block string) (int, string) {
 			host, hosts = v, hosts+1
 			continue // net/http moves Host to r.Host
 		case "Content-Length":
-			if cls > 0 && v != cl {
-				return http.StatusBadRequest, "Bad Request"
+			if cls > 0 {
+				if v != cl {
+					return http.StatusBadRequest, "Bad Request" // RFC 9112 §6.3 item 5
+				}
+				continue // the same value again: kept once, as net/http does
 			}
 			cl, cls = v, cls+1
 		case "Transfer-Encoding":
-			if te != "" {
-				te += ","
-			}
-			te += v
+			te, tes = v, tes+1
 		case "Connection":
 			if conn != "" {
 				conn += ","
@@ -332,6 +418,11 @@ func (c *conn) parseRequest(block string) (int, string) {
 			conn += v
 		case "Expect":
 			expect = v
+		case "Trailer":
+			if trailer != "" {
+				trailer += ","
+			}
+			trailer += v
 		}
 		if old, ok := h[k]; ok {
 			h[k] = append(old, v)
@@ -343,7 +434,9 @@ func (c *conn) parseRequest(block string) (int, string) {
 	}
 	c.vals = vals
 
-	if hosts > 1 || (hosts == 0 && minor >= 1 && r.URL.Host == "") || !validHost(host) {
+	// RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field is a 400, also in
+	// absolute-form (whose authority then wins, §3.2.2), as net/http.
+	if hosts > 1 || (hosts == 0 && minor >= 1) || !validHost(host) {
 		return http.StatusBadRequest, "Bad Request"
 	}
 	r.Host = host
@@ -351,21 +444,34 @@ func (c *conn) parseRequest(block string) (int, string) {
 		r.Host = r.URL.Host
 	}
 
-	// Keep-alive: HTTP/1.1 unless "close"; HTTP/1.0 only when asked.
-	if minor >= 1 {
-		r.Close = hasToken(conn, "close")
-	} else {
-		r.Close = !hasToken(conn, "keep-alive")
-	}
+	// Keep-alive: HTTP/1.1 unless "close"; HTTP/1.0 only when asked, and not with "close".
+	r.Close = hasToken(conn, "close") || minor == 0 && !hasToken(conn, "keep-alive")
 
-	// Body framing (RFC 9112 section 6): chunked wins over Content-Length.
+	// Body framing (RFC 9112 §6).
 	c.body.reset()
 	switch {
-	case te != "" && minor >= 1:
-		if !strings.EqualFold(strings.TrimSpace(te), "chunked") {
+	case tes > 0:
+		switch {
+		case minor == 0:
+			// HTTP/1.0 has no transfer codings: a sender that uses one disagrees with
+			// whoever frames the message by Content-Length (RFC 9112 §6.1: faulty
+			// framing, close). nginx answers 400; net/http ignores the header, which lets
+			// the chunks' content run as another request.
+			return http.StatusBadRequest, "Bad Request"
+		case cls > 0:
+			// Both framings: a smuggling attempt, or a proxy that mixed them (RFC 9112
+			// §6.1 "ought to be handled as an error"; §6.3 closes after it at least).
+			// nginx (since 1.21.1) answers 400 as well.
+			return http.StatusBadRequest, "Bad Request"
+		case tes > 1 || !strings.EqualFold(te, "chunked"):
+			// Only one field, exactly "chunked" (as net/http and nginx): an empty,
+			// unknown or stacked coding ("gzip, chunked", "chunked, chunked",
+			// "identity") has no framing we implement (RFC 9112 §6.1: 501).
 			return http.StatusNotImplemented, "Unsupported transfer encoding"
+		case trailer != "" && (hasToken(trailer, "Transfer-Encoding") || hasToken(trailer, "Content-Length") || hasToken(trailer, "Trailer")):
+			// Framing fields announced as trailers (RFC 9110 §6.5.1), as net/http.
+			return http.StatusBadRequest, "Bad Request"
 		}
-		delete(h, "Content-Length")
 		r.TransferEncoding = chunkedTE
 		r.ContentLength = -1
 		c.body.mode = bodyChunked
@@ -380,12 +486,17 @@ func (c *conn) parseRequest(block string) (int, string) {
 			c.body.mode = bodyLength
 		}
 	}
+	delete(h, "Transfer-Encoding") // in r.TransferEncoding, as net/http
 	if c.body.mode == bodyNone {
 		r.Body = http.NoBody
 	} else {
 		r.Body = &c.body
-		// A body is read with no deadline (as net/http without ReadTimeout).
-		c.rwc.SetReadDeadline(time.Time{})
+		// The body phase: ReadBodyTimeout bounds each stall, from the first Read (see
+		// body.Read and conn.Read); without it, no deadline, as net/http without
+		// ReadTimeout.
+		if c.srv.ReadBodyTimeout <= 0 {
+			c.rwc.SetReadDeadline(time.Time{})
+		}
 	}
 	if expect != "" {
 		if !strings.EqualFold(expect, "100-continue") {
@@ -399,10 +510,16 @@ func (c *conn) parseRequest(block string) (int, string) {
 var chunkedTE = []string{"chunked"}
 
 // parseTarget sets c.url from the request target; origin-form paths made of characters
-// url.URL would not escape take a path without allocating.
+// url.URL would not escape take a path without allocating. It refuses what RFC 9112 §3.2
+// does not allow in a request-target and nginx refuses: control bytes anywhere (a NUL
+// would otherwise reach a handler and the headers it writes), a fragment, and a path
+// that decodes to a NUL (%00).
 func (c *conn) parseTarget(target string) bool {
 	path, query, hasQuery := strings.Cut(target, "?")
 	if len(path) > 0 && path[0] == '/' && plainPath(path) {
+		if !validQuery(query) {
+			return false
+		}
 		c.url = url.URL{Path: path, RawQuery: query, ForceQuery: hasQuery && query == ""}
 		return true
 	}
@@ -410,11 +527,24 @@ func (c *conn) parseTarget(target string) bool {
 		c.url = url.URL{Path: "*"}
 		return true
 	}
-	u, err := url.ParseRequestURI(target)
-	if err != nil {
+	if strings.IndexByte(target, '#') >= 0 {
+		return false
+	}
+	u, err := url.ParseRequestURI(target) // refuses control bytes
+	if err != nil || strings.IndexByte(u.Path, 0) >= 0 {
 		return false
 	}
 	c.url = *u
+	return true
+}
+
+// validQuery reports whether q has no control byte and no '#'.
+func validQuery(q string) bool {
+	for i := 0; i < len(q); i++ {
+		if b := q[i]; b < ' ' || b == 0x7f || b == '#' {
+			return false
+		}
+	}
 	return true
 }
 

@@ -1,6 +1,7 @@
 package h1server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ func (w *response) WriteHeader(code int) {
 		bw.WriteString(statusLine(code))
 		w.writeFields()
 		bw.WriteString("\r\n")
+		w.c.armWrite()
 		w.err = bw.Flush()
 		if code == http.StatusContinue {
 			w.c.body.wantContinue = false
@@ -93,6 +95,11 @@ func (w *response) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	if !w.committed {
+		if w.c.body.timedOut {
+			// The client stalled its body: it gets 408 (finish), not this response.
+			w.err = errBodyTimeout
+			return 0, w.err
+		}
 		if w.contentLength >= 0 {
 			w.commit(p)
 		} else {
@@ -124,8 +131,7 @@ func (w *response) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.flushPending()
-	w.writeChunk(p)
-	return w.result(len(p), nil)
+	return w.result(len(p), w.writeChunk(p))
 }
 
 func (w *response) result(n int, err error) (int, error) {
@@ -142,6 +148,13 @@ func (w *response) result(n int, err error) (int, error) {
 func (w *response) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return
+	}
+	if !w.committed && w.c.body.timedOut {
+		w.err = errBodyTimeout
+		return
 	}
 	if !w.committed {
 		var p []byte
@@ -171,21 +184,31 @@ func (w *response) flushPending() {
 	*w.pending = (*w.pending)[:0]
 }
 
-func (w *response) writeChunk(p []byte) {
+// writeChunk writes p as a chunk; the error is the connection's (c.bw keeps the first).
+func (w *response) writeChunk(p []byte) error {
 	if len(p) == 0 {
-		return
+		return nil
 	}
 	bw := w.c.bw
 	bw.Write(strconv.AppendInt(w.scratch[:0], int64(len(p)), 16))
 	bw.WriteString("\r\n")
 	bw.Write(p)
-	bw.WriteString("\r\n")
+	_, err := bw.WriteString("\r\n")
+	return err
 }
 
 // finish completes the response after the handler returned; false means close the
 // connection.
 func (w *response) finish() bool {
 	w.handlerDone = true
+	if !w.committed && w.c.body.timedOut {
+		// ReadBodyTimeout passed: whatever the handler answered (it saw a read error), the
+		// client is told it was too slow, as nginx's client_body_timeout answers, and the
+		// connection closes (the rest of the body may still come).
+		w.releasePending()
+		w.c.writeError(http.StatusRequestTimeout, "Request Timeout")
+		return false
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -197,10 +220,7 @@ func (w *response) finish() bool {
 		w.commit(p)
 	}
 	w.flushPending()
-	if w.pending != nil {
-		pendingPool.Put(w.pending)
-		w.pending = nil
-	}
+	w.releasePending()
 	if w.chunked {
 		w.c.bw.WriteString("0\r\n\r\n")
 	} else if !w.noBody && w.contentLength >= 0 && w.written != w.contentLength {
@@ -213,6 +233,17 @@ func (w *response) finish() bool {
 	return !w.closeAfter && w.err == nil && (b.mode == bodyNone || b.sawEOF)
 }
 
+func (w *response) releasePending() {
+	if w.pending != nil {
+		*w.pending = (*w.pending)[:0]
+		pendingPool.Put(w.pending)
+		w.pending = nil
+	}
+}
+
+// errBodyTimeout fails a handler's writes after its request body timed out.
+var errBodyTimeout = errors.New("h1server: request body read timed out; the client is answered 408")
+
 // writeContinue answers "Expect: 100-continue" when the handler first reads the body.
 func (w *response) writeContinue() {
 	if w.committed || w.err != nil {
@@ -220,6 +251,7 @@ func (w *response) writeContinue() {
 	}
 	bw := w.c.bw
 	bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	w.c.armWrite()
 	w.err = bw.Flush()
 }
 
@@ -228,6 +260,7 @@ func (w *response) writeContinue() {
 func (w *response) commit(p []byte) {
 	w.committed = true
 	c, r, h := w.c, w.req, w.header
+	c.armWrite() // the response phase
 	if !c.body.drain() {
 		w.closeAfter = true
 	}

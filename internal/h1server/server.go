@@ -39,9 +39,27 @@ type Server struct {
 	// IdleTimeout bounds the wait for the next request on a connection (and for the first).
 	// Zero means ReadHeaderTimeout; both zero means no limit.
 	IdleTimeout time.Duration
-	// MaxHeaderBytes bounds the request line and header section. Zero means
-	// http.DefaultMaxHeaderBytes (1 MiB).
+	// ReadBodyTimeout bounds a stall while reading a request body: a body of which no byte
+	// arrives for this long fails its read, and the request is answered 408 Request Timeout
+	// (whatever the handler answers) and the connection closed, as nginx's
+	// client_body_timeout. The deadline is set once per body and renewed when it passes
+	// after bytes arrived, so a stall ends the request between 1x and 2x this long, at no
+	// cost per read. Zero means no limit.
+	ReadBodyTimeout time.Duration
+	// WriteTimeout bounds a stall while writing a response: a client that accepts no byte
+	// for this long makes the handler's writes fail (so that it stops its work) and the
+	// connection closes. Set once per response and renewed on progress, as ReadBodyTimeout.
+	// Zero means no limit.
+	WriteTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and header section, in bytes, counted with
+	// their line ends: a request line that does not end within it is answered 414, a header
+	// section 431. Zero means http.DefaultMaxHeaderBytes (1 MiB).
 	MaxHeaderBytes int
+	// MaxChunkSize is the largest chunk a chunked request body may announce, in bytes: a
+	// larger chunk-size fails the body's read at once (so the handler answers, e.g. 400)
+	// instead of waiting for data the handler would refuse anyway. Set it to the largest
+	// body the handler accepts. Zero means no limit but net/http's: 16 hex digits.
+	MaxChunkSize int64
 	// ErrorLog receives handler panics and other server errors. Nil means log.Default().
 	ErrorLog *log.Logger
 

@@ -189,7 +189,7 @@ var exchanges = []exchange{
 // testServer is the server the exchange tests run on.
 func testServer(t testing.TB, logw io.Writer) *Server {
 	return &Server{Handler: http.HandlerFunc(mux), MaxHeaderBytes: 16 << 10, ReadHeaderTimeout: 2 * time.Second, IdleTimeout: 10 * time.Second,
-		ErrorLog: log.New(logw, "", 0)}
+		MaxChunkSize: 1 << 20, ErrorLog: log.New(logw, "", 0)}
 }
 
 // syncBuffer is a log destination tests read.
@@ -242,7 +242,12 @@ func run(t *testing.T, addr string, ex exchange) (resps []*http.Response, bodies
 		resps, bodies = append(resps, resp), append(bodies, b)
 	}
 	c.SetReadDeadline(time.Now().Add(time.Second))
-	_, err = br.ReadByte()
+	b, err := br.ReadByte()
+	if err == nil {
+		// More than the expected responses: e.g. a request smuggled in a body was served.
+		rest, _ := br.Peek(br.Buffered())
+		t.Errorf("unexpected bytes after the responses: %.200q", append([]byte{b}, rest...))
+	}
 	var ne net.Error
 	closed = !(errors.As(err, &ne) && ne.Timeout())
 	return resps, bodies, closed

@@ -1,0 +1,136 @@
+package h1server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadBodyTimeout: a client that announces a body and stalls is answered 408 and
+// closed (as nginx's client_body_timeout), whatever the handler answers; one that keeps
+// sending slower than the timeout in total, but never stalling that long, is served.
+func TestReadBodyTimeout(t *testing.T) {
+	t.Parallel()
+	s := &Server{Handler: http.HandlerFunc(echo), ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: 300 * time.Millisecond}
+	addr := start(t, s)
+	for _, tc := range []struct{ name, send string }{
+		{"length", "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nab"},
+		{"chunked", "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"},
+		{"continue", "POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, br := dial(t, addr)
+			io.WriteString(c, tc.send)
+			resp, err := http.ReadResponse(br, nil)
+			if err == nil && resp.StatusCode == 100 {
+				resp, err = http.ReadResponse(br, nil)
+			}
+			if err != nil {
+				t.Fatalf("no response to a stalled body: %v", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
+				t.Errorf("response = %d %q, close %v; want 408 and Connection: close", resp.StatusCode, b, resp.Close)
+			}
+			if _, err := br.ReadByte(); err == nil {
+				t.Error("connection still open after 408")
+			}
+		})
+	}
+	t.Run("slow but steady", func(t *testing.T) {
+		t.Parallel()
+		c, br := dial(t, addr)
+		io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\n")
+		// 6 bytes over ~600 ms (2x the timeout), never stalling for 300 ms: each wait is on
+		// a timer, not on the server, so this holds on a slow machine too (a late byte
+		// only makes the gap shorter than the server's renewal period).
+		for i := range 6 {
+			time.Sleep(100 * time.Millisecond)
+			c.Write([]byte{'a' + byte(i)})
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(b) != "abcdef" {
+			t.Errorf("response = %d %q; want 200 abcdef", resp.StatusCode, b)
+		}
+	})
+}
+
+// TestWriteTimeout: a client that never reads a large answer is dropped: the handler's
+// writes fail (so a proxied backend exchange would end), within a deadline.
+func TestWriteTimeout(t *testing.T) {
+	t.Parallel()
+	writeErr := make(chan error, 1)
+	s := &Server{WriteTimeout: 200 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 64<<10)
+		for range 1 << 14 { // 1 GiB: far more than socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})}
+	addr := start(t, s)
+	c, _ := dial(t, addr)
+	c.(*net.TCPConn).SetReadBuffer(4 << 10)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n")
+	select {
+	case err := <-writeErr:
+		if !isTimeout(err) {
+			t.Errorf("handler's write error = %v; want a deadline error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the handler still writes to a client that reads nothing after 30 s")
+	}
+}
+
+// TestIdleReleasesHeaderBuffer: a connection that received a header larger than its
+// reader keeps no copy of it once idle.
+func TestIdleReleasesHeaderBuffer(t *testing.T) {
+	t.Parallel()
+	s := &Server{Handler: http.HandlerFunc(echo), MaxHeaderBytes: 64 << 10}
+	addr := start(t, s)
+	c, br := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\nFoo: "+strings.Repeat("x", 20<<10)+"\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var conns []*conn
+		s.mu.Lock()
+		for sc := range s.conns {
+			conns = append(conns, sc)
+		}
+		s.mu.Unlock()
+		// The connection stores hdrBuf = nil before its idle state (an atomic store), so
+		// reading it after seeing idle is ordered.
+		if len(conns) == 1 && conns[0].state.Load() == stateIdle {
+			if n := cap(conns[0].hdrBuf); n != 0 {
+				t.Errorf("idle connection holds a %d-byte header buffer; want none", n)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the connection did not go idle within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// isTimeout reports whether err is a deadline error.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
