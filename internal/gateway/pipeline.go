@@ -3,7 +3,9 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
@@ -67,6 +69,10 @@ func readBody(limit int64) invoke.Middleware {
 				var buf bytes.Buffer
 				buf.Grow(int(min(max(r.ContentLength, 0), maxPreallocBody)))
 				n, err := buf.ReadFrom(io.LimitReader(r.BodyReader, limit+1))
+				if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+					// The server refused a chunk larger than it accepts before it arrived.
+					return nil, invoke.Wrap(apigateway.ResponseRequestTooLarge, requestTooLargeMessage, err)
+				}
 				if err != nil {
 					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
 				}

@@ -22,7 +22,6 @@ const (
 
 var (
 	errChunk         = errors.New("h1server: malformed chunked request body")
-	errChunkTooLarge = errors.New("h1server: chunk larger than the server accepts")
 	errChunkOverhead = errors.New("h1server: chunked request body has too much non-data")
 )
 
@@ -162,8 +161,9 @@ func (b *body) nextChunk() error {
 	}
 	if max := b.c.srv.MaxChunkSize; n > math.MaxInt64 || max > 0 && n > uint64(max) {
 		// Refused now: waiting for data the handler would refuse anyway holds the
-		// connection.
-		return errChunkTooLarge
+		// connection. net/http's "body too large" error, so that a handler can answer
+		// 413 as it would to http.MaxBytesReader.
+		return &http.MaxBytesError{Limit: b.c.srv.MaxChunkSize}
 	}
 	// As net/http: 16 bytes of framing per chunk plus twice its data are fine; more than
 	// 16 KiB beyond that (tiny chunks with long extensions) is a waste of our time.

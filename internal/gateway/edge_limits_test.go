@@ -1,0 +1,52 @@
+package gateway
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
+	"github.com/gatehouse/gatehouse/internal/h1server"
+)
+
+// TestChunkOverPayloadLimit: a chunked request announcing a chunk larger than the 10 MB
+// payload limit is refused by h1server when the size line arrives, and the gateway answers
+// it as any payload over the limit: 413 through REQUEST_TOO_LARGE, not a generic 400.
+func TestChunkOverPayloadLimit(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	deploy(t, s, buildAPI("big1", map[string]*apigateway.Method{"POST /up": mockMethod(`{"ok": true}`)}, nil), "d1", "prod", nil)
+	srv := startServer(t, s, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := &h1server.Server{Handler: srv, MaxChunkSize: integration.MaxPayload}
+	go func() { _ = edge.Serve(ln) }()
+	t.Cleanup(func() { ln.Close() })
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// 0xA00001 is one byte over 10,485,760; none of its data is ever sent.
+	if _, err := io.WriteString(c, "POST /prod/up HTTP/1.1\r\nHost: big1.execute-api.localhost\r\nTransfer-Encoding: chunked\r\n\r\nA00001\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to an oversized chunk before its data: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("x-amzn-ErrorType") == "" {
+		t.Fatalf("oversized chunk = %d %q (x-amzn-ErrorType %q); want 413 REQUEST_TOO_LARGE", resp.StatusCode, body, resp.Header.Get("x-amzn-ErrorType"))
+	}
+}
