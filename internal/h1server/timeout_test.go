@@ -44,22 +44,24 @@ func TestReadBodyTimeout(t *testing.T) {
 	}
 	t.Run("slow but steady", func(t *testing.T) {
 		t.Parallel()
-		c, br := dial(t, addr)
-		io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\n")
-		// 6 bytes over ~600 ms (2x the timeout), never stalling for 300 ms: each wait is on
-		// a timer, not on the server, so this holds on a slow machine too (a late byte
-		// only makes the gap shorter than the server's renewal period).
-		for i := range 6 {
-			time.Sleep(100 * time.Millisecond)
-			c.Write([]byte{'a' + byte(i)})
+		// A server of its own with a longer timeout, so that the client's own waits (which a
+		// loaded machine stretches) stay far below it: 12 bytes 250 ms apart take 3 s, 1.5x
+		// the timeout, and only a single gap of about 2 s would fail the test.
+		s := &Server{Handler: http.HandlerFunc(echo), ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: 2 * time.Second}
+		c, br := dial(t, start(t, s))
+		const body = "abcdefghijkl"
+		io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n")
+		for i := range len(body) {
+			time.Sleep(250 * time.Millisecond)
+			c.Write([]byte{body[i]})
 		}
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || string(b) != "abcdef" {
-			t.Errorf("response = %d %q; want 200 abcdef", resp.StatusCode, b)
+		if resp.StatusCode != 200 || string(b) != body {
+			t.Errorf("response = %d %q; want 200 %s", resp.StatusCode, b, body)
 		}
 	})
 }
