@@ -42,6 +42,8 @@ type Server struct {
 	auth  Authenticator
 	now   func() apigateway.Timestamp
 	mux   *http.ServeMux
+	// apis caches REST API documents by head revision (apidoc.go).
+	apis apiCache
 }
 
 // New returns a management server.
