@@ -104,6 +104,10 @@ type loadedAPI struct {
 	// shared is the resources map doc was made from (ShareResources); nil for a document
 	// in the layout of one document per API, whose resources are all to be written.
 	shared map[string]*apigateway.Resource
+	// orphans, for the layout of one document per API, are the ids of resource documents
+	// stored beside it all the same (split by this version, then rewritten whole by an
+	// earlier one): they are deleted with the first write.
+	orphans []string
 }
 
 // readAPI reads the REST API document apiID; store.ErrNotFound if there is none. The
@@ -120,7 +124,15 @@ func (s *Server) readAPI(ctx context.Context, apiID string) (*loadedAPI, error) 
 			return nil, fmt.Errorf("decode %q: %w", headKey, err)
 		}
 		if doc.Resources != nil { // one document per API, as earlier versions stored it
-			return &loadedAPI{doc: doc, headRev: head.Revision}, nil
+			kvs, _, err := s.store.List(ctx, s.scope.ResourcePrefix(apiID))
+			if err != nil {
+				return nil, err
+			}
+			l := &loadedAPI{doc: doc, headRev: head.Revision}
+			for _, kv := range kvs {
+				l.orphans = append(l.orphans, strings.TrimPrefix(kv.Key, s.scope.ResourcePrefix(apiID)))
+			}
+			return l, nil
 		}
 		resources, ok := s.apis.get(apiID, head.Revision)
 		if !ok {
@@ -161,8 +173,9 @@ func (s *Server) apiOps(l *loadedAPI, doc *apigateway.RestAPIDocument) ([]store.
 	head.Resources = nil
 	headRev := store.Absent
 	var shared map[string]*apigateway.Resource
+	var orphans []string
 	if l != nil {
-		headRev, shared = l.headRev, l.shared
+		headRev, shared, orphans = l.headRev, l.shared, l.orphans
 	}
 	op, err := store.PutJSON(s.scope.RestAPIKey(apiID), &head, headRev)
 	if err != nil {
@@ -181,6 +194,11 @@ func (s *Server) apiOps(l *loadedAPI, doc *apigateway.RestAPIDocument) ([]store.
 		ops = append(ops, op)
 	}
 	for id := range shared {
+		if _, ok := doc.Resources[id]; !ok {
+			orphans = append(orphans, id)
+		}
+	}
+	for _, id := range orphans {
 		if _, ok := doc.Resources[id]; !ok {
 			ops = append(ops, store.Op{Key: s.scope.ResourceKey(apiID, id), Delete: true, IfRevision: store.AnyRevision})
 		}

@@ -307,3 +307,41 @@ func TestDeleteRestAPIDeletesResources(t *testing.T) {
 		t.Errorf("GetResources of a deleted API = nil error; want NotFound")
 	}
 }
+
+// TestLegacyHeadBesideResourceDocuments: a head with inline resources next to resource
+// documents (this version split the API, then an earlier version rewrote it whole) reads as
+// the head says, and its first change deletes the documents the head does not name.
+func TestLegacyHeadBesideResourceDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	api, err := e.client.CreateRestApi(ctx(t), &apigateway.CreateRestApiInput{Name: aws.String("downgraded")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateResource(ctx(t), &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: api.RootResourceId, PathPart: aws.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	// What an earlier version writes: the API whole, here without /gone.
+	doc := model.RestAPIDocument{RestAPI: model.RestAPI{ID: *api.Id, Name: "downgraded", RootResourceID: *api.RootResourceId},
+		Resources: map[string]*model.Resource{*api.RootResourceId: {ID: *api.RootResourceId, Path: "/"}}}
+	op, err := store.PutJSON(e.scope.RestAPIKey(*api.Id), &doc, store.AnyRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Txn(ctx(t), op); err != nil {
+		t.Fatal(err)
+	}
+	if got := resourcePaths(t, e, *api.Id); fmt.Sprint(got) != "[/:]" {
+		t.Fatalf("GetResources = %q; want [/:] as the whole document says", got)
+	}
+	if _, err := e.client.PutMethod(ctx(t), &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: api.RootResourceId, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
+		t.Fatal(err)
+	}
+	kvs, _, err := e.store.List(ctx(t), e.scope.ResourcePrefix(*api.Id))
+	if err != nil || len(kvs) != 1 || kvs[0].Key != e.scope.ResourceKey(*api.Id, *api.RootResourceId) {
+		t.Errorf("resource documents after the first change = %d, %v; want the root's only", len(kvs), err)
+	}
+	if got := resourcePaths(t, e, *api.Id); fmt.Sprint(got) != "[/:GET]" {
+		t.Errorf("GetResources after the change = %q; want [/:GET]", got)
+	}
+}
