@@ -10,7 +10,8 @@
 //   - peak RSS (VmHWM) of the process that serves;
 //   - create-deployment latency, compile-on-deploy time (a fresh data plane decoding and
 //     compiling the deployed stage) and data-plane propagation: from create-deployment
-//     acknowledged until the data plane answers with the new deployment.
+//     acknowledged until the data plane answers with the new deployment; each the median
+//     of redeploys redeploys (compile: of as many fresh data planes).
 //
 // Each size runs in a child process of its own so that peak RSS is that size's alone.
 //
@@ -56,9 +57,9 @@ type result struct {
 	FileBytes      int64                // the data file after the build and deployments
 	LiveBytes      int64                // sum of the stored values
 	PeakRSSKiB     int64
-	DeployMs       float64 // create-deployment latency
-	CompileMs      float64 // a fresh data plane's load + compile of the deployed stage
-	PropagationMs  float64 // create-deployment acknowledged → data plane serves it
+	DeployMs       float64 // create-deployment latency (median of redeploys)
+	CompileMs      float64 // a fresh data plane's load + compile of the deployed stage (median)
+	PropagationMs  float64 // create-deployment acknowledged → data plane serves it (median)
 	BuildSeconds   float64
 	DeployedStages int
 }
@@ -151,6 +152,8 @@ func pct(sorted []float64, p float64) float64 {
 	return sorted[min(int(p*float64(len(sorted))), len(sorted)-1)]
 }
 
+func median(v []float64) float64 { return pct(slices.Sorted(slices.Values(v)), 0.5) }
+
 func mean(v []float64) float64 {
 	var t float64
 	for _, x := range v {
@@ -160,6 +163,9 @@ func mean(v []float64) float64 {
 }
 
 const domain = "execute-api.localhost"
+
+// redeploys is how many deployments are timed per size.
+const redeploys = 5
 
 // runSize builds apis APIs of n resources each on a fresh store and measures them.
 func runSize(n, apis int) (*result, error) {
@@ -242,8 +248,8 @@ func runSize(n, apis int) (*result, error) {
 	}
 	res.BuildSeconds = time.Since(start).Seconds()
 
-	// Deploy the first API twice: the first deployment creates the stage, the second (after
-	// changing one answer) is the redeploy whose propagation is measured.
+	// Deploy the first API: the first deployment creates the stage; then each redeploy, after
+	// changing one answer, is measured.
 	api := ids[0]
 	host := api.id + "." + domain
 	get := func() (int, string, error) {
@@ -263,26 +269,31 @@ func runSize(n, apis int) (*result, error) {
 	if _, err := waitFor(get, `"v1"`); err != nil {
 		return nil, err
 	}
-	if _, err := c.call("PUT", "/restapis/"+api.id+"/resources/"+api.firstResource+"/methods/GET/integration/responses/200",
-		map[string]any{"responseTemplates": map[string]string{"application/json": `{"resource": 0, "deployment": "v2"}`}}, nil); err != nil {
-		return nil, err
-	}
 	var dep struct{ ID string }
-	d, err := c.call("POST", "/restapis/"+api.id+"/deployments", map[string]any{"stageName": "s"}, &dep)
-	if err != nil {
-		return nil, err
+	var deploys, propagations, compiles []float64
+	for v := 2; v < 2+redeploys; v++ {
+		if _, err := c.call("PUT", "/restapis/"+api.id+"/resources/"+api.firstResource+"/methods/GET/integration/responses/200",
+			map[string]any{"responseTemplates": map[string]string{"application/json": fmt.Sprintf(`{"resource": 0, "deployment": "v%d"}`, v)}}, nil); err != nil {
+			return nil, err
+		}
+		d, err := c.call("POST", "/restapis/"+api.id+"/deployments", map[string]any{"stageName": "s"}, &dep)
+		if err != nil {
+			return nil, err
+		}
+		acked := time.Now()
+		if _, err := waitFor(get, fmt.Sprintf(`"v%d"`, v)); err != nil {
+			return nil, err
+		}
+		propagations = append(propagations, float64(time.Since(acked).Microseconds())/1000)
+		deploys = append(deploys, d)
+		ms, err := compileTime(st, scope, api.id, dep.ID)
+		if err != nil {
+			return nil, err
+		}
+		compiles = append(compiles, ms)
 	}
-	acked := time.Now()
-	res.DeployMs = d
-	if _, err := waitFor(get, `"v2"`); err != nil {
-		return nil, err
-	}
-	res.PropagationMs = float64(time.Since(acked).Microseconds()) / 1000
+	res.DeployMs, res.PropagationMs, res.CompileMs = median(deploys), median(propagations), median(compiles)
 	res.DeployedStages = 1
-
-	if res.CompileMs, err = compileTime(st, scope, api.id, dep.ID); err != nil {
-		return nil, err
-	}
 	kvs, _, err := st.List(ctx, "")
 	if err != nil {
 		return nil, err
