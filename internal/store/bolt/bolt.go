@@ -181,10 +181,11 @@ const (
 
 // compactIfBloated rewrites the file at path (open as db) into path+".compact" with only its
 // live pages and renames that over path, when the file is bloated (more than compactRatio
-// times its live pages plus slack bytes). It
-// reports whether it did; the caller must then close db and open path again. A crash
-// before the rename leaves path untouched (and a stale .compact file, replaced next time);
-// the rename is atomic.
+// times its live pages plus slack bytes). It reports whether it did; the caller must then
+// close db and open path again. A crash before the rename leaves path untouched (and a
+// stale .compact file, replaced next time); the rename is atomic. Between the rename and
+// the caller's reopen the new file is not locked: another process opening it just then
+// would win it, and this Open would fail with the lock error.
 func compactIfBloated(db *bbolt.DB, path string, slack int64) (bool, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
