@@ -120,12 +120,9 @@ func (s *Server) CreateDeployment(ctx context.Context, c *call) error {
 	}
 	apiID := c.path("restapi_id")
 	var dep *apigateway.DeploymentDocument
-	_, err := store.Update(ctx, s.store, s.scope.RestAPIKey(apiID), func(doc *apigateway.RestAPIDocument) (*apigateway.RestAPIDocument, []store.Op, error) {
-		if doc == nil {
-			return nil, nil, s.errAPINotFound(apiID)
-		}
+	_, err := s.updateAPIOps(ctx, apiID, s.errAPINotFound(apiID), func(doc *apigateway.RestAPIDocument) ([]store.Op, error) {
 		if err := checkDeployable(doc); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		now := s.now()
 		dep = &apigateway.DeploymentDocument{
@@ -135,17 +132,17 @@ func (s *Server) CreateDeployment(ctx context.Context, c *call) error {
 		}
 		put, err := store.PutJSON(s.scope.DeploymentKey(apiID, dep.ID), dep, store.Absent)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ops := []store.Op{put}
 		if in.StageName != nil && *in.StageName != "" {
 			op, err := s.deployToStage(ctx, apiID, *in.StageName, dep.ID, &in, now)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			ops = append(ops, op)
 		}
-		return doc, ops, nil
+		return ops, nil
 	})
 	if err != nil {
 		return err

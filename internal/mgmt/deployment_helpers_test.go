@@ -65,16 +65,43 @@ func (e *env) createAPI(t *testing.T) string {
 }
 
 // editAPI changes the stored REST API document directly: the resource, method and
-// integration operations belong to another file, and these tests need methods.
+// integration operations belong to another file, and these tests need methods. It writes
+// through a Server of its own, as another gatehouse sharing the store would.
 func (e *env) editAPI(t *testing.T, apiID string, fn func(doc *model.RestAPIDocument)) {
 	t.Helper()
-	_, err := store.Update(ctx(t), e.store, e.scope.RestAPIKey(apiID), func(doc *model.RestAPIDocument) (*model.RestAPIDocument, []store.Op, error) {
+	other := &Server{store: e.store, scope: e.scope}
+	_, err := other.updateAPI(ctx(t), apiID, func(doc *model.RestAPIDocument) error {
+		for id := range doc.Resources { // fn may change any of them in place
+			if _, err := doc.MutableResource(id); err != nil {
+				return err
+			}
+		}
 		fn(doc)
-		return doc, nil, nil
+		return nil
 	})
 	if err != nil {
 		t.Fatalf("edit API %s: %v", apiID, err)
 	}
+}
+
+// storedAPI reads the stored REST API document whole (as the data plane would find it in a
+// deployment), and the revision of its head.
+func storedAPI(t *testing.T, e *env, apiID string) (*model.RestAPIDocument, int64) {
+	t.Helper()
+	other := &Server{store: e.store, scope: e.scope}
+	l, err := other.readAPI(ctx(t), apiID)
+	if err != nil {
+		t.Fatalf("read API %s: %v", apiID, err)
+	}
+	b, err := json.Marshal(l.doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc model.RestAPIDocument
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return &doc, l.headRev
 }
 
 // mockMethod is a method with a MOCK integration.

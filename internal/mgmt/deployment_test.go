@@ -38,7 +38,7 @@ func TestCreateDeploymentSnapshotsTheAPI(t *testing.T) {
 
 	// The stored deployment is the data plane's input: the Deployment, the API id and an
 	// exact copy of the API document.
-	api, _ := storedJSON[model.RestAPIDocument](t, e, e.scope.RestAPIKey(apiID))
+	api, _ := storedAPI(t, e, apiID)
 	dep, _ := storedJSON[model.DeploymentDocument](t, e, e.scope.DeploymentKey(apiID, *out.Id))
 	if dep.RestAPIID != apiID || dep.ID != *out.Id || !reflect.DeepEqual(dep.Snapshot, api) {
 		t.Errorf("stored deployment = %+v; want restApiId %s and a snapshot equal to the API", dep, apiID)

@@ -129,7 +129,7 @@ func TestPutGatewayResponse(t *testing.T) {
 		}
 	}
 	// The API document holds only the customized responses.
-	doc, _ := storedJSON[model.RestAPIDocument](t, e, e.scope.RestAPIKey(apiID))
+	doc, _ := storedAPI(t, e, apiID)
 	if len(doc.GatewayResponses) != 2 || doc.GatewayResponses[model.ResponseMissingAuthenticationToken] == nil || doc.GatewayResponses[model.ResponseDefault4XX] == nil {
 		t.Errorf("stored gateway responses = %v", doc.GatewayResponses)
 	}
@@ -202,7 +202,7 @@ func TestUpdateAndDeleteGatewayResponse(t *testing.T) {
 		t.Errorf("UpdateGatewayResponse = params %v templates %v", out.ResponseParameters, out.ResponseTemplates)
 	}
 
-	before, rev := storedJSON[model.RestAPIDocument](t, e, e.scope.RestAPIKey(apiID))
+	before, rev := storedAPI(t, e, apiID)
 	tests := []struct {
 		name string
 		ops  []types.PatchOperation
@@ -230,7 +230,7 @@ func TestUpdateAndDeleteGatewayResponse(t *testing.T) {
 		_, err := update(types.GatewayResponseTypeDefault4xx, tt.ops...)
 		wantAPIError(t, tt.name, err, tt.code, tt.msg)
 	}
-	after, rev2 := storedJSON[model.RestAPIDocument](t, e, e.scope.RestAPIKey(apiID))
+	after, rev2 := storedAPI(t, e, apiID)
 	if rev2 != rev || !reflect.DeepEqual(before, after) {
 		t.Errorf("rejected updates changed the API")
 	}
@@ -310,7 +310,7 @@ func TestGatewayResponseRefusals(t *testing.T) {
 			wantAPIError(t, tt.name, tt.call(), tt.code, tt.msg)
 		})
 	}
-	if doc, _ := storedJSON[model.RestAPIDocument](t, e, e.scope.RestAPIKey(apiID)); len(doc.GatewayResponses) != 0 {
+	if doc, _ := storedAPI(t, e, apiID); len(doc.GatewayResponses) != 0 {
 		t.Errorf("refused puts stored %v", doc.GatewayResponses)
 	}
 }

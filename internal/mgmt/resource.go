@@ -98,12 +98,16 @@ func subtree(doc *apigateway.RestAPIDocument, id string) []string {
 }
 
 // repath re-computes the paths below the resource id, whose own path is already right.
-func repath(doc *apigateway.RestAPIDocument, id string) {
+func repath(doc *apigateway.RestAPIDocument, id string) error {
 	for _, rid := range subtree(doc, id)[1:] {
-		r := doc.Resources[rid]
+		r, err := findResource(doc, rid)
+		if err != nil {
+			return err
+		}
 		// subtree lists parents before their children, so the parent's path is final.
 		r.Path = childPath(doc.Resources[r.ParentID].Path, r.PathPart)
 	}
+	return nil
 }
 
 // resourceOutput is AWS's Resource shape on the wire. Without embed=methods AWS lists each
@@ -304,8 +308,7 @@ func patchResource(doc *apigateway.RestAPIDocument, r *apigateway.Resource, ops 
 	}
 	r.PathPart, r.ParentID = part, parentID
 	r.Path = childPath(parent.Path, part)
-	repath(doc, r.ID)
-	return nil
+	return repath(doc, r.ID)
 }
 
 // DeleteResource is DELETE /restapis/{restapi_id}/resources/{resource_id}: the resource and

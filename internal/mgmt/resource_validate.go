@@ -45,12 +45,17 @@ func (s *Server) updateResourceAPI(ctx context.Context, apiID string, fn func(do
 	return s.updateAPIOr(ctx, apiID, errResourceNotFound, fn)
 }
 
-// findResource returns the resource with the given id.
+// findResource returns the resource with the given id, the document's own to change
+// (doc.MutableResource: a document's resources may be shared with others until then).
 func findResource(doc *apigateway.RestAPIDocument, id string) (*apigateway.Resource, error) {
-	if r := doc.Resources[id]; r != nil {
-		return r, nil
+	r, err := doc.MutableResource(id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errResourceNotFound
+	if r == nil {
+		return nil, errResourceNotFound
+	}
+	return r, nil
 }
 
 // findMethod returns the resource's method for the HTTP verb, checking the resource first

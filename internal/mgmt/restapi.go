@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -27,34 +28,6 @@ func (s *Server) loadAPI(ctx context.Context, apiID string) (*apigateway.RestAPI
 // errAPINotFound.
 func (s *Server) updateAPI(ctx context.Context, apiID string, fn func(doc *apigateway.RestAPIDocument) error) (*apigateway.RestAPIDocument, error) {
 	return s.updateAPIOr(ctx, apiID, s.errAPINotFound(apiID), fn)
-}
-
-// loadAPIOr reads one REST API document, answering notFound for an unknown id: AWS words
-// that answer differently for operations under a resource (loadResourceAPI).
-func (s *Server) loadAPIOr(ctx context.Context, apiID string, notFound error) (*apigateway.RestAPIDocument, error) {
-	var doc apigateway.RestAPIDocument
-	if _, err := store.GetJSON(ctx, s.store, s.scope.RestAPIKey(apiID), &doc); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, notFound
-		}
-		return nil, err
-	}
-	return &doc, nil
-}
-
-// updateAPIOr changes one REST API document atomically, answering notFound for an unknown
-// id. fn may be called more than once (on a write conflict) and must not keep state between
-// calls; its error aborts the update and nothing is written.
-func (s *Server) updateAPIOr(ctx context.Context, apiID string, notFound error, fn func(doc *apigateway.RestAPIDocument) error) (*apigateway.RestAPIDocument, error) {
-	return store.Update(ctx, s.store, s.scope.RestAPIKey(apiID), func(doc *apigateway.RestAPIDocument) (*apigateway.RestAPIDocument, []store.Op, error) {
-		if doc == nil {
-			return nil, nil, notFound
-		}
-		if err := fn(doc); err != nil {
-			return nil, nil, err
-		}
-		return doc, nil, nil
-	})
 }
 
 type createRestAPIInput struct {
@@ -153,13 +126,15 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 		// "get-models").
 		doc.Models = apigateway.DefaultModels(func() string { return newID(6) })
 	}
-	op, err := store.PutJSON(s.scope.RestAPIKey(doc.ID), doc, store.Absent)
+	ops, err := s.apiOps(nil, doc)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Txn(ctx, op); err != nil {
+	rev, err := s.store.Txn(ctx, ops...)
+	if err != nil {
 		return err
 	}
+	s.apis.put(doc.ID, rev, maps.Clone(doc.Resources))
 	awsjson.WriteJSON(c.w, http.StatusCreated, &doc.RestAPI)
 	return nil
 }
@@ -320,7 +295,8 @@ func binaryMediaTypesProblem(types []string) string {
 	return fmt.Sprintf("Too many binary media types: %d. At most %d are allowed.", len(types), MaxBinaryMediaTypes)
 }
 
-// DeleteRestAPI is DELETE /restapis/{restapi_id}: the API with its deployments and stages.
+// DeleteRestAPI is DELETE /restapis/{restapi_id}: the API (its head and resources) with its
+// deployments and stages.
 func (s *Server) DeleteRestAPI(ctx context.Context, c *call) error {
 	apiID := c.path("restapi_id")
 	kv, err := s.store.Get(ctx, s.scope.RestAPIKey(apiID))
@@ -331,7 +307,7 @@ func (s *Server) DeleteRestAPI(ctx context.Context, c *call) error {
 		return err
 	}
 	ops := []store.Op{{Key: kv.Key, Delete: true, IfRevision: kv.Revision}}
-	for _, prefix := range []string{s.scope.DeploymentPrefix(apiID), s.scope.StagePrefix(apiID)} {
+	for _, prefix := range []string{s.scope.ResourcePrefix(apiID), s.scope.DeploymentPrefix(apiID), s.scope.StagePrefix(apiID)} {
 		kvs, _, err := s.store.List(ctx, prefix)
 		if err != nil {
 			return err
@@ -346,6 +322,7 @@ func (s *Server) DeleteRestAPI(ctx context.Context, c *call) error {
 		}
 		return err
 	}
+	s.apis.drop(apiID)
 	awsjson.WriteEmpty(c.w, http.StatusAccepted)
 	return nil
 }

@@ -45,6 +45,8 @@ type Server struct {
 	// maxPatchOps bounds an Update call's patch operations: awsjson.MaxPatchOperations (a
 	// benchmark lifts it to measure the cost per operation of larger calls).
 	maxPatchOps int
+	// apis caches REST API documents by head revision (apidoc.go).
+	apis apiCache
 }
 
 // New returns a management server.

@@ -134,19 +134,38 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// Update reads the JSON document at key into a fresh T, calls fn to change it and writes it
-// back only if nobody wrote it in between, retrying on conflict. fn receives nil when the key
-// does not exist; returning a nil *T deletes the key. Extra ops returned by fn commit in the
-// same transaction. An error from fn aborts the update and is returned as is. Between
-// attempts it waits a random, growing delay (at most updateBackoffMax); after
-// maxUpdateAttempts conflicts it gives up with an error wrapping ErrConflict.
-func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (next *T, extra []Op, err error)) (*T, error) {
-	for attempt := range maxUpdateAttempts {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt-1); err != nil {
-				return nil, fmt.Errorf("update %q: %w", key, err)
+// Retry calls attempt until it returns anything but an error wrapping ErrConflict (which
+// it returns as is, nil included). Between attempts it waits a random, growing delay (at
+// most updateBackoffMax); after maxUpdateAttempts conflicts it gives up with an error
+// wrapping ErrConflict. what names the work in its errors. attempt must redo its reads:
+// the conflict says what it read is stale.
+func Retry(ctx context.Context, what string, attempt func() error) error {
+	for n := range maxUpdateAttempts {
+		if n > 0 {
+			if err := backoff(ctx, n-1); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
 			}
 		}
+		if err := attempt(); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: %w after %d attempts", what, ErrConflict, maxUpdateAttempts)
+}
+
+// errFn marks an error returned by Update's fn, which Retry must not take for a conflict
+// of Update's own transaction even if it wraps ErrConflict.
+type errFn struct{ err error }
+
+func (e errFn) Error() string { return e.err.Error() }
+
+// Update reads the JSON document at key into a fresh T, calls fn to change it and writes it
+// back only if nobody wrote it in between, retrying on conflict (see Retry). fn receives nil
+// when the key does not exist; returning a nil *T deletes the key. Extra ops returned by fn
+// commit in the same transaction. An error from fn aborts the update and is returned as is.
+func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (next *T, extra []Op, err error)) (*T, error) {
+	var out *T
+	err := Retry(ctx, fmt.Sprintf("update %q", key), func() error {
 		var cur *T
 		rev := Absent
 		kv, err := s.Get(ctx, key)
@@ -154,23 +173,23 @@ func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (ne
 		case err == nil:
 			cur = new(T)
 			if err := json.Unmarshal(kv.Value, cur); err != nil {
-				return nil, fmt.Errorf("decode %q: %w", key, err)
+				return fmt.Errorf("decode %q: %w", key, err)
 			}
 			rev = kv.Revision
 		case errors.Is(err, ErrNotFound):
 		default:
-			return nil, err
+			return err
 		}
 		next, extra, err := fn(cur)
 		if err != nil {
-			return nil, err
+			return errFn{err}
 		}
 		var ops []Op
 		switch {
 		case next != nil:
 			b, err := json.Marshal(next)
 			if err != nil {
-				return nil, fmt.Errorf("encode %q: %w", key, err)
+				return fmt.Errorf("encode %q: %w", key, err)
 			}
 			ops = append(ops, Op{Key: key, Value: b, IfRevision: rev})
 		case cur != nil:
@@ -178,17 +197,22 @@ func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (ne
 		}
 		ops = append(ops, extra...)
 		if len(ops) == 0 {
-			return nil, nil
+			out = nil
+			return nil
 		}
 		if _, err := s.Txn(ctx, ops...); err != nil {
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			return nil, err
+			return err
 		}
-		return next, nil
+		out = next
+		return nil
+	})
+	if e, ok := err.(errFn); ok {
+		return nil, e.err
 	}
-	return nil, fmt.Errorf("update %q: %w after %d attempts", key, ErrConflict, maxUpdateAttempts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // PutJSON encodes v and returns the Op that writes it under key with the given condition.

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +30,10 @@ const (
 	DefaultLockTimeout = time.Second
 	// DefaultHistory is how many recent revisions the change log keeps for Watch replay.
 	DefaultHistory = 1000
+	// DefaultHistoryBytes bounds the change log's records (keys and values) in bytes, so
+	// that a burst of large values (a deployment snapshots its whole API) cannot make the
+	// file many times the live data: 8 MiB.
+	DefaultHistoryBytes = 8 << 20
 	// DefaultWatchBuffer is how many live events a watcher may fall behind before it is
 	// dropped (its channel closed).
 	DefaultWatchBuffer = 1024
@@ -38,9 +44,11 @@ const (
 const replayBatch = 256
 
 type options struct {
-	lockTimeout time.Duration
-	history     int64
-	watchBuffer int
+	lockTimeout  time.Duration
+	history      int64
+	historyBytes int64
+	watchBuffer  int
+	compactSlack int64 // compactSlack; an option so that tests can shrink it
 }
 
 // Option configures Open.
@@ -56,6 +64,14 @@ func WithLockTimeout(d time.Duration) Option {
 // values below 1 mean 1). A Watch from an older revision fails with store.ErrCompacted.
 func WithHistory(revisions int) Option {
 	return func(o *options) { o.history = int64(max(revisions, 1)) }
+}
+
+// WithHistoryBytes bounds the change log by the bytes of its records, keys and values
+// (default DefaultHistoryBytes): the oldest revisions are trimmed until the rest fit, except
+// the newest revision, which is always kept. Values below 1 mean 1. Trimmed revisions
+// answer Watch with store.ErrCompacted, as WithHistory's do.
+func WithHistoryBytes(n int64) Option {
+	return func(o *options) { o.historyBytes = max(n, 1) }
 }
 
 // WithWatchBuffer sets how many live events a watcher may fall behind before it is
@@ -85,6 +101,7 @@ type Store struct {
 	mu        sync.Mutex
 	rev       int64 // last committed revision
 	compacted int64 // the change log holds every event with revision > compacted
+	logBytes  int64 // the change log's size: recordSize summed over its records
 	watchers  map[*watcher]struct{}
 }
 
@@ -98,35 +115,121 @@ type watcher struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the store file at path. Its directory must exist.
+//
+// A file much larger than its live data (written before the change log had a byte bound, or
+// after a burst of large values) is compacted first: see compactIfBloated.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, history: DefaultHistory, watchBuffer: DefaultWatchBuffer}
+	o := options{lockTimeout: DefaultLockTimeout, history: DefaultHistory, historyBytes: DefaultHistoryBytes, watchBuffer: DefaultWatchBuffer, compactSlack: compactSlack}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	timeout := o.lockTimeout
+	s := &Store{
+		opts:        o,
+		replayBatch: replayBatch,
+		done:        make(chan struct{}),
+		watchers:    map[*watcher]struct{}{},
+	}
+	if err := s.open(path); err != nil {
+		return nil, err
+	}
+	switch compacted, err := compactIfBloated(s.db, path, o.compactSlack); {
+	case err != nil:
+		_ = s.db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	case compacted:
+		if err := s.db.Close(); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+		if err := s.open(path); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// open opens the bbolt file into s.db and loads the counters (init).
+func (s *Store) open(path string) error {
+	timeout := s.opts.lockTimeout
 	if timeout <= 0 {
 		timeout = time.Nanosecond // bbolt reads zero as "wait forever"
 	}
 	// NoStatistics: bbolt otherwise counts every read transaction under one mutex.
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, NoStatistics: true})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open store %s: the file is locked by another process (or another Open in this one; waited %v): %w", path, o.lockTimeout, err)
+		// The usual cause is a second `gatehouse serve` on the same --data-dir: say so.
+		return fmt.Errorf("open store %s: another gatehouse probably holds the data dir %s: the file is locked by another process (or another Open in this one; waited %v): %w", path, filepath.Dir(path), s.opts.lockTimeout, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	s := &Store{
-		db:          db,
-		opts:        o,
-		replayBatch: replayBatch,
-		done:        make(chan struct{}),
-		watchers:    map[*watcher]struct{}{},
+		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.Update(s.init); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return fmt.Errorf("open store %s: %w", path, err)
 	}
-	return s, nil
+	s.db = db
+	return nil
+}
+
+// Compaction on Open: bbolt never shrinks its file, it only reuses the pages it freed. A file
+// of more than compactRatio times its live pages plus compactSlack bytes is rewritten.
+const (
+	compactRatio = 2
+	compactSlack = 16 << 20 // bytes: small files are never worth a rewrite
+	// compactTxSize is how many bytes bbolt.Compact copies per write transaction.
+	compactTxSize = 64 << 20
+)
+
+// compactIfBloated rewrites the file at path (open as db) into path+".compact" with only its
+// live pages and renames that over path, when the file is bloated (more than compactRatio
+// times its live pages plus slack bytes). It reports whether it did; the caller must then
+// close db and open path again. A crash before the rename leaves path untouched (and a
+// stale .compact file, replaced next time); the rename is atomic. Between the rename and
+// the caller's reopen the new file is not locked: another process opening it just then
+// would win it, and this Open would fail with the lock error.
+func compactIfBloated(db *bbolt.DB, path string, slack int64) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, err
+	}
+	var live int64
+	if err := db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
+			st := b.Stats()
+			live += int64(st.BranchAlloc + st.LeafAlloc)
+			return nil
+		})
+	}); err != nil {
+		return false, err
+	}
+	if fi.Size() <= compactRatio*live+slack {
+		return false, nil
+	}
+	tmp := path + ".compact"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	dst, err := bbolt.Open(tmp, 0o600, &bbolt.Options{Timeout: time.Nanosecond, NoStatistics: true})
+	if err != nil {
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	if err := bbolt.Compact(dst, db, compactTxSize); err != nil {
+		_ = dst.Close()
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	if err := dst.Close(); err != nil { // bbolt fsynced every commit of dst
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // make the rename durable
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return true, nil
 }
 
 // init creates the buckets of a new file, checks the format of an existing one and loads
@@ -157,7 +260,14 @@ func (s *Store) init(tx *bbolt.Tx) error {
 	if s.compacted, err = readU64(meta.Get(metaCompacted)); err != nil {
 		return fmt.Errorf("compacted revision: %w", err)
 	}
-	return nil
+	// The log's size is not stored: count it, and apply this Open's bounds at once (a file
+	// written with larger bounds, or before the byte bound existed, may hold far more).
+	logb := tx.Bucket(bucketLog)
+	s.logBytes = 0
+	if err := logb.ForEach(func(k, v []byte) error { s.logBytes += recordSize(k, v); return nil }); err != nil {
+		return err
+	}
+	return s.trimLog(tx, s.rev)
 }
 
 // errClosedDB maps bbolt's "database not open" (a call racing Close) to store.ErrClosed.
@@ -296,7 +406,7 @@ func (s *Store) commit(batch []*txnReq) {
 		}
 		return
 	}
-	rev, compacted := s.rev, s.compacted
+	rev, compacted, logBytes := s.rev, s.compacted, s.logBytes
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		kvs, logb, meta := tx.Bucket(bucketKV), tx.Bucket(bucketLog), tx.Bucket(bucketMeta)
 		for _, r := range batch {
@@ -310,9 +420,11 @@ func (s *Store) commit(batch []*txnReq) {
 			}
 			rev++
 			r.rev = rev
-			if err := apply(kvs, logb, r, rev); err != nil {
+			n, err := apply(kvs, logb, r, rev)
+			if err != nil {
 				return err // bbolt failed mid-write: the whole batch rolls back
 			}
+			s.logBytes += n
 		}
 		if rev == s.rev {
 			return errNoWrites // every request failed: roll back rather than fsync nothing
@@ -320,17 +432,12 @@ func (s *Store) commit(batch []*txnReq) {
 		if err := meta.Put(metaRev, u64(rev)); err != nil {
 			return err
 		}
-		if cutoff := rev - s.opts.history; cutoff > compacted {
-			if err := trimLog(logb, cutoff); err != nil {
-				return err
-			}
-			if err := meta.Put(metaCompacted, u64(cutoff)); err != nil {
-				return err
-			}
-			compacted = cutoff
-		}
-		return nil
+		return s.trimLog(tx, rev)
 	})
+	if err != nil {
+		// Rolled back: the counters trimLog and apply moved are the committed ones again.
+		s.compacted, s.logBytes = compacted, logBytes
+	}
 	if err != nil && !errors.Is(err, errNoWrites) {
 		err = fmt.Errorf("txn: %w", errClosedDB(err))
 		for _, r := range batch {
@@ -341,7 +448,7 @@ func (s *Store) commit(batch []*txnReq) {
 		}
 		return
 	}
-	s.rev, s.compacted = rev, compacted
+	s.rev = rev
 	for _, r := range batch {
 		r.done = true
 		if r.err == nil {
@@ -364,8 +471,9 @@ func checkConditions(kvs *bbolt.Bucket, ops []store.Op) error {
 	return nil
 }
 
-// apply writes r.ops at revision rev, with their change log records, into r.events.
-func apply(kvs, logb *bbolt.Bucket, r *txnReq, rev int64) error {
+// apply writes r.ops at revision rev, with their change log records, into r.events. It
+// returns the bytes it added to the change log (recordSize).
+func apply(kvs, logb *bbolt.Bucket, r *txnReq, rev int64) (logBytes int64, err error) {
 	for _, op := range r.ops {
 		key := []byte(op.Key)
 		ev := store.Event{Type: store.EventPut, KV: store.KV{Key: op.Key, Revision: rev}}
@@ -374,22 +482,24 @@ func apply(kvs, logb *bbolt.Bucket, r *txnReq, rev int64) error {
 				continue // nothing to delete, no event
 			}
 			if err := kvs.Delete(key); err != nil {
-				return err
+				return 0, err
 			}
 			ev.Type = store.EventDelete
 		} else {
 			stored := encodeKV(rev, op.Value)
 			if err := kvs.Put(key, stored); err != nil {
-				return err
+				return 0, err
 			}
 			ev.KV.Value = stored[8:] // our own copy: the caller may reuse op.Value
 		}
-		if err := logb.Put(logKey(rev, uint32(len(r.events))), encodeEvent(ev)); err != nil {
-			return err
+		k, v := logKey(rev, uint32(len(r.events))), encodeEvent(ev)
+		if err := logb.Put(k, v); err != nil {
+			return 0, err
 		}
+		logBytes += recordSize(k, v)
 		r.events = append(r.events, ev)
 	}
-	return nil
+	return logBytes, nil
 }
 
 // checkCondition checks op.IfRevision against the committed state.
@@ -415,21 +525,47 @@ func checkCondition(kvs *bbolt.Bucket, op store.Op) error {
 	return nil
 }
 
-// trimLog deletes the change log records of revisions up to cutoff. Keys are collected
-// first: deleting under a moving bbolt cursor can skip records.
-func trimLog(logb *bbolt.Bucket, cutoff int64) error {
-	end := logKey(cutoff+1, 0)
+// recordSize is what one change log record counts against WithHistoryBytes: its key and
+// its encoded event (the changed key and value).
+func recordSize(k, v []byte) int64 { return int64(len(k) + len(v)) }
+
+// trimLog deletes the oldest change log records, whole revisions at a time, until the log
+// keeps at most s.opts.history revisions and s.opts.historyBytes bytes, never trimming the
+// newest revision rev; it updates s.compacted and s.logBytes (which the caller restores if
+// tx rolls back) and the stored compacted revision. Keys are collected first: deleting
+// under a moving bbolt cursor can skip records.
+func (s *Store) trimLog(tx *bbolt.Tx, rev int64) error {
+	countCutoff := rev - s.opts.history
+	if countCutoff <= s.compacted && s.logBytes <= s.opts.historyBytes {
+		return nil
+	}
+	logb := tx.Bucket(bucketLog)
+	compacted := max(s.compacted, countCutoff)
 	var old [][]byte
 	c := logb.Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
-		old = append(old, append([]byte(nil), k...))
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		r, _, err := parseLogKey(k)
+		if err != nil {
+			return fmt.Errorf("trim change log: %w", err)
+		}
+		// A revision is trimmed whole: once one of its records goes, all of them do.
+		if r >= rev || (r > compacted && s.logBytes <= s.opts.historyBytes) {
+			break
+		}
+		old = append(old, bytes.Clone(k))
+		s.logBytes -= recordSize(k, v)
+		compacted = max(compacted, r)
 	}
 	for _, k := range old {
 		if err := logb.Delete(k); err != nil {
 			return fmt.Errorf("trim change log: %w", err)
 		}
 	}
-	return nil
+	if compacted == s.compacted {
+		return nil
+	}
+	s.compacted = compacted
+	return tx.Bucket(bucketMeta).Put(metaCompacted, u64(compacted))
 }
 
 // publish hands the events of a committed transaction to the watchers; s.mu is held. A

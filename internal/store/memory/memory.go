@@ -15,6 +15,10 @@ import (
 // historySize is how many past events a watch can replay from.
 const historySize = 4096
 
+// DefaultHistoryBytes bounds the history's keys and values in bytes, as the bolt backend's
+// (8 MiB).
+const DefaultHistoryBytes = 8 << 20
+
 // watchBuffer is how many live events a watcher may fall behind before it is dropped.
 const watchBuffer = 1024
 
@@ -25,11 +29,25 @@ type Store struct {
 	done   chan struct{} // closed by Close: ends the watchers' context goroutines
 	rev    int64
 	data   map[string]store.KV
-	// history holds the last historySize events, oldest first. Every event with revision
-	// >= historyFrom is in it (events of older revisions may have been trimmed).
-	history     []store.Event
-	historyFrom int64
-	watchers    map[*watcher]struct{}
+	// history holds the last historySize events, oldest first, whose keys and values take
+	// at most historyMax bytes (historyBytes) unless they are all of the newest revision.
+	// Every event with revision >= historyFrom is in it (events of older revisions may have
+	// been trimmed).
+	history      []store.Event
+	historyFrom  int64
+	historyBytes int64
+	historyMax   int64
+	watchers     map[*watcher]struct{}
+}
+
+// Option configures New.
+type Option func(*Store)
+
+// WithHistoryBytes bounds the history by the bytes of its events' keys and values (default
+// DefaultHistoryBytes; values below 1 mean 1): the oldest events go first, but never those
+// of the newest revision. A Watch from before the history gets store.ErrCompacted.
+func WithHistoryBytes(n int64) Option {
+	return func(s *Store) { s.historyMax = max(n, 1) }
 }
 
 type watcher struct {
@@ -41,13 +59,18 @@ type watcher struct {
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
-func New() *Store {
-	return &Store{
+func New(opts ...Option) *Store {
+	s := &Store{
 		done:        make(chan struct{}),
 		data:        map[string]store.KV{},
 		historyFrom: 1,
+		historyMax:  DefaultHistoryBytes,
 		watchers:    map[*watcher]struct{}{},
 	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
 }
 
 // Get implements store.Store.
@@ -136,13 +159,15 @@ func (s *Store) Txn(ctx context.Context, ops ...store.Op) (int64, error) {
 
 // publish records ev and sends it to matching watchers; s.mu is held. It never blocks.
 func (s *Store) publish(ev store.Event) {
-	if len(s.history) == historySize {
+	s.history = append(s.history, ev)
+	s.historyBytes += eventSize(ev)
+	for len(s.history) > historySize || (s.historyBytes > s.historyMax && s.history[0].KV.Revision < s.rev) {
 		// Everything of the trimmed event's revision may no longer be complete.
 		s.historyFrom = s.history[0].KV.Revision + 1
+		s.historyBytes -= eventSize(s.history[0])
 		s.history[0] = store.Event{}
-		s.history = s.history[1:] // append below reallocates: amortized O(1)
+		s.history = s.history[1:] // append reallocates: amortized O(1)
 	}
-	s.history = append(s.history, ev)
 	for w := range s.watchers {
 		if ev.KV.Revision <= w.afterRev || !strings.HasPrefix(ev.KV.Key, w.prefix) {
 			continue
@@ -212,6 +237,9 @@ func (s *Store) Close() error {
 	s.watchers = nil
 	return nil
 }
+
+// eventSize is what one event counts against the history's byte bound.
+func eventSize(ev store.Event) int64 { return int64(len(ev.KV.Key) + len(ev.KV.Value)) }
 
 func copyKV(kv store.KV) store.KV {
 	kv.Value = append([]byte(nil), kv.Value...)

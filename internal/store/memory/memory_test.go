@@ -12,3 +12,8 @@ func TestContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
 }
+
+func TestContractHistoryBytes(t *testing.T) {
+	t.Parallel()
+	storetest.RunHistoryBytes(t, func(t *testing.T, n int64) store.Store { return memory.New(memory.WithHistoryBytes(n)) })
+}

@@ -931,3 +931,77 @@ func testUpdateContention(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Fatalf("counter = %d@%d; want %d@%d", c.N, rev, goroutines*increments, goroutines*increments)
 	}
 }
+
+// RunHistoryBytes runs the contract of a change history bounded by bytes: open returns a new,
+// empty store whose watch history keeps at most historyBytes bytes of keys and values (a
+// backend may count a few bytes of overhead per event), trimming the oldest revisions first
+// but never the newest one. A Watch from a trimmed revision answers ErrCompacted; the recent
+// revisions that fit replay in full.
+func RunHistoryBytes(t *testing.T, open func(t *testing.T, historyBytes int64) store.Store) {
+	t.Helper()
+	const budget = 64 << 10
+	o := func(t *testing.T) store.Store {
+		t.Helper()
+		s := open(t, budget)
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"OldRevisionsCompacted", func(t *testing.T, s store.Store) {
+			ctx := context.Background()
+			value := func(i int) string { return fmt.Sprintf("%04d", i) + string(make([]byte, 4<<10)) }
+			var rev int64
+			for i := range 64 { // 256 KiB of values: four times the budget
+				rev = mustTxn(t, s, put("k", value(i)))
+			}
+			if _, err := s.Watch(ctx, "", 0); !errors.Is(err, store.ErrCompacted) {
+				t.Fatalf("Watch(after 0) with %d KiB written into a %d KiB history = %v; want ErrCompacted", 64*4, budget>>10, err)
+			}
+			// Four revisions (16 KiB) fit: they replay in full, in order.
+			ch, err := s.Watch(ctx, "", rev-4)
+			if err != nil {
+				t.Fatalf("Watch(after %d) = %v; want the last 4 revisions", rev-4, err)
+			}
+			var want []store.Event
+			for i := range 4 {
+				want = append(want, putEv("k", value(60+i), rev-3+int64(i)))
+			}
+			wantEvents(t, ch, want...)
+			wantKV(t, s, "k", value(63), rev)
+		}},
+		{"NewestRevisionKept", func(t *testing.T, s store.Store) {
+			ctx := context.Background()
+			mustTxn(t, s, put("small", "1"))
+			big := string(make([]byte, 2*budget))
+			rev := mustTxn(t, s, put("big", big), put("small", "2"))
+			// The newest revision alone exceeds the budget; it stays replayable whole.
+			ch, err := s.Watch(ctx, "", rev-1)
+			if err != nil {
+				t.Fatalf("Watch(after %d) = %v; want the newest revision", rev-1, err)
+			}
+			wantEvents(t, ch, putEv("big", big, rev), putEv("small", "2", rev))
+			if _, err := s.Watch(ctx, "", rev-2); !errors.Is(err, store.ErrCompacted) {
+				t.Fatalf("Watch(after %d) = %v; want ErrCompacted (trimmed to fit the budget)", rev-2, err)
+			}
+			// The next write trims the big one.
+			rev = mustTxn(t, s, put("small", "3"))
+			if _, err := s.Watch(ctx, "", rev-2); !errors.Is(err, store.ErrCompacted) {
+				t.Fatalf("Watch(after %d) = %v; want ErrCompacted", rev-2, err)
+			}
+			ch, err = s.Watch(ctx, "", rev-1)
+			if err != nil {
+				t.Fatalf("Watch(after %d) = %v", rev-1, err)
+			}
+			wantEvents(t, ch, putEv("small", "3", rev))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, o(t))
+		})
+	}
+}
