@@ -99,7 +99,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			}
 		}
 	}
-	grs, err := compileGatewayResponses(snap.GatewayResponses, sd.Variables)
+	grs, err := compileGatewayResponses(snap.GatewayResponses, sd.Variables, s.log.With("apiId", sd.RestAPIID, "stage", sd.StageName))
 	if err != nil {
 		errs = append(errs, err)
 	}

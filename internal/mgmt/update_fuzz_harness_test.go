@@ -600,51 +600,10 @@ func compileStages(t *testing.T, st store.Store) map[string]error {
 	return out
 }
 
-// compileErrors splits a stage's compile error into its problems, leaving out a known
-// data plane bug.
+// compileErrors splits a stage's compile error into its problems.
 func compileErrors(err error) []error {
-	var errs []error
 	if u, ok := errors.Unwrap(err).(interface{ Unwrap() []error }); ok {
-		errs = u.Unwrap()
-	} else {
-		errs = []error{err}
+		return u.Unwrap()
 	}
-	var out []error
-	for _, e := range errs {
-		msg := e.Error()
-		if rest, ok := strings.CutPrefix(msg, "compile gateway responses: "); ok {
-			var kept []string
-			for _, p := range strings.Split(rest, "; ") {
-				if !unservedGatewayResponseParameter(p) {
-					kept = append(kept, p)
-				}
-			}
-			if len(kept) == 0 {
-				continue
-			}
-			e = errors.New("compile gateway responses: " + strings.Join(kept, "; "))
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// unservedGatewayResponseParameter reports whether a gateway response compile problem is
-// one of a mapping the management API takes as AWS documents it but the data plane does
-// not serve.
-//
-// TODO(gateway): compileGRHeaders refuses gatewayresponse.path.X and
-// gatewayresponse.querystring.X targets and method.request.multivalueheader.X and
-// method.request.multivaluequerystring.X sources, failing the whole stage's compile, while
-// PutGatewayResponse and UpdateGatewayResponse accept them as AWS does ([B]
-// PutGatewayResponse responseParameters "paths, query strings and headers"; [A] "Set up
-// gateway response mapping" lists the multi-value sources). The data plane should ignore
-// the non-header targets and serve the multi-value sources.
-func unservedGatewayResponseParameter(problem string) bool {
-	for _, s := range []string{`["gatewayresponse.path.`, `["gatewayresponse.querystring.`, `unsupported value "method.request.multivalue`} {
-		if strings.Contains(problem, s) {
-			return true
-		}
-	}
-	return false
+	return []error{err}
 }
