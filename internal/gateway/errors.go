@@ -169,10 +169,7 @@ func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHea
 	for _, k := range keys {
 		name, ok := strings.CutPrefix(k, "gatewayresponse.header.")
 		if !ok || name == "" {
-			if n, ok := strings.CutPrefix(k, "gatewayresponse.path."); ok && n != "" {
-				continue
-			}
-			if n, ok := strings.CutPrefix(k, "gatewayresponse.querystring."); ok && n != "" {
+			if ignoredGRTarget(k) {
 				continue
 			}
 			return nil, fmt.Errorf("responseParameters[%q]: unsupported target", k)
@@ -184,6 +181,17 @@ func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHea
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// ignoredGRTarget reports whether k is a gatewayresponse.path.X or
+// gatewayresponse.querystring.X target: accepted, with no effect on a response.
+func ignoredGRTarget(k string) bool {
+	for _, prefix := range []string{"gatewayresponse.path.", "gatewayresponse.querystring."} {
+		if n, ok := strings.CutPrefix(k, prefix); ok && n != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // compileGRSource compiles the mapping expression v of the header name.
@@ -209,8 +217,8 @@ func compileGRSource(name, v string, vars map[string]string) (grHeader, error) {
 // value is the header's value for inv; ok is false when the request has none. A
 // multi-value source is comma-joined into one field value, the form RFC 9110 §5.3 makes
 // equal to repeated fields and AWS's own join of repeated values into one (AWS_REFERENCE
-// section 3, payload 2.0 headers: "duplicates joined with commas"); what AWS sends for a multi-value source in
-// a gateway response is not recorded.
+// section 3, payload 2.0 headers: "duplicates joined with commas"); what AWS sends for a
+// multi-value source in a gateway response is not recorded.
 func (p *grHeader) value(inv *invoke.Invocation) (string, bool) {
 	switch p.kind {
 	case grStatic:
