@@ -74,6 +74,13 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			}
 			sourceARN := "arn:aws:execute-api:" + s.scope.Region + ":" + s.scope.AccountID + ":" + sd.RestAPIID + "/" + sd.StageName + "/" + verb + res.Path
 			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables, snap.BinaryMediaTypes, sourceARN)
+			if sve := (*integration.StageValueError)(nil); errors.As(err, &sve) {
+				// The stage's values broke this method only: AWS deploys it and fails
+				// its calls (integration.StageValueError), so the stage serves.
+				s.log.Warn("method answers 500 on this stage", "apiId", sd.RestAPIID, "stage", sd.StageName,
+					"resource", res.Path, "method", verb, "err", sve.Err)
+				h, err = failing(sve.Err), nil
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
@@ -92,7 +99,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			}
 		}
 	}
-	grs, err := compileGatewayResponses(snap.GatewayResponses, sd.Variables)
+	grs, err := compileGatewayResponses(snap.GatewayResponses, sd.Variables, s.log.With("apiId", sd.RestAPIID, "stage", sd.StageName))
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -141,8 +148,14 @@ func (s *Server) newIntegration(in *apigateway.Integration, apiID string, vars m
 // unsupported answers every request with 500 "Internal server error", logging what is
 // missing.
 func unsupported(what string) invoke.Handler {
-	err := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-		fmt.Errorf("%s is not supported by this gatehouse", what))
+	return failing(fmt.Errorf("%s is not supported by this gatehouse", what))
+}
+
+// failing is the handler of a method that deploys but cannot serve on this stage: every
+// request gets API_CONFIGURATION_ERROR, 500 {"message": "Internal server error"}, with
+// cause logged beside the request id (writeError).
+func failing(cause error) invoke.Handler {
+	err := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", cause)
 	return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
 		return nil, err
 	})

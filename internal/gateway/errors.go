@@ -36,11 +36,13 @@ type grHeader struct {
 type grSourceKind uint8
 
 const (
-	grStatic grSourceKind = iota // 'literal' or stageVariables.X
-	grHeaderSrc
-	grPathSrc
-	grQuerySrc
-	grContextSrc
+	grStatic         grSourceKind = iota // 'literal' or stageVariables.X
+	grHeaderSrc                          // method.request.header.X: the last value
+	grMultiHeaderSrc                     // method.request.multivalueheader.X: every value, comma-joined
+	grPathSrc                            // method.request.path.X
+	grQuerySrc                           // method.request.querystring.X: the last value
+	grMultiQuerySrc                      // method.request.multivaluequerystring.X: every value, comma-joined
+	grContextSrc                         // context.X
 )
 
 // gatewayResponses are every type's gateway response for one stage (or AWS's defaults).
@@ -58,8 +60,17 @@ const defaultTemplate5XX = `{"message": $context.error.messageString}`
 // error ("Internal server error").
 const errorTypeDefault5XX = "InternalServerErrorException"
 
-// compileGatewayResponses resolves all 21 types against the customized ones.
-func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigateway.GatewayResponse, vars map[string]string) (*gatewayResponses, error) {
+// minGatewayResponseStatus is the least status a gateway response is sent with. AWS's
+// statusCode pattern ([1-5]\d\d) takes 1xx, but a 1xx is no final status: an HTTP/1.1
+// server sends it as an interim response and a final one must follow (RFC 9110 §15.2), so
+// 100-199 would reach the client as an interim response then a 200, or as a 101 switching
+// protocols. What AWS sends is not recorded; gatehouse keeps the type's default status
+// and logs it.
+const minGatewayResponseStatus = 200
+
+// compileGatewayResponses resolves all 21 types against the customized ones. log (nil:
+// none) hears of customizations the data plane does not apply.
+func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigateway.GatewayResponse, vars map[string]string, log *slog.Logger) (*gatewayResponses, error) {
 	out := &gatewayResponses{byType: make(map[apigateway.GatewayResponseType]*gatewayResponse, 21)}
 	var errs []string
 	for _, info := range apigateway.GatewayResponseTypes() {
@@ -86,9 +97,15 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 		if base != nil {
 			if base.StatusCode != "" {
 				n, err := strconv.Atoi(base.StatusCode)
-				if err != nil || n < 100 || n > 599 {
+				switch {
+				case err != nil || n < 100 || n > 599:
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
-				} else {
+				case n < minGatewayResponseStatus:
+					if log != nil {
+						log.Warn("gateway response statusCode is informational: the response keeps its default status",
+							"type", string(info.Type), "statusCode", base.StatusCode, "status", gr.status)
+					}
+				default:
 					gr.status, gr.customStatus = n, true
 				}
 			}
@@ -120,6 +137,28 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 	return out, nil
 }
 
+// grSources are the request values a gateway response parameter maps from, by prefix
+// ([A] "Parameter mapping source reference for REST APIs": path, querystring,
+// multivaluequerystring, header, multivalueheader; stage and context variables and static
+// values are handled beside them).
+var grSources = []struct {
+	prefix string
+	kind   grSourceKind
+}{
+	{"method.request.header.", grHeaderSrc},
+	{"method.request.multivalueheader.", grMultiHeaderSrc},
+	{"method.request.path.", grPathSrc},
+	{"method.request.querystring.", grQuerySrc},
+	{"method.request.multivaluequerystring.", grMultiQuerySrc},
+	{"context.", grContextSrc},
+}
+
+// compileGRHeaders compiles a gateway response's responseParameters into the headers it
+// sets. The targets are gatewayresponse.{header|path|querystring}.X ([A]
+// x-amazon-apigateway-gateway-responses.responseParameters: "param-position can be header,
+// path, or querystring"; PutGatewayResponse takes all three), but a gateway response is a
+// response: only its headers reach the client, so path and querystring targets are
+// accepted and have no effect.
 func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHeader, error) {
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -130,29 +169,84 @@ func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHea
 	for _, k := range keys {
 		name, ok := strings.CutPrefix(k, "gatewayresponse.header.")
 		if !ok || name == "" {
+			if ignoredGRTarget(k) {
+				continue
+			}
 			return nil, fmt.Errorf("responseParameters[%q]: unsupported target", k)
 		}
-		h := grHeader{name: name}
-		v := params[k]
-		switch {
-		case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
-			h.kind, h.arg = grStatic, v[1:len(v)-1]
-		case strings.HasPrefix(v, "stageVariables."):
-			h.kind, h.arg = grStatic, vars[v[len("stageVariables."):]]
-		case strings.HasPrefix(v, "method.request.header."):
-			h.kind, h.arg = grHeaderSrc, v[len("method.request.header."):]
-		case strings.HasPrefix(v, "method.request.path."):
-			h.kind, h.arg = grPathSrc, v[len("method.request.path."):]
-		case strings.HasPrefix(v, "method.request.querystring."):
-			h.kind, h.arg = grQuerySrc, v[len("method.request.querystring."):]
-		case strings.HasPrefix(v, "context."):
-			h.kind, h.arg = grContextSrc, v[len("context."):]
-		default:
-			return nil, fmt.Errorf("responseParameters[%q]: unsupported value %q", k, v)
+		h, err := compileGRSource(name, params[k], vars)
+		if err != nil {
+			return nil, fmt.Errorf("responseParameters[%q]: %w", k, err)
 		}
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// ignoredGRTarget reports whether k is a gatewayresponse.path.X or
+// gatewayresponse.querystring.X target: accepted, with no effect on a response.
+func ignoredGRTarget(k string) bool {
+	for _, prefix := range []string{"gatewayresponse.path.", "gatewayresponse.querystring."} {
+		if n, ok := strings.CutPrefix(k, prefix); ok && n != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// compileGRSource compiles the mapping expression v of the header name.
+func compileGRSource(name, v string, vars map[string]string) (grHeader, error) {
+	h := grHeader{name: name}
+	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+		h.kind, h.arg = grStatic, v[1:len(v)-1]
+		return h, nil
+	}
+	if n, ok := strings.CutPrefix(v, "stageVariables."); ok {
+		h.kind, h.arg = grStatic, vars[n]
+		return h, nil
+	}
+	for _, src := range grSources {
+		if n, ok := strings.CutPrefix(v, src.prefix); ok {
+			h.kind, h.arg = src.kind, n
+			return h, nil
+		}
+	}
+	return grHeader{}, fmt.Errorf("unsupported value %q", v)
+}
+
+// value is the header's value for inv; ok is false when the request has none. A
+// multi-value source is comma-joined into one field value, the form RFC 9110 §5.3 makes
+// equal to repeated fields and AWS's own join of repeated values into one (AWS_REFERENCE
+// section 3, payload 2.0 headers: "duplicates joined with commas"); what AWS sends for a
+// multi-value source in a gateway response is not recorded.
+func (p *grHeader) value(inv *invoke.Invocation) (string, bool) {
+	switch p.kind {
+	case grStatic:
+		return p.arg, true
+	case grHeaderSrc:
+		return inv.Request.HeaderValue(p.arg)
+	case grMultiHeaderSrc:
+		return joinValues(inv.Request.Header.Values(p.arg))
+	case grPathSrc:
+		return inv.PathParam(p.arg)
+	case grQuerySrc:
+		return inv.Request.QueryValue(p.arg)
+	case grMultiQuerySrc:
+		return joinValues(inv.Request.Query()[p.arg])
+	case grContextSrc:
+		return inv.ContextVar(p.arg)
+	}
+	return "", false
+}
+
+func joinValues(vs []string) (string, bool) {
+	switch len(vs) {
+	case 0:
+		return "", false
+	case 1:
+		return vs[0], true
+	}
+	return strings.Join(vs, ","), true
 }
 
 // get returns the response for t; an unknown type is rendered as DEFAULT_5XX.
@@ -273,22 +367,9 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	if gr.errorType != "" {
 		h["x-amzn-ErrorType"] = []string{gr.errorType}
 	}
-	for _, p := range gr.headers {
-		var v string
-		var ok bool
-		switch p.kind {
-		case grStatic:
-			v, ok = p.arg, true
-		case grHeaderSrc:
-			v, ok = inv.Request.HeaderValue(p.arg)
-		case grPathSrc:
-			v, ok = inv.PathParam(p.arg)
-		case grQuerySrc:
-			v, ok = inv.Request.QueryValue(p.arg)
-		case grContextSrc:
-			v, ok = inv.ContextVar(p.arg)
-		}
-		if ok {
+	for i := range gr.headers {
+		p := &gr.headers[i]
+		if v, ok := p.value(inv); ok {
 			h.Set(p.name, v)
 		}
 	}

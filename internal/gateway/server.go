@@ -114,7 +114,7 @@ func New(cfg Config) *Server {
 	} else {
 		s.insecure = s.transport
 	}
-	defaults, err := compileGatewayResponses(nil, nil)
+	defaults, err := compileGatewayResponses(nil, nil, nil)
 	if err != nil {
 		panic(fmt.Sprintf("gateway: AWS default gateway responses do not compile: %v", err)) // a bug in this package
 	}

@@ -602,61 +602,10 @@ func compileStages(t *testing.T, st store.Store) map[string]error {
 	return out
 }
 
-// compileErrors splits a stage's compile error into its problems, leaving out two known
-// data plane bugs.
-//
-// TODO(gateway): an HTTP integration URI whose stage variable is unset or has a value that
-// is no host ("http://${stageVariables.host}/pets" on a stage without host, or host
-// "a:b:c") fails the whole stage's compile ("compile uri ...: bad host"), so the stage
-// keeps serving its previous deployment, or nothing. AWS deploys such a stage and answers
-// only that method's requests with a 500; the management API cannot refuse it, since the
-// values are the stage's (UpdateStage remove /variables/host, CreateStage without it).
+// compileErrors splits a stage's compile error into its problems.
 func compileErrors(err error) []error {
-	var errs []error
 	if u, ok := errors.Unwrap(err).(interface{ Unwrap() []error }); ok {
-		errs = u.Unwrap()
-	} else {
-		errs = []error{err}
+		return u.Unwrap()
 	}
-	var out []error
-	for _, e := range errs {
-		msg := e.Error()
-		if strings.Contains(msg, `compile uri "`) && strings.Contains(msg, "${stageVariables.") {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(msg, "compile gateway responses: "); ok {
-			var kept []string
-			for _, p := range strings.Split(rest, "; ") {
-				if !unservedGatewayResponseParameter(p) {
-					kept = append(kept, p)
-				}
-			}
-			if len(kept) == 0 {
-				continue
-			}
-			e = errors.New("compile gateway responses: " + strings.Join(kept, "; "))
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// unservedGatewayResponseParameter reports whether a gateway response compile problem is
-// one of a mapping the management API takes as AWS documents it but the data plane does
-// not serve.
-//
-// TODO(gateway): compileGRHeaders refuses gatewayresponse.path.X and
-// gatewayresponse.querystring.X targets and method.request.multivalueheader.X and
-// method.request.multivaluequerystring.X sources, failing the whole stage's compile, while
-// PutGatewayResponse and UpdateGatewayResponse accept them as AWS does ([B]
-// PutGatewayResponse responseParameters "paths, query strings and headers"; [A] "Set up
-// gateway response mapping" lists the multi-value sources). The data plane should ignore
-// the non-header targets and serve the multi-value sources.
-func unservedGatewayResponseParameter(problem string) bool {
-	for _, s := range []string{`["gatewayresponse.path.`, `["gatewayresponse.querystring.`, `unsupported value "method.request.multivalue`} {
-		if strings.Contains(problem, s) {
-			return true
-		}
-	}
-	return false
+	return []error{err}
 }

@@ -218,14 +218,7 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	raw, _ := substituteStageVariables(in.URI, c.StageVariables)
 	u, err := parseAWSURI(raw)
 	if err != nil {
-		if raw != in.URI {
-			// The stage's variables made the URI invalid: the stage still serves, and
-			// this method answers 500 (AWS: "Execution failed due to configuration
-			// error"), the cause logged.
-			e := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", err)
-			return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { return nil, e }), nil
-		}
-		return nil, err
+		return nil, stageValueError(in.URI, raw, err)
 	}
 	sub, svc := baseService(u.service)
 	a := &awsService{
@@ -286,11 +279,11 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 			a.target = []string{t + "." + action}
 		}
 		if a.actionQuery, err = compileActionQuery(params); err != nil {
-			return nil, fmt.Errorf("uri %q: %w", raw, err)
+			return nil, stageValueError(in.URI, raw, fmt.Errorf("uri %q: %w", raw, err))
 		}
 	}
 	if a.uri, err = compileURI(base+target, nil); err != nil {
-		return nil, err
+		return nil, stageValueError(in.URI, raw, err)
 	}
 	if a.params, a.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
 		return nil, err

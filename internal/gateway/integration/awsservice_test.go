@@ -472,8 +472,6 @@ func TestAWSServiceResponsesAndFailures(t *testing.T) {
 			apigateway.ResponseAPIConfigurationError, "Internal server error", "no AWS credentials configured for role arn:aws:iam::123456789012:role/nope: add a profile [arn:aws:iam::123456789012:role/nope] or [default] to the --aws-credentials file"},
 		{"no credentials file at all", build("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", "", 0, map[string]string{"*": srv.URL}, nil),
 			apigateway.ResponseAPIConfigurationError, "Internal server error", "no AWS credentials configured for integrations without credentials: add a [default] profile"},
-		{"a region from a stage variable the stage lacks", build("arn:aws:apigateway:${stageVariables.region}:sqs:action/SendMessage", "", 0, map[string]string{"*": srv.URL}, creds),
-			apigateway.ResponseAPIConfigurationError, "Internal server error", `region "" is not a region name`},
 		{"timeout", build("arn:aws:apigateway:us-east-1:sqs:path/slow", "", 50, map[string]string{"*": srv.URL}, creds),
 			apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", ""},
 		{"connection refused", build("arn:aws:apigateway:us-east-1:sqs:action/SendMessage", "", 0, map[string]string{"sqs": deadURL}, creds),
@@ -497,6 +495,9 @@ func TestAWSServiceEndpoints(t *testing.T) {
 		wantBase  string // scheme://host
 		wantPath  string
 		wantErr   string
+		vars      map[string]string // the stage's variables
+		// stageValue says wantErr is a StageValueError: caused by vars.
+		stageValue bool
 	}{
 		{uri: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage", wantBase: "https://sqs.us-east-1.amazonaws.com", wantPath: "/"},
 		{uri: "arn:aws:apigateway:eu-west-1:b.s3:path/k", wantBase: "https://b.s3.eu-west-1.amazonaws.com", wantPath: "/k"},
@@ -508,13 +509,20 @@ func TestAWSServiceEndpoints(t *testing.T) {
 		{uri: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage", endpoints: map[string]string{"sqs": "ftp://x"}, wantErr: `endpoint of sqs: "ftp://x" is not a base URL`},
 		{uri: "arn:aws:apigateway:us-east-1:sqs:action/SendMessage", endpoints: map[string]string{"sqs": "http://x/path"}, wantErr: "is not a base URL"},
 		{uri: "arn:aws:apigateway:us-east-1:sqs:action/Send&A={", wantErr: "unclosed {"},
+		// The stage's variables made the URI invalid: a StageValueError, which the gateway
+		// turns into a method answering 500 (TestStageValueFailsOnlyItsMethod).
+		{uri: "arn:aws:apigateway:${stageVariables.region}:sqs:action/SendMessage", wantErr: `region "" is not a region name`, stageValue: true},
+		{uri: "arn:aws:apigateway:us-east-1:sqs:action/Send&A=${stageVariables.a}", vars: map[string]string{"a": "{"}, wantErr: "unclosed {", stageValue: true},
 	}
 	for _, tt := range tests {
 		in := &apigateway.Integration{Type: apigateway.IntegrationAWS, URI: tt.uri, HTTPMethod: "POST"}
-		h, err := NewAWSService(Config{Integration: in}, AWSServiceConfig{Endpoints: tt.endpoints})
+		h, err := NewAWSService(Config{Integration: in, StageVariables: tt.vars}, AWSServiceConfig{Endpoints: tt.endpoints})
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("NewAWSService(%s, %v) = %v; want error containing %q", tt.uri, tt.endpoints, err, tt.wantErr)
+			}
+			if sve := (*StageValueError)(nil); errors.As(err, &sve) != tt.stageValue {
+				t.Errorf("NewAWSService(%s, %v) = %v; want StageValueError %v", tt.uri, tt.endpoints, err, tt.stageValue)
 			}
 			continue
 		}

@@ -80,8 +80,8 @@ type lambdaIntegration struct {
 	proxy    bool
 	function string // the function's ARN or name, stage variables substituted
 	// configErr fails every request with 500 API_CONFIGURATION_ERROR: an integration
-	// httpMethod other than POST, a function named by a stage variable the stage lacks,
-	// or no invoker. AWS accepts such integrations and fails at run time.
+	// httpMethod other than POST, or no invoker (a function named by a stage variable the
+	// stage lacks is a StageValueError). AWS accepts such integrations and fails at run time.
 	configErr *invoke.Error
 	sourceARN string
 	timeout   time.Duration
@@ -106,8 +106,12 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	in := c.Integration
 	uri, missing := substituteStageVariables(in.URI, c.StageVariables)
 	fn, err := lambdaFunction(uri)
+	if err == nil && missing != "" {
+		// A stage may lack the variable another stage names its function with.
+		err = fmt.Errorf("lambda integration uri %q: stage variable %q is not set on this stage", in.URI, missing)
+	}
 	if err != nil {
-		return nil, err
+		return nil, stageValueError(in.URI, uri, err)
 	}
 	l := &lambdaIntegration{
 		proxy:     proxy,
@@ -125,10 +129,6 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 		// recorded). AWS also refuses other methods for AWS_PROXY at PutIntegration.
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
 			fmt.Errorf("lambda integration httpMethod is %q; Lambda functions are invoked with POST", in.HTTPMethod))
-	case missing != "":
-		// A stage may lack the variable another stage names its function with.
-		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-			fmt.Errorf("lambda integration uri %q: stage variable %q is not set on this stage", in.URI, missing))
 	case c.Lambda == nil:
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
 			errors.New("no Lambda invoker is configured"))

@@ -58,9 +58,42 @@ func substituteStageVariables(s string, vars map[string]string) (out, missing st
 	}
 }
 
-// compileURI parses an HTTP integration URI.
+// StageValueError is a method's compile error caused by its stage's values: a stage
+// variable that is unset, or whose value makes the integration URI or ARN invalid
+// ("http://${stageVariables.host}/pets" on a stage without host). The management API
+// cannot refuse such a method, as the values belong to the stage (CreateStage without the
+// variable, UpdateStage remove /variables/host), and AWS deploys it: only that method fails
+// at call time, with 500 {"message": "Internal server error"} to the client and "Execution
+// failed due to configuration error: Invalid endpoint address" in the execution log (AWS
+// knowledge center, "api-gateway-invalid-endpoint-address"). The gateway compiles such a
+// method into one answering API_CONFIGURATION_ERROR, the cause logged, and serves the rest
+// of the stage.
+type StageValueError struct{ Err error }
+
+func (e *StageValueError) Error() string { return e.Err.Error() }
+func (e *StageValueError) Unwrap() error { return e.Err }
+
+// stageValueError returns err as a *StageValueError when the stage's variables took part
+// in the text that failed (substituted differs from raw), else err as it is: a URI that is
+// invalid whatever the stage still fails the stage's compile.
+func stageValueError(raw, substituted string, err error) error {
+	if err == nil || raw == substituted {
+		return err
+	}
+	return &StageValueError{Err: err}
+}
+
+// compileURI parses an HTTP integration URI; an error the stage's variables caused is a
+// *StageValueError.
 func compileURI(raw string, vars map[string]string) (*uriTemplate, error) {
 	s, _ := substituteStageVariables(raw, vars)
+	t, err := parseURITemplate(raw, s)
+	return t, stageValueError(raw, s, err)
+}
+
+// parseURITemplate parses s, the integration URI raw with the stage's variables
+// substituted; errors name raw.
+func parseURITemplate(raw, s string) (*uriTemplate, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || (scheme != "http" && scheme != "https") {
 		return nil, fmt.Errorf("compile uri %q: want an http or https URL", raw)

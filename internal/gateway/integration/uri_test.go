@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -31,9 +32,20 @@ func TestCompileURI(t *testing.T) {
 			t.Errorf("compileURI(%q) path, query = %q, %q, %v; want %q, %q", tt.uri, got, u.query, err, tt.path, tt.query)
 		}
 	}
-	for _, bad := range []string{"ftp://h/x", "h/x", "http:///x", "http://h/{x", "http://h/{}"} {
-		if _, err := compileURI(bad, nil); err == nil {
-			t.Errorf("compileURI(%q) = nil error; want one", bad)
+	// An error the stage's variables cause is a StageValueError (the method answers 500 on
+	// that stage); one the URI causes whatever the stage is not.
+	for _, bad := range []struct {
+		uri        string
+		stageValue bool
+	}{
+		{"ftp://h/x", false}, {"h/x", false}, {"http:///x", false}, {"http://h/{x", false}, {"http://h/{}", false},
+		{"http://${stageVariables.unset}/pets/{id}", true},
+		{"http://${stageVariables.bad}/pets", true},
+		{"http://h/${stageVariables.brace}/x", true},
+	} {
+		_, err := compileURI(bad.uri, map[string]string{"bad": "a:b:c", "brace": "{"})
+		if sve := (*StageValueError)(nil); err == nil || errors.As(err, &sve) != bad.stageValue {
+			t.Errorf("compileURI(%q) = %v; want an error, StageValueError %v", bad.uri, err, bad.stageValue)
 		}
 	}
 }
