@@ -50,3 +50,50 @@ func TestChunkOverPayloadLimit(t *testing.T) {
 		t.Fatalf("oversized chunk = %d %q (x-amzn-ErrorType %q); want 413 REQUEST_TOO_LARGE", resp.StatusCode, body, resp.Header.Get("x-amzn-ErrorType"))
 	}
 }
+
+// TestInformationalFinalStatus: an integration response whose statusCode is a 1xx (the
+// management API accepts [1-5]\d\d, as AWS does) is no final HTTP status: the client gets
+// one answer, 500 API_CONFIGURATION_ERROR, not an interim 1xx followed by a 200.
+func TestInformationalFinalStatus(t *testing.T) {
+	t.Parallel()
+	m := &apigateway.Method{
+		AuthorizationType: "NONE",
+		MethodIntegration: &apigateway.Integration{
+			Type:             apigateway.IntegrationMock,
+			RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`},
+			IntegrationResponses: map[string]*apigateway.IntegrationResponse{
+				"100": {StatusCode: "100", ResponseTemplates: map[string]string{"application/json": `{"early": true}`}},
+			},
+		},
+	}
+	s := newStore(t)
+	deploy(t, s, buildAPI("one1", map[string]*apigateway.Method{"GET /x": m}, nil), "d1", "prod", nil)
+	srv := startServer(t, s, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := &h1server.Server{Handler: srv}
+	go func() { _ = edge.Serve(ln) }()
+	t.Cleanup(func() { ln.Close() })
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /prod/x HTTP/1.1\r\nHost: one1.execute-api.localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("x-amzn-ErrorType") != "ApiConfigurationException" {
+		t.Fatalf("integration response 100 = %d %q (x-amzn-ErrorType %q); want 500 ApiConfigurationException", resp.StatusCode, body, resp.Header.Get("x-amzn-ErrorType"))
+	}
+}
