@@ -1,0 +1,93 @@
+// Package testwait holds the bounded waits of tests: each waits at most a given time and,
+// if what it waits for has not happened by then, fails the test with a message naming it.
+// A test that waits without a deadline (a bare channel receive, WaitGroup.Wait, Cmd.Wait)
+// hangs the whole `go test` run when the code under test misbehaves or the machine is slow,
+// and dies ten minutes later with every goroutine's stack instead of one line saying what
+// did not happen.
+//
+// The deadlines are for hangs, not for speed: pick one many times longer than the wait
+// takes on a loaded 2-core machine under the race detector (Patient is such a default), so
+// that reaching it means something is stuck. Only the test's own goroutine may call these
+// (they end the test with t.Fatalf).
+//
+// Only tests import this package (internal/archtest checks that no other package does).
+package testwait
+
+import (
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Patient is a deadline for a wait that takes milliseconds when all is well: long enough
+// for a 2-core machine running other test binaries under -race, far shorter than go test's
+// default 10-minute timeout.
+const Patient = 30 * time.Second
+
+// killGrace is how long Exit waits for a command it killed to be reaped.
+const killGrace = 5 * time.Second
+
+// Recv returns the next value received from ch (the zero value if ch is closed), or ends
+// the test if none arrives within d. what says what the value is, as in "the backend's
+// request".
+func Recv[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("%s: not received within %v", what, d)
+		panic("unreachable") // t.Fatalf does not return
+	}
+}
+
+// Group waits until wg's counter is zero, or ends the test after d. The goroutine that
+// waits on wg is left behind if the deadline passes; the test is failing then.
+func Group(t testing.TB, wg *sync.WaitGroup, d time.Duration, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	Recv(t, done, d, what)
+}
+
+// Exit waits for a started command to exit and returns cmd.Wait's error; if it still runs
+// after d it is killed and the test ends.
+func Exit(t testing.TB, cmd *exec.Cmd, d time.Duration, what string) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-errc:
+		return err
+	case <-timer.C:
+		_ = cmd.Process.Kill()
+		select {
+		case <-errc: // reaped
+		case <-time.After(killGrace):
+			// Wait also waits for the command's output to be copied, which a grandchild
+			// holding the pipe can stop; leave that goroutine behind.
+		}
+		t.Fatalf("%s: still running after %v; killed", what, d)
+		panic("unreachable")
+	}
+}
+
+// Until polls cond every few milliseconds until it returns true, or ends the test after d.
+func Until(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so within %v", what, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
