@@ -53,6 +53,7 @@ func startMoto(t *testing.T) string {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 10 * time.Second // Wait returns even if a child of moto holds the pipe
+	dieWithTests(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start moto: %v", err)
 	}
@@ -96,7 +97,7 @@ func motoConfig(url string) aws.Config {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIAE2ETESTCHECKS001", "checks-secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	}
 }
 

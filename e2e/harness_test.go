@@ -173,6 +173,7 @@ func tryStart(t *testing.T, opts options) (*gatehouse, error) {
 	// Wait also waits for the output to be copied, which a leftover child (a Lambda function
 	// process) holding the pipe could stop for ever once gatehouse is killed.
 	g.cmd.WaitDelay = 10 * time.Second
+	dieWithTests(g.cmd)
 	if err := g.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -261,7 +262,7 @@ func (g *gatehouse) client(accessKey, secretKey string) *apigateway.Client {
 		BaseEndpoint:     aws.String(g.AdminURL),
 		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	})
 }
 
@@ -316,7 +317,7 @@ type httpResult struct {
 }
 
 // dataClient calls the data plane; keep-alive on, as real clients have it.
-var dataClient = &http.Client{Timeout: 15 * time.Second}
+var dataClient = &http.Client{Timeout: propagateDeadline}
 
 // call sends one request and reads the whole answer. host, when set, replaces the Host header.
 func call(ctx context.Context, method, url, host string, header http.Header, body string) (httpResult, error) {

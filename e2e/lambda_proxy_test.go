@@ -140,7 +140,7 @@ func (g *gatehouse) lambdaClient() *lambda.Client {
 		BaseEndpoint:     aws.String(g.AdminURL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 60 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	})
 }
 

@@ -120,7 +120,7 @@ type loadLoop struct {
 func startLoad(t *testing.T, workers int, url, host string) *loadLoop {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &loadLoop{cancel: cancel}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	client := &http.Client{Timeout: propagateDeadline, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	t.Cleanup(func() { l.stop(); client.CloseIdleConnections() })
 	for range workers {
 		l.wg.Add(1)
