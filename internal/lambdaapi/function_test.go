@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,8 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 const testRole = "arn:aws:iam::123456789012:role/lambda-role"
@@ -76,7 +77,7 @@ func TestCreateGetListDelete(t *testing.T) {
 		t.Errorf("GetFunction() = %+v, %+v; want the created configuration and an S3 code location", got.Configuration, got.Code)
 	}
 	// Code.Location serves the zip itself.
-	resp, err := http.Get(aws.ToString(got.Code.Location))
+	resp, err := testClient.Get(aws.ToString(got.Code.Location))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,13 +235,13 @@ func TestInvoke(t *testing.T) {
 	if err != nil || out.StatusCode != 202 || len(out.Payload) != 0 {
 		t.Fatalf("Invoke(Event) = %+v, %v; want 202 and no payload", out, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testwait.Patient)
 	for {
 		if b, err := os.ReadFile(touch); err == nil && string(b) == "echo" {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the Event invocation did not run within 10s")
+			t.Fatalf("the Event invocation did not run within %v", testwait.Patient)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -433,7 +434,7 @@ func TestAuthentication(t *testing.T) {
 	if code, _ := apiError(err); code != "InvalidSignatureException" {
 		t.Errorf("ListFunctions(wrong secret) = %v; want InvalidSignatureException", err)
 	}
-	resp, err := http.Get(e.url + "/2015-03-31/functions")
+	resp, err := testClient.Get(e.url + "/2015-03-31/functions")
 	if err != nil {
 		t.Fatal(err)
 	}
