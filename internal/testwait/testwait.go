@@ -1,6 +1,6 @@
 // Package testwait holds the bounded waits of tests: each waits at most a given time and,
 // if what it waits for has not happened by then, fails the test with a message naming it.
-// A test that waits without a deadline (a bare channel receive, WaitGroup.Wait, Cmd.Wait)
+// A test that waits without a deadline (a bare channel receive, WaitGroup.Wait)
 // hangs the whole `go test` run when the code under test misbehaves or the machine is slow,
 // and dies ten minutes later with every goroutine's stack instead of one line saying what
 // did not happen.
@@ -14,7 +14,6 @@
 package testwait
 
 import (
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +23,6 @@ import (
 // for a 2-core machine running other test binaries under -race, far shorter than go test's
 // default 10-minute timeout.
 const Patient = 30 * time.Second
-
-// killGrace is how long Exit waits for a command it killed to be reaped.
-const killGrace = 5 * time.Second
 
 // Recv returns the next value received from ch (the zero value if ch is closed), or ends
 // the test if none arrives within d. what says what the value is, as in "the backend's
@@ -54,30 +50,6 @@ func Group(t testing.TB, wg *sync.WaitGroup, d time.Duration, what string) {
 		close(done)
 	}()
 	Recv(t, done, d, what)
-}
-
-// Exit waits for a started command to exit and returns cmd.Wait's error; if it still runs
-// after d it is killed and the test ends.
-func Exit(t testing.TB, cmd *exec.Cmd, d time.Duration, what string) error {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() { errc <- cmd.Wait() }()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case err := <-errc:
-		return err
-	case <-timer.C:
-		_ = cmd.Process.Kill()
-		select {
-		case <-errc: // reaped
-		case <-time.After(killGrace):
-			// Wait also waits for the command's output to be copied, which a grandchild
-			// holding the pipe can stop; leave that goroutine behind.
-		}
-		t.Fatalf("%s: still running after %v; killed", what, d)
-		panic("unreachable")
-	}
 }
 
 // Until polls cond every few milliseconds until it returns true, or ends the test after d.
