@@ -27,10 +27,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
-// testClient is the tests' HTTP client: a call that gets no answer fails the test instead of
+// clientTimeout bounds every HTTP call of the tests (the SDK client's and http.Get's, whose
+// DefaultClient TestMain sets it on): a call that gets no answer fails the test instead of
 // hanging it. Longer than testwait.Patient: a function package of megabytes is zipped, sent,
 // hashed and unpacked under the race detector, which takes tens of seconds on a busy machine.
-var testClient = &http.Client{Timeout: 4 * testwait.Patient}
+const clientTimeout = 4 * testwait.Patient
 
 // fnZip is testdata/fn built with aws-lambda-go as a custom runtime's bootstrap, zipped as
 // users deploy it. smallZip is a package of a few bytes, for tests that never run it (a
@@ -62,6 +63,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		http.DefaultClient.Timeout = clientTimeout
 		return m.Run()
 	}())
 }
@@ -185,7 +187,7 @@ func newClient(url, region, secret string) *lambdasdk.Client {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(testKeyID, secret, ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       testClient,
+		HTTPClient:       &http.Client{Timeout: clientTimeout},
 	})
 }
 
