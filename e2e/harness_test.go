@@ -31,8 +31,10 @@ var gatehouseBin string
 // defaultParallel is how many tests run at once unless -parallel says otherwise. The tests
 // spend most of their time waiting for other processes (the aws CLI, Terraform, moto,
 // gatehouse itself), so go test's default of GOMAXPROCS (2 on the project's machines) leaves
-// the CPU idle and runs the long scripts one after the other; every test has its own
-// gatehouse, data dir and ports, so all of them can run together.
+// the CPU idle and runs the long scripts one after the other. Every test has its own
+// gatehouse, data dir and ports, so they can run together; 8 overlaps the waits without
+// starting so many CLI processes at once that each crawls (all 16 at once was slower on a
+// busy machine, and timed out).
 const defaultParallel = 8
 
 func TestMain(m *testing.M) {
