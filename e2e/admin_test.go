@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The keys of the admin credentials file of TestAdminCredentials: two profiles, both allowed.
@@ -109,7 +108,7 @@ func TestAdminCredentials(t *testing.T) {
 			{"environment", nil, []string{"GATEHOUSE_ADMIN_LISTEN=0.0.0.0:" + port}},
 			{"all interfaces", []string{"--admin-listen", ":" + port}, nil},
 		} {
-			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), startDeadline)
 			args := append([]string{"serve", "--listen", "127.0.0.1:" + strconv.Itoa(freePort(t)), "--data-dir", t.TempDir()}, c.args...)
 			cmd := exec.CommandContext(ctx, gatehouseBin, args...)
 			cmd.Env = append(cleanEnv(), c.env...)
@@ -119,7 +118,7 @@ func TestAdminCredentials(t *testing.T) {
 			timedOut := ctx.Err() != nil
 			cancel()
 			if timedOut {
-				t.Errorf("%s: gatehouse %s still ran after 20s; want it to refuse to start", c.name, strings.Join(args, " "))
+				t.Errorf("%s: gatehouse %s still ran after %v; want it to refuse to start", c.name, strings.Join(args, " "), startDeadline)
 				continue
 			}
 			if code := exitCode(err); code <= 0 {

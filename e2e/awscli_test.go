@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestAWSCLI drives the management API with the real aws CLI, step by step as a user would
@@ -271,11 +270,11 @@ func TestAWSCLI(t *testing.T) {
 			base, host := g.hostURL(v["api"])
 			want := `{"message":"no such route","type":"MISSING_AUTHENTICATION_TOKEN"}`
 			var r httpResult
-			if !waitFor(time.Second, func() bool {
+			if !waitFor(propagateDeadline, func() bool {
 				r = mustCall(t, "GET", base+"/dev/nothing-here", host, nil, "")
 				return r.Status == 404
 			}) {
-				t.Errorf("GET /dev/nothing-here = %d %q 1s after the deployment; want 404", r.Status, r.Body)
+				t.Errorf("GET /dev/nothing-here = %d %q after the deployment; want 404", r.Status, r.Body)
 			}
 			checkGatewayError(t, "GET /dev/nothing-here", r, 404, "MissingAuthenticationTokenException", want)
 			if got := r.Header.Get("X-E2E"); got != "custom" {
@@ -338,11 +337,11 @@ func TestAWSCLI(t *testing.T) {
 			want: fields{"item.#": 0}},
 		{name: "data plane: a deleted stage no longer serves", do: func(t *testing.T, v vars) {
 			var r httpResult
-			if !waitFor(time.Second, func() bool {
+			if !waitFor(propagateDeadline, func() bool {
 				r = mustCall(t, "GET", g.pathURL(v["api"], "dev")+"/items/7", "", nil, "")
 				return r.Status == 403
 			}) {
-				t.Errorf("GET /dev/items/7 = %d %q 1s after delete-stage; want 403", r.Status, r.Body)
+				t.Errorf("GET /dev/items/7 = %d %q after delete-stage; want 403", r.Status, r.Body)
 			}
 		}},
 		{name: "delete-deployment",

@@ -52,6 +52,8 @@ func startMoto(t *testing.T) string {
 	cmd.Env = cleanEnv()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 10 * time.Second // Wait returns even if a child of moto holds the pipe
+	dieWithTests(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start moto: %v", err)
 	}
@@ -64,7 +66,7 @@ func startMoto(t *testing.T) string {
 			t.Logf("moto output:\n%s", out.String())
 		}
 	})
-	up := waitFor(60*time.Second, func() bool {
+	up := waitFor(startDeadline, func() bool {
 		select {
 		case <-exited:
 			return true
@@ -83,7 +85,7 @@ func startMoto(t *testing.T) string {
 	default:
 	}
 	if !up {
-		t.Fatalf("moto does not answer at %s after 60s:\n%s", url, out.String())
+		t.Fatalf("moto does not answer at %s after %v:\n%s", url, startDeadline, out.String())
 	}
 	return url
 }
@@ -95,7 +97,7 @@ func motoConfig(url string) aws.Config {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIAE2ETESTCHECKS001", "checks-secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	}
 }
 
@@ -229,7 +231,7 @@ func TestAWSServiceIntegrations(t *testing.T) {
 	}
 	base := g.pathURL(*api.Id, "test")
 	var r httpResult
-	if !waitFor(5*time.Second, func() bool {
+	if !waitFor(propagateDeadline, func() bool {
 		r = mustCall(t, "GET", base+"/photos/e2e-photos/none", "", nil, "")
 		return r.Body == `{"error": "no such photo"}`
 	}) {
@@ -331,7 +333,7 @@ func TestAWSServiceIntegrations(t *testing.T) {
 		r := mustCall(t, "POST", base+"/denied", "", nil, "{}")
 		checkGatewayError(t, "POST /denied", r, 500, "ApiConfigurationException", `{"message": "Internal server error"}`)
 		want := "no AWS credentials configured for role arn:aws:iam::123456789012:role/unknown"
-		if !waitFor(2*time.Second, func() bool { return strings.Contains(g.stderr.String(), want) }) {
+		if !waitFor(propagateDeadline, func() bool { return strings.Contains(g.stderr.String(), want) }) {
 			t.Errorf("gatehouse's log does not say %q", want)
 		}
 	})

@@ -99,8 +99,8 @@ func TestRestartDurability(t *testing.T) {
 		}
 		select {
 		case <-enough:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("fewer than %d CreateResource calls answered within 30s", killAfter)
+		case <-time.After(startDeadline):
+			t.Fatalf("fewer than %d CreateResource calls answered within %v", killAfter, startDeadline)
 		}
 		g.kill()
 		mu.Lock()
@@ -158,7 +158,7 @@ func resourcePaths(t *testing.T, c *apigateway.Client, apiID string) map[string]
 }
 
 // expectServes checks that GET path on a stage answers 200 body, host-based and path-based;
-// a restarted gatehouse gets 5s to load its stages.
+// a restarted gatehouse gets propagateDeadline to load its stages.
 func expectServes(t *testing.T, g *gatehouse, apiID, stage, path, body string) {
 	t.Helper()
 	base, host := g.hostURL(apiID)
@@ -167,7 +167,7 @@ func expectServes(t *testing.T, g *gatehouse, apiID, stage, path, body string) {
 		{g.pathURL(apiID, stage) + path, ""},
 	} {
 		var r httpResult
-		if !waitFor(5*time.Second, func() bool {
+		if !waitFor(propagateDeadline, func() bool {
 			r = mustCall(t, "GET", c.url, c.host, nil, "")
 			return r.Status == 200 && r.Body == body
 		}) {

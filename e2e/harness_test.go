@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -27,11 +28,29 @@ import (
 // gatehouseBin is the gatehouse binary TestMain builds for this run.
 var gatehouseBin string
 
+// defaultParallel is how many tests run at once unless -parallel says otherwise. The tests
+// spend most of their time waiting for other processes (the aws CLI, Terraform, moto,
+// gatehouse itself), so go test's default of GOMAXPROCS (2 on the project's machines) leaves
+// the CPU idle and runs the long scripts one after the other. Every test has its own
+// gatehouse, data dir and ports, so they can run together; 8 overlaps the waits without
+// starting so many CLI processes at once that each crawls (all 16 at once was slower on a
+// busy machine, and timed out).
+const defaultParallel = 8
+
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		if err := flag.Set("test.parallel", strconv.Itoa(defaultParallel)); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	}
 	dir, err := os.MkdirTemp("", "gatehouse-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -60,6 +79,15 @@ func buildGatehouse(out string) error {
 	}
 	return nil
 }
+
+// Deadlines of the suite's waits. They catch hangs, not slowness: each is many times what
+// the wait takes on a 2-core machine busy with other work (a single aws CLI call has been
+// seen to take 30 s there), so that reaching one means something is stuck.
+const (
+	commandDeadline   = 8 * time.Minute  // one aws CLI or Terraform command
+	startDeadline     = 2 * time.Minute  // a process (gatehouse, moto) to listen, or to exit
+	propagateDeadline = 30 * time.Second // a management change to show on the data plane
+)
 
 // Account and region every gatehouse of these tests presents itself as.
 const (
@@ -144,6 +172,10 @@ func tryStart(t *testing.T, opts options) (*gatehouse, error) {
 	g.cmd.Env = cleanEnv()
 	g.cmd.Stdout = g.stderr
 	g.cmd.Stderr = g.stderr
+	// Wait also waits for the output to be copied, which a leftover child (a Lambda function
+	// process) holding the pipe could stop for ever once gatehouse is killed.
+	g.cmd.WaitDelay = 10 * time.Second
+	dieWithTests(g.cmd)
 	if err := g.cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -162,7 +194,7 @@ func tryStart(t *testing.T, opts options) (*gatehouse, error) {
 			t.Logf("gatehouse %s stderr:\n%s", strings.Join(args, " "), g.stderr.String())
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(startDeadline)
 	for _, port := range []int{dataPort, adminPort} {
 		for {
 			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
@@ -178,7 +210,7 @@ func tryStart(t *testing.T, opts options) (*gatehouse, error) {
 			if time.Now().After(deadline) {
 				g.cmd.Process.Kill()
 				<-g.exited
-				return nil, fmt.Errorf("port %d does not answer after 20s:\n%s", port, g.stderr.String())
+				return nil, fmt.Errorf("port %d does not answer after %v:\n%s", port, startDeadline, g.stderr.String())
 			}
 		}
 	}
@@ -194,10 +226,10 @@ func (g *gatehouse) stop() {
 	}
 	select {
 	case <-g.exited:
-	case <-time.After(20 * time.Second):
+	case <-time.After(startDeadline):
 		g.cmd.Process.Kill()
 		<-g.exited
-		g.t.Fatalf("gatehouse did not exit within 20s of SIGTERM")
+		g.t.Fatalf("gatehouse did not exit within %v of SIGTERM", startDeadline)
 	}
 	if g.waitErr != nil {
 		g.t.Fatalf("gatehouse after SIGTERM: %v; want exit status 0", g.waitErr)
@@ -232,7 +264,7 @@ func (g *gatehouse) client(accessKey, secretKey string) *apigateway.Client {
 		BaseEndpoint:     aws.String(g.AdminURL),
 		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	})
 }
 
@@ -287,7 +319,7 @@ type httpResult struct {
 }
 
 // dataClient calls the data plane; keep-alive on, as real clients have it.
-var dataClient = &http.Client{Timeout: 15 * time.Second}
+var dataClient = &http.Client{Timeout: propagateDeadline}
 
 // call sends one request and reads the whole answer. host, when set, replaces the Host header.
 func call(ctx context.Context, method, url, host string, header http.Header, body string) (httpResult, error) {

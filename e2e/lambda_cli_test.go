@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 var (
@@ -70,9 +69,9 @@ func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 // lambdaCLI runs `aws --endpoint-url E --output json lambda args...`.
 func lambdaCLI(t *testing.T, cli *awsCLI, args ...string) (answer map[string]any, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), commandDeadline)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", cli.endpoint, "--output", "json", "lambda"}, args...)...)
+	cmd := exec.CommandContext(ctx, cli.bin, append([]string{"--endpoint-url", cli.endpoint, "--output", "json", "lambda"}, args...)...)
 	cmd.Env = cli.env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -140,7 +140,7 @@ func (g *gatehouse) lambdaClient() *lambda.Client {
 		BaseEndpoint:     aws.String(g.AdminURL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 60 * time.Second},
+		HTTPClient:       &http.Client{Timeout: startDeadline}, // a hang, not a slow machine
 	})
 }
 
@@ -223,7 +223,7 @@ func TestLambdaProxy(t *testing.T) {
 	// With --strict-permissions, the function's policy must let this API invoke it: until
 	// then, 500 as AWS answers ("Invalid permissions on Lambda function").
 	var r httpResult
-	if !waitFor(10*time.Second, func() bool {
+	if !waitFor(propagateDeadline, func() bool {
 		r, err = call(ctx, "POST", base+"/prod/pets/1", host, nil, "")
 		return err == nil && r.Status != http.StatusForbidden // 403 until the stage is served
 	}) || r.Status != http.StatusInternalServerError || r.Body != `{"message": "Internal server error"}` {
@@ -240,7 +240,7 @@ func TestLambdaProxy(t *testing.T) {
 	}
 
 	// The proxy method: the event, as the function got it.
-	if !waitFor(10*time.Second, func() bool {
+	if !waitFor(propagateDeadline, func() bool {
 		r, err = call(ctx, "POST", base+"/prod/pets/7%20b?q=a+b&q=c%2Bd", host,
 			http.Header{"Content-Type": {"application/json"}, "X-Custom": {"one", "two"}, "User-Agent": {"e2e/1.0"}}, `{"name":"Rex"}`)
 		return err == nil && r.Status != http.StatusInternalServerError

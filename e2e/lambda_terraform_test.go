@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -71,7 +70,7 @@ func TestLambdaTerraform(t *testing.T) {
 		base, host := g.hostURL(apiID)
 		var r httpResult
 		// The stage compiles asynchronously after Terraform's last call.
-		waitFor(10*time.Second, func() bool {
+		waitFor(propagateDeadline, func() bool {
 			r = mustCall(t, "GET", base+"/dev/hello?name=tf", host, nil, "")
 			return r.Status != 403 && r.Status != 404
 		})

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
-	"time"
 )
 
 // TestMappingTemplates builds, with the real aws CLI, an API whose HTTP integration turns a
@@ -92,7 +91,7 @@ func TestMappingTemplates(t *testing.T) {
 		{name: "data plane: the request template builds the backend's body", do: func(t *testing.T, v vars) {
 			u := g.pathURL(v["api"], "dev") + "/search?" + url.Values{"q": {`say "hi"`}, "limit": {"5"}, "tags": {"a,b,c"}}.Encode()
 			var r httpResult
-			waitFor(time.Second, func() bool { r = mustCall(t, "GET", u, "", nil, ""); return r.Status == 200 })
+			waitFor(propagateDeadline, func() bool { r = mustCall(t, "GET", u, "", nil, ""); return r.Status == 200 })
 			if r.Status != 200 {
 				t.Fatalf("GET /search = %d %q; want 200", r.Status, r.Body)
 			}

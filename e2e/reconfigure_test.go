@@ -14,11 +14,16 @@ import (
 )
 
 // TestLiveReconfiguration moves a stage to a new deployment and back while clients call it
-// without pause: each switch is visible within a second of UpdateStage returning, and no
-// request fails, before, during or after.
+// without pause: each switch becomes visible, once a client has seen the new answer every
+// request started after that gets it too (the switch is atomic, never flapping back), and no
+// request fails, before, during or after. How soon a switch is seen is logged, not asserted:
+// docs/performance.md measures propagation on a quiet machine.
 func TestLiveReconfiguration(t *testing.T) {
 	t.Parallel()
 	const v1, v2 = `{"version": "v1"}`, `{"version": "v2"}`
+	// settled is how many requests must start after a switch was first seen before the next
+	// switch: enough for a stale answer to show up if there were one.
+	const settled = 50
 	g := startGatehouse(t, options{})
 	c := g.client("AKIAE2ELIVE000000001", "e2e-live-secret")
 	api := createMockAPI(t, c, "e2e-live", "live", v1)
@@ -32,10 +37,11 @@ func TestLiveReconfiguration(t *testing.T) {
 	dep2 := api.deploy(t, "")
 
 	load := startLoad(t, 4, url, host)
-	time.Sleep(300 * time.Millisecond)
+	load.waitUntil(t, "requests before the first switch", func(rs []loadResult) bool { return len(rs) >= settled })
 	switches := []struct {
 		deployment, want string
 		called, at       time.Time // when UpdateStage was called and when it returned
+		firstSeen        time.Time // when the first request started after at ended with want
 	}{{deployment: dep2, want: v2}, {deployment: dep1, want: v1}}
 	for i := range switches {
 		s := &switches[i]
@@ -45,7 +51,23 @@ func TestLiveReconfiguration(t *testing.T) {
 			t.Fatalf("UpdateStage /deploymentId %s: %v", s.deployment, err)
 		}
 		s.at = time.Now()
-		time.Sleep(1500 * time.Millisecond)
+		load.waitUntil(t, "the answer "+s.want+" after the switch to "+s.deployment, func(rs []loadResult) bool {
+			for _, r := range rs {
+				if !r.start.Before(s.at) && r.body == s.want && (s.firstSeen.IsZero() || r.end.Before(s.firstSeen)) {
+					s.firstSeen = r.end
+				}
+			}
+			return !s.firstSeen.IsZero()
+		})
+		load.waitUntil(t, "requests after the switch to "+s.deployment+" was seen", func(rs []loadResult) bool {
+			n := 0
+			for _, r := range rs {
+				if r.start.After(s.firstSeen) {
+					n++
+				}
+			}
+			return n >= settled
+		})
 	}
 	results := load.stop()
 
@@ -59,38 +81,20 @@ func TestLiveReconfiguration(t *testing.T) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d requests failed during the switches; want none. First ones:\n%v", len(failures), len(results), failures[:min(len(failures), 10)])
 	}
-	if len(results) < 100 {
-		t.Errorf("only %d requests in 3.3s: the load loop did not run", len(results))
-	}
 	for i, s := range switches {
 		end := time.Now()
 		if i+1 < len(switches) {
 			end = switches[i+1].called
 		}
-		want := s.want
-		var firstSeen time.Time
 		stale := 0
 		for _, r := range results {
-			if r.start.Before(s.at) || !r.start.Before(end) {
-				continue
-			}
-			if r.body == want && firstSeen.IsZero() {
-				firstSeen = r.end
-			}
-			if r.body != want && r.start.After(s.at.Add(time.Second)) {
+			if r.start.After(s.firstSeen) && r.start.Before(end) && r.body != s.want {
 				stale++
 			}
 		}
-		switch {
-		case firstSeen.IsZero():
-			t.Errorf("switch to %s: %q never seen", s.deployment, want)
-		case firstSeen.Sub(s.at) > time.Second:
-			t.Errorf("switch to %s: %q first seen %v after UpdateStage returned; want within 1s", s.deployment, want, firstSeen.Sub(s.at))
-		default:
-			t.Logf("switch to %s: new answer seen %v after UpdateStage returned", s.deployment, firstSeen.Sub(s.at).Round(time.Millisecond))
-		}
+		t.Logf("switch to %s: new answer seen %v after UpdateStage returned", s.deployment, s.firstSeen.Sub(s.at).Round(time.Millisecond))
 		if stale > 0 {
-			t.Errorf("switch to %s: %d requests started more than 1s after UpdateStage returned got the old answer", s.deployment, stale)
+			t.Errorf("switch to %s: %d requests started after a client had seen %s got the old answer", s.deployment, stale, s.want)
 		}
 	}
 	g.stop()
@@ -116,7 +120,7 @@ type loadLoop struct {
 func startLoad(t *testing.T, workers int, url, host string) *loadLoop {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &loadLoop{cancel: cancel}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	client := &http.Client{Timeout: propagateDeadline, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	t.Cleanup(func() { l.stop(); client.CloseIdleConnections() })
 	for range workers {
 		l.wg.Add(1)
@@ -146,6 +150,18 @@ func startLoad(t *testing.T, workers int, url, host string) *loadLoop {
 		}()
 	}
 	return l
+}
+
+// waitUntil polls the results so far until cond holds, or fails the test after a minute.
+func (l *loadLoop) waitUntil(t *testing.T, what string, cond func([]loadResult) bool) {
+	t.Helper()
+	if !waitFor(time.Minute, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return cond(l.results)
+	}) {
+		t.Fatalf("%s: not within a minute of load", what)
+	}
 }
 
 // stop ends the loop and returns every result.

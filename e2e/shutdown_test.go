@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -12,17 +14,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 )
 
-// TestGracefulShutdown sends SIGTERM while a request waits on a slow backend: the request
-// completes with the backend's answer and gatehouse then exits 0.
+// TestGracefulShutdown sends SIGTERM while a request waits on a slow backend: gatehouse stops
+// accepting connections, the backend answers only then, the request completes with the
+// backend's answer and gatehouse then exits 0.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
-		time.Sleep(1500 * time.Millisecond)
+		select {
+		case <-release:
+		case <-time.After(time.Minute): // the test failed before releasing it
+		}
 		w.Write([]byte("finished"))
 	}))
 	t.Cleanup(slow.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
 
 	g := startGatehouse(t, options{})
 	c := g.client("AKIAE2ESHUTDOWN00001", "e2e-shutdown-secret")
@@ -57,12 +71,24 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("GET /prod/slow: %v", err)
 	case r := <-done:
 		t.Fatalf("GET /prod/slow = %d %q before reaching the backend", r.Status, r.Body)
-	case <-time.After(10 * time.Second):
-		t.Fatal("GET /prod/slow did not reach the backend within 10s")
+	case <-time.After(propagateDeadline):
+		t.Fatalf("GET /prod/slow did not reach the backend within %v", propagateDeadline)
 	}
 	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// Shutdown closes the listeners first: once a new connection is refused, gatehouse is
+	// draining, with the request still held by the backend.
+	if !waitFor(propagateDeadline, func() bool {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(g.dataPort), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}) {
+		t.Fatalf("the data plane still accepts connections %v after SIGTERM", propagateDeadline)
+	}
+	close(release)
 	select {
 	case r := <-done:
 		if r.Status != 200 || r.Body != "finished" {
@@ -70,8 +96,8 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	case err := <-failed:
 		t.Errorf("GET /prod/slow in flight during SIGTERM: %v; want it to finish", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("GET /prod/slow did not finish within 15s of SIGTERM")
+	case <-time.After(propagateDeadline):
+		t.Fatalf("GET /prod/slow did not finish within %v of SIGTERM", propagateDeadline)
 	}
 	g.stop() // checks the exit status: 0
 }

@@ -174,7 +174,7 @@ func newTerraform(t *testing.T, proxyURL string) *terraform {
 // exec runs terraform args... and returns its combined output and exit status.
 func (tf *terraform) exec(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), commandDeadline)
 	defer cancel()
 	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
 	cmd := exec.CommandContext(ctx, "terraform", args...)

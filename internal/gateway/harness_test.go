@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
@@ -16,9 +15,14 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 var testScope = apigateway.Scope{AccountID: "123456789012", Region: "us-east-1"}
+
+// testClient is the tests' HTTP client: a request that gets no answer fails the test
+// instead of hanging it.
+var testClient = &http.Client{Timeout: testwait.Patient}
 
 // mockMethod is a MOCK method answering 200 with body.
 func mockMethod(body string) *apigateway.Method {
@@ -111,20 +115,17 @@ func startServer(t testing.TB, s store.Store, cfg Config) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		testwait.Recv(t, done, testwait.Patient, "Server.Run's return after its context ended")
+	})
 	waitFor(t, srv.Ready)
 	return srv
 }
 
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Patient, "condition", cond)
 }
 
 // newStore returns a memory store closed when the test ends.

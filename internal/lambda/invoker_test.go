@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestRunEventDuringClose: asynchronous invocations started while the invoker closes are
@@ -28,7 +30,7 @@ func TestRunEventDuringClose(t *testing.T) {
 		if err := inv.Close(context.Background()); err != nil {
 			t.Fatalf("Close() = %v", err)
 		}
-		wg.Wait()
+		testwait.Group(t, &wg, testwait.Patient, "the RunEvent calls racing Close")
 		if err := inv.Close(context.Background()); err != nil {
 			t.Fatalf("Close() again = %v", err)
 		}

@@ -21,6 +21,8 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 const testRole = "arn:aws:iam::123456789012:role/lambda-role"
@@ -237,13 +239,13 @@ func TestInvoke(t *testing.T) {
 	if err != nil || out.StatusCode != 202 || len(out.Payload) != 0 {
 		t.Fatalf("Invoke(Event) = %+v, %v; want 202 and no payload", out, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testwait.Patient)
 	for {
 		if b, err := os.ReadFile(touch); err == nil && string(b) == "echo" {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the Event invocation did not run within 10s")
+			t.Fatalf("the Event invocation did not run within %v", testwait.Patient)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -24,7 +24,14 @@ import (
 	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
+
+// clientTimeout bounds every HTTP call of the tests (the SDK client's and http.Get's, whose
+// DefaultClient TestMain sets it on): a call that gets no answer fails the test instead of
+// hanging it. Longer than testwait.Patient: a function package of megabytes is zipped, sent,
+// hashed and unpacked under the race detector, which takes tens of seconds on a busy machine.
+const clientTimeout = 4 * testwait.Patient
 
 // fnZip is testdata/fn built with aws-lambda-go as a custom runtime's bootstrap, zipped as
 // users deploy it. smallZip is a package of a few bytes, for tests that never run it (a
@@ -56,6 +63,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		http.DefaultClient.Timeout = clientTimeout
 		return m.Run()
 	}())
 }
@@ -179,6 +187,7 @@ func newClient(url, region, secret string) *lambdasdk.Client {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(testKeyID, secret, ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       &http.Client{Timeout: clientTimeout},
 	})
 }
 

@@ -3,7 +3,6 @@ package mgmt
 import (
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -148,7 +147,7 @@ func (e *env) deploy(t *testing.T, apiID, stageName string) string {
 // see field presence the SDK would hide.
 func (e *env) rawGet(t *testing.T, path string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.Get(e.url + path)
+	resp, err := testClient.Get(e.url + path)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -14,7 +15,12 @@ import (
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
+
+// testClient is the tests' HTTP client: a call that gets no answer fails the test instead of
+// hanging it.
+var testClient = &http.Client{Timeout: testwait.Patient}
 
 // testAccount is the account id the tests' management servers run as.
 const testAccount = "123456789012"
@@ -40,6 +46,7 @@ func newEnv(t *testing.T) *env {
 		BaseEndpoint:     aws.String(srv.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       testClient,
 	})
 	return &env{client: client, store: st, scope: scope, url: srv.URL}
 }

@@ -44,7 +44,7 @@ func raw(t *testing.T, e *env, method, path, body string) (int, string, map[stri
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

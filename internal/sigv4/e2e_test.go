@@ -17,6 +17,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse/gatehouse/internal/sigv4"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // verifyingServer answers every request that verifies with an empty JSON
@@ -139,7 +141,7 @@ func TestRealClient(t *testing.T) {
 	}
 
 	// No signature at all.
-	resp, err := http.Get(ts.URL + "/restapis")
+	resp, err := (&http.Client{Timeout: testwait.Patient}).Get(ts.URL + "/restapis")
 	if err != nil {
 		t.Fatal(err)
 	}

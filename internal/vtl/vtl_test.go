@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 func TestAppendString(t *testing.T) {
@@ -171,7 +173,7 @@ func TestExecuteGlobalsUntouched(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	testwait.Group(t, &wg, testwait.Patient, "the concurrent Executes")
 	if globals["input"] != "orig" || globals["n"] != int64(1) || len(globals) != 2 {
 		t.Errorf("globals = %v; want them unchanged", globals)
 	}
