@@ -33,13 +33,7 @@ func TestBrokenBackendAnswerCutShort(t *testing.T) {
 	s := newStore(t)
 	deploy(t, s, buildAPI("cut1", map[string]*apigateway.Method{"ANY /{proxy+}": proxyMethod("http://" + backend + "/{proxy}")}, nil), "d1", "prod", nil)
 	srv := startServer(t, s, Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	edge := &h1server.Server{Handler: srv}
-	go func() { _ = edge.Serve(ln) }()
-	t.Cleanup(func() { ln.Close() })
+	addr := serveEdge(t, &h1server.Server{Handler: srv})
 
 	tests := []struct {
 		path  string
@@ -67,14 +61,7 @@ func TestBrokenBackendAnswerCutShort(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
-			c, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-				t.Fatal(err)
-			}
+			c := dialEdge(t, addr)
 			if _, err := io.WriteString(c, "GET /prod"+tt.path+" HTTP/1.1\r\nHost: cut1.execute-api.localhost\r\n\r\n"); err != nil {
 				t.Fatal(err)
 			}

@@ -3,10 +3,8 @@ package gateway
 import (
 	"bufio"
 	"io"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
@@ -21,22 +19,9 @@ func TestChunkOverPayloadLimit(t *testing.T) {
 	s := newStore(t)
 	deploy(t, s, buildAPI("big1", map[string]*apigateway.Method{"POST /up": mockMethod(`{"ok": true}`)}, nil), "d1", "prod", nil)
 	srv := startServer(t, s, Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	edge := &h1server.Server{Handler: srv, MaxChunkSize: integration.MaxPayload}
-	go func() { _ = edge.Serve(ln) }()
-	t.Cleanup(func() { ln.Close() })
+	addr := serveEdge(t, &h1server.Server{Handler: srv, MaxChunkSize: integration.MaxPayload})
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	c := dialEdge(t, addr)
 	// 0xA00001 is one byte over 10,485,760; none of its data is ever sent.
 	if _, err := io.WriteString(c, "POST /prod/up HTTP/1.1\r\nHost: big1.execute-api.localhost\r\nTransfer-Encoding: chunked\r\n\r\nA00001\r\n"); err != nil {
 		t.Fatal(err)
@@ -69,22 +54,9 @@ func TestInformationalFinalStatus(t *testing.T) {
 	s := newStore(t)
 	deploy(t, s, buildAPI("one1", map[string]*apigateway.Method{"GET /x": m}, nil), "d1", "prod", nil)
 	srv := startServer(t, s, Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	edge := &h1server.Server{Handler: srv}
-	go func() { _ = edge.Serve(ln) }()
-	t.Cleanup(func() { ln.Close() })
+	addr := serveEdge(t, &h1server.Server{Handler: srv})
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	c := dialEdge(t, addr)
 	if _, err := io.WriteString(c, "GET /prod/x HTTP/1.1\r\nHost: one1.execute-api.localhost\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

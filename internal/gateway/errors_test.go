@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/h1server"
@@ -119,13 +117,7 @@ func TestGatewayResponseInformationalStatus(t *testing.T) {
 	if errs := srv.StageErrors(); len(errs) > 0 {
 		t.Fatalf("StageErrors() = %v; want none", errs)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	edge := &h1server.Server{Handler: srv}
-	go func() { _ = edge.Serve(ln) }()
-	t.Cleanup(func() { ln.Close() })
+	addr := serveEdge(t, &h1server.Server{Handler: srv})
 
 	tests := []struct {
 		path, body string
@@ -136,19 +128,13 @@ func TestGatewayResponseInformationalStatus(t *testing.T) {
 		{"/broken", `{"message":"Internal server error"}`, 500}, // customized: AWS's default template
 	}
 	for _, tt := range tests {
-		conn, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		conn := dialEdge(t, addr)
 		fmt.Fprintf(conn, "GET /restapis/inf1/prod/_user_request_%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", tt.path)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
-			conn.Close()
 			t.Fatalf("GET %s: read response: %v", tt.path, err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		conn.Close()
 		if resp.StatusCode != tt.status || string(body) != tt.body {
 			t.Errorf("GET %s = first response %d %q; want %d %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
 		}
