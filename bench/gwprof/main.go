@@ -29,6 +29,7 @@ import (
 	"github.com/gatehouse/gatehouse/bench/apisetup"
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/h1server"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
@@ -73,7 +74,12 @@ func run(listen, backend, cpuProfile, memProfile string, delay, window time.Dura
 		return err
 	}
 	// As cmd/gatehouse serves the data plane.
-	srv := &h1server.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 5 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	// serve's defaults (cmd/gatehouse/config.go), so that the profile pays the deadlines and
+	// limits a real data plane pays.
+	srv := &h1server.Server{Handler: gw,
+		ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 5 * time.Minute, MaxHeaderBytes: 10240, MaxChunkSize: integration.MaxPayload,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	go func() { _ = srv.Serve(ln) }()
 	// The stage compiles asynchronously after the deployment: wait until it answers.
 	url := fmt.Sprintf("http://%s/restapis/%s/%s/_user_request_/", ln.Addr(), apiID, apisetup.Stage)
