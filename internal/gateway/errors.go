@@ -60,13 +60,14 @@ const defaultTemplate5XX = `{"message": $context.error.messageString}`
 // error ("Internal server error").
 const errorTypeDefault5XX = "InternalServerErrorException"
 
-// minGatewayResponseStatus is the least status a gateway response is sent with. AWS's
-// statusCode pattern ([1-5]\d\d) takes 1xx, but a 1xx is no final status: an HTTP/1.1
-// server sends it as an interim response and a final one must follow (RFC 9110 §15.2), so
-// 100-199 would reach the client as an interim response then a 200, or as a 101 switching
-// protocols. What AWS sends is not recorded; gatehouse keeps the type's default status
-// and logs it.
-const minGatewayResponseStatus = 200
+// minFinalStatus is the least status a request is answered with, by an integration or a
+// gateway response. AWS's statusCode patterns ([1-5]\d\d) take 1xx, but a 1xx is no final
+// status: an HTTP/1.1 server sends it as an interim response and a final one must follow
+// (RFC 9110 §15.2), so 100-199 would reach the client as an interim response then a 200, or
+// as a 101 switching protocols. What AWS sends is not recorded. An integration's answer
+// with one is a configuration error (ServeHTTP); a gateway response, which is the answer to
+// errors, keeps its type's default status instead, logged (compileGatewayResponses).
+const minFinalStatus = 200
 
 // compileGatewayResponses resolves all 21 types against the customized ones. log (nil:
 // none) hears of customizations the data plane does not apply.
@@ -100,7 +101,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				switch {
 				case err != nil || n < 100 || n > 599:
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
-				case n < minGatewayResponseStatus:
+				case n < minFinalStatus:
 					if log != nil {
 						log.Warn("gateway response statusCode is informational: the response keeps its default status",
 							"type", string(info.Type), "statusCode", base.StatusCode, "status", gr.status)

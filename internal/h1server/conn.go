@@ -472,6 +472,7 @@ func (c *conn) parseRequest(block string) (int, string) {
 			// Framing fields announced as trailers (RFC 9110 §6.5.1), as net/http.
 			return http.StatusBadRequest, "Bad Request"
 		}
+		delete(h, "Transfer-Encoding") // in r.TransferEncoding, as net/http
 		r.TransferEncoding = chunkedTE
 		r.ContentLength = -1
 		c.body.mode = bodyChunked
@@ -486,7 +487,6 @@ func (c *conn) parseRequest(block string) (int, string) {
 			c.body.mode = bodyLength
 		}
 	}
-	delete(h, "Transfer-Encoding") // in r.TransferEncoding, as net/http
 	if c.body.mode == bodyNone {
 		r.Body = http.NoBody
 	} else {

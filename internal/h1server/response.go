@@ -260,10 +260,10 @@ func (w *response) writeContinue() {
 func (w *response) commit(p []byte) {
 	w.committed = true
 	c, r, h := w.c, w.req, w.header
-	c.armWrite() // the response phase
 	if !c.body.drain() {
 		w.closeAfter = true
 	}
+	c.armWrite() // the response phase, from after the drain's reads (bounded on their own)
 	if r.Close || c.srv.inShutdown.Load() {
 		w.closeAfter = true
 	}

@@ -95,6 +95,29 @@ func TestWriteTimeout(t *testing.T) {
 	}
 }
 
+// TestWriteTimeoutAfterDrain: the response's write deadline starts when its writes do, not
+// while the server drains a body the handler left unread, which its read deadlines bound.
+func TestWriteTimeoutAfterDrain(t *testing.T) {
+	t.Parallel()
+	s := &Server{ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: 5 * time.Second, WriteTimeout: 300 * time.Millisecond,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
+	c, br := dial(t, start(t, s))
+	const body = "abcd"
+	io.WriteString(c, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n")
+	for i := range len(body) { // 1 s of drain, over three times the write timeout
+		time.Sleep(250 * time.Millisecond)
+		c.Write([]byte{body[i]})
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no response after a slow drain: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "ok" {
+		t.Errorf("response = %d %q; want 200 ok", resp.StatusCode, b)
+	}
+}
+
 // TestIdleReleasesHeaderBuffer: a connection that received a header larger than its
 // reader keeps no copy of it once idle.
 func TestIdleReleasesHeaderBuffer(t *testing.T) {

@@ -422,13 +422,16 @@ func mapTransportError(ctx context.Context, err error) error {
 // status, headers and body pass through, except that Connection, Content-Length, Date and
 // Server come back as x-amzn-Remapped-* (the gateway sends its own), and Via and
 // Transfer-Encoding are dropped, as are the fields the backend's Connection header lists
-// (RFC 9110 §7.6.1; h1 drops them already, other transports may not). Source: LocalStack's
-// AWS-validated header_utils (REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON,
-// DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY). The body is checked and limited as
+// (RFC 9110 §7.6.1; h1's client drops them as it reads the head, so they are removed here
+// only for another transport). Source: LocalStack's AWS-validated header_utils
+// (REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON, DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY).
+// The body is checked and limited as
 // proxyBody says; closing a streamed one ends the request's deadline (cancel, when not nil).
 func (h *httpIntegration) proxyResponse(ctx context.Context, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
 	hdr := resp.Header
-	h1.RemoveConnectionOptions(hdr)
+	if h.client == nil {
+		h1.RemoveConnectionOptions(hdr) // h1's frame did it already
+	}
 	remappedLength := remapBackendHeaders(hdr)
 	if resp.ContentLength >= 0 && !remappedLength {
 		// Go's transport keeps the length out of resp.Header; AWS still reports the
