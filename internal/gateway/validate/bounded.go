@@ -30,13 +30,11 @@ const chunkNodes = 512
 type checker struct {
 	chunk   int // chunkNodes; tests use smaller chunks to split small instances
 	out     []string
-	first   error // the first error, whose text is the message when describe finds none
-	english *message.Printer
+	first   error            // the first error, whose text is the message when describe finds none
+	english *message.Printer // made by describe: a valid body (the common case) needs none
 }
 
-func newChecker() *checker {
-	return &checker{chunk: chunkNodes, english: message.NewPrinter(language.English)}
-}
+func newChecker() *checker { return &checker{chunk: chunkNodes} }
 
 func (c *checker) full() bool { return len(c.out) >= maxProblems }
 
@@ -79,6 +77,9 @@ func (c *checker) validate(s *jsonschema.Schema, v any) {
 func (c *checker) describe(e *jsonschema.ValidationError, inst any) {
 	if c.full() {
 		return
+	}
+	if c.english == nil {
+		c.english = message.NewPrinter(language.English)
 	}
 	if msg, ok := errorMessage(e, inst, c.english); ok {
 		c.out = append(c.out, msg)
