@@ -44,7 +44,8 @@ func (c *checker) check(s *jsonschema.Schema, v any) {
 		return
 	}
 	s = deref(s)
-	if !splittable(s, v) || weight(v, c.chunk) <= c.chunk {
+	// Size first: most bodies are small, and splittable allocates (Types.ToStrings).
+	if weight(v, c.chunk) <= c.chunk || !splittable(s, v) {
 		c.validate(s, v)
 		return
 	}
