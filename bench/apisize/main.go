@@ -2,7 +2,8 @@
 // size it builds APIs of that many resources through the real management API over HTTP (5
 // operations per resource, as Terraform or the CLI make them: create-resource, put-method,
 // put-method-response, put-integration, put-integration-response) on a bolt store in a
-// temporary directory, wired as `gatehouse serve` wires it, then deploys and reports:
+// temporary directory, the management API and data plane on it as `gatehouse serve` has them
+// (without its Lambda API, admin credentials and listener limits), then deploys and reports:
 //
 //   - per-operation latency: p50, p99 and mean per operation type, and the mean of the first
 //     and last 10% of the build ("early" and "late");
