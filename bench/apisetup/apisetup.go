@@ -44,41 +44,48 @@ func InProcess(h http.Handler) Doer {
 	}
 }
 
+// Call sends one management API request through do, in (when not nil) as its JSON body,
+// and decodes a 2xx answer's JSON into out (when not nil); any other status is an error
+// carrying the answer's body.
+func Call(do Doer, method, path string, in, out any) error {
+	var body io.Reader = http.NoBody
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
 // Create creates and deploys the API and returns its id. backendURL is the integration's
 // base, e.g. "http://127.0.0.1:9000"; requests to .../_user_request_/{path} go to
 // {backendURL}/{path}.
 func Create(do Doer, backendURL string) (string, error) {
-	call := func(method, path string, in, out any) error {
-		var body io.Reader = http.NoBody
-		if in != nil {
-			b, err := json.Marshal(in)
-			if err != nil {
-				return err
-			}
-			body = bytes.NewReader(b)
-		}
-		req, err := http.NewRequest(method, path, body)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := do(req)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		if resp.StatusCode >= 300 {
-			return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		if out != nil {
-			return json.Unmarshal(b, out)
-		}
-		return nil
-	}
+	call := func(method, path string, in, out any) error { return Call(do, method, path, in, out) }
 	var api struct {
 		ID             string `json:"id"`
 		RootResourceID string `json:"rootResourceId"`

@@ -2,7 +2,8 @@
 // size it builds APIs of that many resources through the real management API over HTTP (5
 // operations per resource, as Terraform or the CLI make them: create-resource, put-method,
 // put-method-response, put-integration, put-integration-response) on a bolt store in a
-// temporary directory, wired as `gatehouse serve` wires it, then deploys and reports:
+// temporary directory, the management API and data plane on it as `gatehouse serve` has them
+// (without its Lambda API, admin credentials and listener limits), then deploys and reports:
 //
 //   - per-operation latency: p50, p99 and mean per operation type, and the mean of the first
 //     and last 10% of the build ("early" and "late");
@@ -20,7 +21,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/bench/apisetup"
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/h1server"
@@ -383,39 +384,12 @@ type client struct {
 	hc   *http.Client
 }
 
-// call sends one request and returns its latency in ms.
+// call sends one request and returns its latency in ms: the round trip, with the JSON
+// encoding of in and decoding into out (microseconds beside it).
 func (c *client) call(method, path string, in, out any) (float64, error) {
-	var body io.Reader = http.NoBody
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, body)
-	if err != nil {
+	start := time.Now()
+	if err := apisetup.Call(c.hc.Do, method, c.base+path, in, out); err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	d := float64(time.Since(start).Microseconds()) / 1000
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode >= 300 {
-		return 0, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return 0, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return d, nil
+	return float64(time.Since(start).Microseconds()) / 1000, nil
 }

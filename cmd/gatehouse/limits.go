@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 )
 
 // adminLimits bounds the bodies of management requests, which are read before they are
@@ -15,15 +17,12 @@ import (
 // never sends. The whole request stays within requestTimeout (net/http's ReadTimeout,
 // which the per-read deadlines must not extend).
 func adminLimits(next http.Handler, maxBody int64, stall, requestTimeout time.Duration) http.Handler {
-	tooLarge := `{"message":"Request must be smaller than ` + strconv.FormatInt(maxBody, 10) + ` bytes"}`
+	tooLarge := &awsjson.Error{Status: http.StatusRequestEntityTooLarge, Type: "RequestEntityTooLargeException",
+		Message: "Request must be smaller than " + strconv.FormatInt(maxBody, 10) + " bytes"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
-			h := w.Header()
-			h.Set("Content-Type", "application/json")
-			h.Set("X-Amzn-Errortype", "RequestEntityTooLargeException")
-			h.Set("Connection", "close")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			io.WriteString(w, tooLarge)
+			w.Header().Set("Connection", "close")
+			awsjson.WriteError(w, tooLarge)
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody {

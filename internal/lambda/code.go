@@ -130,32 +130,24 @@ func (c *CodeStore) pin(hexSum string) func() {
 	}
 }
 
-// Collect removes the packages among hexSums that no committed function document names
-// (refs) and no Put has pinned: their zip, so they are no longer downloadable, then their
-// unzipped copy. Call it after the document that named them was deleted or changed has
-// committed; a crash before or during Collect leaves files that Sweep removes.
-func (c *CodeStore) Collect(ctx context.Context, refs CodeRefs, hexSums ...string) error {
+// Collect removes the package hexSum if no committed function document names it (refs) and
+// no Put has pinned it: its zip, so it is no longer downloadable, then its unzipped copy.
+// Call it after the document that named it was deleted or changed has committed; a crash
+// before or during Collect leaves files that Sweep removes.
+func (c *CodeStore) Collect(ctx context.Context, refs CodeRefs, hexSum string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var live map[string]bool
-	for _, h := range hexSums {
-		if !validHex(h) || c.pins[h] > 0 {
-			continue
-		}
-		if live == nil {
-			var err error
-			if live, err = refs.CodeRefs(ctx); err != nil {
-				return fmt.Errorf("collect code: %w", err)
-			}
-		}
-		if live[h] {
-			continue
-		}
-		if err := c.remove(h); err != nil {
-			return err
-		}
+	if !validHex(hexSum) || c.pins[hexSum] > 0 {
+		return nil
 	}
-	return nil
+	live, err := refs.CodeRefs(ctx)
+	if err != nil {
+		return fmt.Errorf("collect code: %w", err)
+	}
+	if live[hexSum] {
+		return nil
+	}
+	return c.remove(hexSum)
 }
 
 // Sweep removes every package no committed function document names, and what an

@@ -155,11 +155,11 @@ func (s *Server) storeCode(zipFile []byte, bucket, key *string) (code lambda.Cod
 	return code, release, zipError(err)
 }
 
-// collect removes the code packages among hexSums that no function names any more, after the
-// write that stopped naming them committed. A failure is only logged: the write stands, and
+// collect removes the code package hexSum if no function names it any more, after the write
+// that stopped naming it committed. A failure is only logged: the write stands, and
 // the next start's Sweep removes what is left.
-func (s *Server) collect(ctx context.Context, hexSums ...string) {
-	if err := s.cfg.Code.Collect(context.WithoutCancel(ctx), s.cfg.Registry, hexSums...); err != nil {
+func (s *Server) collect(ctx context.Context, hexSum string) {
+	if err := s.cfg.Code.Collect(context.WithoutCancel(ctx), s.cfg.Registry, hexSum); err != nil {
 		s.log.Warn("unreferenced lambda code not removed; the next start removes it", "err", err)
 	}
 }

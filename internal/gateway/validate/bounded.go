@@ -30,13 +30,11 @@ const chunkNodes = 512
 type checker struct {
 	chunk   int // chunkNodes; tests use smaller chunks to split small instances
 	out     []string
-	first   error // the first error, whose text is the message when describe finds none
-	english *message.Printer
+	first   error            // the first error, whose text is the message when describe finds none
+	english *message.Printer // made by describe: a valid body (the common case) needs none
 }
 
-func newChecker() *checker {
-	return &checker{chunk: chunkNodes, english: message.NewPrinter(language.English)}
-}
+func newChecker() *checker { return &checker{chunk: chunkNodes} }
 
 func (c *checker) full() bool { return len(c.out) >= maxProblems }
 
@@ -46,7 +44,8 @@ func (c *checker) check(s *jsonschema.Schema, v any) {
 		return
 	}
 	s = deref(s)
-	if !splittable(s, v) || weight(v, c.chunk) <= c.chunk {
+	// Size first: most bodies are small, and splittable allocates (Types.ToStrings).
+	if weight(v, c.chunk) <= c.chunk || !splittable(s, v) {
 		c.validate(s, v)
 		return
 	}
@@ -79,6 +78,9 @@ func (c *checker) validate(s *jsonschema.Schema, v any) {
 func (c *checker) describe(e *jsonschema.ValidationError, inst any) {
 	if c.full() {
 		return
+	}
+	if c.english == nil {
+		c.english = message.NewPrinter(language.English)
 	}
 	if msg, ok := errorMessage(e, inst, c.english); ok {
 		c.out = append(c.out, msg)
