@@ -28,6 +28,12 @@ var ErrClosed = errors.New("store: closed")
 // the listed revision.
 var ErrCompacted = errors.New("store: revision compacted")
 
+// DefaultHistoryBytes is the backends' default bound, in bytes of keys and values, on the
+// history a Watch can replay from (bolt.WithHistoryBytes, memory.WithHistoryBytes): a burst
+// of large values (a deployment snapshots its whole API) cannot make the history many times
+// the live data. 8 MiB.
+const DefaultHistoryBytes = 8 << 20
+
 // KV is one stored value. Revision is the store revision of the write that last changed it
 // (its "mod revision"); revisions start at 1 and grow by one per committed transaction.
 type KV struct {
