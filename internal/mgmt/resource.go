@@ -159,7 +159,7 @@ func (s *Server) CreateResource(ctx context.Context, c *call) error {
 	}
 	var created *apigateway.Resource
 	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
-		parent, err := findResource(doc, c.path("parent_id"))
+		parent, err := readResource(doc, c.path("parent_id"))
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func patchResource(doc *apigateway.RestAPIDocument, r *apigateway.Resource, ops 
 	if parsePathPart(part) == pathPartInvalid {
 		return errInvalidPathPart
 	}
-	parent, err := findResource(doc, parentID)
+	parent, err := readResource(doc, parentID)
 	if err != nil {
 		return err
 	}
