@@ -10,8 +10,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 )
 
-// Resource operations: the API's path tree. Every operation reads or rewrites the one REST
-// API document, so a move re-computes the paths of a whole subtree atomically.
+// Resource operations: the API's path tree. Every change to the REST API document commits in
+// one transaction (updateAPIOr), so a move re-computes the paths of a whole subtree
+// atomically, writing each resource whose path changed.
 
 // pathPartKind classifies a resource's last path segment.
 type pathPartKind int
