@@ -88,10 +88,12 @@ type Scope struct {
 // reads another.
 func (s Scope) prefix() string { return s.AccountID + "/" + s.Region + "/apigateway/" }
 
-// RestAPIPrefix is the prefix of every RestAPIDocument.
+// RestAPIPrefix is the prefix of every RestAPIDocument's head (its resources are under
+// ResourcePrefix), so listing it reads no resource.
 func (s Scope) RestAPIPrefix() string { return s.prefix() + "restapis/" }
 
-// RestAPIKey is the key of the RestAPIDocument with the given id.
+// RestAPIKey is the key of the head of the RestAPIDocument with the given id (see
+// RestAPIDocument).
 func (s Scope) RestAPIKey(apiID string) string { return s.RestAPIPrefix() + apiID }
 
 // ResourcePrefix is the prefix of the resource documents of the API's split layout (see

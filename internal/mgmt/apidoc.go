@@ -206,6 +206,21 @@ func (s *Server) apiOps(l *loadedAPI, doc *apigateway.RestAPIDocument) ([]store.
 	return ops, nil
 }
 
+// saveAPI writes doc, new (l nil) or changed from l, in one transaction with extra, and
+// caches its resources as the shared ones of the head revision it wrote.
+func (s *Server) saveAPI(ctx context.Context, l *loadedAPI, doc *apigateway.RestAPIDocument, extra []store.Op) error {
+	ops, err := s.apiOps(l, doc)
+	if err != nil {
+		return err
+	}
+	rev, err := s.store.Txn(ctx, append(ops, extra...)...)
+	if err != nil {
+		return err
+	}
+	s.apis.put(doc.ID, rev, maps.Clone(doc.Resources))
+	return nil
+}
+
 // loadAPIOr reads one REST API document, answering notFound for an unknown id: AWS words
 // that answer differently for operations under a resource (loadResourceAPI).
 func (s *Server) loadAPIOr(ctx context.Context, apiID string, notFound error) (*apigateway.RestAPIDocument, error) {
@@ -250,16 +265,9 @@ func (s *Server) updateAPIOps(ctx context.Context, apiID string, notFound error,
 			fnErr = err
 			return nil
 		}
-		ops, err := s.apiOps(l, l.doc)
-		if err != nil {
+		if err := s.saveAPI(ctx, l, l.doc, extra); err != nil {
 			return err
 		}
-		rev, err := s.store.Txn(ctx, append(ops, extra...)...)
-		if err != nil {
-			return err
-		}
-		// The written resources become the cached, shared ones of the new head revision.
-		s.apis.put(apiID, rev, maps.Clone(l.doc.Resources))
 		out = l.doc
 		return nil
 	})

@@ -107,9 +107,10 @@ func checkDeployable(doc *apigateway.RestAPIDocument) error {
 
 // CreateDeployment is POST /restapis/{restapi_id}/deployments: snapshot the API and, with
 // stageName, create the stage or point it (or, with canarySettings, its canary) at the new
-// deployment. The API document is rewritten unchanged in the same transaction, so the
-// snapshot is exactly the API as it stood when the deployment committed, and a concurrent
-// DeleteRestAPI cannot leave an orphan deployment behind.
+// deployment. The API's head is rewritten unchanged in the same transaction, conditional on
+// its revision (updateAPIOps; no resource changes, so none is written), so the snapshot is
+// exactly the API as it stood when the deployment committed, and a concurrent DeleteRestAPI
+// cannot leave an orphan deployment behind.
 func (s *Server) CreateDeployment(ctx context.Context, c *call) error {
 	var in createDeploymentInput
 	if err := c.decode(&in); err != nil {

@@ -10,8 +10,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 )
 
-// Resource operations: the API's path tree. Every operation reads or rewrites the one REST
-// API document, so a move re-computes the paths of a whole subtree atomically.
+// Resource operations: the API's path tree. Every change to the REST API document commits in
+// one transaction (updateAPIOr), so a move re-computes the paths of a whole subtree
+// atomically, writing each resource whose path changed.
 
 // pathPartKind classifies a resource's last path segment.
 type pathPartKind int
@@ -159,7 +160,7 @@ func (s *Server) CreateResource(ctx context.Context, c *call) error {
 	}
 	var created *apigateway.Resource
 	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
-		parent, err := findResource(doc, c.path("parent_id"))
+		parent, err := readResource(doc, c.path("parent_id"))
 		if err != nil {
 			return err
 		}
@@ -289,7 +290,7 @@ func patchResource(doc *apigateway.RestAPIDocument, r *apigateway.Resource, ops 
 	if parsePathPart(part) == pathPartInvalid {
 		return errInvalidPathPart
 	}
-	parent, err := findResource(doc, parentID)
+	parent, err := readResource(doc, parentID)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,16 @@ func findResource(doc *apigateway.RestAPIDocument, id string) (*apigateway.Resou
 	return r, nil
 }
 
+// readResource returns the resource with the given id to read only: unlike findResource it
+// makes no private copy, so a resource an update only looks at (a new child's parent) is not
+// rewritten with it.
+func readResource(doc *apigateway.RestAPIDocument, id string) (*apigateway.Resource, error) {
+	if r := doc.Resources[id]; r != nil {
+		return r, nil
+	}
+	return nil, errResourceNotFound
+}
+
 // findMethod returns the resource's method for the HTTP verb, checking the resource first
 // as AWS does.
 func findMethod(doc *apigateway.RestAPIDocument, resourceID, httpMethod string) (*apigateway.Method, error) {

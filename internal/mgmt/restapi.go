@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -126,15 +125,9 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 		// "get-models").
 		doc.Models = apigateway.DefaultModels(func() string { return newID(6) })
 	}
-	ops, err := s.apiOps(nil, doc)
-	if err != nil {
+	if err := s.saveAPI(ctx, nil, doc, nil); err != nil {
 		return err
 	}
-	rev, err := s.store.Txn(ctx, ops...)
-	if err != nil {
-		return err
-	}
-	s.apis.put(doc.ID, rev, maps.Clone(doc.Resources))
 	awsjson.WriteJSON(c.w, http.StatusCreated, &doc.RestAPI)
 	return nil
 }

@@ -28,6 +28,12 @@ var ErrClosed = errors.New("store: closed")
 // the listed revision.
 var ErrCompacted = errors.New("store: revision compacted")
 
+// DefaultHistoryBytes is the backends' default bound, in bytes of keys and values, on the
+// history a Watch can replay from (bolt.WithHistoryBytes, memory.WithHistoryBytes): a burst
+// of large values (a deployment snapshots its whole API) cannot make the history many times
+// the live data. 8 MiB.
+const DefaultHistoryBytes = 8 << 20
+
 // KV is one stored value. Revision is the store revision of the write that last changed it
 // (its "mod revision"); revisions start at 1 and grow by one per committed transaction.
 type KV struct {
@@ -153,18 +159,15 @@ func Retry(ctx context.Context, what string, attempt func() error) error {
 	return fmt.Errorf("%s: %w after %d attempts", what, ErrConflict, maxUpdateAttempts)
 }
 
-// errFn marks an error returned by Update's fn, which Retry must not take for a conflict
-// of Update's own transaction even if it wraps ErrConflict.
-type errFn struct{ err error }
-
-func (e errFn) Error() string { return e.err.Error() }
-
 // Update reads the JSON document at key into a fresh T, calls fn to change it and writes it
 // back only if nobody wrote it in between, retrying on conflict (see Retry). fn receives nil
 // when the key does not exist; returning a nil *T deletes the key. Extra ops returned by fn
 // commit in the same transaction. An error from fn aborts the update and is returned as is.
 func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (next *T, extra []Op, err error)) (*T, error) {
 	var out *T
+	// fnErr ends Retry without being returned to it: an fn error wrapping ErrConflict is
+	// fn's answer, not a conflict of this transaction to retry.
+	var fnErr error
 	err := Retry(ctx, fmt.Sprintf("update %q", key), func() error {
 		var cur *T
 		rev := Absent
@@ -182,7 +185,8 @@ func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (ne
 		}
 		next, extra, err := fn(cur)
 		if err != nil {
-			return errFn{err}
+			fnErr = err
+			return nil
 		}
 		var ops []Op
 		switch {
@@ -197,7 +201,6 @@ func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (ne
 		}
 		ops = append(ops, extra...)
 		if len(ops) == 0 {
-			out = nil
 			return nil
 		}
 		if _, err := s.Txn(ctx, ops...); err != nil {
@@ -206,8 +209,8 @@ func Update[T any](ctx context.Context, s Store, key string, fn func(cur *T) (ne
 		out = next
 		return nil
 	})
-	if e, ok := err.(errFn); ok {
-		return nil, e.err
+	if fnErr != nil {
+		return nil, fnErr
 	}
 	if err != nil {
 		return nil, err

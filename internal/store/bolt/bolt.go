@@ -30,10 +30,6 @@ const (
 	DefaultLockTimeout = time.Second
 	// DefaultHistory is how many recent revisions the change log keeps for Watch replay.
 	DefaultHistory = 1000
-	// DefaultHistoryBytes bounds the change log's records (keys and values) in bytes, so
-	// that a burst of large values (a deployment snapshots its whole API) cannot make the
-	// file many times the live data: 8 MiB.
-	DefaultHistoryBytes = 8 << 20
 	// DefaultWatchBuffer is how many live events a watcher may fall behind before it is
 	// dropped (its channel closed).
 	DefaultWatchBuffer = 1024
@@ -67,8 +63,8 @@ func WithHistory(revisions int) Option {
 }
 
 // WithHistoryBytes bounds the change log by the bytes of its records, keys and values
-// (default DefaultHistoryBytes): the oldest revisions are trimmed until the rest fit, except
-// the newest revision, which is always kept. Values below 1 mean 1. Trimmed revisions
+// (default store.DefaultHistoryBytes): the oldest revisions are trimmed until the rest fit,
+// except the newest revision, which is always kept. Values below 1 mean 1. Trimmed revisions
 // answer Watch with store.ErrCompacted, as WithHistory's do.
 func WithHistoryBytes(n int64) Option {
 	return func(o *options) { o.historyBytes = max(n, 1) }
@@ -119,7 +115,7 @@ var _ store.Store = (*Store)(nil)
 // A file much larger than its live data (written before the change log had a byte bound, or
 // after a burst of large values) is compacted first: see compactIfBloated.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, history: DefaultHistory, historyBytes: DefaultHistoryBytes, watchBuffer: DefaultWatchBuffer, compactSlack: compactSlack}
+	o := options{lockTimeout: DefaultLockTimeout, history: DefaultHistory, historyBytes: store.DefaultHistoryBytes, watchBuffer: DefaultWatchBuffer, compactSlack: compactSlack}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -15,10 +15,6 @@ import (
 // historySize is how many past events a watch can replay from.
 const historySize = 4096
 
-// DefaultHistoryBytes bounds the history's keys and values in bytes, as the bolt backend's
-// (8 MiB).
-const DefaultHistoryBytes = 8 << 20
-
 // watchBuffer is how many live events a watcher may fall behind before it is dropped.
 const watchBuffer = 1024
 
@@ -44,8 +40,8 @@ type Store struct {
 type Option func(*Store)
 
 // WithHistoryBytes bounds the history by the bytes of its events' keys and values (default
-// DefaultHistoryBytes; values below 1 mean 1): the oldest events go first, but never those
-// of the newest revision. A Watch from before the history gets store.ErrCompacted.
+// store.DefaultHistoryBytes; values below 1 mean 1): the oldest events go first, but never
+// those of the newest revision. A Watch from before the history gets store.ErrCompacted.
 func WithHistoryBytes(n int64) Option {
 	return func(s *Store) { s.historyMax = max(n, 1) }
 }
@@ -64,7 +60,7 @@ func New(opts ...Option) *Store {
 		done:        make(chan struct{}),
 		data:        map[string]store.KV{},
 		historyFrom: 1,
-		historyMax:  DefaultHistoryBytes,
+		historyMax:  store.DefaultHistoryBytes,
 		watchers:    map[*watcher]struct{}{},
 	}
 	for _, opt := range opts {
