@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestUnsolicitedBytesNotReused: bytes a backend sends on a connection once its response is
@@ -50,7 +52,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 					c.Close()
 				}
 				mu.Unlock()
-				wg.Wait()
+				testwait.Group(t, &wg, testwait.Patient, "the backend's connections ending")
 			})
 			writeStray := make(chan struct{})
 			strayWritten := make(chan struct{})
@@ -108,11 +110,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 			}
 			resp.Body.Close()
 			close(writeStray)
-			select {
-			case <-strayWritten:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the backend did not write its stray bytes within 10s")
-			}
+			testwait.Recv(t, strayWritten, 10*time.Second, "the backend's stray bytes written")
 			// Wait until they have reached the pooled connection.
 			h, _ := c.host("http", host)
 			waitFor(t, func() bool {
