@@ -100,8 +100,10 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 			host := ln.Addr().String()
 			c := New(Options{})
 			defer c.CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Patient) // for a hung exchange
+			defer cancel()
 
-			resp, err := c.Send(context.Background(), &Request{Method: tt.method, Scheme: "http", Host: host, Target: "/"})
+			resp, err := c.Send(ctx, &Request{Method: tt.method, Scheme: "http", Host: host, Target: "/"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +121,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 				return len(h.idle) == 1 && !h.idle[0].alive()
 			})
 
-			resp, err = c.Send(context.Background(), &Request{Method: tt.next, Scheme: "http", Host: host, Target: "/"})
+			resp, err = c.Send(ctx, &Request{Method: tt.next, Scheme: "http", Host: host, Target: "/"})
 			if err != nil {
 				t.Fatal(err)
 			}
