@@ -25,9 +25,13 @@ import (
 	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 const testKeyID, testSecret = "AKIAAUTHTEST00000001", "auth-test-secret"
+
+// authTestClient bounds each call of these tests, so that a hung server fails the call.
+var authTestClient = &http.Client{Timeout: testwait.Patient}
 
 // signAs is an SDK signer that puts another service, or region, in the credential scope than
 // the client's own: what a misconfigured client or a credential meant for another API sends.
@@ -102,10 +106,10 @@ func TestAdminAuthScope(t *testing.T) {
 			var err error
 			switch tt.api {
 			case "apigateway":
-				c := apigateway.New(apigateway.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer})
+				c := apigateway.New(apigateway.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer, HTTPClient: authTestClient})
 				_, err = c.GetRestApis(t.Context(), &apigateway.GetRestApisInput{})
 			case "lambda":
-				c := awslambda.New(awslambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer})
+				c := awslambda.New(awslambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer, HTTPClient: authTestClient})
 				_, err = c.ListFunctions(t.Context(), &awslambda.ListFunctionsInput{})
 			}
 			if tt.wantErr == "" {
@@ -146,7 +150,7 @@ func TestAdminAuthScopeRaw(t *testing.T) {
 		if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", tt.service, "us-east-1", time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := authTestClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

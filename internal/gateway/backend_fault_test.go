@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestBrokenBackendAnswerCutShort: an HTTP_PROXY backend that dies mid-body, through the
@@ -96,7 +97,7 @@ func rawBackend(t *testing.T, reply func(path string) string) string {
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
-		wg.Wait()
+		testwait.Group(t, &wg, testwait.Patient, "the raw backend's connections ending")
 	})
 	wg.Go(func() {
 		for {

@@ -14,12 +14,7 @@ import (
 // benchExchange sends req b.N times on one keep-alive loopback connection and reads each
 // response: the server's cost per request (parse, handler call, response) plus loopback I/O.
 func benchExchange(b *testing.B, req string) {
-	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"hello":"world"}`)
-	})}
-	benchConfig(s)
+	s := benchServer()
 	addr := start(b, s)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -59,22 +54,24 @@ func BenchmarkServeChunked(b *testing.B) {
 	benchExchange(b, "POST /prod/pets HTTP/1.1\r\nHost: bench.execute-api.localhost\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n")
 }
 
-// benchConfig sets the data plane's limits (cmd/gatehouse's defaults), so that their
+// benchServer is the benchmarks' server: a handler that reads the body and answers a small
+// JSON document, with the data plane's limits (cmd/gatehouse's defaults), so that their
 // deadlines are measured.
-func benchConfig(s *Server) {
-	s.ReadHeaderTimeout, s.IdleTimeout, s.MaxHeaderBytes = 10*time.Second, 5*time.Minute, 10240
-	s.ReadBodyTimeout, s.WriteTimeout, s.MaxChunkSize = 30*time.Second, 30*time.Second, 10<<20
-}
-
-// benchBytes serves b.N pipelined copies of req from memory on one connection (byteConn,
-// whose deadlines are no-ops): the server's CPU per request without socket I/O.
-func benchBytes(b *testing.B, req string) {
+func benchServer() *Server {
 	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"hello":"world"}`)
 	})}
-	benchConfig(s)
+	s.ReadHeaderTimeout, s.IdleTimeout, s.MaxHeaderBytes = 10*time.Second, 5*time.Minute, 10240
+	s.ReadBodyTimeout, s.WriteTimeout, s.MaxChunkSize = 30*time.Second, 30*time.Second, 10<<20
+	return s
+}
+
+// benchBytes serves b.N pipelined copies of req from memory on one connection (byteConn,
+// whose deadlines are no-ops): the server's CPU per request without socket I/O.
+func benchBytes(b *testing.B, req string) {
+	s := benchServer()
 	in := bytes.Repeat([]byte(req), b.N)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -124,19 +124,7 @@ var framingExchanges = []exchange{
 
 func TestFraming(t *testing.T) {
 	t.Parallel()
-	addr := start(t, testServer(t, testLog{t}))
-	for _, ex := range framingExchanges {
-		t.Run(ex.name, func(t *testing.T) {
-			t.Parallel()
-			resps, bodies, closed := run(t, addr, ex)
-			for i, resp := range resps {
-				check(t, i, resp, bodies[i], ex.want[i])
-			}
-			if closed != ex.closed {
-				t.Errorf("connection closed = %v; want %v", closed, ex.closed)
-			}
-		})
-	}
+	runExchanges(t, start(t, testServer(t, testLog{t})), framingExchanges)
 }
 
 // testLog writes a server's log to the test's.

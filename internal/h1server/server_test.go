@@ -320,11 +320,11 @@ func check(t *testing.T, i int, resp *http.Response, body []byte, want []string)
 	}
 }
 
-func TestExchanges(t *testing.T) {
-	t.Parallel()
-	var logs syncBuffer
-	addr := start(t, testServer(t, &logs))
-	for _, ex := range exchanges {
+// runExchanges runs each exchange as a parallel subtest on its own connection to addr and
+// checks its responses and whether the server closed the connection.
+func runExchanges(t *testing.T, addr string, exs []exchange) {
+	t.Helper()
+	for _, ex := range exs {
 		t.Run(ex.name, func(t *testing.T) {
 			t.Parallel()
 			resps, bodies, closed := run(t, addr, ex)
@@ -336,6 +336,12 @@ func TestExchanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestExchanges(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	runExchanges(t, start(t, testServer(t, &logs)), exchanges)
 	t.Cleanup(func() {
 		if l := logs.String(); !strings.Contains(l, "panic serving") || !strings.Contains(l, "boom") || strings.Contains(l, "abort") {
 			t.Errorf("log = %q; want the panic, and not the abort", l)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestReadBodyTimeout: a client that announces a body and stalls is answered 408 and
@@ -85,13 +87,8 @@ func TestWriteTimeout(t *testing.T) {
 	c, _ := dial(t, addr)
 	c.(*net.TCPConn).SetReadBuffer(4 << 10)
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n")
-	select {
-	case err := <-writeErr:
-		if !isTimeout(err) {
-			t.Errorf("handler's write error = %v; want a deadline error", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the handler still writes to a client that reads nothing after 30 s")
+	if err := testwait.Recv(t, writeErr, 30*time.Second, "the end of the handler's writes to a client that reads nothing"); !isTimeout(err) {
+		t.Errorf("handler's write error = %v; want a deadline error", err)
 	}
 }
 
@@ -131,26 +128,19 @@ func TestIdleReleasesHeaderBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.ReadAll(resp.Body)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var conns []*conn
+	var idle *conn
+	testwait.Until(t, 10*time.Second, "the connection going idle", func() bool {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		for sc := range s.conns {
-			conns = append(conns, sc)
+			idle = sc
 		}
-		s.mu.Unlock()
-		// The connection stores hdrBuf = nil before its idle state (an atomic store), so
-		// reading it after seeing idle is ordered.
-		if len(conns) == 1 && conns[0].state.Load() == stateIdle {
-			if n := cap(conns[0].hdrBuf); n != 0 {
-				t.Errorf("idle connection holds a %d-byte header buffer; want none", n)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the connection did not go idle within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
+		return len(s.conns) == 1 && idle.state.Load() == stateIdle
+	})
+	// The connection stores hdrBuf = nil before its idle state (an atomic store), so
+	// reading it after seeing idle is ordered.
+	if n := cap(idle.hdrBuf); n != 0 {
+		t.Errorf("idle connection holds a %d-byte header buffer; want none", n)
 	}
 }
 

@@ -239,16 +239,10 @@ func TestInvoke(t *testing.T) {
 	if err != nil || out.StatusCode != 202 || len(out.Payload) != 0 {
 		t.Fatalf("Invoke(Event) = %+v, %v; want 202 and no payload", out, err)
 	}
-	deadline := time.Now().Add(testwait.Patient)
-	for {
-		if b, err := os.ReadFile(touch); err == nil && string(b) == "echo" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Event invocation did not run within %v", testwait.Patient)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Patient, "the Event invocation's run", func() bool {
+		b, err := os.ReadFile(touch)
+		return err == nil && string(b) == "echo"
+	})
 
 	out, err = e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("echo"), InvocationType: types.InvocationTypeDryRun})
 	if err != nil || out.StatusCode != 204 {

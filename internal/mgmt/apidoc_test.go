@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/bolt"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // newEnvOn starts a management server over st (which the caller closes).
@@ -252,7 +253,7 @@ func TestServersShareStore(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	testwait.Group(t, &wg, testwait.Patient, "the concurrent CreateResource calls")
 	close(errs)
 	for err := range errs {
 		t.Fatalf("concurrent write: %v", err)

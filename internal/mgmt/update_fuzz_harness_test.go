@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // The harness of the Update* fuzz targets (update_fuzz_test.go). Each input runs against a
@@ -580,14 +581,10 @@ func compileStages(t *testing.T, st store.Store) map[string]error {
 	go func() { done <- gw.Run(ctx) }()
 	defer func() {
 		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("the data plane did not stop within 10s")
-		}
+		testwait.Recv(t, done, 10*time.Second, "the data plane's stop")
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for !gw.Ready() {
+	for !gw.Ready() { // polled finely: this runs once per fuzz input
 		if time.Now().After(deadline) {
 			t.Fatalf("the data plane did not load the store within 10s")
 		}

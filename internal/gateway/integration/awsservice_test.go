@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 func TestParseAWSURI(t *testing.T) {
@@ -375,7 +376,7 @@ func TestAWSServiceRequests(t *testing.T) {
 			if resp.StatusCode != 200 || string(resp.Body) != `{"ok":true}` {
 				t.Errorf("Invoke = %d %q; want the service's 200 answer passed through", resp.StatusCode, resp.Body)
 			}
-			s := receive(t, seen, "the request at the service")
+			s := testwait.Recv(t, seen, testwait.Patient, "the request at the service")
 			if s.method != tt.wantMethod || s.uri != tt.wantURI || s.body != tt.wantBody || s.host != srv.Listener.Addr().String() {
 				t.Errorf("service saw %s %s (Host %s) %q; want %s %s %q", s.method, s.uri, s.host, s.body, tt.wantMethod, tt.wantURI, tt.wantBody)
 			}
@@ -413,7 +414,7 @@ func TestAWSServiceS3Escaping(t *testing.T) {
 		if _, err := h.Invoke(context.Background(), inv); err != nil {
 			t.Fatal(err)
 		}
-		if s := receive(t, seen, "the request at the service"); s.uri != want {
+		if s := testwait.Recv(t, seen, testwait.Patient, "the request at the service"); s.uri != want {
 			t.Errorf("key %q: S3 saw %s; want %s", key, s.uri, want)
 		}
 	}
@@ -459,7 +460,7 @@ func TestAWSServiceResponsesAndFailures(t *testing.T) {
 	if resp.StatusCode != 404 || string(resp.Body) != `{"error": "Requested resource not found"}` || resp.Header.Get("X-Request-Id") != "rid-1" {
 		t.Errorf("service 400 = %d %q %v; want 404 from the 4\\d{2} integration response, its template and header mapping", resp.StatusCode, resp.Body, resp.Header)
 	}
-	receive(t, seen, "the request at the service")
+	testwait.Recv(t, seen, testwait.Patient, "the request at the service")
 
 	failures := []struct {
 		name        string
@@ -553,7 +554,7 @@ func TestAWSServiceSigningTime(t *testing.T) {
 	if _, err := h.Invoke(context.Background(), &invoke.Invocation{Request: invoke.Request{Method: "POST", Header: http.Header{}}}); err != nil {
 		t.Fatal(err)
 	}
-	s := receive(t, seen, "the request at the service")
+	s := testwait.Recv(t, seen, testwait.Patient, "the request at the service")
 	if got := s.header.Get("X-Amz-Date"); got != "20260102T030405Z" {
 		t.Errorf("X-Amz-Date = %q; want 20260102T030405Z", got)
 	}

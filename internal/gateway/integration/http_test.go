@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestHTTPProxyTransports runs the same HTTP_PROXY calls over h1's client (what NewTransport
@@ -85,7 +86,7 @@ func TestHTTPProxyTransports(t *testing.T) {
 				resp.Header.Get("X-Backend-Hop") != "" {
 				t.Errorf("response = %d %q, %v %v", resp.StatusCode, b, err, resp.Header)
 			}
-			s := receive(t, got, "the POST at the backend")
+			s := testwait.Recv(t, got, testwait.Patient, "the POST at the backend")
 			if s.method != "POST" || s.uri != "/p/a%20b/c?q=1" || s.body != "payload" || s.host != backend.Listener.Addr().String() ||
 				s.header.Get("X-Client") != "c" || s.header.Get("Connection") != "" || s.header.Get("X-Client-Hop") != "" ||
 				s.header.Get("User-Agent") != "AmazonAPIGateway_api1" ||
@@ -101,7 +102,7 @@ func TestHTTPProxyTransports(t *testing.T) {
 			if _, err := payload(resp); err != nil {
 				t.Fatal(err)
 			}
-			if s := receive(t, got, "the GET at the backend"); s.method != "GET" || s.body != "" {
+			if s := testwait.Recv(t, got, testwait.Patient, "the GET at the backend"); s.method != "GET" || s.body != "" {
 				t.Errorf("GET: backend saw %+v", s)
 			}
 
@@ -115,18 +116,6 @@ func TestHTTPProxyTransports(t *testing.T) {
 				t.Errorf("refused: %v; want INTEGRATION_FAILURE", err)
 			}
 		})
-	}
-}
-
-// receive takes the next value from ch, failing the test after 10 s without one.
-func receive[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no %s within 10s", what)
-		panic("unreachable")
 	}
 }
 
@@ -171,7 +160,7 @@ func newRawBackend(t *testing.T, answer func(path string) (reply string, close b
 			c.Close()
 		}
 		mu.Unlock()
-		wg.Wait()
+		testwait.Group(t, &wg, testwait.Patient, "the raw backend's connections ending")
 	})
 	wg.Go(func() {
 		for {

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // script is a backend on a raw listener: for every request on every connection it calls
@@ -690,12 +692,7 @@ func TestIdlePool(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met within 10s")
+	testwait.Until(t, 10*time.Second, "condition", cond)
 }
 
 func TestHTTPTest(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestUnsolicitedBytesNotReused: bytes a backend sends on a connection once its response is
@@ -50,7 +52,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 					c.Close()
 				}
 				mu.Unlock()
-				wg.Wait()
+				testwait.Group(t, &wg, testwait.Patient, "the backend's connections ending")
 			})
 			writeStray := make(chan struct{})
 			strayWritten := make(chan struct{})
@@ -98,8 +100,10 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 			host := ln.Addr().String()
 			c := New(Options{})
 			defer c.CloseIdleConnections()
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Patient) // for a hung exchange
+			defer cancel()
 
-			resp, err := c.Send(context.Background(), &Request{Method: tt.method, Scheme: "http", Host: host, Target: "/"})
+			resp, err := c.Send(ctx, &Request{Method: tt.method, Scheme: "http", Host: host, Target: "/"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,11 +112,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 			}
 			resp.Body.Close()
 			close(writeStray)
-			select {
-			case <-strayWritten:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the backend did not write its stray bytes within 10s")
-			}
+			testwait.Recv(t, strayWritten, 10*time.Second, "the backend's stray bytes written")
 			// Wait until they have reached the pooled connection.
 			h, _ := c.host("http", host)
 			waitFor(t, func() bool {
@@ -121,7 +121,7 @@ func TestUnsolicitedBytesNotReused(t *testing.T) {
 				return len(h.idle) == 1 && !h.idle[0].alive()
 			})
 
-			resp, err = c.Send(context.Background(), &Request{Method: tt.next, Scheme: "http", Host: host, Target: "/"})
+			resp, err = c.Send(ctx, &Request{Method: tt.next, Scheme: "http", Host: host, Target: "/"})
 			if err != nil {
 				t.Fatal(err)
 			}
