@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/route"
 )
 
 // eventHeader is one header of an event or a Lambda proxy answer: its name and values (one
@@ -22,13 +23,17 @@ type eventHeader struct {
 // example and events recorded from AWS):
 //
 //   - resource is the matched resource path ("/pets/{id}"); path the request path below
-//     the stage as the client encoded it (REST APIs do not decode it, unlike HTTP APIs);
-//     httpMethod the client's method.
+//     the stage as the client encoded it (REST APIs do not decode it, unlike HTTP APIs),
+//     its leading slashes made one ("/prod//x" has path "/x", requestContext.path
+//     "/prod//x": recorded from AWS, test_apigateway_lambda.snapshot.json); httpMethod the
+//     client's method.
 //   - headers holds each header's last value, multiValueHeaders all of them; the gateway
 //     adds Host, X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto and drops Content-Length
 //     and Connection.
 //   - queryStringParameters (last value) and multiValueQueryStringParameters are decoded
-//     ("+" is a space); pathParameters are decoded; each is null when empty, not {}.
+//     ("+" is a space); pathParameters are decoded, but a greedy {proxy+} keeps the
+//     client's encoding ("test%2Balias@gmail.com", recorded from AWS in the same file);
+//     each is null when empty, not {}.
 //   - stageVariables is null when the stage has none.
 //   - requestContext holds the $context facts, identity with sourceIp and userAgent and
 //     null for the caller facts of IAM, Cognito and API keys, which gatehouse does not have.
@@ -61,7 +66,13 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 			}
 			b = invoke.AppendJSONString(b, pp.Name)
 			b = append(b, ':')
-			b = invoke.AppendJSONString(b, pp.Value)
+			v := pp.Value
+			if i == len(inv.PathParams)-1 {
+				if raw, ok := route.RawGreedy(inv.ResourcePath, r.RawPath); ok {
+					v = raw // a greedy parameter keeps the client's encoding
+				}
+			}
+			b = invoke.AppendJSONString(b, v)
 		}
 		b = append(b, '}')
 	}

@@ -253,7 +253,8 @@ func walk[T any](n *node[T], rest string, ps []invoke.Param, want uint8) (*node[
 // ("user/test%2Balias@gmail.com", test_apigateway_lambda.snapshot.json
 // "invocation-payload-with-path-encoded-email") and its inner doubled slashes too
 // ("proxy-value//double-slash"), leading slashes and one trailing slash dropped as Match
-// drops them. ok is false when resourcePath ends in no greedy segment.
+// drops them. ok is false when resourcePath ends in no greedy segment or rawPath has nothing
+// for it.
 func RawGreedy(resourcePath, rawPath string) (value string, ok bool) {
 	if !strings.HasSuffix(resourcePath, "+}") {
 		return "", false
@@ -270,7 +271,7 @@ func RawGreedy(resourcePath, rawPath string) (value string, ok bool) {
 		}
 		rest = tail
 	}
-	return rest, true
+	return rest, rest != ""
 }
 
 // Unescape percent-decodes one path segment; a segment that is not valid percent-encoding
