@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
-	"github.com/gatehouse/gatehouse/internal/gateway/route"
 )
 
 // eventHeader is one header of an event or a Lambda proxy answer: its name and values (one
@@ -68,7 +67,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 			b = append(b, ':')
 			v := pp.Value
 			if i == len(inv.PathParams)-1 {
-				if raw, ok := route.RawGreedy(inv.ResourcePath, r.RawPath); ok {
+				if raw, ok := rawGreedy(inv.ResourcePath, r.RawPath); ok {
 					v = raw // a greedy parameter keeps the client's encoding
 				}
 			}
@@ -127,6 +126,33 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b
+}
+
+// rawGreedy returns the value of the greedy parameter of resourcePath ("/files/{proxy+}") in
+// rawPath, the path below the stage that matched it, as the client encoded it: AWS passes a
+// greedy parameter to a Lambda proxy event with its percent-encodings kept
+// ("user/test%2Balias@gmail.com", test_apigateway_lambda.snapshot.json
+// "invocation-payload-with-path-encoded-email") and its inner doubled slashes too
+// ("proxy-value//double-slash"), leading slashes and one trailing slash dropped as the
+// router (gateway/route) drops them. ok is false when resourcePath ends in no greedy segment or rawPath has nothing
+// for it.
+func rawGreedy(resourcePath, rawPath string) (value string, ok bool) {
+	if !strings.HasSuffix(resourcePath, "+}") {
+		return "", false
+	}
+	rest := strings.TrimLeft(rawPath, "/")
+	if strings.HasSuffix(rest, "/") {
+		rest = rest[:len(rest)-1]
+	}
+	// Each segment of the resource path before the greedy one took one segment of rest.
+	for skip := strings.Count(resourcePath, "/") - 1; skip > 0; skip-- {
+		_, tail, more := strings.Cut(rest, "/")
+		if !more {
+			return "", false
+		}
+		rest = tail
+	}
+	return rest, rest != ""
 }
 
 // binaryRequest reports whether a request payload of this Content-Type is binary: its

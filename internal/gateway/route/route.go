@@ -176,7 +176,7 @@ func parseSegment(seg string) (name string, greedy, isVar bool, err error) {
 // "invocation-hardcoded" and "invocation-payload-with-prepended-slash") and one trailing
 // slash is ignored, as AWS does. Path parameters are appended to params (pass a reused slice
 // to avoid allocation) URL-decoded; a greedy parameter holds the decoded rest of the path
-// without its leading slash (RawGreedy gives it as the client encoded it).
+// without its leading slash.
 //
 // Among resources, literal segments win over {param} over {proxy+}, with backtracking when a
 // more specific branch has no resource further down that defines the method (itself or
@@ -245,33 +245,6 @@ func walk[T any](n *node[T], rest string, ps []invoke.Param, want uint8) (*node[
 		return n.greedy, append(ps, invoke.Param{Name: n.greedyName, Value: UnescapePath(rest)})
 	}
 	return nil, ps
-}
-
-// RawGreedy returns the value of the greedy parameter of resourcePath ("/files/{proxy+}") in
-// rawPath, the path below the stage that matched it, as the client encoded it: AWS passes a
-// greedy parameter to a Lambda proxy event with its percent-encodings kept
-// ("user/test%2Balias@gmail.com", test_apigateway_lambda.snapshot.json
-// "invocation-payload-with-path-encoded-email") and its inner doubled slashes too
-// ("proxy-value//double-slash"), leading slashes and one trailing slash dropped as Match
-// drops them. ok is false when resourcePath ends in no greedy segment or rawPath has nothing
-// for it.
-func RawGreedy(resourcePath, rawPath string) (value string, ok bool) {
-	if !strings.HasSuffix(resourcePath, "+}") {
-		return "", false
-	}
-	rest := strings.TrimLeft(rawPath, "/")
-	if strings.HasSuffix(rest, "/") {
-		rest = rest[:len(rest)-1]
-	}
-	// Each segment of the resource path before the greedy one took one segment of rest.
-	for skip := strings.Count(resourcePath, "/") - 1; skip > 0; skip-- {
-		_, tail, more := strings.Cut(rest, "/")
-		if !more {
-			return "", false
-		}
-		rest = tail
-	}
-	return rest, rest != ""
 }
 
 // Unescape percent-decodes one path segment; a segment that is not valid percent-encoding
