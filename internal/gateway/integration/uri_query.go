@@ -23,13 +23,12 @@ import (
 
 // parseQueryTemplate parses an integration URI's query q (after the '?', before any '#'):
 // parts is nil when q has no placeholder, so the common query is sent as written without
-// work per request.
+// work per request. A query whose braces make no placeholder ("a={", "a={}") is sent as
+// written, as before placeholders were filled: the management API accepts such a URI
+// (it checks the path's placeholders only), so the stage must serve it.
 func parseQueryTemplate(q string) (query string, parts []uriPart, err error) {
 	parts, err = parsePlaceholders(q)
-	if err != nil {
-		return "", nil, err
-	}
-	if len(parts) <= 1 && (len(parts) == 0 || parts[0].name == "") {
+	if err != nil || len(parts) <= 1 && (len(parts) == 0 || parts[0].name == "") {
 		return q, nil, nil
 	}
 	return q, parts, nil
