@@ -230,3 +230,14 @@ func BenchmarkMatch(b *testing.B) {
 		_, _, ps, _ = r.Match("GET", "/pets/1/toys/ball", ps[:0])
 	}
 }
+
+// BenchmarkMatchFallThrough: a literal that lacks the method, answered by a less specific
+// resource (the OPTIONS preflight of a CORS API with an OPTIONS /{proxy+}).
+func BenchmarkMatchFallThrough(b *testing.B) {
+	r := newTestRouter(b)
+	ps := make([]invoke.Param, 0, 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, ps, _ = r.Match("PUT", "/files/readme", ps[:0])
+	}
+}
