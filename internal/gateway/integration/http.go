@@ -250,7 +250,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	q := h.uri.query
+	q := h.uri.mappedQuery(inv, mappedPath)
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)
 	}
