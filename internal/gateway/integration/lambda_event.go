@@ -121,12 +121,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 // binaryRequest reports whether a request payload of this Content-Type is binary: its
 // media type is one of the binaryMediaTypes, or they hold */* (which takes a payload
 // without a Content-Type too).
-func (ts mediaTypes) binaryRequest(contentType string) bool {
-	if contentType == "" {
-		return slices.Contains(ts, "*/*")
-	}
-	return ts.match(contentType)
-}
+func (ts mediaTypes) binaryRequest(contentType string) bool { return ts.match(contentType) }
 
 // appendEventHeaders appends the headers and multiValueHeaders keys.
 func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
