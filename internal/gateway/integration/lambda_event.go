@@ -112,7 +112,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 		b = base64.StdEncoding.AppendEncode(b, body)
 		b = append(b, `","isBase64Encoded":true}`...)
 	default:
-		b = invoke.AppendJSONBytes(b, body)
+		b = invoke.AppendJSONBytes(b, textUTF8(body)) // read as UTF-8 text (contenthandling.go)
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b
