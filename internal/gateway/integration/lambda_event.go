@@ -122,7 +122,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 		b = base64.StdEncoding.AppendEncode(b, body)
 		b = append(b, `","isBase64Encoded":true}`...)
 	default:
-		b = invoke.AppendJSONBytes(b, body)
+		b = invoke.AppendJSONBytes(b, textUTF8(body)) // read as UTF-8 text (contenthandling.go)
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b
@@ -158,12 +158,7 @@ func rawGreedy(resourcePath, rawPath string) (value string, ok bool) {
 // binaryRequest reports whether a request payload of this Content-Type is binary: its
 // media type is one of the binaryMediaTypes, or they hold */* (which takes a payload
 // without a Content-Type too).
-func (ts mediaTypes) binaryRequest(contentType string) bool {
-	if contentType == "" {
-		return slices.Contains(ts, "*/*")
-	}
-	return ts.match(contentType)
-}
+func (ts mediaTypes) binaryRequest(contentType string) bool { return ts.match(contentType) }
 
 // appendEventHeaders appends the headers and multiValueHeaders keys.
 func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
