@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -48,25 +46,6 @@ func NewMock(c Config) (invoke.Handler, error) {
 		}
 	}
 	return m, nil
-}
-
-// parseMockStatus reads the statusCode of a rendered MOCK request template such as
-// {"statusCode": 200}.
-func parseMockStatus(text []byte) (int, error) {
-	var v struct {
-		StatusCode *json.Number `json:"statusCode"`
-	}
-	if err := json.Unmarshal(text, &v); err != nil {
-		return 0, fmt.Errorf("parse mock request template: %w", err)
-	}
-	if v.StatusCode == nil {
-		return 0, errors.New("parse mock request template: no statusCode")
-	}
-	n, err := v.StatusCode.Int64()
-	if err != nil || n < 100 || n > 599 {
-		return 0, fmt.Errorf("parse mock request template: bad statusCode %s", v.StatusCode.String())
-	}
-	return int(n), nil
 }
 
 // Invoke implements invoke.Handler.
