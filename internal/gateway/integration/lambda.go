@@ -216,7 +216,7 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, nil, out)
+	return ir.methodResponse(inv, nil, out, &ov)
 }
 
 var emptyObject = []byte("{}")

@@ -51,12 +51,13 @@ func NewMock(c Config) (invoke.Handler, error) {
 // Invoke implements invoke.Handler.
 func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	status := 200 // no template: MOCK answers 200
+	var ov mapping.Overrides
 	t, ok := m.reqTmpl.forRequest(contentType(inv))
 	switch {
 	case ok:
 		st, literal := m.statusByType[t]
 		if !literal {
-			out, err := t.Render(inv, inv.Request.Body, nil)
+			out, err := t.Render(inv, inv.Request.Body, &ov)
 			if err != nil {
 				return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
 			}
@@ -73,7 +74,9 @@ func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	resp, err := ir.methodResponse(inv, nil, nil)
+	// What the request template overrode reaches the response: its responseOverride status
+	// and headers apply, and the response template reads both override maps.
+	resp, err := ir.methodResponse(inv, nil, nil, &ov)
 	if err != nil {
 		return nil, err
 	}
