@@ -94,7 +94,10 @@ func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides)
 	if t.literal != nil {
 		return t.literal, nil
 	}
-	r := renderer{inv: inv, tmpl: t, prior: ov}
+	r := renderer{inv: inv, tmpl: t}
+	if ov != nil {
+		r.prior = *ov // a copy: ov must not escape with the renderer
+	}
 	r.input = inputObject{r: &r, payload: payload}
 	defer r.release()
 	r.context = contextObject{r: &r}
@@ -148,17 +151,14 @@ type renderer struct {
 	requestOverride  *vtl.Map       // header, querystring, path: *vtl.Map each
 	responseOverride *vtl.Map       // header: *vtl.Map, status
 	// prior are the overrides earlier templates of the request set: the override maps
-	// start with them. Nil for none.
-	prior *Overrides
+	// start with them.
+	prior Overrides
 }
 
 // newRequestOverride is $context.requestOverride as the render starts it: the maps an
 // earlier template left, else empty ones.
 func (r *renderer) newRequestOverride() *vtl.Map {
-	var p Overrides
-	if r.prior != nil {
-		p = *r.prior
-	}
+	p := &r.prior
 	m := vtl.NewMap()
 	m.Set("header", mapOf(p.RequestHeader))
 	m.Set("querystring", mapOf(p.RequestQuery))
@@ -169,10 +169,6 @@ func (r *renderer) newRequestOverride() *vtl.Map {
 // newResponseOverride is $context.responseOverride as the render starts it.
 func (r *renderer) newResponseOverride() *vtl.Map {
 	m := vtl.NewMap()
-	if r.prior == nil {
-		m.Set("header", vtl.NewMap())
-		return m
-	}
 	m.Set("header", mapOf(r.prior.ResponseHeader))
 	if r.prior.Status != 0 {
 		m.Set("status", int64(r.prior.Status))
