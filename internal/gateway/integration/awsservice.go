@@ -448,7 +448,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if err != nil {
 		return nil, err
 	}
-	return a.answer(ctx, inv, resp, cancel)
+	return a.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // appendActionQuery appends the action's own parameters, placeholders substituted.

@@ -192,7 +192,7 @@ func TestTemplateInputBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := &invoke.Invocation{}
-	_, err = r.methodResponse(inv, http.Header{"Content-Type": {"text/plain"}}, []byte(base64.StdEncoding.EncodeToString(gzipBody)))
+	_, err = r.methodResponse(inv, http.Header{"Content-Type": {"text/plain"}}, []byte(base64.StdEncoding.EncodeToString(gzipBody)), nil)
 	var ie *invoke.Error
 	if !errors.As(err, &ie) || ie.Type != apigateway.ResponseAPIConfigurationError {
 		t.Errorf("methodResponse(CONVERT_TO_BINARY, template, base64 of gzip) = %v; want a 500", err)

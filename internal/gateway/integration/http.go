@@ -269,7 +269,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if h.proxy {
 		return h.proxyResponse(ctx, resp, cancel)
 	}
-	return h.answer(ctx, inv, resp, cancel)
+	return h.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // backend sends the requests of HTTP and AWS service integrations: on h1's client, which
@@ -312,8 +312,9 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 }
 
 // answer reads a non-proxy backend's response, picks the integration response its status
-// selects and makes the method response; it closes the body and calls cancel (when set).
-func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
+// selects and makes the method response (ov: what the request template overrode); it closes
+// the body and calls cancel (when set).
+func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc, ov *mapping.Overrides) (*invoke.Response, error) {
 	if cancel != nil {
 		defer cancel()
 	}
@@ -326,7 +327,7 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, resp.Header, payload)
+	return ir.methodResponse(inv, resp.Header, payload, ov)
 }
 
 // requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload

@@ -35,16 +35,20 @@ type functionNotFound interface{ FunctionNotFound() bool }
 // invoke it.
 type accessDenied interface{ AccessDenied() bool }
 
-// lambdaURIPrefix and lambdaURISuffix frame the function ARN in a Lambda integration URI:
+// lambdaURIPath and lambdaURISuffix frame the function ARN in a Lambda integration URI:
 // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.
+// The part after "path" is the path of Lambda's Invoke operation, which AWS's developer
+// guide writes with its own leading slash (":lambda:path//2015-03-31/functions/...",
+// integration-request-basic-setup): the doubled slash names the same function.
 const (
-	lambdaURIPath   = ":lambda:path/2015-03-31/functions/"
+	lambdaURIPath   = ":lambda:path/"
+	lambdaInvoke    = "2015-03-31/functions/"
 	lambdaURISuffix = "/invocations"
 )
 
 // IsLambdaURI reports whether uri is a Lambda integration URI,
-// arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations,
-// which makes an AWS integration a Lambda (non-proxy) one.
+// arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations
+// (or path//2015-03-31/...), which makes an AWS integration a Lambda (non-proxy) one.
 func IsLambdaURI(uri string) bool {
 	_, err := lambdaFunction(uri)
 	return err == nil
@@ -68,7 +72,13 @@ func lambdaFunction(uri string) (string, error) {
 	if i < 0 || strings.IndexByte(rest[:i], ':') >= 0 {
 		return "", bad("not a Lambda invocation path")
 	}
-	fn, ok := strings.CutSuffix(rest[i+len(lambdaURIPath):], lambdaURISuffix)
+	// path//2015-03-31/..., as AWS's guide writes it, is the same path.
+	op := strings.TrimPrefix(rest[i+len(lambdaURIPath):], "/")
+	op, ok = strings.CutPrefix(op, lambdaInvoke)
+	if !ok {
+		return "", bad("not a Lambda invocation path")
+	}
+	fn, ok := strings.CutSuffix(op, lambdaURISuffix)
 	if !ok || fn == "" {
 		return "", bad("no function")
 	}
@@ -206,7 +216,7 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, nil, out)
+	return ir.methodResponse(inv, nil, out, &ov)
 }
 
 var emptyObject = []byte("{}")

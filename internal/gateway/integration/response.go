@@ -165,8 +165,11 @@ func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
 
 // methodResponse builds the method response from the selected integration response: its
 // status, its mapped headers, and its template for the client's Accept (rendered over the
-// backend payload), or the payload itself when it has none.
-func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader http.Header, payload []byte) (*invoke.Response, error) {
+// backend payload), or the payload itself when it has none. prior are the overrides the
+// request template set (nil for none): the response template reads them, and the
+// responseOverride status and headers in force after it (the request template's, changed by
+// the response template) replace the integration response's.
+func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader http.Header, payload []byte, prior *mapping.Overrides) (*invoke.Response, error) {
 	h := make(http.Header, len(r.headers)+1)
 	mapped := mappedBody{raw: payload}
 	for _, m := range r.headers {
@@ -188,28 +191,47 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 	status := r.status
 	contentType := jsonType
 	accept, _ := inv.Request.HeaderValue("Accept")
+	var ov mapping.Overrides
+	if prior != nil {
+		ov = *prior
+	}
 	if t, ct := r.templates.forResponse(accept); t != nil {
 		if err := templateInput(payload); err != nil {
 			return nil, contentError(err)
 		}
-		var ov mapping.Overrides
 		if body, err = t.Render(inv, payload, &ov); err != nil {
 			// AWS: "Execution failed due to configuration error: Unable to transform response".
 			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render response template: %w", err))
 		}
 		contentType = ct
-		if ov.Status != 0 {
-			status = ov.Status
-		}
-		for k, v := range ov.ResponseHeader {
-			h[http.CanonicalHeaderKey(k)] = []string{v}
-		}
+	}
+	if ov.Status != 0 {
+		status = ov.Status
+	}
+	for k, v := range ov.ResponseHeader {
+		setOverrideHeader(h, k, v)
 	}
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{contentType}
 	}
 	cleanHeader(h)
 	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
+}
+
+// setOverrideHeader sets a header a template's $context.responseOverride.header names,
+// replacing a mapped one of the same name in any case. The name keeps the template's
+// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for Content-Type, which the
+// gateway reads under its canonical name.
+func setOverrideHeader(h http.Header, name, value string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+	if strings.EqualFold(name, "Content-Type") {
+		name = "Content-Type"
+	}
+	h[name] = []string{value}
 }
 
 // cleanHeader makes a response's headers safe to write, whatever a template, a mapped
