@@ -266,7 +266,7 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	e, ok := invoke.AsError(err)
 	if !ok {
 		s.log.Error("request failed", "requestId", inv.RequestID, "apiId", inv.APIID, "stage", inv.Stage, "err", err)
-		e = &invoke.Error{Type: apigateway.ResponseDefault5XX, Message: "Internal server error", Err: err}
+		e = invoke.Internal.Because(err)
 	} else if e.Err != nil {
 		lvl := slog.LevelInfo
 		if e.Type == apigateway.ResponseDefault5XX || e.Type == apigateway.ResponseAPIConfigurationError {

@@ -89,7 +89,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if resp.Stream != nil {
 			resp.Stream.Close()
 		}
-		err = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		err = invoke.ConfigurationError.Because(
 			fmt.Errorf("integration answered status %d, which is no final HTTP status", resp.StatusCode))
 	}
 	if err != nil {

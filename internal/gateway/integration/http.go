@@ -185,7 +185,7 @@ func droppedRequestHeader(k string) bool {
 // Invoke implements invoke.Handler.
 func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	if h.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		return nil, invoke.ConfigurationError.Because(
 			errors.New("a request parameter mapping sets a header API Gateway reserves"))
 	}
 	method := h.method
@@ -348,7 +348,7 @@ func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides)
 	}
 	body, err := convertContent(handling, body)
 	if err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration contentHandling: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("integration contentHandling: %w", err))
 	}
 	if !ok {
 		return body, nil
@@ -356,7 +356,7 @@ func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides)
 	out, err := t.Render(inv, body, ov)
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Unable to transform request".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 	}
 	return out, nil
 }
@@ -410,12 +410,12 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 // bad answer, 502 (badAnswer); anything else (refused, reset, DNS, TLS) INTEGRATION_FAILURE.
 func mapTransportError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return invoke.Timeout.Because(err)
 	}
 	if pe := (*h1.ProtocolError)(nil); errors.As(err, &pe) {
 		return badAnswer(err)
 	}
-	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
+	return invoke.Unreachable.Because(fmt.Errorf("call integration endpoint: %w", err))
 }
 
 // proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:

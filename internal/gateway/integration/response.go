@@ -160,7 +160,7 @@ func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
 	if rs.def != nil {
 		return rs.def, nil
 	}
-	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+	return nil, invoke.ConfigurationError.Because(
 		fmt.Errorf("no match for output mapping and no default output mapping specified for endpoint response %q", key))
 }
 
@@ -183,7 +183,7 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 	}
 	payload, err := convertContent(r.contentHandling, payload)
 	if err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration response contentHandling: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("integration response contentHandling: %w", err))
 	}
 	body := payload
 	status := r.status
@@ -193,7 +193,7 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 		var ov mapping.Overrides
 		if body, err = t.Render(inv, payload, &ov); err != nil {
 			// AWS: "Execution failed due to configuration error: Unable to transform response".
-			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render response template: %w", err))
+			return nil, invoke.ConfigurationError.Because(fmt.Errorf("render response template: %w", err))
 		}
 		contentType = ct
 		if ov.Status != 0 {
