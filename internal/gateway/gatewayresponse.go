@@ -310,17 +310,6 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 // that has one, else application/json, else the first by name.
 func (gr *gatewayResponse) template(inv *invoke.Invocation) (*textTemplate, string) {
 	accept, _ := inv.Request.HeaderValue("Accept")
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		entry, _, _ = strings.Cut(entry, ";")
-		mt := strings.ToLower(strings.TrimSpace(entry))
-		if t, ok := gr.templates[mt]; ok {
-			return t, mt
-		}
-	}
-	if t, ok := gr.templates["application/json"]; ok {
-		return t, "application/json"
-	}
-	return gr.templates[gr.first], gr.first
+	t, ct, _ := invoke.Negotiate(accept, gr.templates, gr.first)
+	return t, ct
 }

@@ -59,21 +59,8 @@ func (ts templates) forRequest(contentType string) (*mapping.Template, bool) {
 // that has a template, else application/json, else the first by name. The result's content
 // type becomes the response's Content-Type.
 func (ts templates) forResponse(accept string) (*mapping.Template, string) {
-	if len(ts.byType) == 0 {
-		return nil, ""
-	}
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		mt := invoke.MediaType(entry)
-		if t, ok := ts.byType[mt]; ok {
-			return t, mt
-		}
-	}
-	if t, ok := ts.byType[jsonType]; ok {
-		return t, jsonType
-	}
-	return ts.byType[ts.first], ts.first
+	t, ct, _ := invoke.Negotiate(accept, ts.byType, ts.first)
+	return t, ct
 }
 
 // integrationResponse is one IntegrationResponse compiled.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -312,22 +311,6 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.Err.ValidationErrorString, true
 	}
 	return "", false
-}
-
-// MediaType returns the media type of a Content-Type or Accept entry: lowercased, without
-// parameters or surrounding spaces ("Application/JSON; charset=utf-8" → "application/json").
-// It allocates only when the type has capitals.
-func MediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	v = strings.TrimSpace(v)
-	for i := 0; i < len(v); i++ {
-		if 'A' <= v[i] && v[i] <= 'Z' {
-			return strings.ToLower(v)
-		}
-	}
-	return v
 }
 
 // AppendJSONString appends s to b as a JSON string literal, quotes included: the form of
