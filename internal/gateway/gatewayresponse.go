@@ -99,7 +99,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 			if base.StatusCode != "" {
 				n, err := strconv.Atoi(base.StatusCode)
 				switch {
-				case err != nil || n < 100 || n > 599:
+				case err != nil || !apigateway.IsStatusCode(n):
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
 				case n < minFinalStatus:
 					if log != nil {

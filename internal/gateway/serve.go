@@ -81,7 +81,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := m.handler.Invoke(r.Context(), inv)
-	if err == nil && (resp.StatusCode < minFinalStatus || resp.StatusCode > 599) {
+	if err == nil && (resp.StatusCode < minFinalStatus || !apigateway.IsStatusCode(resp.StatusCode)) {
 		// A MOCK status, an integration response's statusCode or a Lambda proxy answer
 		// may name a 1xx, which HTTP cannot send as a final status (h1server would send
 		// it as an interim answer and a 200 after it): gatehouse treats it as the

@@ -63,7 +63,7 @@ func parseMockStatus(text []byte) (int, error) {
 		return 0, errors.New("parse mock request template: no statusCode")
 	}
 	n, err := v.StatusCode.Int64()
-	if err != nil || n < 100 || n > 599 {
+	if err != nil || !apigateway.IsStatusCode(n) {
 		return 0, fmt.Errorf("parse mock request template: bad statusCode %s", v.StatusCode.String())
 	}
 	return int(n), nil

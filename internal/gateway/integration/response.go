@@ -95,7 +95,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 			continue
 		}
 		status, err := strconv.Atoi(ir.StatusCode)
-		if err != nil || status < 100 || status > 599 {
+		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
 		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling}
