@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -29,21 +30,8 @@ type gatewayResponse struct {
 // grHeader is one gatewayresponse.header.X mapping.
 type grHeader struct {
 	name string
-	kind grSourceKind
-	arg  string // the literal, or the parameter or variable name
+	src  integration.MethodRequestSource
 }
-
-type grSourceKind uint8
-
-const (
-	grStatic         grSourceKind = iota // 'literal' or stageVariables.X
-	grHeaderSrc                          // method.request.header.X: the last value
-	grMultiHeaderSrc                     // method.request.multivalueheader.X: every value, comma-joined
-	grPathSrc                            // method.request.path.X
-	grQuerySrc                           // method.request.querystring.X: the last value
-	grMultiQuerySrc                      // method.request.multivaluequerystring.X: every value, comma-joined
-	grContextSrc                         // context.X
-)
 
 // gatewayResponses are every type's gateway response for one stage (or AWS's defaults).
 type gatewayResponses struct {
@@ -138,22 +126,6 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 	return out, nil
 }
 
-// grSources are the request values a gateway response parameter maps from, by prefix
-// ([A] "Parameter mapping source reference for REST APIs": path, querystring,
-// multivaluequerystring, header, multivalueheader; stage and context variables and static
-// values are handled beside them).
-var grSources = []struct {
-	prefix string
-	kind   grSourceKind
-}{
-	{"method.request.header.", grHeaderSrc},
-	{"method.request.multivalueheader.", grMultiHeaderSrc},
-	{"method.request.path.", grPathSrc},
-	{"method.request.querystring.", grQuerySrc},
-	{"method.request.multivaluequerystring.", grMultiQuerySrc},
-	{"context.", grContextSrc},
-}
-
 // compileGRHeaders compiles a gateway response's responseParameters into the headers it
 // sets. The targets are gatewayresponse.{header|path|querystring}.X ([A]
 // x-amazon-apigateway-gateway-responses.responseParameters: "param-position can be header,
@@ -195,60 +167,19 @@ func ignoredGRTarget(k string) bool {
 	return false
 }
 
-// compileGRSource compiles the mapping expression v of the header name.
+// compileGRSource compiles the mapping expression v of the header name ([A] "Parameter
+// mapping source reference for REST APIs": path, querystring, multivaluequerystring,
+// header, multivalueheader; stage and context variables and static values).
 func compileGRSource(name, v string, vars map[string]string) (grHeader, error) {
-	h := grHeader{name: name}
-	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
-		h.kind, h.arg = grStatic, v[1:len(v)-1]
-		return h, nil
+	src, err := integration.ParseMethodRequestSource(v, vars)
+	if err != nil {
+		return grHeader{}, err
 	}
-	if n, ok := strings.CutPrefix(v, "stageVariables."); ok {
-		h.kind, h.arg = grStatic, vars[n]
-		return h, nil
-	}
-	for _, src := range grSources {
-		if n, ok := strings.CutPrefix(v, src.prefix); ok {
-			h.kind, h.arg = src.kind, n
-			return h, nil
-		}
-	}
-	return grHeader{}, fmt.Errorf("unsupported value %q", v)
+	return grHeader{name: name, src: src}, nil
 }
 
-// value is the header's value for inv; ok is false when the request has none. A
-// multi-value source is comma-joined into one field value, the form RFC 9110 §5.3 makes
-// equal to repeated fields and AWS's own join of repeated values into one (AWS_REFERENCE
-// section 3, payload 2.0 headers: "duplicates joined with commas"); what AWS sends for a
-// multi-value source in a gateway response is not recorded.
-func (p *grHeader) value(inv *invoke.Invocation) (string, bool) {
-	switch p.kind {
-	case grStatic:
-		return p.arg, true
-	case grHeaderSrc:
-		return inv.Request.HeaderValue(p.arg)
-	case grMultiHeaderSrc:
-		return joinValues(inv.Request.Header.Values(p.arg))
-	case grPathSrc:
-		return inv.PathParam(p.arg)
-	case grQuerySrc:
-		return inv.Request.QueryValue(p.arg)
-	case grMultiQuerySrc:
-		return joinValues(inv.Request.Query()[p.arg])
-	case grContextSrc:
-		return inv.ContextVar(p.arg)
-	}
-	return "", false
-}
-
-func joinValues(vs []string) (string, bool) {
-	switch len(vs) {
-	case 0:
-		return "", false
-	case 1:
-		return vs[0], true
-	}
-	return strings.Join(vs, ","), true
-}
+// value is the header's value for inv; ok is false when the request has none.
+func (p *grHeader) value(inv *invoke.Invocation) (string, bool) { return p.src.Value(inv) }
 
 // get returns the response for t; an unknown type is rendered as DEFAULT_5XX.
 func (g *gatewayResponses) get(t apigateway.GatewayResponseType) *gatewayResponse {
