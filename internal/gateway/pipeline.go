@@ -24,7 +24,7 @@ func buildPipeline(m *apigateway.Method, validation invoke.Middleware, integ inv
 		// throttling: stage, method, usage plan (throttle/) not yet
 		optional(validation), // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
 		// response cache (cache/)                        not yet
-		// then the integration: MOCK, HTTP, HTTP_PROXY (integration/)
+		// then the integration (integration/): MOCK, HTTP, HTTP_PROXY, AWS_PROXY (Lambda), AWS (Lambda or an AWS service)
 	)
 }
 

@@ -1,7 +1,3 @@
-// Package integration calls what a REST API method integrates with: an HTTP backend, as a
-// proxy (HTTP_PROXY) or with mapped requests and responses (HTTP), or nothing at all (MOCK).
-// Each integration is compiled once per stage into an invoke.Handler, the last step of the
-// stage's pipeline.
 package integration
 
 import (

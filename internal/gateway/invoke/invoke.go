@@ -1,7 +1,8 @@
 // Package invoke is the data plane's vocabulary: one request's state (Invocation) as it moves
 // through a stage's pipeline of Handlers, the Response a pipeline produces, and the Error a
-// stage returns when the client must see a gateway response instead. Only the edge
-// (internal/gateway) writes to the wire; pipeline stages read an Invocation and return.
+// stage returns when the client must see a gateway response instead (failure.go names the
+// failures integrations and the edge map to one). Only the edge (internal/gateway) writes
+// to the wire; pipeline stages read an Invocation and return.
 package invoke
 
 import (
@@ -83,7 +84,7 @@ func Errorf(t apigateway.GatewayResponseType, format string, args ...any) *Error
 }
 
 // Wrap returns an *Error of type t with the client-visible message msg and the cause err,
-// which is logged but never sent.
+// which is logged but never sent. A failure failure.go names is returned with its Because.
 func Wrap(t apigateway.GatewayResponseType, msg string, err error) *Error {
 	return &Error{Type: t, Message: msg, Err: err}
 }
