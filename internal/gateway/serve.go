@@ -47,12 +47,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
 	inv.ContextPath = contextPath
 	if !ok {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	st := s.table.Load().lookup(apiID, stageName)
 	if st == nil {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	grs = st.responses
@@ -67,7 +67,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, resourcePath, params, res := st.router.Match(r.Method, rest, inv.PathParams[:0])
 	inv.PathParams = params
 	if res != route.Found {
-		s.writeError(w, grs, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, grs, inv, unmatchedMethod, apiID, stageName, rest, resourcePath)
 		return
 	}
 	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
