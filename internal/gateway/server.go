@@ -38,7 +38,8 @@ type Config struct {
 	// Domain is the execute-api domain: requests whose Host is {api-id}.{Domain}[:port] are
 	// served host-based. Empty means DefaultDomain.
 	Domain string
-	// Logger receives compile errors and failed requests. Nil discards them.
+	// Logger receives compile errors, failed requests and, at debug level, requests that
+	// match no API, stage, resource or method (noMatch). Nil discards them.
 	Logger *slog.Logger
 	// Transport overrides the shared backend transport (tests). Nil means
 	// integration.NewTransport's tuned defaults.
