@@ -71,6 +71,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
+	rest = oneLeadingSlash(rest)
 	inv.Request.Path = route.UnescapePath(rest)
 	if inv.Request.Path == "" {
 		inv.Request.Path = "/"
@@ -121,8 +122,17 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 // root) of a request to host with the raw path p, host-based first; contextPath is
 // $context.path, "/{stage}{rest}" ("/{stage}/" for the root). ok is false when p names no
 // stage; contextPath is then p.
+//
+// Slashes before the stage are dropped ("//prod/x" is stage prod, $context.path
+// "/prod/x"); rest keeps the doubled slashes after it ("/prod//x": rest "//x",
+// $context.path "/prod//x"), which the router and the proxy event's path read as one.
+// Recorded from AWS: test_apigateway_lambda.snapshot.json,
+// "invocation-payload-with-prepended-slash-to-stage" and "...-with-prepended-slash".
 func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
 	if apiID, ok = s.apiFromHost(host); ok {
+		if len(p) > 1 && p[1] == '/' {
+			p = oneLeadingSlash(p)
+		}
 		stageName, rest = cutSegment(p)
 		return apiID, stageName, rest, p, stageName != ""
 	}
@@ -196,6 +206,19 @@ func rawPath(r *http.Request) string {
 		return u
 	}
 	return r.URL.EscapedPath()
+}
+
+// oneLeadingSlash returns p with its leading slashes made one ("//x" is "/x"), without
+// allocating; a path without a leading slash is returned as is.
+func oneLeadingSlash(p string) string {
+	i := 0
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	if i <= 1 {
+		return p
+	}
+	return p[i-1:]
 }
 
 // cutSegment splits "/stage/rest" into "stage" and "/rest" ("" for none).

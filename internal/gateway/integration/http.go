@@ -105,6 +105,7 @@ func compileNonProxy(c Config) (nonProxy, error) {
 	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
 		return nonProxy{}, err
 	}
+	n.responses.setBinary(c.BinaryMediaTypes)
 	return n, nil
 }
 
@@ -246,7 +247,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	q := h.uri.query
+	q := h.uri.mappedQuery(inv, mappedPath)
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)
 	}
@@ -325,29 +326,24 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 }
 
 // requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload
-// converted per contentHandling (a binary payload, by the API's binaryMediaTypes, is
-// base64-encoded for a template or CONVERT_TO_TEXT), then rendered through the request
-// template for its Content-Type, or passed through as passthroughBehavior allows.
+// converted as AWS's content type conversions say (contenthandling.go: by contentHandling and
+// whether the Content-Type is one of the API's binaryMediaTypes), then rendered through the
+// request template for its Content-Type, or passed through as passthroughBehavior allows.
 func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
 	ct := contentType(inv)
 	t, ok := h.reqTmpl.forRequest(ct)
 	if !ok && !passthroughAllowed(h.passthrough, h.reqTmpl) {
 		return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
 	}
-	body := inv.Request.Body
-	handling := h.contentHandling
-	if handling == "" && ok && h.binary.match(ct) {
-		handling = apigateway.ContentHandlingConvertToText // templates see binary as base64 text
-	}
-	if handling == apigateway.ContentHandlingConvertToText && !h.binary.match(ct) {
-		handling = "" // text stays text
-	}
-	body, err := convertContent(handling, body)
+	body, err := requestConversion(h.contentHandling, h.binary, ct).apply(inv.Request.Body)
 	if err != nil {
-		return nil, invoke.ConfigurationError.Because(fmt.Errorf("integration contentHandling: %w", err))
+		return nil, contentError(err)
 	}
 	if !ok {
 		return body, nil
+	}
+	if err := templateInput(body); err != nil {
+		return nil, contentError(err)
 	}
 	out, err := t.Render(inv, body, ov)
 	if err != nil {

@@ -283,29 +283,6 @@ func errorMessage(out []byte) string {
 	}
 }
 
-// acceptsBinary reports whether a Lambda proxy answer with isBase64Encoded is decoded for a
-// client with this Accept header: when one of its media types is a binary media type of
-// the API, or the API's binaryMediaTypes hold */* (AWS_REFERENCE section 2).
-func (ts mediaTypes) acceptsBinary(accept string) bool {
-	if len(ts) == 0 {
-		return false
-	}
-	for _, t := range ts {
-		if t == "*/*" {
-			return true
-		}
-	}
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		mt := invoke.MediaType(entry)
-		if mt != "" && mt != "*/*" && ts.match(mt) {
-			return true
-		}
-	}
-	return false
-}
-
 func truncate(b []byte, n int) string {
 	if len(b) > n {
 		return string(b[:n]) + "..."

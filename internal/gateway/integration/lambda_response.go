@@ -22,7 +22,7 @@ import (
 // them; body is a string; isBase64Encoded a boolean. headers and multiValueHeaders are
 // merged: a name in both gets the multiValueHeaders values, then the headers value unless it
 // is one of them. The body is base64-decoded only when isBase64Encoded is true and
-// decodeBinary (the client accepts one of the API's binaryMediaTypes); otherwise the base64
+// decodeBinary (the FIRST media type of the client's Accept is binary); otherwise the base64
 // text is the body. Anything else is an error (502 for the caller). Header names are
 // canonicalized; those the gateway sets itself are renamed x-amzn-Remapped-* or dropped,
 // as for HTTP_PROXY.

@@ -633,7 +633,9 @@ func TestAcceptsBinary(t *testing.T) {
 	}{
 		{nil, "image/png", false},
 		{[]string{"image/png"}, "image/png", true},
-		{[]string{"image/png"}, "text/html, image/png;q=0.9", true},
+		{[]string{"image/png"}, "text/html, image/png;q=0.9", false}, // only the first counts
+		{[]string{"image/png"}, "image/png;q=0.9, text/html", true},
+		{[]string{"*/test"}, "application/test", true},
 		{[]string{"image/*"}, "image/jpeg", true},
 		{[]string{"image/png"}, "*/*", false},
 		{[]string{"image/png"}, "", false},

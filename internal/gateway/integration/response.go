@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -69,9 +67,10 @@ type integrationResponse struct {
 	status    int
 	headers   []responseMapping
 	templates templates
-	// contentHandling is the response's CONVERT_TO_TEXT or CONVERT_TO_BINARY; "" passes the
-	// payload through.
+	// contentHandling is the response's CONVERT_TO_TEXT or CONVERT_TO_BINARY, or ""; with
+	// the API's binaryMediaTypes it picks the payload's conversion (contenthandling.go).
 	contentHandling string
+	binary          mediaTypes
 }
 
 // responses are an integration's responses in selection order.
@@ -168,15 +167,18 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 			h[m.name] = []string{one}
 		}
 	}
-	payload, err := convertContent(r.contentHandling, payload)
+	payload, err := r.convert(inv, respHeader, payload)
 	if err != nil {
-		return nil, invoke.ConfigurationError.Because(fmt.Errorf("integration response contentHandling: %w", err))
+		return nil, err
 	}
 	body := payload
 	status := r.status
 	contentType := jsonType
 	accept, _ := inv.Request.HeaderValue("Accept")
 	if t, ct := r.templates.forResponse(accept); t != nil {
+		if err := templateInput(payload); err != nil {
+			return nil, contentError(err)
+		}
 		var ov mapping.Overrides
 		if body, err = t.Render(inv, payload, &ov); err != nil {
 			// AWS: "Execution failed due to configuration error: Unable to transform response".
@@ -195,46 +197,6 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 	}
 	cleanHeader(h)
 	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
-}
-
-// convertContent applies contentHandling to a payload: CONVERT_TO_TEXT base64-encodes it,
-// CONVERT_TO_BINARY base64-decodes it, and anything else passes it through.
-func convertContent(handling string, payload []byte) ([]byte, error) {
-	switch handling {
-	case apigateway.ContentHandlingConvertToText:
-		out := make([]byte, base64.StdEncoding.EncodedLen(len(payload)))
-		base64.StdEncoding.Encode(out, payload)
-		return out, nil
-	case apigateway.ContentHandlingConvertToBinary:
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
-		n, err := base64.StdEncoding.Decode(out, bytes.TrimSpace(payload))
-		if err != nil {
-			return nil, fmt.Errorf("payload is not base64: %w", err)
-		}
-		return out[:n], nil
-	}
-	return payload, nil
-}
-
-// mediaTypes are a REST API's binaryMediaTypes: exact types, "type/*" or "*/*".
-type mediaTypes []string
-
-// match reports whether a Content-Type is one of the binary media types.
-func (ts mediaTypes) match(contentType string) bool {
-	if len(ts) == 0 || contentType == "" {
-		return false
-	}
-	mt := invoke.MediaType(contentType)
-	for _, t := range ts {
-		t = strings.ToLower(t)
-		switch {
-		case t == mt, t == "*/*":
-			return true
-		case strings.HasSuffix(t, "/*") && strings.HasPrefix(mt, t[:len(t)-1]):
-			return true
-		}
-	}
-	return false
 }
 
 // cleanHeader makes a response's headers safe to write, whatever a template, a mapped
