@@ -18,6 +18,15 @@ func MediaType(v string) string {
 	return v
 }
 
+// FirstMediaType is the first media type of an Accept header, lowercased, parameters
+// dropped: what AWS checks against binaryMediaTypes (lambda-proxy-binary-media.md: "API
+// Gateway uses the first Accept header from clients to determine if a response should
+// return binary media"), where templates are chosen by Negotiate.
+func FirstMediaType(accept string) string {
+	first, _, _ := strings.Cut(accept, ",")
+	return MediaType(first)
+}
+
 // Negotiate chooses, for a client's Accept header, which of a response's representations
 // to send: byType holds them by lowercased media type, and the choice is the first media
 // type listed in accept that byType holds, else application/json, else first (the

@@ -31,6 +31,20 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
+func TestFirstMediaType(t *testing.T) {
+	t.Parallel()
+	for accept, want := range map[string]string{
+		"":                             "",
+		"image/PNG;q=0.9, text/html":   "image/png",
+		" application/json ,image/png": "application/json",
+		",image/png":                   "",
+	} {
+		if got := FirstMediaType(accept); got != want {
+			t.Errorf("FirstMediaType(%q) = %q; want %q", accept, got, want)
+		}
+	}
+}
+
 func FuzzNegotiate(f *testing.F) {
 	f.Add("text/plain, application/xml;q=0.9")
 	f.Add(",;,")
