@@ -60,7 +60,9 @@ var (
 	// dot segment above the root): DEFAULT_4XX, 400 {"message":"Bad Request"}.
 	BadRequest = Failure{Type: apigateway.ResponseDefault4XX, Message: "Bad Request"}
 
-	// Internal is a failure that is no Error: a bug or an unforeseen cause. DEFAULT_5XX,
-	// 500 {"message": "Internal server error"}.
+	// Internal is what AWS answers with its plain DEFAULT_5XX, 500 {"message": "Internal
+	// server error"} with InternalServerErrorException: a failure that is no Error (a bug,
+	// an unforeseen cause), and the configuration errors AWS answers so rather than as
+	// API_CONFIGURATION_ERROR (a request mapping to a header AWS refuses).
 	Internal = Failure{Type: apigateway.ResponseDefault5XX, Message: "Internal server error"}
 )
