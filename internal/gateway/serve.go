@@ -47,12 +47,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
 	inv.ContextPath = contextPath
 	if !ok {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	st := s.table.Load().lookup(apiID, stageName)
 	if st == nil {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	grs = st.responses
@@ -67,7 +67,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, resourcePath, params, res := st.router.Match(r.Method, rest, inv.PathParams[:0])
 	inv.PathParams = params
 	if res != route.Found {
-		s.writeError(w, grs, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, grs, inv, unmatchedMethod, apiID, stageName, rest, resourcePath)
 		return
 	}
 	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
@@ -82,7 +82,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := m.handler.Invoke(r.Context(), inv)
-	if err == nil && (resp.StatusCode < minFinalStatus || resp.StatusCode > 599) {
+	if err == nil && (resp.StatusCode < minFinalStatus || !apigateway.IsStatusCode(resp.StatusCode)) {
 		// A MOCK status, an integration response's statusCode or a Lambda proxy answer
 		// may name a 1xx, which HTTP cannot send as a final status (h1server would send
 		// it as an interim answer and a 200 after it): gatehouse treats it as the
@@ -90,7 +90,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if resp.Stream != nil {
 			resp.Stream.Close()
 		}
-		err = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		err = invoke.ConfigurationError.Because(
 			fmt.Errorf("integration answered status %d, which is no final HTTP status", resp.StatusCode))
 	}
 	if err != nil {

@@ -124,7 +124,7 @@ func requestConversion(handling string, binary mediaTypes, contentType string) c
 // responseConversion is the conversion of an integration response's payload: by the
 // integration response's contentHandling, its Content-Type and the client's first Accept.
 func responseConversion(handling string, binary mediaTypes, contentType, accept string) conversion {
-	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.match(firstMediaType(accept))})
+	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.match(invoke.FirstMediaType(accept))})
 }
 
 // errNotBase64 is a payload CONVERT_TO_BINARY (or a binary Accept) wants decoded that is not
@@ -230,7 +230,7 @@ func templateInput(payload []byte) error {
 
 // contentError is a failed conversion: 500, a configuration error as AWS logs it.
 func contentError(err error) error {
-	return invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("contentHandling: %w", err))
+	return invoke.ConfigurationError.Because(fmt.Errorf("contentHandling: %w", err))
 }
 
 // convert applies the response's conversion to an integration response payload.
@@ -288,16 +288,10 @@ func (ts mediaTypes) match(contentType string) bool {
 	return false
 }
 
-// firstMediaType is the first media type of an Accept header, parameters dropped.
-func firstMediaType(accept string) string {
-	first, _, _ := strings.Cut(accept, ",")
-	return invoke.MediaType(first)
-}
-
 // acceptsBinary reports whether a client with this Accept header takes binary: its first
 // media type is one of the API's binaryMediaTypes (AWS's lambda-proxy-binary-media.md: "API
 // Gateway uses the first Accept header from clients to determine if a response should return
 // binary media"). A Lambda proxy answer with isBase64Encoded is decoded only then.
 func (ts mediaTypes) acceptsBinary(accept string) bool {
-	return ts.match(firstMediaType(accept))
+	return ts.match(invoke.FirstMediaType(accept))
 }

@@ -218,6 +218,6 @@ func FuzzContentConversion(f *testing.F) {
 			t.Fatalf("fromBase64(toBase64(%q)) = %q, %v", b, dec, err)
 		}
 		_ = mediaTypes{"*/test", "image/*", string(b)}.match(string(b))
-		_ = firstMediaType(string(b))
+		_ = invoke.FirstMediaType(string(b))
 	})
 }

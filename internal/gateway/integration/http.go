@@ -1,7 +1,3 @@
-// Package integration calls what a REST API method integrates with: an HTTP backend, as a
-// proxy (HTTP_PROXY) or with mapped requests and responses (HTTP), or nothing at all (MOCK).
-// Each integration is compiled once per stage into an invoke.Handler, the last step of the
-// stage's pipeline.
 package integration
 
 import (
@@ -186,7 +182,7 @@ func droppedRequestHeader(k string) bool {
 // Invoke implements invoke.Handler.
 func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	if h.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		return nil, invoke.ConfigurationError.Because(
 			errors.New("a request parameter mapping sets a header API Gateway reserves"))
 	}
 	method := h.method
@@ -353,7 +349,7 @@ func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides)
 	out, err := t.Render(inv, body, ov)
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Unable to transform request".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 	}
 	return out, nil
 }
@@ -407,12 +403,12 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 // bad answer, 502 (badAnswer); anything else (refused, reset, DNS, TLS) INTEGRATION_FAILURE.
 func mapTransportError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return invoke.Timeout.Because(err)
 	}
 	if pe := (*h1.ProtocolError)(nil); errors.As(err, &pe) {
 		return badAnswer(err)
 	}
-	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
+	return invoke.Unreachable.Because(fmt.Errorf("call integration endpoint: %w", err))
 }
 
 // proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
 )
@@ -137,10 +136,10 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	case in.HTTPMethod != http.MethodPost:
 		// Lambda is invoked with POST; AWS answers 500 otherwise (AWS_REFERENCE section 2,
 		// recorded). AWS also refuses other methods for AWS_PROXY at PutIntegration.
-		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		l.configErr = invoke.ConfigurationError.Because(
 			fmt.Errorf("lambda integration httpMethod is %q; Lambda functions are invoked with POST", in.HTTPMethod))
 	case c.Lambda == nil:
-		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		l.configErr = invoke.ConfigurationError.Because(
 			errors.New("no Lambda invoker is configured"))
 	}
 	if !proxy {
@@ -180,15 +179,15 @@ func (l *lambdaIntegration) invokeProxy(ctx context.Context, inv *invoke.Invocat
 	}
 	if fnErr != "" {
 		// AWS: "Lambda execution failed with status 200 due to customer function error".
-		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
-			Err: fmt.Errorf("lambda function %s failed (%s): %s", l.function, fnErr, truncate(out, 512))}
+		return nil, invoke.LambdaFailed.Because(
+			fmt.Errorf("lambda function %s failed (%s): %s", l.function, fnErr, truncate(out, 512)))
 	}
 	accept, _ := inv.Request.HeaderValue("Accept")
 	resp, err := parseProxyResponse(out, l.binary.acceptsBinary(accept))
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Malformed Lambda proxy response".
-		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
-			Err: fmt.Errorf("malformed Lambda proxy response from %s: %w: %s", l.function, err, truncate(out, 512))}
+		return nil, invoke.LambdaFailed.Because(
+			fmt.Errorf("malformed Lambda proxy response from %s: %w: %s", l.function, err, truncate(out, 512)))
 	}
 	return resp, nil
 }
@@ -246,14 +245,14 @@ func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, s
 	var ad accessDenied
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return nil, "", invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return nil, "", invoke.Timeout.Because(err)
 	case errors.As(err, &nf) && nf.FunctionNotFound():
-		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invoke lambda function %s: %w", l.function, err))
+		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invoke lambda function %s: %w", l.function, err))
 	case errors.As(err, &ad) && ad.AccessDenied():
-		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
+		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
 	}
-	return nil, "", &invoke.Error{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusInternalServerError, Message: "Internal server error",
-		Err: fmt.Errorf("invoke lambda function %s: %w", l.function, err)}
+	return nil, "", invoke.LambdaUnavailable.Because(
+		fmt.Errorf("invoke lambda function %s: %w", l.function, err))
 }
 
 // errorMessage is the errorMessage of a function's error document, "" when it has none.

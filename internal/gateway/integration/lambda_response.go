@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -160,7 +161,7 @@ func readStatus(s *scanner) (int, error) {
 			n, ok = atoiStatus(text)
 		}
 	}
-	if !ok || n < 100 || n > 599 {
+	if !ok || !apigateway.IsStatusCode(n) {
 		return 0, errors.New("statusCode is not an HTTP status code")
 	}
 	return n, nil

@@ -60,12 +60,12 @@ func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		if !literal {
 			out, err := t.Render(inv, inv.Request.Body, &ov)
 			if err != nil {
-				return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+				return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 			}
 			st.code, st.err = parseMockStatus(out)
 		}
 		if st.err != nil {
-			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", st.err)
+			return nil, invoke.ConfigurationError.Because(st.err)
 		}
 		status = st.code
 	case !passthroughAllowed(m.passthrough, m.reqTmpl):

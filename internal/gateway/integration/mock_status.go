@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
 
 // parseMockStatus reads the statusCode of a rendered MOCK request template such as
@@ -36,7 +38,7 @@ func parseMockStatus(text []byte) (int, error) {
 }
 
 func mockStatusInRange(text string, n int64) (int, error) {
-	if n < 100 || n > 599 {
+	if !apigateway.IsStatusCode(n) {
 		return 0, fmt.Errorf("parse mock request template: bad statusCode %s", text)
 	}
 	return int(n), nil

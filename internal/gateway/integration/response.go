@@ -57,21 +57,8 @@ func (ts templates) forRequest(contentType string) (*mapping.Template, bool) {
 // that has a template, else application/json, else the first by name. The result's content
 // type becomes the response's Content-Type.
 func (ts templates) forResponse(accept string) (*mapping.Template, string) {
-	if len(ts.byType) == 0 {
-		return nil, ""
-	}
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		mt := invoke.MediaType(entry)
-		if t, ok := ts.byType[mt]; ok {
-			return t, mt
-		}
-	}
-	if t, ok := ts.byType[jsonType]; ok {
-		return t, jsonType
-	}
-	return ts.byType[ts.first], ts.first
+	t, ct, _ := invoke.Negotiate(accept, ts.byType, ts.first)
+	return t, ct
 }
 
 // integrationResponse is one IntegrationResponse compiled.
@@ -107,7 +94,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 			continue
 		}
 		status, err := strconv.Atoi(ir.StatusCode)
-		if err != nil || status < 100 || status > 599 {
+		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
 		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling}
@@ -159,7 +146,7 @@ func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
 	if rs.def != nil {
 		return rs.def, nil
 	}
-	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+	return nil, invoke.ConfigurationError.Because(
 		fmt.Errorf("no match for output mapping and no default output mapping specified for endpoint response %q", key))
 }
 
@@ -201,7 +188,7 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 		}
 		if body, err = t.Render(inv, payload, &ov); err != nil {
 			// AWS: "Execution failed due to configuration error: Unable to transform response".
-			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render response template: %w", err))
+			return nil, invoke.ConfigurationError.Because(fmt.Errorf("render response template: %w", err))
 		}
 		contentType = ct
 	}

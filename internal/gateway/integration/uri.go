@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -194,7 +193,7 @@ func (t *uriTemplate) appendPath(b []byte, value func(name string) (string, bool
 // errDotSegment refuses a request whose path parameters would put a dot segment into the
 // integration's path: DEFAULT_4XX, 400 {"message":"Bad Request"}, as the gateway answers
 // other malformed requests.
-var errDotSegment = invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request",
+var errDotSegment = invoke.BadRequest.Because(
 	errors.New("a path parameter holds a dot segment"))
 
 // appendMappedPath is appendPath with each placeholder's value taken from a mapped

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/jsonpath"
 	"github.com/gatehouse/gatehouse/internal/vtl"
@@ -257,7 +258,7 @@ func statusValue(v any) int {
 			n = n*10 + int64(c-'0')
 		}
 	}
-	if n < 100 || n > 599 {
+	if !apigateway.IsStatusCode(n) {
 		return 0
 	}
 	return int(n)
