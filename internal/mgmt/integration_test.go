@@ -108,8 +108,19 @@ func TestPutIntegrationErrors(t *testing.T) {
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
 		{name: "http empty greedy placeholder", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("ANY"), Uri: aws.String("http://example.com/{proxy+}/{+}")},
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
-		{name: "aws bad arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
+		// Recorded: test_put_integration_validation "invalid-uri-not-an-arn" and
+		// "invalid-uri-invalid-arn" (an IAM role ARN); a Lambda function's own ARN is an ARN
+		// without path or action too.
+		{name: "aws not an arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("non-valid-arn")},
 			code: "BadRequestException", msg: "Invalid ARN specified in the request"},
+		{name: "aws iam role arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:iam::0000000000:role/service-role/asdf")},
+			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
+		{name: "aws lambda function arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
+			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
+		// Recorded: "required-integration-method-AWS": the missing method alone, though the
+		// URI is no ARN.
+		{name: "aws without method", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, Uri: aws.String("http://example.com"), TimeoutInMillis: aws.Int32(10)},
+			code: "BadRequestException", msg: "Enumeration value for HttpMethod must be non-empty"},
 		{name: "aws no path or action", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:bucket")},
 			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
 		{name: "aws proxy to s3", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:path/b/k")},
@@ -123,8 +134,8 @@ func TestPutIntegrationErrors(t *testing.T) {
 			"integration.request.cookie.c":      "'x'",
 		}}, code: "BadRequestException", msg: "Invalid mapping expression specified: Validation Result: warnings : [], errors : [" +
 			"Invalid mapping expression specified: integration.request.cookie.c, Invalid mapping expression parameter specified: method.request.header.undeclared, Invalid mapping expression specified: nonsense]"},
-		{name: "every problem listed", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, TimeoutInMillis: aws.Int32(10), PassthroughBehavior: aws.String("SOMETIMES")},
-			code: "BadRequestException", msg: "Enumeration value for HttpMethod must be non-empty Invalid HTTP endpoint specified for URI Invalid passthrough behavior specified: SOMETIMES Timeout should be between 50 ms and 29000 ms"},
+		{name: "every problem listed", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), TimeoutInMillis: aws.Int32(10), PassthroughBehavior: aws.String("SOMETIMES")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI Invalid passthrough behavior specified: SOMETIMES Timeout should be between 50 ms and 29000 ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
