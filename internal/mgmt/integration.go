@@ -593,7 +593,10 @@ func (s *Server) PutIntegrationResponse(ctx context.Context, c *call) error {
 		return err
 	}
 	code := c.path("status_code")
-	if err := checkInput(statusCodeProblem(code), enumProblem("putIntegrationResponseInput", "contentHandling", in.ContentHandling, contentHandlings)); err != nil {
+	// The body's members first, then the URI's status code, as AWS lists an
+	// UpdateMethodResponse's patch op before its status code (recorded:
+	// "update-method-response-invalid-statuscode-and-wrong-op"; this pair is not recorded).
+	if err := checkInput(enumProblem("putIntegrationResponseInput", "contentHandling", in.ContentHandling, contentHandlings), statusCodeProblem(code)); err != nil {
 		return err
 	}
 	var created *apigateway.IntegrationResponse
