@@ -395,3 +395,60 @@ func TestPutIntegrationStageVariableURI(t *testing.T) {
 		}
 	}
 }
+
+// The SDK reads the per-type shapes AWS answers: a MOCK integration without the uri and
+// method it was given, AWS_PROXY without a connectionType, an empty response template as
+// null (read back as ""), a given selectionPattern "" and none when none was given.
+func TestIntegrationShapesPerType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client
+	apiID, rootID := newAPI(t, e)
+	m, err := c.PutMethod(ctx(t), &apigateway.PutMethodInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("none")})
+	if err != nil || *m.AuthorizationType != "NONE" {
+		t.Fatalf("PutMethod authorizationType none = %v, %v; want NONE", m, err)
+	}
+	mock, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"),
+		Type: types.IntegrationTypeMock, Uri: aws.String("http://example.com"), IntegrationHttpMethod: aws.String("POST")})
+	if err != nil || mock.Uri != nil || mock.HttpMethod != nil || mock.ConnectionType != "" {
+		t.Errorf("PutIntegration MOCK = uri %v, httpMethod %v, connectionType %q, %v; want none of them", mock.Uri, mock.HttpMethod, mock.ConnectionType, err)
+	}
+	proxy, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"),
+		Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"),
+		Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations")})
+	if err != nil || proxy.ConnectionType != "" || *proxy.HttpMethod != "POST" {
+		t.Errorf("PutIntegration AWS_PROXY = connectionType %q, %v; want none", proxy.ConnectionType, err)
+	}
+	ir, err := c.PutIntegrationResponse(ctx(t), &apigateway.PutIntegrationResponseInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), StatusCode: aws.String("200"),
+		SelectionPattern: aws.String(""), ResponseTemplates: map[string]string{"application/json": ""}})
+	if err != nil || ir.SelectionPattern == nil || *ir.SelectionPattern != "" {
+		t.Fatalf("PutIntegrationResponse = %+v, %v; want selectionPattern \"\"", ir, err)
+	}
+	if v, ok := ir.ResponseTemplates["application/json"]; !ok || v != "" {
+		t.Errorf("PutIntegrationResponse templates = %v; want application/json read back empty", ir.ResponseTemplates)
+	}
+	// An absent pattern is the default too, so on another method.
+	mustMethod(t, e, apiID, rootID, "POST", nil)
+	if _, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("POST"), Type: types.IntegrationTypeMock}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.PutIntegrationResponse(ctx(t), &apigateway.PutIntegrationResponseInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("POST"), StatusCode: aws.String("200"),
+		ContentHandling: types.ContentHandlingStrategyConvertToText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.SelectionPattern != nil {
+		t.Errorf("PutIntegrationResponse without pattern = %q; want no selectionPattern", *other.SelectionPattern)
+	}
+	// The state survives the store: GetMethod reads it back the same.
+	for verb, want := range map[string]*string{"GET": aws.String(""), "POST": nil} {
+		got, err := c.GetMethod(ctx(t), &apigateway.GetMethodInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String(verb)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := got.MethodIntegration.IntegrationResponses["200"].SelectionPattern
+		if (sp == nil) != (want == nil) || (sp != nil && *sp != *want) {
+			t.Errorf("GetMethod %s selectionPattern = %v; want %v", verb, aws.ToString(sp), aws.ToString(want))
+		}
+	}
+}
