@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // ServeHTTP serves deployed stages: host-based {api-id}.{domain}[:port]/{stage}/{path} and
@@ -112,6 +113,7 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.DomainPrefix, _, _ = strings.Cut(inv.DomainName, ".")
 	inv.Request.Method = r.Method
 	inv.Request.Header = r.Header
+	inv.Request.SentNames = h1server.SentHeaderNames(r) // nil under another server
 	inv.Request.RawQuery = r.URL.RawQuery
 	inv.Request.Host = r.Host
 	inv.Request.ContentLength = r.ContentLength

@@ -193,7 +193,7 @@ type awsService struct {
 	method  string // integration httpMethod; "" means the client's
 	uri     *uriTemplate
 	params  []requestMapping
-	illegal bool
+	refused bool // a mapping sets a header AWS refuses (refusedMapping)
 	backend
 
 	region, signing string // credential scope
@@ -285,7 +285,8 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	if a.uri, err = compileURI(base+target, nil); err != nil {
 		return nil, stageValueError(in.URI, raw, err)
 	}
-	if a.params, a.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
+	a.refused = refusedMapping(in.RequestParameters, true)
+	if a.params, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
 		return nil, err
 	}
 	if a.nonProxy, err = compileNonProxy(c); err != nil {
@@ -371,9 +372,8 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		// AWS: "Execution failed due to configuration error: Unable to assume role".
 		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", a.credErr)
 	}
-	if a.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-			errors.New("a request parameter mapping sets a header API Gateway reserves"))
+	if a.refused {
+		return nil, refusedMappingError()
 	}
 	method := a.method
 	if method == "" {
@@ -399,6 +399,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		hdr["User-Agent"] = a.userAgentValue
 	}
 	hdr["X-Amzn-Trace-Id"] = []string{inv.TraceID}
+	dropHeaders(hdr, droppedToAWS) // Expect, Proxy-Authenticate, TE, Referer: even mapped
 	if !hasBody(method) {
 		body = nil
 	}

@@ -132,6 +132,10 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	case c.Lambda == nil:
 		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
 			errors.New("no Lambda invoker is configured"))
+	case refusedMapping(in.RequestParameters, true):
+		// AWS refuses these header mappings on Lambda integrations too, proxy or not
+		// (recorded: TestApiGatewayHeaderRemapping[AWS], [AWS_PROXY]).
+		l.configErr = refusedMappingError()
 	}
 	if !proxy {
 		if l.nonProxy, err = compileNonProxy(c); err != nil {

@@ -40,6 +40,7 @@ func NewMock(c Config) (invoke.Handler, error) {
 	if m.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
 		return nil, err
 	}
+	m.responses.remapAs(invoke.RemappedMock)
 	m.statusByType = make(map[*mapping.Template]mockStatus, len(m.reqTmpl.byType))
 	for _, t := range m.reqTmpl.byType {
 		if t.Literal() {
