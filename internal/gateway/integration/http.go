@@ -306,8 +306,8 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 			HostHeader: hostHeader,
 			Target:     requestTarget(p, q),
 			Header:     hdr,
-			Body:     body,
-			Deadline: time.Now().Add(b.timeout),
+			Body:       body,
+			Deadline:   time.Now().Add(b.timeout),
 		})
 	} else {
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)
