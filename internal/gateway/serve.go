@@ -104,6 +104,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.RequestTime = time.Now()
 	inv.RequestID, inv.ExtendedRequestID, inv.TraceID = newIDs(inv.RequestTime)
+	if v := r.Header["X-Amzn-Trace-Id"]; len(v) > 0 {
+		inv.TraceID = invoke.IncomingTrace(v[0], inv.TraceID) // the client's trace is kept
+	}
 	inv.AccountID = s.scope.AccountID
 	inv.HTTPMethod = r.Method
 	inv.Protocol = "HTTP/1.1" // AWS reports HTTP/1.1 even to HTTP/2 clients
@@ -280,13 +283,15 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 
 // setStandardHeaders adds what every gateway answer carries, in AWS's casing.
 // vals has room for one more value (Content-Length), to share its one allocation.
+// X-Amzn-Trace-Id is not one of them: the integrations whose answers AWS gives one (HTTP,
+// AWS, Lambda) set it; MOCK and HTTP_PROXY answers and gateway responses have none
+// (recorded: LocalStack's test_invocation_trace_id and TestApiGatewayHeaderRemapping).
 func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
-	vals = make([]string, 4)
-	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID
+	vals = make([]string, 3)
+	vals[0], vals[1] = inv.RequestID, inv.ExtendedRequestID
 	h["x-amzn-RequestId"] = vals[0:1:1]
 	h["x-amz-apigw-id"] = vals[1:2:2]
-	h["X-Amzn-Trace-Id"] = vals[2:3:3]
-	return vals[3:4:4]
+	return vals[2:3:3]
 }
 
 // writeResponse sends a pipeline's answer.

@@ -337,7 +337,11 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, resp.Header, payload)
+	out, err := ir.methodResponse(inv, resp.Header, payload)
+	if err == nil {
+		out.Header["X-Amzn-Trace-Id"] = []string{inv.TraceID} // HTTP and AWS answers carry it
+	}
+	return out, err
 }
 
 // requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload

@@ -150,10 +150,21 @@ func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) 
 	if l.configErr != nil {
 		return nil, l.configErr
 	}
+	var resp *invoke.Response
+	var err error
 	if l.proxy {
-		return l.invokeProxy(ctx, inv)
+		resp, err = l.invokeProxy(ctx, inv)
+	} else {
+		resp, err = l.invokeNonProxy(ctx, inv)
 	}
-	return l.invokeNonProxy(ctx, inv)
+	if err == nil {
+		// Lambda answers carry the request's trace (a function's own is dropped).
+		if resp.Header == nil {
+			resp.Header = make(http.Header, 1)
+		}
+		resp.Header["X-Amzn-Trace-Id"] = []string{inv.TraceID}
+	}
+	return resp, err
 }
 
 // maxPooledEvent is the largest event buffer kept for reuse, in bytes.

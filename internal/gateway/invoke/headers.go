@@ -3,6 +3,7 @@ package invoke
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // HeaderRule is one thing API Gateway does to a header at one point of a request's way
@@ -125,4 +126,24 @@ func RemappedName(name string) string {
 		return "x-amzn-Remapped-x-amzn-RequestId"
 	}
 	return "x-amzn-Remapped-" + name
+}
+
+// IncomingTrace is the trace of a request whose client sent X-Amzn-Trace-Id v: AWS keeps
+// the client's (Root=...;Parent=...;Sampled=...) and adds a Parent when it has none, here
+// the 16 hex digits that end generated, the trace gatehouse made for the request
+// ("Root=1-{8 hex}-{24 hex}"). A value that does not start with Root= is no trace: generated
+// stays. Recorded: LocalStack's AWS-validated test_invocation_trace_id (the full trace comes
+// back as sent; a bare Root gets a Parent that is not the client's).
+func IncomingTrace(v, generated string) string {
+	if !strings.HasPrefix(v, "Root=") || len(v) > 256 {
+		return generated
+	}
+	for rest := v; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ";")
+		if strings.HasPrefix(strings.TrimSpace(part), "Parent=") {
+			return v
+		}
+	}
+	return v + ";Parent=" + generated[len(generated)-16:]
 }
