@@ -162,7 +162,7 @@ func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) 
 		if resp.Header == nil {
 			resp.Header = make(http.Header, 1)
 		}
-		resp.Header["X-Amzn-Trace-Id"] = []string{inv.TraceID}
+		resp.Header["X-Amzn-Trace-Id"] = inv.TraceHeader()
 	}
 	return resp, err
 }

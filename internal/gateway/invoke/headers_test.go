@@ -38,3 +38,19 @@ func TestHeaderRules(t *testing.T) {
 		t.Errorf("RemappedName(WWW-Authenticate) = %q", got)
 	}
 }
+
+// FuzzIncomingTrace: whatever the client sends, the trace is the generated one or the
+// client's value, kept as sent, with a Parent only appended.
+func FuzzIncomingTrace(f *testing.F) {
+	f.Add("Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1")
+	f.Add("Root=1-3152b799-8954dae64eda91bc9a23a7e8")
+	f.Add("Root=;Parent=")
+	f.Add("")
+	const generated = "Root=1-6b0fb592-22cffc7bcbf8fa5668d5b5a0"
+	f.Fuzz(func(t *testing.T, v string) {
+		got := IncomingTrace(v, generated)
+		if got != generated && got != v && got != v+";Parent=cbf8fa5668d5b5a0" {
+			t.Fatalf("IncomingTrace(%q) = %q", v, got)
+		}
+	})
+}

@@ -269,6 +269,15 @@ type Invocation struct {
 	// Err is the error being rendered as a gateway response ($context.error.*); set by the
 	// edge only while it renders one.
 	Err *Error
+
+	traceHeader [1]string // TraceHeader's backing
+}
+
+// TraceHeader returns an X-Amzn-Trace-Id header value list of TraceID for an answer,
+// backed by inv (no allocation): valid while inv is, which outlives the answer's writing.
+func (inv *Invocation) TraceHeader() []string {
+	inv.traceHeader[0] = inv.TraceID
+	return inv.traceHeader[:1:1]
 }
 
 // Reset clears inv for reuse, keeping its allocations.
