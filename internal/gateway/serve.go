@@ -283,15 +283,24 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 
 // setStandardHeaders adds what every gateway answer carries, in AWS's casing.
 // vals has room for one more value (Content-Length), to share its one allocation.
-// X-Amzn-Trace-Id is not one of them: the integrations whose answers AWS gives one (HTTP,
-// AWS, Lambda) set it; MOCK and HTTP_PROXY answers and gateway responses have none
-// (recorded: LocalStack's test_invocation_trace_id and TestApiGatewayHeaderRemapping).
+// X-Amzn-Trace-Id is not one of them: AWS sends it with the answers of HTTP, AWS and Lambda
+// integrations (Response.Trace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
+// gateway responses (recorded: LocalStack's test_invocation_trace_id and
+// TestApiGatewayHeaderRemapping).
 func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
-	vals = make([]string, 3)
-	vals[0], vals[1] = inv.RequestID, inv.ExtendedRequestID
+	return standardHeaders(h, inv, false)
+}
+
+// standardHeaders is setStandardHeaders, with X-Amzn-Trace-Id when trace is set.
+func standardHeaders(h http.Header, inv *invoke.Invocation, trace bool) (vals []string) {
+	vals = make([]string, 4)
+	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID
 	h["x-amzn-RequestId"] = vals[0:1:1]
 	h["x-amz-apigw-id"] = vals[1:2:2]
-	return vals[2:3:3]
+	if trace {
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	}
+	return vals[3:4:4]
 }
 
 // writeResponse sends a pipeline's answer.
@@ -300,7 +309,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, re
 	for k, v := range resp.Header {
 		h[k] = v
 	}
-	cl := setStandardHeaders(h, inv)
+	cl := standardHeaders(h, inv, resp.Trace)
 	if resp.Stream == nil {
 		cl[0] = strconv.Itoa(len(resp.Body))
 		h["Content-Length"] = cl

@@ -158,11 +158,7 @@ func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) 
 		resp, err = l.invokeNonProxy(ctx, inv)
 	}
 	if err == nil {
-		// Lambda answers carry the request's trace (a function's own is dropped).
-		if resp.Header == nil {
-			resp.Header = make(http.Header, 1)
-		}
-		resp.Header["X-Amzn-Trace-Id"] = inv.TraceHeader()
+		resp.Trace = true // Lambda answers carry the request's trace (a function's own is dropped)
 	}
 	return resp, err
 }

@@ -111,6 +111,9 @@ type Response struct {
 	// ContentLength is Stream's length in bytes, -1 when unknown (the edge then sends it
 	// chunked). Ignored for Body.
 	ContentLength int64
+	// Trace asks the edge to send the request's X-Amzn-Trace-Id with the answer, as AWS
+	// does for HTTP, AWS and Lambda integrations (not MOCK nor HTTP_PROXY).
+	Trace bool
 }
 
 // Param is one path parameter: the resource's {name} and its URL-decoded value.
@@ -269,15 +272,6 @@ type Invocation struct {
 	// Err is the error being rendered as a gateway response ($context.error.*); set by the
 	// edge only while it renders one.
 	Err *Error
-
-	traceHeader [1]string // TraceHeader's backing
-}
-
-// TraceHeader returns an X-Amzn-Trace-Id header value list of TraceID for an answer,
-// backed by inv (no allocation): valid while inv is, which outlives the answer's writing.
-func (inv *Invocation) TraceHeader() []string {
-	inv.traceHeader[0] = inv.TraceID
-	return inv.traceHeader[:1:1]
 }
 
 // Reset clears inv for reuse, keeping its allocations.
