@@ -284,7 +284,7 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 // setStandardHeaders adds what every gateway answer carries, in AWS's casing.
 // vals has room for one more value (Content-Length), to share its one allocation.
 // X-Amzn-Trace-Id is not one of them: AWS sends it with the answers of HTTP, AWS and Lambda
-// integrations (Response.Trace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
+// integrations (Invocation.AnswerTrace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
 // gateway responses (recorded: LocalStack's test_invocation_trace_id and
 // TestApiGatewayHeaderRemapping).
 func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
@@ -309,7 +309,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, re
 	for k, v := range resp.Header {
 		h[k] = v
 	}
-	cl := standardHeaders(h, inv, resp.Trace)
+	cl := standardHeaders(h, inv, inv.AnswerTrace)
 	if resp.Stream == nil {
 		cl[0] = strconv.Itoa(len(resp.Body))
 		h["Content-Length"] = cl

@@ -339,7 +339,7 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 	}
 	out, err := ir.methodResponse(inv, resp.Header, payload)
 	if err == nil {
-		out.Trace = true // HTTP and AWS answers carry X-Amzn-Trace-Id
+		inv.AnswerTrace = true // HTTP and AWS answers carry X-Amzn-Trace-Id
 	}
 	return out, err
 }

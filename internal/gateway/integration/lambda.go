@@ -150,17 +150,11 @@ func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) 
 	if l.configErr != nil {
 		return nil, l.configErr
 	}
-	var resp *invoke.Response
-	var err error
+	inv.AnswerTrace = true // Lambda answers carry the request's trace (a function's own is dropped)
 	if l.proxy {
-		resp, err = l.invokeProxy(ctx, inv)
-	} else {
-		resp, err = l.invokeNonProxy(ctx, inv)
+		return l.invokeProxy(ctx, inv)
 	}
-	if err == nil {
-		resp.Trace = true // Lambda answers carry the request's trace (a function's own is dropped)
-	}
-	return resp, err
+	return l.invokeNonProxy(ctx, inv)
 }
 
 // maxPooledEvent is the largest event buffer kept for reuse, in bytes.

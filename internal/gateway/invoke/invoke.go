@@ -111,9 +111,6 @@ type Response struct {
 	// ContentLength is Stream's length in bytes, -1 when unknown (the edge then sends it
 	// chunked). Ignored for Body.
 	ContentLength int64
-	// Trace asks the edge to send the request's X-Amzn-Trace-Id with the answer, as AWS
-	// does for HTTP, AWS and Lambda integrations (not MOCK nor HTTP_PROXY).
-	Trace bool
 }
 
 // Param is one path parameter: the resource's {name} and its URL-decoded value.
@@ -272,6 +269,11 @@ type Invocation struct {
 	// Err is the error being rendered as a gateway response ($context.error.*); set by the
 	// edge only while it renders one.
 	Err *Error
+	// AnswerTrace, set by the integration, has the edge send X-Amzn-Trace-Id with the
+	// integration's answer, as AWS does for HTTP, AWS and Lambda integrations (not MOCK nor
+	// HTTP_PROXY). Kept here rather than in Response, which it would make a size class
+	// larger on every request.
+	AnswerTrace bool
 }
 
 // Reset clears inv for reuse, keeping its allocations.
