@@ -176,6 +176,8 @@ const notProxied = invoke.Hidden | invoke.NotProxied | invoke.DroppedToHTTP
 var (
 	droppedToHTTP = invoke.HeadersWith(invoke.DroppedToHTTP)
 	droppedToAWS  = invoke.HeadersWith(invoke.DroppedToAWS)
+	// droppedFromFunction: not sent from a Lambda proxy answer (TE, Trailer, Upgrade).
+	droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
 )
 
 // dropHeaders deletes the canonical names from h.

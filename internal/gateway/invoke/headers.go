@@ -40,6 +40,9 @@ const (
 	DroppedFromProxy
 	// DroppedFromAnswer: never sent to the client by any integration, mapped or not.
 	DroppedFromAnswer
+	// DroppedFromFunction: a Lambda proxy answer's is not sent (hop-by-hop fields a
+	// function may name; gatehouse's rule, AWS's is not recorded).
+	DroppedFromFunction
 )
 
 // headerRules is every header API Gateway treats specially, by canonical name
@@ -69,10 +72,10 @@ var headerRules = map[string]HeaderRule{
 	"Proxy-Connection":         NotProxied,
 	"Referer":                  DroppedToAWS,
 	"Server":                   Hidden | RemappedProxy | RemappedMapped | RemappedMock,
-	"Te":                       Hidden | DroppedToHTTP | DroppedToAWS | RefusedAWS,
-	"Trailer":                  Hidden | RemappedMapped,
+	"Te":                       Hidden | DroppedToHTTP | DroppedToAWS | RefusedAWS | DroppedFromFunction,
+	"Trailer":                  Hidden | RemappedMapped | DroppedFromFunction,
 	"Transfer-Encoding":        Hidden | Refused | DroppedFromProxy | DroppedFromAnswer,
-	"Upgrade":                  Hidden | RemappedMapped,
+	"Upgrade":                  Hidden | RemappedMapped | DroppedFromFunction,
 	"User-Agent":               RemappedMapped,
 	"Via":                      DroppedToHTTP | DroppedFromProxy,
 	"Www-Authenticate":         Hidden | RemappedMapped,
