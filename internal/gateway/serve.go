@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // ServeHTTP serves deployed stages: host-based {api-id}.{domain}[:port]/{stage}/{path} and
@@ -104,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.RequestTime = time.Now()
 	inv.RequestID, inv.ExtendedRequestID, inv.TraceID = newIDs(inv.RequestTime)
+	if v := r.Header["X-Amzn-Trace-Id"]; len(v) > 0 {
+		inv.TraceID = invoke.IncomingTrace(v[0], inv.TraceID) // the client's trace is kept
+	}
 	inv.AccountID = s.scope.AccountID
 	inv.HTTPMethod = r.Method
 	inv.Protocol = "HTTP/1.1" // AWS reports HTTP/1.1 even to HTTP/2 clients
@@ -113,6 +117,7 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.DomainPrefix, _, _ = strings.Cut(inv.DomainName, ".")
 	inv.Request.Method = r.Method
 	inv.Request.Header = r.Header
+	inv.Request.SentNames = h1server.SentHeaderNames(r) // nil under another server
 	inv.Request.RawQuery = r.URL.RawQuery
 	inv.Request.Host = r.Host
 	inv.Request.ContentLength = r.ContentLength
@@ -301,12 +306,23 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 
 // setStandardHeaders adds what every gateway answer carries, in AWS's casing.
 // vals has room for one more value (Content-Length), to share its one allocation.
+// X-Amzn-Trace-Id is not one of them: AWS sends it with the answers of HTTP, AWS and Lambda
+// integrations (Invocation.AnswerTrace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
+// gateway responses (recorded: LocalStack's test_invocation_trace_id and
+// TestApiGatewayHeaderRemapping).
 func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
+	return standardHeaders(h, inv, false)
+}
+
+// standardHeaders is setStandardHeaders, with X-Amzn-Trace-Id when trace is set.
+func standardHeaders(h http.Header, inv *invoke.Invocation, trace bool) (vals []string) {
 	vals = make([]string, 4)
 	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID
 	h["x-amzn-RequestId"] = vals[0:1:1]
 	h["x-amz-apigw-id"] = vals[1:2:2]
-	h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	if trace {
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	}
 	return vals[3:4:4]
 }
 
@@ -316,7 +332,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, re
 	for k, v := range resp.Header {
 		h[k] = v
 	}
-	cl := setStandardHeaders(h, inv)
+	cl := standardHeaders(h, inv, inv.AnswerTrace)
 	if resp.Stream == nil {
 		cl[0] = strconv.Itoa(len(resp.Body))
 		h["Content-Length"] = cl

@@ -192,7 +192,7 @@ type awsService struct {
 	method  string // integration httpMethod; "" means the client's
 	uri     *uriTemplate
 	params  []requestMapping
-	illegal bool
+	refused bool // a mapping sets a header AWS refuses (refusedMapping)
 	backend
 
 	region, signing string // credential scope
@@ -284,7 +284,8 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	if a.uri, err = compileURI(base+target, nil); err != nil {
 		return nil, stageValueError(in.URI, raw, err)
 	}
-	if a.params, a.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
+	a.refused = refusedMapping(in.RequestParameters, true)
+	if a.params, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
 		return nil, err
 	}
 	if a.nonProxy, err = compileNonProxy(c); err != nil {
@@ -370,9 +371,8 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		// AWS: "Execution failed due to configuration error: Unable to assume role".
 		return nil, invoke.ConfigurationError.Because(a.credErr)
 	}
-	if a.illegal {
-		return nil, invoke.ConfigurationError.Because(
-			errors.New("a request parameter mapping sets a header API Gateway reserves"))
+	if a.refused {
+		return nil, refusedMappingError()
 	}
 	method := a.method
 	if method == "" {
@@ -398,6 +398,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		hdr["User-Agent"] = a.userAgentValue
 	}
 	hdr["X-Amzn-Trace-Id"] = []string{inv.TraceID}
+	dropHeaders(hdr, droppedToAWS) // Expect, Proxy-Authenticate, TE, Referer: even mapped
 	if !hasBody(method) {
 		body = nil
 	}

@@ -141,6 +141,10 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	case c.Lambda == nil:
 		l.configErr = invoke.ConfigurationError.Because(
 			errors.New("no Lambda invoker is configured"))
+	case refusedMapping(in.RequestParameters, true):
+		// AWS refuses these header mappings on Lambda integrations too, proxy or not
+		// (recorded: TestApiGatewayHeaderRemapping[AWS], [AWS_PROXY]).
+		l.configErr = refusedMappingError()
 	}
 	if !proxy {
 		if l.nonProxy, err = compileNonProxy(c); err != nil {
@@ -155,6 +159,7 @@ func (l *lambdaIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) 
 	if l.configErr != nil {
 		return nil, l.configErr
 	}
+	inv.AnswerTrace = true // Lambda answers carry the request's trace (a function's own is dropped)
 	if l.proxy {
 		return l.invokeProxy(ctx, inv)
 	}

@@ -26,9 +26,11 @@ type eventHeader struct {
 //     its leading slashes made one ("/prod//x" has path "/x", requestContext.path
 //     "/prod//x": recorded from AWS, test_apigateway_lambda.snapshot.json); httpMethod the
 //     client's method.
-//   - headers holds each header's last value, multiValueHeaders all of them; the gateway
-//     adds Host, X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto and drops Content-Length
-//     and Connection.
+//   - headers holds each header's last value, multiValueHeaders all of them, under the
+//     names the client spelled (tEsT-HEADeR stays so); the gateway adds Host,
+//     X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto and leaves out the headers AWS
+//     drops as it reads a request (invoke.Hidden: Connection, Content-Length, Expect, TE,
+//     Trailer, Upgrade, ...).
 //   - queryStringParameters (last value) and multiValueQueryStringParameters are decoded
 //     ("+" is a space); pathParameters are decoded, but a greedy {proxy+} keeps the
 //     client's encoding ("test%2Balias@gmail.com", recorded from AWS in the same file);
@@ -168,14 +170,14 @@ func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {
 	var xff []string
 	for k, v := range r.Header {
 		switch k {
-		case "Content-Length", "Connection", "Host", "X-Amzn-Trace-Id", "X-Forwarded-Port", "X-Forwarded-Proto":
-			continue // hop-by-hop, or set by the gateway below
+		case "Host", "X-Amzn-Trace-Id", "X-Forwarded-Port", "X-Forwarded-Proto":
+			continue // set by the gateway below
 		case "X-Forwarded-For":
 			xff = v
 			continue
 		}
-		if len(v) > 0 {
-			hs = append(hs, eventHeader{name: k, vals: v})
+		if len(v) > 0 && invoke.VisibleHeader(k) {
+			hs = append(hs, eventHeader{name: r.HeaderName(k), vals: v}) // as the client spelled it
 		}
 	}
 	// What the gateway sets, sharing one allocation.

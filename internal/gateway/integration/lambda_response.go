@@ -121,9 +121,7 @@ func parseProxyResponse(out []byte, decodeBinary bool) (*invoke.Response, error)
 	}
 	// As an HTTP_PROXY backend's, and the other hop-by-hop headers a function may name.
 	remapBackendHeaders(h)
-	delete(h, "Te")
-	delete(h, "Trailer")
-	delete(h, "Upgrade")
+	dropHeaders(h, droppedFromFunction)
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{jsonType}
 	}

@@ -39,6 +39,7 @@ func NewMock(c Config) (invoke.Handler, error) {
 		return nil, err
 	}
 	m.responses.setBinary(c.BinaryMediaTypes)
+	m.responses.remapAs(invoke.RemappedMock)
 	m.statusByType = make(map[*mapping.Template]mockStatus, len(m.reqTmpl.byType))
 	for _, t := range m.reqTmpl.byType {
 		if t.Literal() {

@@ -71,6 +71,9 @@ type integrationResponse struct {
 	// the API's binaryMediaTypes it picks the payload's conversion (contenthandling.go).
 	contentHandling string
 	binary          mediaTypes
+	// remap is the rule of the mapped headers sent as x-amzn-Remapped-*: RemappedMapped
+	// (HTTP, AWS), RemappedMock (MOCK).
+	remap invoke.HeaderRule
 }
 
 // responses are an integration's responses in selection order.
@@ -97,7 +100,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
-		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling}
+		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling, remap: invoke.RemappedMapped}
 		if c.headers, err = compileResponseParameters(ir.ResponseParameters, vars); err != nil {
 			return responses{}, fmt.Errorf("integration response %q: %w", k, err)
 		}
@@ -116,6 +119,16 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		out.patterned = append(out.patterned, c)
 	}
 	return out, nil
+}
+
+// remapAs sets the rule of the mapped headers the responses send as x-amzn-Remapped-*.
+func (rs responses) remapAs(rule invoke.HeaderRule) {
+	for _, r := range rs.patterned {
+		r.remap = rule
+	}
+	if rs.def != nil {
+		rs.def.remap = rule
+	}
 }
 
 // selectResponse picks the integration response for a backend status code (HTTP, AWS
@@ -164,10 +177,22 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 		if !ok {
 			continue
 		}
+		// The name as the mapping spells it ("TE" stays TE), and x-amzn-Remapped-{it} for
+		// the headers the gateway sends itself or reserves (recorded:
+		// TestApiGatewayHeaderRemapping, full-integration).
+		name := m.as
+		switch rules := invoke.HeaderRules(m.name); {
+		case rules&invoke.DroppedFromAnswer != 0:
+			continue
+		case rules&r.remap != 0:
+			name = invoke.RemappedName(m.as)
+		case m.name == "Content-Type":
+			name = m.name // the default below looks it up
+		}
 		if many != nil {
-			h[m.name] = append([]string(nil), many...)
+			h[name] = append([]string(nil), many...)
 		} else {
-			h[m.name] = []string{one}
+			h[name] = []string{one}
 		}
 	}
 	payload, err := r.convert(inv, respHeader, payload)
