@@ -342,6 +342,9 @@ func (st *state) foreach(n *foreachNode) error {
 		if err != nil {
 			return err
 		}
+		if mo, ok := v.(MapObject); ok {
+			v = mo.AsMap()
+		}
 		switch x := v.(type) {
 		case *List:
 			items = x.items
@@ -674,6 +677,13 @@ func (st *state) callObject(x Object, s *step, args []any) (any, error) {
 			if v, ok := x.Property(k); ok {
 				return norm(v), nil
 			}
+		}
+	}
+	if mo, ok := x.(MapObject); ok && s.method != mUnknown {
+		// A Java map's own methods; settle the arguments as any builtin call does.
+		res, found, err := st.builtin(mo.AsMap(), s.method, args, s)
+		if found || err != nil {
+			return res, err
 		}
 	}
 	var cargs []any

@@ -203,6 +203,11 @@ var contextGroups = map[string]bool{
 
 // Property implements vtl.Object.
 func (c *contextObject) Property(name string) (any, bool) {
+	if m := c.r.asMap(c.prefix); m != nil { // what the template put in it too
+		if v, ok := m.Get(name); ok {
+			return v, true
+		}
+	}
 	full := c.prefix + name
 	switch full {
 	case "requestOverride":
