@@ -84,3 +84,19 @@ func TestMapObject(t *testing.T) {
 		t.Errorf("AppendJSON = %s", got)
 	}
 }
+
+// TestMapObjectEquals: a MapObject equals a Map with the same entries, and itself.
+func TestMapObjectEquals(t *testing.T) {
+	t.Parallel()
+	tmpl, err := Parse(`#set($m = {"a": "x", "n": $null})$o.equals($o) #if($o == $o)true#end $o.equals($m) #if($o == $m)true#end $m.equals($o) #set($m.z = 1)#if($o != $m)false#end`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.Execute(nil, map[string]any{"o": &lazyMap{}}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "true true true true true false" {
+		t.Errorf("got %q", out)
+	}
+}
