@@ -49,7 +49,7 @@
 //     Property("name") first; everything else is Call. Assigning to a host Object's
 //     property (#set($x.y = 1)) is ignored. Call receives a fresh argument slice. A
 //     MapObject is a java.util.Map besides: its Map's methods come before Call, and
-//     #foreach and printing see the Map.
+//     #set, #foreach, equality and printing see the Map.
 //
 // # Limits
 //

@@ -312,6 +312,10 @@ func (st *state) set(n *setNode) error {
 		if k, ok := key.(string); ok {
 			x.put(k, v)
 		}
+	case MapObject: // a Java map: #set puts, as on a Map
+		if k, ok := key.(string); ok {
+			x.AsMap().put(k, v)
+		}
 	case *List:
 		i, ok := key.(int64)
 		if !ok {
@@ -322,7 +326,7 @@ func (st *state) set(n *setNode) error {
 		}
 		x.items[i] = v
 	}
-	// Host Objects have no setters: assignments to their properties are ignored.
+	// Other host Objects have no setters: assignments to their properties are ignored.
 	return nil
 }
 

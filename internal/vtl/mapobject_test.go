@@ -58,6 +58,7 @@ func TestMapObject(t *testing.T) {
 		{`"$o"`, `"{a=x, n=null}"`, 1},
 		{`$o.toString()`, `{a=x, n=null}`, 1},
 		{`$o.size()$o.size()`, `22`, 1},
+		{`#set($o.b = 1)#set($o['c'] = 2)$o.keySet()`, `[a, n, b, c]`, 1},
 	}
 	for _, tt := range tests {
 		tmpl, err := Parse(tt.src)

@@ -23,8 +23,7 @@ var contextKeys = map[string][]string{
 	},
 	// $context.error, in a gateway response's template; empty elsewhere (errorKeys).
 	"error.": {"message", "messageString", "responseType", "validationErrorString"},
-	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet),
-	// and so are identity.clientCert and authorizer.claims.
+	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet).
 }
 
 var _ vtl.MapObject = (*contextObject)(nil)

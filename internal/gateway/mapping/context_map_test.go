@@ -24,6 +24,7 @@ func TestContextMaps(t *testing.T) {
 		{"identity entrySet", `#foreach($e in $context.identity.entrySet())#if($e.key == 'sourceIp')$e.value#end#end`, `192.0.2.1`},
 		{"identity values", `#foreach($v in $context.identity.values())#if($v)[$v]#end#end`, `[192.0.2.1][test-agent]`},
 		{"identity put stays", `$context.identity.put('x', 'y')$context.identity.x $context.identity.size()`, `y 13`},
+		{"identity set stays", `#set($context.identity.sourceIp = 'z')$context.identity.sourceIp $context.identity.get('sourceIp')`, `z z`},
 		{"context keySet", `$context.keySet()`,
 			`[resourceId, resourcePath, httpMethod, extendedRequestId, requestTime, path, accountId, protocol, stage, domainPrefix, requestTimeEpoch, requestId, identity, domainName, deploymentId, apiId]`},
 		{"context printed", `$context`,
