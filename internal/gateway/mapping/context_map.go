@@ -21,7 +21,8 @@ var contextKeys = map[string][]string{
 		"principalOrgId", "accessKey", "cognitoAuthenticationType",
 		"cognitoAuthenticationProvider", "userArn", "userAgent", "user",
 	},
-	// $context.error, in a gateway response's template; empty elsewhere (errorKeys).
+	// $context.error, while the invocation carries an error (a gateway response renders);
+	// empty otherwise (AsMap).
 	"error.": {"message", "messageString", "responseType", "validationErrorString"},
 	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet).
 }

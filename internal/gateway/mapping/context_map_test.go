@@ -52,7 +52,7 @@ func TestContextMaps(t *testing.T) {
 	}
 }
 
-// TestContextErrorMap: in a gateway response's template, $context.error is a map of the error.
+// TestContextErrorMap: while the invocation carries an error, $context.error is a map of it.
 func TestContextErrorMap(t *testing.T) {
 	t.Parallel()
 	tmpl, err := Parse(`$context.error`)
