@@ -47,7 +47,9 @@
 //     backreferences are invalid patterns. Each match costs 16 steps of Limits.MaxSteps.
 //   - Host Objects: $x.name is Property("name"); $x.getName() and $x.get('name') try
 //     Property("name") first; everything else is Call. Assigning to a host Object's
-//     property (#set($x.y = 1)) is ignored. Call receives a fresh argument slice.
+//     property (#set($x.y = 1)) is ignored. Call receives a fresh argument slice. A
+//     MapObject is a java.util.Map besides: its Map's methods come before Call, and
+//     #set, #foreach, equality and printing see the Map.
 //
 // # Limits
 //

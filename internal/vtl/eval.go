@@ -312,6 +312,10 @@ func (st *state) set(n *setNode) error {
 		if k, ok := key.(string); ok {
 			x.put(k, v)
 		}
+	case MapObject: // a Java map: #set puts, as on a Map
+		if k, ok := key.(string); ok {
+			x.AsMap().put(k, v)
+		}
 	case *List:
 		i, ok := key.(int64)
 		if !ok {
@@ -322,7 +326,7 @@ func (st *state) set(n *setNode) error {
 		}
 		x.items[i] = v
 	}
-	// Host Objects have no setters: assignments to their properties are ignored.
+	// Other host Objects have no setters: assignments to their properties are ignored.
 	return nil
 }
 
@@ -341,6 +345,9 @@ func (st *state) foreach(n *foreachNode) error {
 		v, err := st.eval(n.iter)
 		if err != nil {
 			return err
+		}
+		if mo, ok := v.(MapObject); ok {
+			v = mo.AsMap()
 		}
 		switch x := v.(type) {
 		case *List:
@@ -674,6 +681,13 @@ func (st *state) callObject(x Object, s *step, args []any) (any, error) {
 			if v, ok := x.Property(k); ok {
 				return norm(v), nil
 			}
+		}
+	}
+	if mo, ok := x.(MapObject); ok && s.method != mUnknown {
+		// A Java map's own methods; settle the arguments as any builtin call does.
+		res, found, err := st.builtin(mo.AsMap(), s.method, args, s)
+		if found || err != nil {
+			return res, err
 		}
 	}
 	var cargs []any

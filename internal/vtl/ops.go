@@ -137,6 +137,7 @@ func (st *state) equal(a, b any) (bool, error) {
 	if c, ok := compareNumbers(a, b); ok {
 		return c == 0, nil
 	}
+	a, b = asMap(a), asMap(b)
 	if sameKind(a, b) {
 		return javaEquals(a, b), nil
 	}
@@ -176,6 +177,7 @@ func javaEqualsDepth(a, b any, depth int) bool {
 	if depth > maxPrintDepth {
 		return false
 	}
+	a, b = asMap(a), asMap(b)
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -293,4 +295,12 @@ func arithFloat(op opKind, x, y float64) any {
 		return math.Mod(x, y)
 	}
 	return nil
+}
+
+// asMap is v, or the Map a MapObject is: a Java map equals another with the same entries.
+func asMap(v any) any {
+	if mo, ok := v.(MapObject); ok {
+		return mo.AsMap()
+	}
+	return v
 }

@@ -122,6 +122,8 @@ func (p *printer) str(v any) {
 		}
 	case *loopScope:
 		p.dst = append(p.dst, "foreach"...)
+	case MapObject:
+		p.javaMap(x.AsMap())
 	case fmt.Stringer:
 		p.dst = append(p.dst, x.String()...)
 	}
@@ -217,6 +219,8 @@ func (p *printer) json(v any) {
 		p.jsonList(x)
 	case *Map:
 		p.jsonMap(x)
+	case MapObject:
+		p.jsonMap(x.AsMap())
 	case *entry, *block:
 		// Java serializers fall back to toString for these: a JSON string of the text.
 		start := len(p.dst)

@@ -131,6 +131,16 @@ type Object interface {
 	Call(method string, args []any) (any, error) // an error aborts Execute with it wrapped
 }
 
+// MapObject is a host Object that templates see as a java.util.Map: besides its properties,
+// its Map's methods (keySet, entrySet, values, size, isEmpty, containsKey, ...) apply to it,
+// #foreach iterates its values, and it prints as the Map prints ({a=1, b=null}). AsMap is
+// called only when one of these is used, so a host may build the Map lazily; it should
+// return the same Map each time, so that what a template puts in it stays.
+type MapObject interface {
+	Object
+	AsMap() *Map
+}
+
 // entry is one element of $map.entrySet(): .key/.value, getKey()/getValue().
 type entry struct {
 	key string

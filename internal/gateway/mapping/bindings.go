@@ -202,14 +202,18 @@ type contextObject struct {
 	prefix string
 }
 
-// contextGroups are the $context variables that hold other variables.
-var contextGroups = map[string]bool{
-	"identity": true, "identity.clientCert": true, "identity.clientCert.validity": true,
-	"authorizer": true, "authorizer.claims": true, "error": true,
-}
+// contextGroups are the $context variables that hold other variables. $context.authorizer.claims
+// is null, as AWS documents it (and gatehouse has no Cognito authorizers to fill its members
+// yet); identity.clientCert is null without mutual TLS, which gatehouse does not serve.
+var contextGroups = map[string]bool{"identity": true, "authorizer": true, "error": true}
 
 // Property implements vtl.Object.
 func (c *contextObject) Property(name string) (any, bool) {
+	if m := c.r.asMap(c.prefix); m != nil { // what the template put in it too
+		if v, ok := m.Get(name); ok {
+			return v, true
+		}
+	}
 	full := c.prefix + name
 	switch full {
 	case "requestOverride":

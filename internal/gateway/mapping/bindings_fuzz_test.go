@@ -26,6 +26,7 @@ var fuzzTemplates = []string{
 	`#set($o = $util.parseJson($input.body))$o|$input.json('$')`,
 	`#set($o = $util.parseJson($input.params('X-Arg')))$o`,
 	`$context.requestOverride.header.put('X', $input.params('X-Arg'))$context.responseOverride.status`,
+	`#set($context.identity[$input.params('name')] = $input.body)#foreach($k in $context.identity.keySet())$k=$context.identity.get($k),#end$context`,
 }
 
 // FuzzBindings renders the templates over fuzzed payloads and parameters: no panic, errors

@@ -149,6 +149,7 @@ type renderer struct {
 	context contextObject
 
 	identity         *contextObject // $context.identity, once referenced
+	maps             *contextMaps   // $context groups made maps of (AsMap)
 	requestOverride  *vtl.Map       // header, querystring, path: *vtl.Map each
 	responseOverride *vtl.Map       // header: *vtl.Map, status
 	// prior are the overrides earlier templates of the request set: the override maps

@@ -1,0 +1,75 @@
+package mapping
+
+import "github.com/gatehouse/gatehouse/internal/vtl"
+
+// $context and its groups are Java maps on AWS: templates iterate them
+// (#foreach($key in $context.identity.keySet()), as the Serverless Framework's and the CDK's
+// default templates do) and print them ({key=value, ...}). contextKeys are their keys, in
+// order, by the group's prefix. AWS's key set and order of these maps are not recorded; the
+// order is that of the requestContext AWS writes into a Lambda proxy event from the same
+// facts (recorded from AWS: test_apigateway_lambda.snapshot.json; the proxy event's writer,
+// integration/lambda_event.go, keeps it too). A fact gatehouse does not have (the IAM,
+// Cognito and API key callers) is a key with a null value, as the proxy event has it.
+var contextKeys = map[string][]string{
+	"": {
+		"resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime", "path",
+		"accountId", "protocol", "stage", "domainPrefix", "requestTimeEpoch", "requestId",
+		"identity", "domainName", "deploymentId", "apiId",
+	},
+	"identity.": {
+		"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
+		"principalOrgId", "accessKey", "cognitoAuthenticationType",
+		"cognitoAuthenticationProvider", "userArn", "userAgent", "user",
+	},
+	// $context.error, while the invocation carries an error (a gateway response renders);
+	// empty otherwise (AsMap).
+	"error.": {"message", "messageString", "responseType", "validationErrorString"},
+	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet).
+}
+
+var _ vtl.MapObject = (*contextObject)(nil)
+
+// contextMaps are the groups a render has made maps of (AsMap), by prefix. The renderer
+// holds them behind one pointer, allocated only when a template needs a map: a render that
+// does not pays 8 bytes for them.
+type contextMaps struct {
+	prefixes []string
+	maps     []*vtl.Map
+}
+
+// asMap returns the map made of the group prefix, nil when none is made yet.
+func (r *renderer) asMap(prefix string) *vtl.Map {
+	if r.maps == nil {
+		return nil
+	}
+	for i, p := range r.maps.prefixes {
+		if p == prefix {
+			return r.maps.maps[i]
+		}
+	}
+	return nil
+}
+
+// AsMap implements vtl.MapObject: the group as a Java map, built when a template first
+// needs it (keySet, entrySet, values, size, #foreach, printing) and kept for the render, so
+// that what the template puts in it stays.
+func (c *contextObject) AsMap() *vtl.Map {
+	if m := c.r.asMap(c.prefix); m != nil {
+		return m
+	}
+	m := vtl.NewMap()
+	keys := contextKeys[c.prefix]
+	if c.prefix == "error." && c.r.inv.Err == nil {
+		keys = nil
+	}
+	for _, k := range keys {
+		v, _ := c.Property(k)
+		m.Set(k, v)
+	}
+	if c.r.maps == nil {
+		c.r.maps = new(contextMaps)
+	}
+	c.r.maps.prefixes = append(c.r.maps.prefixes, c.prefix)
+	c.r.maps.maps = append(c.r.maps.maps, m)
+	return m
+}
