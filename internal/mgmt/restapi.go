@@ -45,11 +45,6 @@ type createRestAPIInput struct {
 
 // CreateRestAPI is POST /restapis.
 func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
-	if c.r.URL.Query().Get("mode") == "import" {
-		// ImportRestApi shares this path (POST /restapis?mode=import); OpenAPI import is
-		// not built yet, so say so rather than read the definition as a CreateRestApi body.
-		return &awsjson.Error{Status: http.StatusNotFound, Type: "UnknownOperationException", Message: "ImportRestApi (POST /restapis?mode=import) is not supported by this gatehouse yet"}
-	}
 	var in createRestAPIInput
 	if err := c.decode(&in); err != nil {
 		return err
