@@ -94,6 +94,12 @@ func (s *Server) handle(pattern string, op handlerFunc) {
 	if model == nil {
 		panic("mgmt: no operation of the service model at " + pattern)
 	}
+	s.handleAs(pattern, model, op)
+}
+
+// handleAs registers op at pattern as the model's operation model: for a path AWS answers
+// as an operation although it is not the operation's path in the model (GET /restapis/).
+func (s *Server) handleAs(pattern string, model *awsjson.Operation, op handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		body, err := awsjson.ReadBody(r)
 		if err != nil {
