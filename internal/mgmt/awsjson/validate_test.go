@@ -103,3 +103,18 @@ func parseQuery(s string) (map[string][]string, error) {
 	}
 	return q, nil
 }
+
+// FuzzOperationFor: any method, path and query resolve to an operation whose template the
+// path fits, or to none, without a panic.
+func FuzzOperationFor(f *testing.F) {
+	f.Add("POST", "/apikeys", "mode=import")
+	f.Add("GET", "/restapis/a/stages/b", "")
+	f.Add("PUT", "//", "a=b&c")
+	f.Fuzz(func(t *testing.T, method, path, query string) {
+		q, _ := parseQuery(query)
+		op := OperationFor(method, path, q)
+		if op != nil && op.Method != method {
+			t.Fatalf("OperationFor(%s %s) = %s, a %s operation", method, path, op.Name, op.Method)
+		}
+	})
+}
