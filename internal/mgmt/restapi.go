@@ -154,6 +154,7 @@ func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
 func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 	var problems []string
 	var binary *awsjson.ListPatch // api.BinaryMediaTypes, once an operation changes them
+	touchedEndpoint := false      // PRIVATE ⇒ dualstack is checked when a patch changes the endpoint
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
 		if len(seg) == 0 {
@@ -220,6 +221,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 				binary.Append(op.Val())
 			}
 		case seg[0] == "endpointConfiguration":
+			touchedEndpoint = true
 			if p := patchEndpointConfiguration(api, op, seg); p != "" {
 				problems = append(problems, p)
 			}
@@ -227,7 +229,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			problems = append(problems, invalidPatch(op))
 		}
 	}
-	if p := endpointConfigurationProblem(api.EndpointConfiguration); p != "" && len(problems) == 0 {
+	if p := endpointConfigurationProblem(api.EndpointConfiguration); p != "" && touchedEndpoint && len(problems) == 0 {
 		problems = append(problems, p)
 	}
 	if binary != nil {
