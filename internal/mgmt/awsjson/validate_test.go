@@ -118,3 +118,19 @@ func FuzzOperationFor(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeStringGivenBoolOrNumber(t *testing.T) {
+	var v struct {
+		M map[string]string `json:"m"`
+		S string            `json:"s"`
+	}
+	for body, want := range map[string]string{
+		`{"m":{"k":true}}`: "class java.lang.Boolean can not be converted to an String",
+		`{"s":12}`:         "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String",
+	} {
+		var e *Error
+		if err := Decode([]byte(body), &v); !errors.As(err, &e) || e.Type != "SerializationException" || e.Message != want {
+			t.Errorf("Decode(%s) = %v; want SerializationException %q", body, err, want)
+		}
+	}
+}
