@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // The conformance fixtures live in testdata/conformance/*.txtar at the repository root. Each
@@ -30,6 +32,11 @@ import (
 //	                   (fixtureFunction: a result, a function error, an echo of event
 //	                   fields, or a failure to invoke)
 //	-- deviation --    optional: where gatehouse knowingly differs from AWS, and why
+//	-- wire --         optional, empty: the request goes as written (names spelled as
+//	                   written) over a socket to the gateway behind h1server, as
+//	                   cmd/gatehouse serves it, instead of to its handler
+//
+// A response header line "=Name: value" also checks that the name is spelled exactly so.
 const conformanceDir = "../../testdata/conformance"
 
 type fixtureSetup struct {
@@ -126,24 +133,29 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	}
 
 	head, body, _ := strings.Cut(strings.ReplaceAll(files["request"], "\r\n", "\n"), "\n\n")
-	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head + "\n\n")))
-	if err != nil {
-		t.Fatalf("request: %v", err)
-	}
 	body = strings.TrimSuffix(body, "\n")
-	req.Body = http.NoBody
-	if req.ContentLength > 0 && body == "" {
-		// A declared length without the bytes: the gateway must refuse on the header.
-		req.Body = readCloser{strings.NewReader("")}
+	var rec *httptest.ResponseRecorder
+	if _, wire := files["wire"]; wire {
+		rec = sendWire(t, srv, head, body)
 	} else {
-		req.ContentLength = 0
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head + "\n\n")))
+		if err != nil {
+			t.Fatalf("request: %v", err)
+		}
+		req.Body = http.NoBody
+		if req.ContentLength > 0 && body == "" {
+			// A declared length without the bytes: the gateway must refuse on the header.
+			req.Body = readCloser{strings.NewReader("")}
+		} else {
+			req.ContentLength = 0
+		}
+		if body != "" {
+			req.Body, req.ContentLength = readCloser{strings.NewReader(body)}, int64(len(body))
+		}
+		req.RemoteAddr = "192.0.2.10:4321"
+		rec = httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
 	}
-	if body != "" {
-		req.Body, req.ContentLength = readCloser{strings.NewReader(body)}, int64(len(body))
-	}
-	req.RemoteAddr = "192.0.2.10:4321"
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
 
 	wantHead, wantBody, _ := strings.Cut(strings.ReplaceAll(files["response"], "\r\n", "\n"), "\n\n")
 	wantBody = strings.TrimSuffix(wantBody, "\n")
@@ -169,6 +181,13 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 		}
 		name, val, _ := strings.Cut(l, ":")
 		val = strings.TrimSpace(val)
+		if exact, ok := strings.CutPrefix(name, "="); ok {
+			// =Name: the header must be spelled exactly so.
+			name = exact
+			if _, spelled := rec.Header()[name]; !spelled {
+				t.Errorf("header %s not spelled so; have %v", name, headerNames(rec.Header()))
+			}
+		}
 		got := hget(rec.Header(), name)
 		switch {
 		case val == "*" && got == "":
@@ -177,7 +196,7 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 			t.Errorf("header %s = %q; want %q", name, got, val)
 		}
 	}
-	for _, must := range []string{"x-amzn-RequestId", "X-Amzn-Trace-Id"} {
+	for _, must := range []string{"x-amzn-RequestId"} { // X-Amzn-Trace-Id: only some answers
 		if hget(rec.Header(), must) == "" {
 			t.Errorf("header %s missing", must)
 		}
@@ -223,6 +242,60 @@ func jsonEqual(got, want string) bool {
 		}
 	}
 	return true
+}
+
+// sendWire sends the fixture's request as written to srv behind h1server over a real
+// socket and returns the answer as a recorder, header names as they came on the wire.
+func sendWire(t *testing.T, srv *Server, head, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	addr := serveEdge(t, &h1server.Server{Handler: srv})
+	c := dialEdge(t, addr)
+	raw := strings.ReplaceAll(head, "\n", "\r\n") + "\r\n"
+	if body != "" && !strings.Contains(strings.ToLower(head), "\ncontent-length:") {
+		raw += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n"
+	}
+	raw += "Connection: close\r\n\r\n" + body
+	if _, err := c.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	status, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("read status: %v", err)
+	}
+	fields := strings.Fields(status)
+	if len(fields) < 2 {
+		t.Fatalf("bad status line %q", status)
+	}
+	rec := httptest.NewRecorder()
+	rec.Code, _ = strconv.Atoi(fields[1])
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("read header: %v", err)
+		}
+		l = strings.TrimRight(l, "\r\n")
+		if l == "" {
+			break
+		}
+		k, v, _ := strings.Cut(l, ":")
+		rec.HeaderMap[k] = append(rec.HeaderMap[k], strings.TrimSpace(v)) // as spelled
+	}
+	rest, err := io.ReadAll(br) // Connection: close: the body runs to the end
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	rec.Body.Write(rest)
+	return rec
+}
+
+// headerNames lists h's names as spelled.
+func headerNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	return names
 }
 
 type readCloser struct{ *strings.Reader }

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // ServeHTTP serves deployed stages: host-based {api-id}.{domain}[:port]/{stage}/{path} and
@@ -47,12 +48,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
 	inv.ContextPath = contextPath
 	if !ok {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	st := s.table.Load().lookup(apiID, stageName)
 	if st == nil {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	grs = st.responses
@@ -67,10 +68,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, resourcePath, params, res := st.router.Match(r.Method, rest, inv.PathParams[:0])
 	inv.PathParams = params
 	if res != route.Found {
-		s.writeError(w, grs, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, grs, inv, unmatchedMethod, apiID, stageName, rest, resourcePath)
 		return
 	}
 	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
+	rest = oneLeadingSlash(rest)
 	inv.Request.Path = route.UnescapePath(rest)
 	if inv.Request.Path == "" {
 		inv.Request.Path = "/"
@@ -81,7 +83,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := m.handler.Invoke(r.Context(), inv)
-	if err == nil && (resp.StatusCode < minFinalStatus || resp.StatusCode > 599) {
+	if err == nil && (resp.StatusCode < minFinalStatus || !apigateway.IsStatusCode(resp.StatusCode)) {
 		// A MOCK status, an integration response's statusCode or a Lambda proxy answer
 		// may name a 1xx, which HTTP cannot send as a final status (h1server would send
 		// it as an interim answer and a 200 after it): gatehouse treats it as the
@@ -89,7 +91,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if resp.Stream != nil {
 			resp.Stream.Close()
 		}
-		err = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		err = invoke.ConfigurationError.Because(
 			fmt.Errorf("integration answered status %d, which is no final HTTP status", resp.StatusCode))
 	}
 	if err != nil {
@@ -103,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.RequestTime = time.Now()
 	inv.RequestID, inv.ExtendedRequestID, inv.TraceID = newIDs(inv.RequestTime)
+	if v := r.Header["X-Amzn-Trace-Id"]; len(v) > 0 {
+		inv.TraceID = invoke.IncomingTrace(v[0], inv.TraceID) // the client's trace is kept
+	}
 	inv.AccountID = s.scope.AccountID
 	inv.HTTPMethod = r.Method
 	inv.Protocol = "HTTP/1.1" // AWS reports HTTP/1.1 even to HTTP/2 clients
@@ -112,6 +117,7 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 	inv.DomainPrefix, _, _ = strings.Cut(inv.DomainName, ".")
 	inv.Request.Method = r.Method
 	inv.Request.Header = r.Header
+	inv.Request.SentNames = h1server.SentHeaderNames(r) // nil under another server
 	inv.Request.RawQuery = r.URL.RawQuery
 	inv.Request.Host = r.Host
 	inv.Request.ContentLength = r.ContentLength
@@ -121,8 +127,17 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 // root) of a request to host with the raw path p, host-based first; contextPath is
 // $context.path, "/{stage}{rest}" ("/{stage}/" for the root). ok is false when p names no
 // stage; contextPath is then p.
+//
+// Slashes before the stage are dropped ("//prod/x" is stage prod, $context.path
+// "/prod/x"); rest keeps the doubled slashes after it ("/prod//x": rest "//x",
+// $context.path "/prod//x"), which the router and the proxy event's path read as one.
+// Recorded from AWS: test_apigateway_lambda.snapshot.json,
+// "invocation-payload-with-prepended-slash-to-stage" and "...-with-prepended-slash".
 func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
 	if apiID, ok = s.apiFromHost(host); ok {
+		if len(p) > 1 && p[1] == '/' {
+			p = oneLeadingSlash(p)
+		}
 		stageName, rest = cutSegment(p)
 		return apiID, stageName, rest, p, stageName != ""
 	}
@@ -196,6 +211,19 @@ func rawPath(r *http.Request) string {
 		return u
 	}
 	return r.URL.EscapedPath()
+}
+
+// oneLeadingSlash returns p with its leading slashes made one ("//x" is "/x"), without
+// allocating; a path without a leading slash is returned as is.
+func oneLeadingSlash(p string) string {
+	i := 0
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	if i <= 1 {
+		return p
+	}
+	return p[i-1:]
 }
 
 // cutSegment splits "/stage/rest" into "stage" and "/rest" ("" for none).
@@ -278,12 +306,23 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 
 // setStandardHeaders adds what every gateway answer carries, in AWS's casing.
 // vals has room for one more value (Content-Length), to share its one allocation.
+// X-Amzn-Trace-Id is not one of them: AWS sends it with the answers of HTTP, AWS and Lambda
+// integrations (Invocation.AnswerTrace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
+// gateway responses (recorded: LocalStack's test_invocation_trace_id and
+// TestApiGatewayHeaderRemapping).
 func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
+	return standardHeaders(h, inv, false)
+}
+
+// standardHeaders is setStandardHeaders, with X-Amzn-Trace-Id when trace is set.
+func standardHeaders(h http.Header, inv *invoke.Invocation, trace bool) (vals []string) {
 	vals = make([]string, 4)
 	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID
 	h["x-amzn-RequestId"] = vals[0:1:1]
 	h["x-amz-apigw-id"] = vals[1:2:2]
-	h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	if trace {
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	}
 	return vals[3:4:4]
 }
 
@@ -293,7 +332,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, inv *invoke.Invocation, re
 	for k, v := range resp.Header {
 		h[k] = v
 	}
-	cl := setStandardHeaders(h, inv)
+	cl := standardHeaders(h, inv, inv.AnswerTrace)
 	if resp.Stream == nil {
 		cl[0] = strconv.Itoa(len(resp.Body))
 		h["Content-Length"] = cl

@@ -54,6 +54,7 @@ type conn struct {
 	url    url.URL
 	header http.Header
 	vals   []string // backing for header values, one per field line
+	sent   []string // header names as sent, where not canonical: pairs canonical, sent
 	body   body
 	w      response
 	hdrBuf []byte // the header section when it does not fit br; released when idle
@@ -167,6 +168,7 @@ func (c *conn) setup() {
 	if a := c.rwc.LocalAddr(); a != nil {
 		ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
 	}
+	ctx = context.WithValue(ctx, sentNamesKey{}, &c.sent) // outermost: found first
 	tmpl, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 	c.tmpl = *tmpl
 	c.tmpl.URL, c.tmpl.Header, c.tmpl.Host = nil, nil, ""
@@ -375,6 +377,7 @@ func (c *conn) parseRequest(block string) (int, string) {
 	clear(h)
 	r.Header = h
 	vals := c.vals[:0]
+	sent := c.sent[:0]
 	var host string
 	hosts := 0
 	var cl, te, conn, expect, trailer string
@@ -396,6 +399,7 @@ func (c *conn) parseRequest(block string) (int, string) {
 		if !validValue(v) {
 			return http.StatusBadRequest, "Bad Request"
 		}
+		sentName := k
 		k = canonicalKey(k)
 		switch k {
 		case "Host":
@@ -431,8 +435,12 @@ func (c *conn) parseRequest(block string) (int, string) {
 		vals = append(vals, v)
 		n := len(vals)
 		h[k] = vals[n-1 : n : n]
+		if sentName != k {
+			sent = append(sent, k, sentName) // the first spelling of each name
+		}
 	}
 	c.vals = vals
+	c.sent = sent
 
 	// RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field is a 400, also in
 	// absolute-form (whose authority then wins, §3.2.2), as net/http.

@@ -70,6 +70,22 @@ type Server struct {
 	date       dateCache
 }
 
+// sentNamesKey is the context key of a connection's sent header names (SentHeaderNames).
+type sentNamesKey struct{}
+
+// SentHeaderNames returns the header names of r as its client spelled them, where that
+// differs from their canonical key in r.Header: pairs of canonical name and sent name, the
+// first spelling of each (Host, kept in r.Host, is not listed). Names sent canonical are
+// not listed, so a client that sends canonical names costs nothing. The slice is the
+// connection's: valid until the handler returns, never to be modified. Nil for a request
+// that h1server does not serve (net/http keeps no spelling).
+func SentHeaderNames(r *http.Request) []string {
+	if p, ok := r.Context().Value(sentNamesKey{}).(*[]string); ok {
+		return *p
+	}
+	return nil
+}
+
 // Serve accepts connections on ln and serves each on its own goroutine until Shutdown, after
 // which it returns ErrServerClosed. It closes ln when it returns.
 func (s *Server) Serve(ln net.Listener) error {

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration/h1"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
@@ -193,7 +192,7 @@ type awsService struct {
 	method  string // integration httpMethod; "" means the client's
 	uri     *uriTemplate
 	params  []requestMapping
-	illegal bool
+	refused bool // a mapping sets a header AWS refuses (refusedMapping)
 	backend
 
 	region, signing string // credential scope
@@ -285,7 +284,8 @@ func NewAWSService(c Config, s AWSServiceConfig) (invoke.Handler, error) {
 	if a.uri, err = compileURI(base+target, nil); err != nil {
 		return nil, stageValueError(in.URI, raw, err)
 	}
-	if a.params, a.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
+	a.refused = refusedMapping(in.RequestParameters, true)
+	if a.params, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
 		return nil, err
 	}
 	if a.nonProxy, err = compileNonProxy(c); err != nil {
@@ -369,11 +369,10 @@ const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	if a.credErr != nil {
 		// AWS: "Execution failed due to configuration error: Unable to assume role".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", a.credErr)
+		return nil, invoke.ConfigurationError.Because(a.credErr)
 	}
-	if a.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-			errors.New("a request parameter mapping sets a header API Gateway reserves"))
+	if a.refused {
+		return nil, refusedMappingError()
 	}
 	method := a.method
 	if method == "" {
@@ -399,6 +398,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		hdr["User-Agent"] = a.userAgentValue
 	}
 	hdr["X-Amzn-Trace-Id"] = []string{inv.TraceID}
+	dropHeaders(hdr, droppedToAWS) // Expect, Proxy-Authenticate, TE, Referer: even mapped
 	if !hasBody(method) {
 		body = nil
 	}
@@ -440,7 +440,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if err := a.signer.SignHTTP(ctx, a.creds, sreq, hash, a.signing, a.region, a.now(), func(o *v4.SignerOptions) {
 		o.DisableURIPathEscaping = a.s3
 	}); err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("sign the %s request: %w", a.signing, err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("sign the %s request: %w", a.signing, err))
 	}
 	q = sreq.URL.RawQuery
 
@@ -448,7 +448,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if err != nil {
 		return nil, err
 	}
-	return a.answer(ctx, inv, resp, cancel)
+	return a.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // appendActionQuery appends the action's own parameters, placeholders substituted.

@@ -1,7 +1,3 @@
-// Package integration calls what a REST API method integrates with: an HTTP backend, as a
-// proxy (HTTP_PROXY) or with mapped requests and responses (HTTP), or nothing at all (MOCK).
-// Each integration is compiled once per stage into an invoke.Handler, the last step of the
-// stage's pipeline.
 package integration
 
 import (
@@ -77,7 +73,7 @@ type httpIntegration struct {
 	method  string // integration httpMethod; "" means the client's
 	uri     *uriTemplate
 	params  []requestMapping
-	illegal bool // a mapping sets a header AWS refuses
+	refused bool // a mapping sets a header AWS refuses (refusedMapping)
 	backend
 	// Header values fixed per stage, shared by every request (never modified).
 	apiIDValue, userAgentValue []string
@@ -109,6 +105,7 @@ func compileNonProxy(c Config) (nonProxy, error) {
 	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
 		return nonProxy{}, err
 	}
+	n.responses.setBinary(c.BinaryMediaTypes)
 	return n, nil
 }
 
@@ -129,7 +126,8 @@ func newHTTP(c Config, proxy bool) (*httpIntegration, error) {
 	if h.uri, err = compileURI(in.URI, c.StageVariables); err != nil {
 		return nil, err
 	}
-	if h.params, h.illegal, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
+	h.refused = refusedMapping(in.RequestParameters, false)
+	if h.params, err = compileRequestParameters(in.RequestParameters, c.StageVariables); err != nil {
 		return nil, err
 	}
 	h.timeout = timeout(in.TimeoutInMillis)
@@ -163,30 +161,33 @@ func timeout(ms int) time.Duration {
 	return time.Duration(ms) * time.Millisecond
 }
 
-// droppedRequestHeaders are client headers that never reach an HTTP backend: hop-by-hop
-// headers, and those AWS drops for REST APIs (Content-MD5, Expect, Max-Forwards,
-// Proxy-Authenticate, Server, TE, Via, WWW-Authenticate), plus Host (AWS overwrites it with
-// the integration endpoint's) and Content-Encoding for HTTP_PROXY. Source: LocalStack's
-// AWS-validated execute-api header_utils (DROPPED_FROM_REQUEST_COMMON,
-// DROPPED_FROM_REQUEST_PROXY_COMMON, DROPPED_FROM_INTEGRATION_REQUESTS_HTTP). Keys are
-// canonical. The fields the client's Connection header lists are hop-by-hop too (RFC 9110
-// §7.6.1) and dropped with these (h1.ConnectionOption).
-func droppedRequestHeader(k string) bool {
-	switch k {
-	case "Connection", "Keep-Alive", "Content-Length", "Content-Md5", "Expect", "Max-Forwards",
-		"Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Server", "Te",
-		"Transfer-Encoding", "Trailer", "Upgrade", "Www-Authenticate", "Via", "Host",
-		"Content-Encoding", "X-Amzn-Trace-Id", "X-Amzn-Apigateway-Api-Id":
-		return true
+// notProxied are the rules of the client headers HTTP_PROXY does not pass on: those AWS
+// drops as it reads a request, those it does not proxy (Host becomes the integration
+// endpoint's; Content-Encoding; the gateway's own X-Amzn-*) and those no HTTP backend
+// receives (invoke.headerRules). The fields the client's Connection header lists are
+// hop-by-hop too (RFC 9110 §7.6.1) and dropped with these (h1.ConnectionOption).
+const notProxied = invoke.Hidden | invoke.NotProxied | invoke.DroppedToHTTP
+
+// droppedToHTTP and droppedToAWS are the headers no HTTP backend, or AWS service,
+// receives even when a request mapping or override sets them.
+var (
+	droppedToHTTP = invoke.HeadersWith(invoke.DroppedToHTTP)
+	droppedToAWS  = invoke.HeadersWith(invoke.DroppedToAWS)
+	// droppedFromFunction: not sent from a Lambda proxy answer (TE, Trailer, Upgrade).
+	droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
+)
+
+// dropHeaders deletes the canonical names from h.
+func dropHeaders(h http.Header, names []string) {
+	for _, k := range names {
+		delete(h, k)
 	}
-	return false
 }
 
 // Invoke implements invoke.Handler.
 func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
-	if h.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
-			errors.New("a request parameter mapping sets a header API Gateway reserves"))
+	if h.refused {
+		return nil, refusedMappingError()
 	}
 	method := h.method
 	if method == "" {
@@ -199,7 +200,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		hdr = make(http.Header, len(inv.Request.Header)+6)
 		conn := inv.Request.Header["Connection"]
 		for k, v := range inv.Request.Header {
-			if !droppedRequestHeader(k) && (conn == nil || !h1.ConnectionOption(conn, k)) {
+			if !invoke.HeaderHas(k, notProxied) && (conn == nil || !h1.ConnectionOption(conn, k)) {
 				hdr[k] = v // shared, never modified
 			}
 		}
@@ -216,12 +217,17 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		if body, err = h.requestPayload(inv, &ov); err != nil {
 			return nil, err
 		}
-		if ct := contentType(inv); ct != "" && hasBody(method) {
+		// The client's Content-Type goes with a payload only: a GET passed through sends
+		// none (recorded: TestApiGatewayHeaderRemapping[HTTP], no-param).
+		if ct := contentType(inv); ct != "" && len(body) > 0 && hasBody(method) {
 			hdr["Content-Type"] = []string{ct}
 		}
 	}
 
 	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr)
+	if len(h.params) > 0 || len(ov.RequestHeader) > 0 {
+		dropHeaders(hdr, droppedToHTTP) // Expect, Proxy-Authenticate, TE, Via: even mapped
+	}
 
 	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
 	if _, ok := hdr["Accept"]; !ok {
@@ -250,7 +256,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	q := h.uri.query
+	q := h.uri.mappedQuery(inv, mappedPath)
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)
 	}
@@ -268,7 +274,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if h.proxy {
 		return h.proxyResponse(ctx, resp, cancel)
 	}
-	return h.answer(ctx, inv, resp, cancel)
+	return h.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // backend sends the requests of HTTP and AWS service integrations: on h1's client, which
@@ -288,14 +294,19 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 	var err error
 	var cancel context.CancelFunc
 	if b.client != nil {
+		var hostHeader string // a mapped Host reaches the backend (recorded)
+		if v := hdr["Host"]; len(v) > 0 {
+			hostHeader = v[len(v)-1]
+		}
 		resp, err = b.client.Send(ctx, &h1.Request{
-			Method:   method,
-			Scheme:   uri.scheme,
-			Host:     uri.host,
-			Target:   requestTarget(p, q),
-			Header:   hdr,
-			Body:     body,
-			Deadline: time.Now().Add(b.timeout),
+			Method:     method,
+			Scheme:     uri.scheme,
+			Host:       uri.host,
+			HostHeader: hostHeader,
+			Target:     requestTarget(p, q),
+			Header:     hdr,
+			Body:       body,
+			Deadline:   time.Now().Add(b.timeout),
 		})
 	} else {
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)
@@ -311,8 +322,9 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 }
 
 // answer reads a non-proxy backend's response, picks the integration response its status
-// selects and makes the method response; it closes the body and calls cancel (when set).
-func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
+// selects and makes the method response (ov: what the request template overrode); it closes
+// the body and calls cancel (when set).
+func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc, ov *mapping.Overrides) (*invoke.Response, error) {
 	if cancel != nil {
 		defer cancel()
 	}
@@ -325,38 +337,37 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, resp.Header, payload)
+	out, err := ir.methodResponse(inv, resp.Header, payload, ov)
+	if err == nil {
+		inv.AnswerTrace = true // HTTP and AWS answers carry X-Amzn-Trace-Id
+	}
+	return out, err
 }
 
 // requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload
-// converted per contentHandling (a binary payload, by the API's binaryMediaTypes, is
-// base64-encoded for a template or CONVERT_TO_TEXT), then rendered through the request
-// template for its Content-Type, or passed through as passthroughBehavior allows.
+// converted as AWS's content type conversions say (contenthandling.go: by contentHandling and
+// whether the Content-Type is one of the API's binaryMediaTypes), then rendered through the
+// request template for its Content-Type, or passed through as passthroughBehavior allows.
 func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
 	ct := contentType(inv)
 	t, ok := h.reqTmpl.forRequest(ct)
 	if !ok && !passthroughAllowed(h.passthrough, h.reqTmpl) {
 		return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
 	}
-	body := inv.Request.Body
-	handling := h.contentHandling
-	if handling == "" && ok && h.binary.match(ct) {
-		handling = apigateway.ContentHandlingConvertToText // templates see binary as base64 text
-	}
-	if handling == apigateway.ContentHandlingConvertToText && !h.binary.match(ct) {
-		handling = "" // text stays text
-	}
-	body, err := convertContent(handling, body)
+	body, err := requestConversion(h.contentHandling, h.binary, ct).apply(inv.Request.Body)
 	if err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration contentHandling: %w", err))
+		return nil, contentError(err)
 	}
 	if !ok {
 		return body, nil
 	}
+	if err := templateInput(body); err != nil {
+		return nil, contentError(err)
+	}
 	out, err := t.Render(inv, body, ov)
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Unable to transform request".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 	}
 	return out, nil
 }
@@ -396,6 +407,9 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 		Header:     hdr,
 		Host:       u.Host,
 	}
+	if v := hdr["Host"]; len(v) > 0 {
+		req.Host = v[len(v)-1] // a mapped Host reaches the backend
+	}
 	if len(body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
@@ -410,12 +424,12 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 // bad answer, 502 (badAnswer); anything else (refused, reset, DNS, TLS) INTEGRATION_FAILURE.
 func mapTransportError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return invoke.Timeout.Because(err)
 	}
 	if pe := (*h1.ProtocolError)(nil); errors.As(err, &pe) {
 		return badAnswer(err)
 	}
-	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
+	return invoke.Unreachable.Because(fmt.Errorf("call integration endpoint: %w", err))
 }
 
 // proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:
@@ -449,39 +463,23 @@ func (h *httpIntegration) proxyResponse(ctx context.Context, resp *http.Response
 }
 
 // remapBackendHeaders prepares a backend's (or a Lambda proxy answer's) headers for the
-// client: Connection, Content-Length, Date, Server and x-amzn-RequestId, which the gateway
-// sends itself, come back as x-amzn-Remapped-*; Via, Transfer-Encoding and Keep-Alive
-// (hop-by-hop) and the headers the gateway sets are dropped. It reports whether a
-// Content-Length was remapped.
+// client by the table's rules (invoke.headerRules): those the gateway sends itself
+// (Connection, Content-Length, Date, Server, x-amzn-RequestId: invoke.RemappedProxy) come
+// back as x-amzn-Remapped-*; Via, Transfer-Encoding, Keep-Alive and the headers the gateway
+// sets (invoke.DroppedFromProxy) are dropped. It reports whether a Content-Length was
+// remapped.
 func remapBackendHeaders(h http.Header) (remappedLength bool) {
 	for k, v := range h {
-		switch k {
-		case "Connection", "Content-Length", "Date", "Server", "X-Amzn-Requestid":
+		switch r := invoke.HeaderRules(k); {
+		case r&invoke.RemappedProxy != 0:
 			delete(h, k)
-			h[remappedName(k)] = v
+			h[invoke.RemappedName(k)] = v
 			remappedLength = remappedLength || k == "Content-Length"
-		case "Via", "Transfer-Encoding", "Keep-Alive", "X-Amzn-Trace-Id", "X-Amz-Apigw-Id", "X-Amzn-Errortype":
+		case r&invoke.DroppedFromProxy != 0:
 			delete(h, k)
 		}
 	}
 	return remappedLength
-}
-
-// remappedName is the x-amzn-Remapped-* name of a backend header, in AWS's casing.
-func remappedName(k string) string {
-	switch k {
-	case "Connection":
-		return "x-amzn-Remapped-Connection"
-	case "Content-Length":
-		return "x-amzn-Remapped-Content-Length"
-	case "Date":
-		return "x-amzn-Remapped-Date"
-	case "Server":
-		return "x-amzn-Remapped-Server"
-	case "X-Amzn-Requestid":
-		return "x-amzn-Remapped-x-amzn-RequestId"
-	}
-	return "x-amzn-Remapped-" + k
 }
 
 func contentType(inv *invoke.Invocation) string {

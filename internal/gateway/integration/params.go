@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -153,7 +156,7 @@ func (s source) values(inv *invoke.Invocation, respHeader http.Header, body *map
 		v, ok := inv.Request.HeaderValue(s.name)
 		return v, nil, ok
 	case srcMultiHeader:
-		vs := inv.Request.Header[s.name]
+		vs := inv.Request.HeaderValues(s.name)
 		return "", vs, len(vs) > 0
 	case srcQuery:
 		v, ok := inv.Request.QueryValue(s.name)
@@ -201,19 +204,36 @@ type requestMapping struct {
 	src    source
 }
 
-// illegalRequestHeaders are headers a mapping may not set; AWS fails such requests with 500
-// at run time ("Execution failed due to configuration error"). Source: LocalStack's
-// AWS-validated execute-api header_utils (ILLEGAL_INTEGRATION_REQUESTS_COMMON).
-var illegalRequestHeaders = map[string]bool{
-	"Content-Length":           true,
-	"Transfer-Encoding":        true,
-	"X-Amzn-Trace-Id":          true,
-	"X-Amzn-Apigateway-Api-Id": true,
+// refusedMapping reports whether an integration's requestParameters map a header AWS
+// refuses for its type (invoke.Refused on every type; invoke.RefusedAWS as well when aws,
+// for AWS and AWS_PROXY integrations, Lambda's included): AWS then fails every request of
+// the integration (refusedMappingError).
+func refusedMapping(params map[string]string, aws bool) bool {
+	for k := range params {
+		name, ok := strings.CutPrefix(k, "integration.request.header.")
+		if !ok {
+			continue
+		}
+		r := invoke.HeaderRules(name)
+		if r&invoke.Refused != 0 || aws && r&invoke.RefusedAWS != 0 {
+			return true
+		}
+	}
+	return false
 }
 
-// compileRequestParameters parses an integration's requestParameters. illegal reports a
-// mapping to a header AWS refuses at run time.
-func compileRequestParameters(params map[string]string, vars map[string]string) (ms []requestMapping, illegal bool, err error) {
+// refusedMappingError is how AWS answers a request of an integration with a refused header
+// mapping: 500 {"message": "Internal server error"} with x-amzn-ErrorType
+// InternalServerErrorException (recorded: TestApiGatewayHeaderRemapping, for every
+// integration type), which is DEFAULT_5XX's answer, not API_CONFIGURATION_ERROR's
+// ApiConfigurationException. AWS logs "Execution failed due to configuration error".
+func refusedMappingError() *invoke.Error {
+	return invoke.Internal.Because(
+		errors.New("execution failed due to configuration error: a request parameter mapping sets a header API Gateway does not allow for this integration type"))
+}
+
+// compileRequestParameters parses an integration's requestParameters.
+func compileRequestParameters(params map[string]string, vars map[string]string) (ms []requestMapping, err error) {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
@@ -231,9 +251,6 @@ func compileRequestParameters(params map[string]string, vars map[string]string) 
 		switch loc {
 		case "header":
 			m.target, m.name = tgtHeader, http.CanonicalHeaderKey(name)
-			if illegalRequestHeaders[m.name] {
-				illegal = true
-			}
 		case "querystring":
 			m.target, m.name = tgtQuery, name
 		case "path":
@@ -251,14 +268,15 @@ func compileRequestParameters(params map[string]string, vars map[string]string) 
 		ms = append(ms, m)
 	}
 	if len(errs) > 0 {
-		return nil, false, fmt.Errorf("compile request parameters: %s", strings.Join(errs, "; "))
+		return nil, fmt.Errorf("compile request parameters: %s", strings.Join(errs, "; "))
 	}
-	return ms, illegal, nil
+	return ms, nil
 }
 
 // responseMapping is one method.response.header.X = source.
 type responseMapping struct {
 	name string // canonical header name
+	as   string // the name as the mapping spells it, which the client receives
 	src  source
 }
 
@@ -281,7 +299,7 @@ func compileResponseParameters(params map[string]string, vars map[string]string)
 			errs = append(errs, fmt.Sprintf("responseParameters[%q]: %v", k, err))
 			continue
 		}
-		ms = append(ms, responseMapping{name: http.CanonicalHeaderKey(name), src: src})
+		ms = append(ms, responseMapping{name: http.CanonicalHeaderKey(name), as: name, src: src})
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile response parameters: %s", strings.Join(errs, "; "))
@@ -327,8 +345,12 @@ func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov 
 	for k, v := range ov.RequestHeader {
 		hdr[http.CanonicalHeaderKey(k)] = []string{v}
 	}
-	for k, v := range ov.RequestQuery {
-		query = appendQuery(query, k, v)
+	if len(ov.RequestQuery) > 0 {
+		// In name order, so that the same request sends the same URL (AWS's order is not
+		// recorded).
+		for _, k := range slices.Sorted(maps.Keys(ov.RequestQuery)) {
+			query = appendQuery(query, k, ov.RequestQuery[k])
+		}
 	}
 	for k, v := range ov.RequestPath {
 		mappedPath = append(mappedPath, invoke.Param{Name: k, Value: v})

@@ -108,7 +108,7 @@ func FuzzParseSource(f *testing.F) {
 			}
 			_, _, _ = src.values(inv, respHeader, &mappedBody{raw: []byte(body)})
 		}
-		ms, _, err := compileRequestParameters(map[string]string{target: expr}, vars)
+		ms, err := compileRequestParameters(map[string]string{target: expr}, vars)
 		if err != nil {
 			return
 		}

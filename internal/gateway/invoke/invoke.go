@@ -1,7 +1,8 @@
 // Package invoke is the data plane's vocabulary: one request's state (Invocation) as it moves
 // through a stage's pipeline of Handlers, the Response a pipeline produces, and the Error a
-// stage returns when the client must see a gateway response instead. Only the edge
-// (internal/gateway) writes to the wire; pipeline stages read an Invocation and return.
+// stage returns when the client must see a gateway response instead (failure.go names the
+// failures integrations and the edge map to one). Only the edge (internal/gateway) writes
+// to the wire; pipeline stages read an Invocation and return.
 package invoke
 
 import (
@@ -12,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -84,7 +84,7 @@ func Errorf(t apigateway.GatewayResponseType, format string, args ...any) *Error
 }
 
 // Wrap returns an *Error of type t with the client-visible message msg and the cause err,
-// which is logged but never sent.
+// which is logged but never sent. A failure failure.go names is returned with its Because.
 func Wrap(t apigateway.GatewayResponseType, msg string, err error) *Error {
 	return &Error{Type: t, Message: msg, Err: err}
 }
@@ -132,8 +132,14 @@ type Request struct {
 	// Host is the client's Host header, port included ("api.example.com:8080"); net/http
 	// keeps it out of Header.
 	Host string
-	// Header is the client's headers. Stages must not modify it.
+	// Header is the client's headers, by canonical name. Stages must not modify it, and
+	// should read it through HeaderValue, HeaderValues and VisibleHeaders, which hide what
+	// AWS drops as it reads a request (the Hidden rule) and spell names as the client did.
 	Header http.Header
+	// SentNames are header names as the client spelled them where that differs from the
+	// canonical key in Header: pairs of canonical and sent name (h1server.SentHeaderNames).
+	// Nil when unknown, and then the names are canonical.
+	SentNames []string
 	// Body is the buffered request body, filled by the body stage of the pipeline; nil
 	// before it ran or when the request had none.
 	Body []byte
@@ -169,14 +175,54 @@ func (r *Request) QueryValue(name string) (string, bool) {
 }
 
 // HeaderValue returns the last value of the header name (case-insensitive): AWS's
-// single-value view (headers and method.request.header.X) keeps the last one.
+// single-value view (headers and method.request.header.X) keeps the last one. Headers AWS
+// drops as it reads a request (Hidden: Connection, Content-Length, Expect, TE, ...) have
+// none; Host is the client's.
 func (r *Request) HeaderValue(name string) (string, bool) {
-	vs := r.Header.Values(name)
+	vs := r.HeaderValues(name)
 	if len(vs) == 0 {
 		return "", false
 	}
 	return vs[len(vs)-1], true
 }
+
+// HeaderValues returns every value of the header name (case-insensitive), as
+// method.request.multivalueheader.X sees them: nil for a Hidden header; Host is the
+// client's Host.
+func (r *Request) HeaderValues(name string) []string {
+	k := name
+	vs, ok := r.Header[k]
+	if !ok {
+		k = http.CanonicalHeaderKey(name)
+		vs = r.Header[k]
+	}
+	switch {
+	case k == "Host":
+		if r.Host == "" {
+			return nil
+		}
+		return []string{r.Host}
+	case HeaderHas(k, Hidden):
+		return nil
+	}
+	return vs
+}
+
+// HeaderName returns the name of the client's header k (canonical) as the client spelled
+// it: "tEsT-HEADeR" for Test-Header when it was sent so.
+func (r *Request) HeaderName(k string) string {
+	for i := 0; i+1 < len(r.SentNames); i += 2 {
+		if r.SentNames[i] == k {
+			return r.SentNames[i+1]
+		}
+	}
+	return k
+}
+
+// VisibleHeader reports whether the client's header of canonical name k is part of the
+// request as AWS's pipeline sees it (not Hidden). Host, which net/http keeps out of
+// Header, is visible (Request.Host).
+func VisibleHeader(k string) bool { return !HeaderHas(k, Hidden) }
 
 // Invocation is one request's state through the pipeline: everything the $context
 // variables, mapping templates, authorizers, API keys, throttling, caching and Lambda proxy
@@ -223,6 +269,11 @@ type Invocation struct {
 	// Err is the error being rendered as a gateway response ($context.error.*); set by the
 	// edge only while it renders one.
 	Err *Error
+	// AnswerTrace, set by the integration, has the edge send X-Amzn-Trace-Id with the
+	// integration's answer, as AWS does for HTTP, AWS and Lambda integrations (not MOCK nor
+	// HTTP_PROXY). Kept here rather than in Response, which it would make a size class
+	// larger on every request.
+	AnswerTrace bool
 }
 
 // Reset clears inv for reuse, keeping its allocations.
@@ -312,22 +363,6 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.Err.ValidationErrorString, true
 	}
 	return "", false
-}
-
-// MediaType returns the media type of a Content-Type or Accept entry: lowercased, without
-// parameters or surrounding spaces ("Application/JSON; charset=utf-8" → "application/json").
-// It allocates only when the type has capitals.
-func MediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	v = strings.TrimSpace(v)
-	for i := 0; i < len(v); i++ {
-		if 'A' <= v[i] && v[i] <= 'Z' {
-			return strings.ToLower(v)
-		}
-	}
-	return v
 }
 
 // AppendJSONString appends s to b as a JSON string literal, quotes included: the form of

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/vtl"
 )
 
@@ -126,7 +127,8 @@ func (in *inputObject) param(name string) (string, bool) {
 }
 
 // allParams is $input.params(): {path: {...}, querystring: {...}, header: {...}}, each
-// parameter with its last value, headers under the names the client sent.
+// parameter with its last value, headers under the names the client sent (Host
+// included; the ones AWS drops as it reads a request left out).
 func (in *inputObject) allParams() *vtl.Map {
 	inv := in.r.inv
 	path := vtl.NewMap()
@@ -142,11 +144,16 @@ func (in *inputObject) allParams() *vtl.Map {
 			query.Set(k, vs[len(vs)-1])
 		}
 	}
+	// Headers as AWS's pipeline sees them: the Host the client sent, not the ones AWS
+	// drops as it reads a request (invoke.Hidden), under the names the client spelled.
 	header := vtl.NewMap()
 	for _, k := range slices.Sorted(maps.Keys(inv.Request.Header)) {
-		if vs := inv.Request.Header[k]; len(vs) > 0 {
-			header.Set(k, vs[len(vs)-1])
+		if vs := inv.Request.Header[k]; len(vs) > 0 && k != "Host" && invoke.VisibleHeader(k) {
+			header.Set(inv.Request.HeaderName(k), vs[len(vs)-1])
 		}
+	}
+	if inv.Request.Host != "" {
+		header.Set("Host", inv.Request.Host)
 	}
 	m := vtl.NewMap()
 	m.Set("path", path)
@@ -207,18 +214,12 @@ func (c *contextObject) Property(name string) (any, bool) {
 	switch full {
 	case "requestOverride":
 		if c.r.requestOverride == nil {
-			m := vtl.NewMap()
-			m.Set("header", vtl.NewMap())
-			m.Set("querystring", vtl.NewMap())
-			m.Set("path", vtl.NewMap())
-			c.r.requestOverride = m
+			c.r.requestOverride = c.r.newRequestOverride()
 		}
 		return c.r.requestOverride, true
 	case "responseOverride":
 		if c.r.responseOverride == nil {
-			m := vtl.NewMap()
-			m.Set("header", vtl.NewMap())
-			c.r.responseOverride = m
+			c.r.responseOverride = c.r.newResponseOverride()
 		}
 		return c.r.responseOverride, true
 	case "requestTimeEpoch":

@@ -94,8 +94,8 @@ type Request struct {
 	HostHeader string
 	// Target is the request-target as sent on the request line: "/path?query".
 	Target string
-	// Header is sent as is, in map order. Host, Content-Length, Transfer-Encoding and
-	// Trailer entries are ignored.
+	// Header is sent as is, in map order. Host, Content-Length and Transfer-Encoding
+	// entries are ignored.
 	Header http.Header
 	// Body is sent with its Content-Length. POST, PUT and PATCH without one say
 	// Content-Length: 0.

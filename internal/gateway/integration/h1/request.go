@@ -16,9 +16,10 @@ type requestError struct{ msg string }
 func (e *requestError) Error() string { return "h1: " + e.msg }
 
 // writeRequest writes r's head and body to bw and flushes it. Header fields go out in map
-// order (nothing needs them sorted); Host, Content-Length, Transfer-Encoding and Trailer
-// entries of r.Header are ignored, as net/http ignores them: the client frames the body
-// itself. Names must be tokens and values free of control bytes (CR, LF, NUL, ...), else
+// order (nothing needs them sorted); Host, Content-Length and Transfer-Encoding entries of
+// r.Header are ignored, as net/http ignores them: the client frames the body itself. A
+// Trailer entry is sent (API Gateway sends a mapped one; with a Content-Length body it
+// announces nothing). Names must be tokens and values free of control bytes (CR, LF, NUL, ...), else
 // nothing useful is sent and the connection must be dropped.
 func writeRequest(bw *bufio.Writer, r *Request) error {
 	if r.Method == "" || !isToken(r.Method) {
@@ -42,7 +43,7 @@ func writeRequest(bw *bufio.Writer, r *Request) error {
 	bw.WriteString("\r\n")
 	for k, vs := range r.Header {
 		switch k {
-		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+		case "Host", "Content-Length", "Transfer-Encoding":
 			continue
 		}
 		if k == "" || !isToken(k) {
