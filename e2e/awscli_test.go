@@ -170,7 +170,7 @@ func TestAWSCLI(t *testing.T) {
 			want: fields{"stageName": "dev", "deploymentId": "<dep1>", "createdDate": present, "lastUpdatedDate": present}},
 		{name: "get-stage of an unknown stage",
 			args:    []string{"get-stage", "--rest-api-id", "<api>", "--stage-name", "nosuchstage"},
-			wantErr: "NotFoundException", wantMsg: "Invalid Stage identifier specified"},
+			wantErr: "NotFoundException", wantMsg: "Invalid stage identifier specified"},
 		{name: "get-stages",
 			args: []string{"get-stages", "--rest-api-id", "<api>"},
 			want: fields{"item.#": 1, "item.0.stageName": "dev", "item.0.deploymentId": "<dep1>"}},

@@ -44,7 +44,8 @@ func (s *Server) GetAccount(ctx context.Context, c *call) error {
 	return nil
 }
 
-// UpdateAccount is PATCH /account: replace /cloudwatchRoleArn (an empty value clears it).
+// UpdateAccount is PATCH /account: replace /cloudwatchRoleArn (an empty value clears it) and
+// add /features UsagePlans.
 // AWS also checks that API Gateway may assume the role; gatehouse writes no CloudWatch logs,
 // so it only checks the ARN's form.
 func (s *Server) UpdateAccount(ctx context.Context, c *call) error {
@@ -69,9 +70,22 @@ func (s *Server) UpdateAccount(ctx context.Context, c *call) error {
 				next.CloudwatchRoleArn = op.Val()
 			case op.Path == "/cloudwatchRoleArn":
 				p.addf("Invalid patch operation specified. Must be one of: [replace]")
+			case op.Path == "/features":
+				// AWS's documented way to turn on usage plans is add /features UsagePlans;
+				// they are always on here, and AWS refuses to turn them off (moto records
+				// "Usage Plans cannot be disabled once enabled").
+				switch {
+				case op.Op == awsjson.OpAdd && op.Val() == accountFeatureUsagePlans:
+				case op.Op == awsjson.OpRemove && op.Val() == accountFeatureUsagePlans:
+					p.addf("Usage Plans cannot be disabled once enabled")
+				case op.Op == awsjson.OpAdd || op.Op == awsjson.OpRemove:
+					p.addf("Invalid feature specified: %s", op.Val()) // not verified
+				default:
+					p.addf("Invalid patch operation specified. Must be 'add'|'remove'") // not verified
+				}
 			default:
 				// Not verified; the style of test_update_model "update-model-invalid-path".
-				p.addf("Invalid patch path  '%s' specified for op '%s'. Must be one of: [/cloudwatchRoleArn]", op.Path, op.Op)
+				p.addf("Invalid patch path  '%s' specified for op '%s'. Must be one of: [/cloudwatchRoleArn, /features]", op.Path, op.Op)
 			}
 		}
 		if err := p.err(); err != nil {

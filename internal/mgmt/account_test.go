@@ -53,7 +53,7 @@ func TestAccount(t *testing.T) {
 			op(types.OpReplace, "/cloudwatchRoleArn", "arn:aws:iam::123456789012:role/other"),
 			op(types.OpAdd, "/cloudwatchRoleArn", "x"),
 			op(types.OpReplace, "/throttleSettings/burstLimit", "1"),
-		}, "BadRequestException", "Invalid patch operation specified. Must be one of: [replace] Invalid patch path  '/throttleSettings/burstLimit' specified for op 'replace'. Must be one of: [/cloudwatchRoleArn]"},
+		}, "BadRequestException", "Invalid patch operation specified. Must be one of: [replace] Invalid patch path  '/throttleSettings/burstLimit' specified for op 'replace'. Must be one of: [/cloudwatchRoleArn, /features]"},
 		{"bad op", []types.PatchOperation{op("nope", "/cloudwatchRoleArn", "x")}, "ValidationException",
 			"1 validation error detected: Value 'nope' at 'updateAccountInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]"},
 	}

@@ -294,7 +294,9 @@ func TestGatewayResponseRefusals(t *testing.T) {
 		{"put, bad status", func() error {
 			_, err := e.client.PutGatewayResponse(ctx(t), &apigateway.PutGatewayResponseInput{RestApiId: aws.String(apiID), ResponseType: types.GatewayResponseTypeThrottled, StatusCode: aws.String("42")})
 			return err
-		}, "ValidationException", `1 validation error detected: Value '42' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\d\d`},
+			// statusCode is a body member of PutGatewayResponse, named under the input as AWS
+			// names body members (putIntegrationInput.type); URI labels go by their name alone.
+		}, "ValidationException", `1 validation error detected: Value '42' at 'putGatewayResponseInput.statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\d\d`},
 		{"put, every mapping problem", func() error {
 			_, err := e.client.PutGatewayResponse(ctx(t), &apigateway.PutGatewayResponseInput{RestApiId: aws.String(apiID), ResponseType: types.GatewayResponseTypeThrottled,
 				ResponseParameters: map[string]string{"method.response.header.x": "'v'", "gatewayresponse.header.y": "unquoted"},

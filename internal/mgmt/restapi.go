@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -31,7 +30,7 @@ func (s *Server) updateAPI(ctx context.Context, apiID string, fn func(doc *apiga
 
 type createRestAPIInput struct {
 	Name                      string                            `json:"name"`
-	Description               string                            `json:"description"`
+	Description               *string                           `json:"description"`
 	Version                   string                            `json:"version"`
 	CloneFrom                 string                            `json:"cloneFrom"`
 	BinaryMediaTypes          []string                          `json:"binaryMediaTypes"`
@@ -45,56 +44,19 @@ type createRestAPIInput struct {
 
 // CreateRestAPI is POST /restapis.
 func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
-	if c.r.URL.Query().Get("mode") == "import" {
-		// ImportRestApi shares this path (POST /restapis?mode=import); OpenAPI import is
-		// not built yet, so say so rather than read the definition as a CreateRestApi body.
-		return &awsjson.Error{Status: http.StatusNotFound, Type: "UnknownOperationException", Message: "ImportRestApi (POST /restapis?mode=import) is not supported by this gatehouse yet"}
-	}
 	var in createRestAPIInput
 	if err := c.decode(&in); err != nil {
 		return err
 	}
-	if in.Name == "" {
-		return awsjson.BadRequest("Invalid REST API name specified")
-	}
-	var problems []string
-	switch in.APIKeySource {
-	case "":
-		in.APIKeySource = "HEADER"
-	case "HEADER", "AUTHORIZER":
-	default:
-		problems = append(problems, "Invalid API key source specified: "+in.APIKeySource)
-	}
-	ec := in.EndpointConfiguration
-	if ec == nil || len(ec.Types) == 0 {
-		ec = &apigateway.EndpointConfiguration{Types: []string{"EDGE"}}
-	}
-	for _, t := range ec.Types {
-		if t != "EDGE" && t != "REGIONAL" && t != "PRIVATE" {
-			problems = append(problems, "Invalid endpoint type specified: "+t)
-		}
-	}
-	if ec.IPAddressType == "" {
-		// AWS: PRIVATE endpoints default to dualstack, the others to ipv4.
-		ec.IPAddressType = "ipv4"
-		if slices.Contains(ec.Types, "PRIVATE") {
-			ec.IPAddressType = "dualstack"
-		}
-	}
-	if in.MinimumCompressionSize != nil && (*in.MinimumCompressionSize < 0 || *in.MinimumCompressionSize > 10485760) {
-		problems = append(problems, "Invalid minimum compression size, must be between 0 and 10485760")
-	}
-	if p := binaryMediaTypesProblem(in.BinaryMediaTypes); p != "" {
-		problems = append(problems, p)
-	}
-	if err := badRequestProblems(problems); err != nil {
+	ec, err := createRestAPIRules(&in)
+	if err != nil {
 		return err
 	}
 	doc := &apigateway.RestAPIDocument{
 		RestAPI: apigateway.RestAPI{
 			ID:                        newID(10),
 			Name:                      in.Name,
-			Description:               in.Description,
+			Description:               deref(in.Description),
 			CreatedDate:               s.now(),
 			Version:                   in.Version,
 			BinaryMediaTypes:          in.BinaryMediaTypes,
@@ -138,7 +100,14 @@ func (s *Server) GetRestAPI(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, &doc.RestAPI)
+	awsjson.WriteJSON(c.w, http.StatusOK, withTags(&doc.RestAPI))
+	return nil
+}
+
+// GetRestAPIWithoutID is GET /restapis/ (an empty REST API id): AWS answers 200 with an
+// empty object (recorded in moto's get_rest_api_without_id, which notes AWS's answer).
+func (s *Server) GetRestAPIWithoutID(ctx context.Context, c *call) error {
+	awsjson.WriteJSON(c.w, http.StatusOK, struct{}{})
 	return nil
 }
 
@@ -177,7 +146,7 @@ func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, &doc.RestAPI)
+	awsjson.WriteJSON(c.w, http.StatusOK, withTags(&doc.RestAPI))
 	return nil
 }
 
@@ -185,6 +154,7 @@ func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
 func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 	var problems []string
 	var binary *awsjson.ListPatch // api.BinaryMediaTypes, once an operation changes them
+	touchedEndpoint := false      // PRIVATE ⇒ dualstack is checked when a patch changes the endpoint
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
 		if len(seg) == 0 {
@@ -192,6 +162,14 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			continue
 		}
 		switch {
+		case op.Path == restAPIBinaryTypesPath:
+			// binaryMediaTypes is patched like an object, one media type a path
+			// (recorded: test_update_rest_api_behaviour "...-base-path").
+			problems = append(problems, "Invalid patch path "+op.Path)
+		case len(seg) == 1 && seg[0] == "minimumCompressionSize" && op.Op != awsjson.OpReplace:
+			problems = append(problems, msgReplaceOnly)
+		case len(seg) == 1 && seg[0] == "description" && op.Op == awsjson.OpRemove:
+			api.Description = ""
 		case op.Op == awsjson.OpReplace && len(seg) == 1:
 			v := op.Val()
 			switch seg[0] {
@@ -207,7 +185,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			case "policy":
 				api.Policy = v
 			case "apiKeySource":
-				if v != "HEADER" && v != "AUTHORIZER" {
+				if !awsjson.ShapeOf("ApiKeySourceType").Allows(v) {
 					problems = append(problems, "Invalid API key source specified: "+v)
 				}
 				api.APIKeySource = v
@@ -217,8 +195,8 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 					break
 				}
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > 10485760 {
-					problems = append(problems, "Invalid minimum compression size, must be between 0 and 10485760")
+				if err != nil || n < 0 || n > maxCompressionSize {
+					problems = append(problems, msgCompressionSize)
 					break
 				}
 				api.MinimumCompressionSize = &n
@@ -242,27 +220,17 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			case awsjson.OpReplace:
 				binary.Append(op.Val())
 			}
-		case op.Op == awsjson.OpReplace && len(seg) == 3 && seg[0] == "endpointConfiguration" && seg[1] == "types" && seg[2] == "0":
-			v := op.Val()
-			if v != "EDGE" && v != "REGIONAL" && v != "PRIVATE" {
-				problems = append(problems, "Invalid endpoint type specified: "+v)
+		case seg[0] == "endpointConfiguration":
+			touchedEndpoint = true
+			if p := patchEndpointConfiguration(api, op, seg); p != "" {
+				problems = append(problems, p)
 			}
-			if api.EndpointConfiguration == nil {
-				api.EndpointConfiguration = &apigateway.EndpointConfiguration{}
-			}
-			api.EndpointConfiguration.Types = []string{v}
-		case op.Op == awsjson.OpReplace && len(seg) == 2 && seg[0] == "endpointConfiguration" && seg[1] == "ipAddressType":
-			v := op.Val()
-			if v != "ipv4" && v != "dualstack" {
-				problems = append(problems, "Invalid IP address type specified: "+v)
-			}
-			if api.EndpointConfiguration == nil {
-				api.EndpointConfiguration = &apigateway.EndpointConfiguration{}
-			}
-			api.EndpointConfiguration.IPAddressType = v
 		default:
 			problems = append(problems, invalidPatch(op))
 		}
+	}
+	if p := endpointConfigurationProblem(api.EndpointConfiguration); p != "" && touchedEndpoint && len(problems) == 0 {
+		problems = append(problems, p)
 	}
 	if binary != nil {
 		api.BinaryMediaTypes = binary.List()

@@ -1,5 +1,7 @@
 package mgmt
 
+import "github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+
 // routes lists every operation of the management API, at AWS's paths with AWS's URI labels
 // (botocore's apigateway 2015-07-09 service model).
 func (s *Server) routes() {
@@ -11,6 +13,7 @@ func (s *Server) routes() {
 	s.handle("POST /restapis", s.CreateRestAPI)
 	s.handle("GET /restapis", s.GetRestAPIs)
 	s.handle("GET /restapis/{restapi_id}", s.GetRestAPI)
+	s.handleAs("GET /restapis/{$}", awsjson.Lookup("GetRestApi"), s.GetRestAPIWithoutID)
 	s.handle("PATCH /restapis/{restapi_id}", s.UpdateRestAPI)
 	s.handle("DELETE /restapis/{restapi_id}", s.DeleteRestAPI)
 

@@ -85,8 +85,21 @@ type call struct {
 // error to have it rendered AWS-style.
 type handlerFunc func(ctx context.Context, c *call) error
 
-// handle registers op at pattern ("METHOD /path/{label}") with AWS's URI labels.
+// handle registers op at pattern ("METHOD /path/{label}") with AWS's URI labels. pattern
+// must be an operation's path in the service model: its input is checked against the
+// model's shape before op runs (awsjson.CheckInput), and a request that carries the query
+// of another operation sharing the path (POST /restapis?mode=import) is that operation.
 func (s *Server) handle(pattern string, op handlerFunc) {
+	model := awsjson.OperationAt(pattern)
+	if model == nil {
+		panic("mgmt: no operation of the service model at " + pattern)
+	}
+	s.handleAs(pattern, model, op)
+}
+
+// handleAs registers op at pattern as the model's operation model: for a path AWS answers
+// as an operation although it is not the operation's path in the model (GET /restapis/).
+func (s *Server) handleAs(pattern string, model *awsjson.Operation, op handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		body, err := awsjson.ReadBody(r)
 		if err != nil {
@@ -102,6 +115,14 @@ func (s *Server) handle(pattern string, op handlerFunc) {
 				awsjson.WriteError(w, ae)
 				return
 			}
+		}
+		if other := awsjson.QueryVariant(model, r.URL.Query()); other != nil {
+			awsjson.WriteError(w, awsjson.NotSupported(other))
+			return
+		}
+		if err := awsjson.CheckInput(model, body, r.PathValue, r.URL.Query().Get); err != nil {
+			awsjson.WriteError(w, err)
+			return
 		}
 		c := &call{w: w, r: r, body: body, maxPatchOps: s.maxPatchOps}
 		if err := op(r.Context(), c); err != nil {
@@ -130,9 +151,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// unknownOperation answers a path or method no operation has, as AWS does: 404
-// UnknownOperationException.
+// unknownOperation answers a request no served operation matched. An operation of the
+// service model that gatehouse does not serve yet is named (awsjson.NotSupported); a path or
+// method the model has no operation for is AWS's 404 UnknownOperationException.
 func unknownOperation(w http.ResponseWriter, r *http.Request) {
+	if op := awsjson.OperationFor(r.Method, r.URL.EscapedPath(), r.URL.Query()); op != nil {
+		awsjson.WriteError(w, awsjson.NotSupported(op))
+		return
+	}
 	awsjson.WriteError(w, &awsjson.Error{Status: http.StatusNotFound, Type: "UnknownOperationException", Message: "Unknown operation " + r.Method + " " + r.URL.Path})
 }
 

@@ -254,8 +254,10 @@ func applyStageFieldOp(st *apigateway.Stage, sp stagePath, op awsjson.PatchOpera
 			return nil
 		case sp.Name == "":
 			return errStageOp("remove")
-		case op.Op != awsjson.OpReplace:
-			return errStageOp("replace")
+		case op.Op != awsjson.OpReplace && op.Op != awsjson.OpAdd:
+			// add sets a setting as replace does: AWS takes both on
+			// /accessLogSettings/destinationArn and /format (deploy scripts send either).
+			return errStageOp("add, replace")
 		}
 		als := apigateway.AccessLogSettings{}
 		if st.AccessLogSettings != nil {

@@ -153,7 +153,7 @@ func TestStageListGetDelete(t *testing.T) {
 			return err
 		}()},
 	} {
-		wantAPIError(t, call.name, call.err, "NotFoundException", "Invalid Stage identifier specified")
+		wantAPIError(t, call.name, call.err, "NotFoundException", "Invalid stage identifier specified")
 	}
 	_, err = e.client.GetStages(ctx(t), &apigateway.GetStagesInput{RestApiId: aws.String("nope123456")})
 	wantAPIError(t, "GetStages unknown API", err, "NotFoundException", "Invalid API identifier specified "+testAccount+":nope123456")

@@ -21,8 +21,9 @@ var (
 	// localstack's legacy provider (validated against AWS) for UpdateDeployment and
 	// GetDeployment on an unknown id.
 	errDeploymentNotFound = awsjson.NotFound("Invalid Deployment identifier specified")
-	// localstack's legacy provider for GetStage/UpdateStage on an unknown stage.
-	errStageNotFound = awsjson.NotFound("Invalid Stage identifier specified")
+	// AWS's answer for GetStage/UpdateStage/DeleteStage on an unknown stage, lower-case "stage"
+	// (moto's StageNotFoundException; issue 8's measurement against AWS).
+	errStageNotFound = awsjson.NotFound("Invalid stage identifier specified")
 	// test_apigateway_canary.snapshot.json "update-stage-no-deployment" and
 	// "bad-canary-deployment-id": a deployment id in a stage update or a canary that does not
 	// exist.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -113,6 +114,16 @@ func Decode(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
+			if te.Type != nil && te.Type.Kind() == reflect.String {
+				// A string field given a boolean or a number: AWS's deserializer's words
+				// (CheckInput finds these first for the model's string members).
+				switch te.Value {
+				case "bool":
+					return serializationError("java.lang.Boolean")
+				case "number":
+					return serializationError("com.amazon.coral.value.json.numbers.TruncatingBigNumber")
+				}
+			}
 			return BadRequest("Invalid value for field %q: expected %s", te.Field, te.Type)
 		}
 		return &Error{http.StatusBadRequest, "SerializationException", "Could not parse request body into json: " + err.Error()}

@@ -1,7 +1,7 @@
 package awsjson
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -58,11 +58,8 @@ const (
 func OpProblems(input string, ops []PatchOperation) []string {
 	var problems []string
 	for i, op := range ops {
-		switch op.Op {
-		case OpAdd, OpRemove, OpReplace, OpMove, OpTest, OpCopy:
-		default:
-			// The enum in the order AWS lists it.
-			problems = append(problems, fmt.Sprintf("Value '%s' at '%s.patchOperations.%d.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]", op.Op, input, i+1))
+		if p := EnumProblem("Op", input+".patchOperations."+strconv.Itoa(i+1)+".member.op", op.Op); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	return problems
