@@ -76,4 +76,10 @@ func (s *Server) routes() {
 	s.handle("PUT /restapis/{restapi_id}/gatewayresponses/{response_type}", s.PutGatewayResponse)
 	s.handle("PATCH /restapis/{restapi_id}/gatewayresponses/{response_type}", s.UpdateGatewayResponse)
 	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
+
+	// Tags (tags.go). The SDKs and the aws CLI percent-encode the ARN's slashes; a client that
+	// does not is served too.
+	s.handle("GET /tags/{resource_arn...}", s.GetTags)
+	s.handle("PUT /tags/{resource_arn...}", s.TagResource)
+	s.handle("DELETE /tags/{resource_arn...}", s.UntagResource)
 }
