@@ -87,6 +87,10 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 	if p := binaryMediaTypesProblem(in.BinaryMediaTypes); p != "" {
 		problems = append(problems, p)
 	}
+	policy, msg := storedPolicy(in.Policy)
+	if msg != "" {
+		problems = append(problems, msg)
+	}
 	if err := badRequestProblems(problems); err != nil {
 		return err
 	}
@@ -101,7 +105,7 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 			MinimumCompressionSize:    in.MinimumCompressionSize,
 			APIKeySource:              in.APIKeySource,
 			EndpointConfiguration:     ec,
-			Policy:                    in.Policy,
+			Policy:                    policy,
 			Tags:                      in.Tags,
 			DisableExecuteAPIEndpoint: in.DisableExecuteAPIEndpoint,
 			RootResourceID:            newID(10),
@@ -138,7 +142,7 @@ func (s *Server) GetRestAPI(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, &doc.RestAPI)
+	awsjson.WriteJSON(c.w, http.StatusOK, restAPIOut(&doc.RestAPI))
 	return nil
 }
 
@@ -177,7 +181,7 @@ func (s *Server) UpdateRestAPI(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, &doc.RestAPI)
+	awsjson.WriteJSON(c.w, http.StatusOK, restAPIOut(&doc.RestAPI))
 	return nil
 }
 
@@ -205,7 +209,11 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			case "version":
 				api.Version = v
 			case "policy":
-				api.Policy = v
+				policy, msg := storedPolicy(v)
+				if msg != "" {
+					problems = append(problems, msg)
+				}
+				api.Policy = policy
 			case "apiKeySource":
 				if v != "HEADER" && v != "AUTHORIZER" {
 					problems = append(problems, "Invalid API key source specified: "+v)
