@@ -167,7 +167,7 @@ func (s *Server) TagResource(ctx context.Context, c *call) error {
 	if tooMany {
 		// Not verified: the quota is AWS's, the wording gatehouse's. The update above wrote
 		// the tags back unchanged.
-		return &awsjson.Error{Status: http.StatusBadRequest, Type: "LimitExceededException", Message: fmt.Sprintf("A resource can have at most %d tags", maxTags)}
+		return awsjson.LimitExceeded("A resource can have at most %d tags", maxTags)
 	}
 	awsjson.WriteEmpty(c.w, http.StatusNoContent)
 	return nil

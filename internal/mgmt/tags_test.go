@@ -3,6 +3,7 @@ package mgmt
 import (
 	"maps"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,4 +114,19 @@ func TestTagsErrors(t *testing.T) {
 	}
 	_, err := e.client.TagResource(ctx(t), &apigateway.TagResourceInput{ResourceArn: aws.String(base + apiID), Tags: map[string]string{"aws:x": "v"}})
 	wantAPIError(t, "TagResource aws: key", err, "BadRequestException", "Tag key 'aws:x' must not start with 'aws:'")
+
+	// 50 tags fit; a 51st is LimitExceededException and changes nothing.
+	fifty := map[string]string{}
+	for i := range maxTags {
+		fifty["k"+strconv.Itoa(i)] = "v"
+	}
+	if _, err := e.client.TagResource(ctx(t), &apigateway.TagResourceInput{ResourceArn: aws.String(base + apiID), Tags: fifty}); err != nil {
+		t.Fatalf("TagResource with %d tags: %v", maxTags, err)
+	}
+	_, err = e.client.TagResource(ctx(t), &apigateway.TagResourceInput{ResourceArn: aws.String(base + apiID), Tags: map[string]string{"one": "more"}})
+	wantAPIError(t, "TagResource 51st tag", err, "LimitExceededException", "A resource can have at most 50 tags")
+	tags, err := e.client.GetTags(ctx(t), &apigateway.GetTagsInput{ResourceArn: aws.String(base + apiID)})
+	if err != nil || !maps.Equal(tags.Tags, fifty) {
+		t.Errorf("GetTags after the refused 51st tag = %d tags, %v; want the %d", len(tags.Tags), err, maxTags)
+	}
 }
