@@ -77,6 +77,12 @@ resource "aws_lambda_function" "fn" {
   tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
 }
 
+# Invoked when created and again when its input changes.
+resource "aws_lambda_invocation" "hello" {
+  function_name = aws_lambda_function.fn.function_name
+  input         = jsonencode({ phase = var.phase })
+}
+
 # Every argument of aws_lambda_permission forces a new permission: phase 2 replaces it.
 resource "aws_lambda_permission" "apigw" {
   statement_id  = local.p1 ? "AllowAPIGatewayInvoke" : "AllowAPIGatewayInvoke2"
@@ -100,6 +106,12 @@ resource "aws_api_gateway_rest_api" "api" {
   binary_media_types       = local.p1 ? ["image/png"] : ["image/png", "application/octet-stream"]
   minimum_compression_size = local.p1 ? "1024" : "2048"
   api_key_source           = local.p1 ? "HEADER" : "AUTHORIZER"
+
+  disable_execute_api_endpoint = !local.p1
+
+  endpoint_configuration {
+    types = local.p1 ? ["EDGE"] : ["REGIONAL"]
+  }
 
   tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
 }
@@ -202,6 +214,7 @@ resource "aws_api_gateway_integration" "hello" {
   # under the deployment's create_before_destroy is created, then deleted: it stays as is.
   passthrough_behavior = "WHEN_NO_MATCH"
   timeout_milliseconds = local.p1 ? 29000 : 10000
+  content_handling     = local.p1 ? null : "CONVERT_TO_TEXT"
   request_templates = {
     "application/json" = jsonencode({ statusCode = 200 })
   }
@@ -358,7 +371,25 @@ resource "aws_api_gateway_stage" "dev" {
   stage_name           = "dev"
   description          = local.p1 ? "first" : "second"
   xray_tracing_enabled = !local.p1
-  variables            = local.p1 ? { color = "blue" } : { color = "green", size = "xl" }
+
+  cache_cluster_enabled = !local.p1
+  cache_cluster_size    = local.p1 ? null : "0.5"
+
+  dynamic "canary_settings" {
+    for_each = local.p1 ? [] : [1]
+    content {
+      deployment_id            = aws_api_gateway_deployment.dep.id
+      percent_traffic          = 10
+      stage_variable_overrides = { color = "red" }
+      use_stage_cache          = true
+    }
+  }
+
+  access_log_settings {
+    destination_arn = "arn:aws:logs:us-east-1:123456789012:log-group:e2e-convergence"
+    format          = local.p1 ? "$context.requestId" : "$context.requestId $context.status"
+  }
+  variables = local.p1 ? { color = "blue" } : { color = "green", size = "xl" }
 
   tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
 }
