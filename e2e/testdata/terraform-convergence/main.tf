@@ -67,6 +67,25 @@ resource "aws_lambda_function" "fn" {
   description      = local.p1 ? "first" : "second"
 
   reserved_concurrent_executions = local.p1 ? -1 : 5
+  architectures                  = ["x86_64"]
+  kms_key_arn                    = local.p1 ? null : "arn:aws:kms:us-east-1:123456789012:key/0f3c8a2e-1d7b-4d5e-9a36-2b9f4c1e7d00"
+
+  ephemeral_storage {
+    size = local.p1 ? 512 : 1024
+  }
+
+  tracing_config {
+    mode = local.p1 ? "PassThrough" : "Active"
+  }
+
+  logging_config {
+    log_format = local.p1 ? "Text" : "JSON"
+    log_group  = local.p1 ? null : "/aws/lambda/e2e-convergence-custom"
+  }
+
+  dead_letter_config {
+    target_arn = local.p1 ? "arn:aws:sqs:us-east-1:123456789012:dlq" : "arn:aws:sqs:us-east-1:123456789012:dlq-2"
+  }
 
   environment {
     variables = {
@@ -182,7 +201,7 @@ resource "aws_api_gateway_method" "hello_get" {
   rest_api_id      = aws_api_gateway_rest_api.api.id
   resource_id      = aws_api_gateway_resource.hello.id
   http_method      = "GET"
-  authorization    = "NONE"
+  authorization    = local.p1 ? "NONE" : "AWS_IAM"
   api_key_required = !local.p1
   operation_name   = local.p1 ? "SayHello" : "SayHi"
   request_parameters = local.p1 ? {
