@@ -122,6 +122,12 @@ func TestTerraformConvergence(t *testing.T) {
 	if err != nil || len(apis.Items) != 0 {
 		t.Errorf("GetRestApis after destroy = %v, %v; want no API", apis, err)
 	}
+	acct, err := client.GetAccount(t.Context(), &apigateway.GetAccountInput{})
+	if err != nil {
+		t.Errorf("GetAccount after destroy: %v", err)
+	} else if acct.CloudwatchRoleArn != nil {
+		t.Errorf("GetAccount after destroy = role %q; want none (reset_on_delete)", aws.ToString(acct.CloudwatchRoleArn))
+	}
 	fns, err := lambdaClient.ListFunctions(t.Context(), &lambdasdk.ListFunctionsInput{})
 	if err != nil || len(fns.Functions) != 0 {
 		t.Errorf("ListFunctions after destroy = %v, %v; want none", fns, err)

@@ -114,6 +114,7 @@ resource "aws_lambda_permission" "apigw" {
 # --- The account --------------------------------------------------------------------------
 
 resource "aws_api_gateway_account" "acct" {
+  reset_on_delete     = true
   cloudwatch_role_arn = local.p1 ? "arn:aws:iam::123456789012:role/apigw-logs" : "arn:aws:iam::123456789012:role/apigw-logs-2"
 }
 
@@ -270,6 +271,9 @@ resource "aws_api_gateway_method" "orders_post" {
   request_models = {
     "application/json" = aws_api_gateway_model.order.name
   }
+  request_parameters = local.p1 ? {} : {
+    "method.request.header.X-Tenant" = false
+  }
 }
 
 resource "aws_api_gateway_integration" "orders" {
@@ -293,6 +297,9 @@ resource "aws_api_gateway_method_response" "orders_200" {
   resource_id = aws_api_gateway_resource.orders.id
   http_method = aws_api_gateway_method.orders_post.http_method
   status_code = "200"
+  response_models = local.p1 ? {} : {
+    "application/json" = "Empty"
+  }
 }
 
 resource "aws_api_gateway_integration_response" "orders_200" {
@@ -335,6 +342,7 @@ resource "aws_api_gateway_integration" "proxy" {
   type                    = "HTTP_PROXY"
   integration_http_method = "ANY"
   uri                     = local.p1 ? "${var.backend}/{proxy}" : "${var.backend}/p/{proxy}"
+  cache_key_parameters    = local.p1 ? [] : ["method.request.path.proxy"]
   request_parameters = {
     "integration.request.path.proxy" = "method.request.path.proxy"
   }
