@@ -15,48 +15,49 @@ import (
 	"time"
 )
 
-// config is the process configuration. Each field is a flag, an environment variable
-// GATEHOUSE_<NAME> (upper case, dashes as underscores) and a key of the --config JSON file;
-// flags win over the environment, which wins over the file.
+// config is the process configuration. Each field is a flag, declared once in flagSet; its
+// environment variable GATEHOUSE_<NAME> (upper case, dashes as underscores) and its key in
+// the --config JSON file are the flag's name, applied through the flag (loadConfig). Flags
+// win over the environment, which wins over the file.
 type config struct {
-	Listen           string        `json:"listen"`
-	AdminListen      string        `json:"admin-listen"`
-	DataDir          string        `json:"data-dir"`
-	Region           string        `json:"region"`
-	AccountID        string        `json:"account-id"`
-	Domain           string        `json:"domain"`
-	AdminCredentials string        `json:"admin-credentials"`
-	ShutdownTimeout  time.Duration `json:"shutdown-timeout"`
-	LogLevel         string        `json:"log-level"`
-	LogFormat        string        `json:"log-format"`
-	Demo             bool          `json:"demo"`
+	Listen           string
+	AdminListen      string
+	DataDir          string
+	Region           string
+	AccountID        string
+	Domain           string
+	AdminCredentials string
+	ShutdownTimeout  time.Duration
+	LogLevel         string
+	LogFormat        string
+	Demo             bool
 	// AWSCredentials is the shared-credentials file AWS service integrations sign with: the
 	// profile named after an integration's credentials role ARN, else [default].
-	AWSCredentials string `json:"aws-credentials"`
+	AWSCredentials string
 	// AWSEndpoints override AWS's endpoint per service: SERVICE=URL entries.
-	AWSEndpoints endpointList `json:"aws-endpoint"`
+	AWSEndpoints endpointList
 	// LambdaEndpoint is the Lambda API that functions outside this gatehouse's account and
 	// region are invoked at; empty: none (they are not found).
-	LambdaEndpoint string `json:"lambda-endpoint"`
+	LambdaEndpoint string
 	// LambdaCredentials is the shared-credentials file ([default]) LambdaEndpoint calls sign with.
-	LambdaCredentials string `json:"lambda-credentials"`
+	LambdaCredentials string
 	// StrictPermissions enforces functions' resource policies on API Gateway invocations.
-	StrictPermissions bool `json:"strict-permissions"`
+	StrictPermissions bool
 	// LambdaLocalCodeRoot lets the Lambda API package local directories under it as code.
-	LambdaLocalCodeRoot string `json:"lambda-local-code-root"`
+	LambdaLocalCodeRoot string
 
 	// Slow and idle clients (both listeners; see flagSet for the defaults and reasons).
-	ReadHeaderTimeout time.Duration `json:"read-header-timeout"`
-	ReadBodyTimeout   time.Duration `json:"read-body-timeout"`
-	WriteTimeout      time.Duration `json:"write-timeout"`
-	IdleTimeout       time.Duration `json:"idle-timeout"`
-	MaxHeaderBytes    int           `json:"max-header-bytes"`
+	ReadHeaderTimeout time.Duration
+	ReadBodyTimeout   time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
 	// AdminRequestTimeout bounds a whole management request: reading it (net/http's
 	// ReadTimeout) and answering it (WriteTimeout).
-	AdminRequestTimeout time.Duration `json:"admin-request-timeout"`
+	AdminRequestTimeout time.Duration
 	// AdminMaxBodyBytes bounds a management request body; each operation has its own,
 	// smaller limit inside.
-	AdminMaxBodyBytes int64 `json:"admin-max-body-bytes"`
+	AdminMaxBodyBytes int64
 }
 
 // Defaults of the slow-client limits.

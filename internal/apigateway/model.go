@@ -135,7 +135,7 @@ type Integration struct {
 	ConnectionID         string                          `json:"connectionId,omitempty"`
 	Credentials          string                          `json:"credentials,omitempty"`
 	RequestParameters    map[string]string               `json:"requestParameters,omitempty"`
-	RequestTemplates     map[string]string               `json:"requestTemplates,omitempty"`
+	RequestTemplates     Templates                       `json:"requestTemplates,omitempty"`
 	PassthroughBehavior  string                          `json:"passthroughBehavior,omitempty"`
 	ContentHandling      string                          `json:"contentHandling,omitempty"`
 	TimeoutInMillis      int                             `json:"timeoutInMillis"`
@@ -160,10 +160,13 @@ type IntegrationResponse struct {
 	StatusCode string `json:"statusCode"`
 	// SelectionPattern is a regular expression matched against the backend status code
 	// (HTTP) or error message (Lambda). Empty marks the default response.
-	SelectionPattern   string            `json:"selectionPattern,omitempty"`
-	ResponseParameters map[string]string `json:"responseParameters,omitzero"`
-	ResponseTemplates  map[string]string `json:"responseTemplates,omitzero"`
-	ContentHandling    string            `json:"contentHandling,omitempty"`
+	SelectionPattern string `json:"selectionPattern,omitempty"`
+	// SelectionPatternGiven says SelectionPattern was given, if empty: it is then written
+	// (integration_response.go).
+	SelectionPatternGiven bool              `json:"-"`
+	ResponseParameters    map[string]string `json:"responseParameters,omitzero"`
+	ResponseTemplates     Templates         `json:"responseTemplates,omitzero"`
+	ContentHandling       string            `json:"contentHandling,omitempty"`
 }
 
 // Deployment is AWS's Deployment shape.

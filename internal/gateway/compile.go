@@ -155,7 +155,7 @@ func unsupported(what string) invoke.Handler {
 // request gets API_CONFIGURATION_ERROR, 500 {"message": "Internal server error"}, with
 // cause logged beside the request id (writeError).
 func failing(cause error) invoke.Handler {
-	err := invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", cause)
+	err := invoke.ConfigurationError.Because(cause)
 	return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
 		return nil, err
 	})

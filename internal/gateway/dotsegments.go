@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -74,5 +73,5 @@ func hasLiteralDotSegment(p string) bool {
 }
 
 // errAboveRoot refuses a path whose ".." climbs above the root: 400, DEFAULT_4XX.
-var errAboveRoot = invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request",
+var errAboveRoot = invoke.BadRequest.Because(
 	errors.New("a .. segment climbs above the root of the path"))

@@ -24,7 +24,7 @@ func buildPipeline(m *apigateway.Method, validation invoke.Middleware, integ inv
 		// throttling: stage, method, usage plan (throttle/) not yet
 		optional(validation), // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
 		// response cache (cache/)                        not yet
-		// then the integration: MOCK, HTTP, HTTP_PROXY (integration/)
+		// then the integration (integration/): MOCK, HTTP, HTTP_PROXY, AWS_PROXY (Lambda), AWS (Lambda or an AWS service)
 	)
 }
 
@@ -61,7 +61,7 @@ func readBody(limit int64) invoke.Middleware {
 			if r.ContentLength >= 0 && r.ContentLength <= maxPreallocBody {
 				body = make([]byte, r.ContentLength)
 				if _, err := io.ReadFull(r.BodyReader, body); err != nil {
-					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
+					return nil, invoke.BadRequest.Because(err)
 				}
 			} else {
 				// A larger Content-Length is a claim: memory follows the bytes that arrive,
@@ -74,13 +74,13 @@ func readBody(limit int64) invoke.Middleware {
 					return nil, invoke.Wrap(apigateway.ResponseRequestTooLarge, requestTooLargeMessage, err)
 				}
 				if err != nil {
-					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", err)
+					return nil, invoke.BadRequest.Because(err)
 				}
 				if n > limit {
 					return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
 				}
 				if r.ContentLength >= 0 && n != r.ContentLength {
-					return nil, invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request", io.ErrUnexpectedEOF)
+					return nil, invoke.BadRequest.Because(io.ErrUnexpectedEOF)
 				}
 				body = buf.Bytes()
 			}

@@ -47,12 +47,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiID, stageName, rest, contextPath, ok := s.locate(r.Host, p)
 	inv.ContextPath = contextPath
 	if !ok {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	st := s.table.Load().lookup(apiID, stageName)
 	if st == nil {
-		s.writeError(w, s.defaults, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
 	grs = st.responses
@@ -67,10 +67,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, resourcePath, params, res := st.router.Match(r.Method, rest, inv.PathParams[:0])
 	inv.PathParams = params
 	if res != route.Found {
-		s.writeError(w, grs, inv, invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token"))
+		s.noMatch(w, grs, inv, unmatchedMethod, apiID, stageName, rest, resourcePath)
 		return
 	}
 	inv.ResourceID, inv.ResourcePath = m.resourceID, resourcePath
+	rest = oneLeadingSlash(rest)
 	inv.Request.Path = route.UnescapePath(rest)
 	if inv.Request.Path == "" {
 		inv.Request.Path = "/"
@@ -81,7 +82,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := m.handler.Invoke(r.Context(), inv)
-	if err == nil && (resp.StatusCode < minFinalStatus || resp.StatusCode > 599) {
+	if err == nil && (resp.StatusCode < minFinalStatus || !apigateway.IsStatusCode(resp.StatusCode)) {
 		// A MOCK status, an integration response's statusCode or a Lambda proxy answer
 		// may name a 1xx, which HTTP cannot send as a final status (h1server would send
 		// it as an interim answer and a 200 after it): gatehouse treats it as the
@@ -89,7 +90,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if resp.Stream != nil {
 			resp.Stream.Close()
 		}
-		err = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		err = invoke.ConfigurationError.Because(
 			fmt.Errorf("integration answered status %d, which is no final HTTP status", resp.StatusCode))
 	}
 	if err != nil {
@@ -121,8 +122,17 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 // root) of a request to host with the raw path p, host-based first; contextPath is
 // $context.path, "/{stage}{rest}" ("/{stage}/" for the root). ok is false when p names no
 // stage; contextPath is then p.
+//
+// Slashes before the stage are dropped ("//prod/x" is stage prod, $context.path
+// "/prod/x"); rest keeps the doubled slashes after it ("/prod//x": rest "//x",
+// $context.path "/prod//x"), which the router and the proxy event's path read as one.
+// Recorded from AWS: test_apigateway_lambda.snapshot.json,
+// "invocation-payload-with-prepended-slash-to-stage" and "...-with-prepended-slash".
 func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
 	if apiID, ok = s.apiFromHost(host); ok {
+		if len(p) > 1 && p[1] == '/' {
+			p = oneLeadingSlash(p)
+		}
 		stageName, rest = cutSegment(p)
 		return apiID, stageName, rest, p, stageName != ""
 	}
@@ -196,6 +206,19 @@ func rawPath(r *http.Request) string {
 		return u
 	}
 	return r.URL.EscapedPath()
+}
+
+// oneLeadingSlash returns p with its leading slashes made one ("//x" is "/x"), without
+// allocating; a path without a leading slash is returned as is.
+func oneLeadingSlash(p string) string {
+	i := 0
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	if i <= 1 {
+		return p
+	}
+	return p[i-1:]
 }
 
 // cutSegment splits "/stage/rest" into "stage" and "/rest" ("" for none).

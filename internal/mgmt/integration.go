@@ -126,11 +126,14 @@ func checkIntegrationRequestParams(m *apigateway.Method, params map[string]strin
 }
 
 // checkIntegrationURI validates uri for the integration type, in AWS's words: HTTP types
-// need an absolute http(s) URL ("Invalid HTTP endpoint specified for URI", recorded from
-// AWS in aws/aws-cdk#14984 and ustayready/fireprox#37); AWS types an
-// arn:aws:apigateway:{region}:{service}:{path|action}/... ARN ("Invalid ARN specified in
-// the request", aws/aws-sdk-java#860; the path/action and AWS_PROXY target messages as AWS
-// words them, not recorded in a fixture).
+// need an absolute http(s) URL ("Invalid HTTP endpoint specified for URI"); AWS types an
+// ARN ("Invalid ARN specified in the request" for what is not one) whose resource is a
+// path/ or action/ ("AWS ARN for integration must contain path or action", answered for an
+// IAM role ARN too), and AWS_PROXY only Lambda or Firehose. All recorded in localstack's
+// test_apigateway_integrations.snapshot.json, test_put_integration_validation
+// ("invalid-uri-HTTP", "invalid-uri-not-an-arn", "invalid-uri-invalid-arn",
+// "no-s3-support-AWS_PROXY"). An arn:...:apigateway ARN without a region or service is
+// answered as not an ARN (not recorded).
 func checkIntegrationURI(typ, uri string) []string {
 	switch typ {
 	case apigateway.IntegrationHTTP, apigateway.IntegrationHTTPProxy:
@@ -143,13 +146,17 @@ func checkIntegrationURI(typ, uri string) []string {
 			return []string{"Invalid HTTP endpoint specified for URI"}
 		}
 	case apigateway.IntegrationAWS, apigateway.IntegrationAWSProxy:
+		const invalidARN = "Invalid ARN specified in the request"
 		parts := strings.SplitN(uri, ":", 6)
-		if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "apigateway" || parts[3] == "" || parts[4] == "" {
-			return []string{"Invalid ARN specified in the request"}
+		if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" {
+			return []string{invalidARN}
 		}
 		service, target := parts[4], parts[5]
 		if !strings.HasPrefix(target, "path/") && !strings.HasPrefix(target, "action/") {
 			return []string{"AWS ARN for integration must contain path or action"}
+		}
+		if parts[2] != "apigateway" || parts[3] == "" || service == "" {
+			return []string{invalidARN}
 		}
 		if typ == apigateway.IntegrationAWSProxy && service != "lambda" && service != "firehose" {
 			return []string{"Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations."}
@@ -196,13 +203,15 @@ func validPlaceholders(path string) bool {
 // name alphanumeric or underscore as stage variable names are.
 var stageVariableRef = regexp.MustCompile(`\$\{stageVariables\.[A-Za-z0-9_]+\}`)
 
-// checkIntegration returns every BadRequest problem of ig on method m.
+// checkIntegration returns every BadRequest problem of ig on method m. A missing
+// integration HTTP method is answered alone, before the URI is looked at (recorded:
+// test_put_integration_validation "required-integration-method-AWS", whose URI is not an
+// ARN).
 func checkIntegration(m *apigateway.Method, ig *apigateway.Integration) []string {
 	var problems []string
 	if ig.Type != apigateway.IntegrationMock {
 		if ig.HTTPMethod == "" {
-			// Recorded from AWS: aws/aws-cli#1605, hashicorp/terraform#10501.
-			problems = append(problems, "Enumeration value for HttpMethod must be non-empty")
+			return []string{"Enumeration value for HttpMethod must be non-empty"}
 		}
 		problems = append(problems, checkIntegrationURI(ig.Type, ig.URI)...)
 	}
@@ -221,6 +230,23 @@ func checkIntegration(m *apigateway.Method, ig *apigateway.Integration) []string
 	problems = append(problems, checkContentTypes(ig.RequestTemplates)...)
 	problems = append(problems, checkTemplates(ig.RequestTemplates)...)
 	return problems
+}
+
+// normalizeIntegration gives ig the fields AWS keeps for its type: a MOCK integration has no
+// uri and no integration HTTP method (AWS drops the ones given: recorded,
+// test_put_integration_validation "not-required-integration-method-MOCK", put with a uri and
+// answered without; pulumi/pulumi-aws#3060), and only HTTP and HTTP_PROXY integrations get
+// connectionType INTERNET when none is given (recorded: "aws-integration-AWS" and
+// "aws-integration-type-AWS_PROXY" have none, "http-method-HTTP" has INTERNET).
+func normalizeIntegration(ig *apigateway.Integration) {
+	switch ig.Type {
+	case apigateway.IntegrationMock:
+		ig.URI, ig.HTTPMethod = "", ""
+	case apigateway.IntegrationHTTP, apigateway.IntegrationHTTPProxy:
+		if ig.ConnectionType == "" {
+			ig.ConnectionType = "INTERNET"
+		}
+	}
 }
 
 type putIntegrationInput struct {
@@ -247,8 +273,8 @@ type putIntegrationInput struct {
 // PutIntegration is PUT .../methods/{http_method}/integration. It sets AWS's defaults
 // (recorded: test_put_integration_responses "put-integration-get" and
 // test_lifecycle_integration_response "get-method"): passthroughBehavior WHEN_NO_MATCH,
-// timeoutInMillis 29000, cacheKeyParameters [], cacheNamespace the resource id, and
-// connectionType INTERNET for every type but MOCK, which AWS shows without one.
+// timeoutInMillis 29000, cacheKeyParameters [], cacheNamespace the resource id, and the
+// per-type fields of normalizeIntegration.
 //
 // Putting over an existing integration replaces it but keeps its integration responses, so
 // that re-putting an integration (as Terraform and the console do) does not silently drop
@@ -303,9 +329,7 @@ func (s *Server) PutIntegration(ctx context.Context, c *call) error {
 		if ig.PassthroughBehavior == "" {
 			ig.PassthroughBehavior = apigateway.PassthroughWhenNoMatch
 		}
-		if ig.ConnectionType == "" && ig.Type != apigateway.IntegrationMock {
-			ig.ConnectionType = "INTERNET"
-		}
+		normalizeIntegration(ig)
 		if ig.CacheNamespace == "" {
 			ig.CacheNamespace = resourceID
 		}
@@ -458,6 +482,7 @@ func patchIntegration(m *apigateway.Method, ig *apigateway.Integration, ops []aw
 	if cacheKeys != nil {
 		ig.CacheKeyParameters = cacheKeys.List()
 	}
+	normalizeIntegration(ig)
 	problems = append(problems, checkIntegration(m, ig)...)
 	return badRequestProblems(problems)
 }
@@ -551,7 +576,8 @@ func checkSelectionPattern(ig *apigateway.Integration, ir *apigateway.Integratio
 }
 
 type putIntegrationResponseInput struct {
-	SelectionPattern   string            `json:"selectionPattern"`
+	// SelectionPattern is nil when absent: AWS answers a given "" and no absent one.
+	SelectionPattern   *string           `json:"selectionPattern"`
 	ResponseParameters map[string]string `json:"responseParameters"`
 	ResponseTemplates  map[string]string `json:"responseTemplates"`
 	ContentHandling    string            `json:"contentHandling"`
@@ -567,7 +593,10 @@ func (s *Server) PutIntegrationResponse(ctx context.Context, c *call) error {
 		return err
 	}
 	code := c.path("status_code")
-	if err := checkInput(statusCodeProblem(code), enumProblem("putIntegrationResponseInput", "contentHandling", in.ContentHandling, contentHandlings)); err != nil {
+	// The body's members first, then the URI's status code, as AWS lists an
+	// UpdateMethodResponse's patch op before its status code (recorded:
+	// "update-method-response-invalid-statuscode-and-wrong-op"; this pair is not recorded).
+	if err := checkInput(enumProblem("putIntegrationResponseInput", "contentHandling", in.ContentHandling, contentHandlings), statusCodeProblem(code)); err != nil {
 		return err
 	}
 	var created *apigateway.IntegrationResponse
@@ -582,10 +611,12 @@ func (s *Server) PutIntegrationResponse(ctx context.Context, c *call) error {
 		}
 		ir := &apigateway.IntegrationResponse{
 			StatusCode:         code,
-			SelectionPattern:   in.SelectionPattern,
 			ResponseParameters: in.ResponseParameters,
 			ResponseTemplates:  in.ResponseTemplates,
 			ContentHandling:    in.ContentHandling,
+		}
+		if in.SelectionPattern != nil {
+			ir.SelectionPattern, ir.SelectionPatternGiven = *in.SelectionPattern, true
 		}
 		if err := badRequestProblems(checkIntegrationResponse(m, ir)); err != nil {
 			return err
@@ -668,7 +699,7 @@ func (s *Server) UpdateIntegrationResponse(ctx context.Context, c *call) error {
 					continue
 				}
 				if seg[0] == "selectionPattern" {
-					ir.SelectionPattern = op.Val()
+					ir.SelectionPattern, ir.SelectionPatternGiven = op.Val(), true
 				} else {
 					if v := op.Val(); v != "" && !slices.Contains(contentHandlings, v) {
 						problems = append(problems, "Invalid content handling specified: "+v)

@@ -108,8 +108,19 @@ func TestPutIntegrationErrors(t *testing.T) {
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
 		{name: "http empty greedy placeholder", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("ANY"), Uri: aws.String("http://example.com/{proxy+}/{+}")},
 			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI"},
-		{name: "aws bad arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
+		// Recorded: test_put_integration_validation "invalid-uri-not-an-arn" and
+		// "invalid-uri-invalid-arn" (an IAM role ARN); a Lambda function's own ARN is an ARN
+		// without path or action too.
+		{name: "aws not an arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("non-valid-arn")},
 			code: "BadRequestException", msg: "Invalid ARN specified in the request"},
+		{name: "aws iam role arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:iam::0000000000:role/service-role/asdf")},
+			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
+		{name: "aws lambda function arn", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:lambda:us-east-1:123456789012:function:f")},
+			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
+		// Recorded: "required-integration-method-AWS": the missing method alone, though the
+		// URI is no ARN.
+		{name: "aws without method", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, Uri: aws.String("http://example.com"), TimeoutInMillis: aws.Int32(10)},
+			code: "BadRequestException", msg: "Enumeration value for HttpMethod must be non-empty"},
 		{name: "aws no path or action", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:bucket")},
 			code: "BadRequestException", msg: "AWS ARN for integration must contain path or action"},
 		{name: "aws proxy to s3", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:path/b/k")},
@@ -123,8 +134,8 @@ func TestPutIntegrationErrors(t *testing.T) {
 			"integration.request.cookie.c":      "'x'",
 		}}, code: "BadRequestException", msg: "Invalid mapping expression specified: Validation Result: warnings : [], errors : [" +
 			"Invalid mapping expression specified: integration.request.cookie.c, Invalid mapping expression parameter specified: method.request.header.undeclared, Invalid mapping expression specified: nonsense]"},
-		{name: "every problem listed", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, TimeoutInMillis: aws.Int32(10), PassthroughBehavior: aws.String("SOMETIMES")},
-			code: "BadRequestException", msg: "Enumeration value for HttpMethod must be non-empty Invalid HTTP endpoint specified for URI Invalid passthrough behavior specified: SOMETIMES Timeout should be between 50 ms and 29000 ms"},
+		{name: "every problem listed", api: apiID, resource: rootID, verb: "GET", in: apigateway.PutIntegrationInput{Type: types.IntegrationTypeHttp, IntegrationHttpMethod: aws.String("GET"), TimeoutInMillis: aws.Int32(10), PassthroughBehavior: aws.String("SOMETIMES")},
+			code: "BadRequestException", msg: "Invalid HTTP endpoint specified for URI Invalid passthrough behavior specified: SOMETIMES Timeout should be between 50 ms and 29000 ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,6 +392,63 @@ func TestPutIntegrationStageVariableURI(t *testing.T) {
 			Type: types.IntegrationTypeHttpProxy, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String(uri)})
 		if err != nil || aws.ToString(out.Uri) != uri {
 			t.Errorf("PutIntegration(uri %s) = %v, %v; want it stored as is", uri, out, err)
+		}
+	}
+}
+
+// The SDK reads the per-type shapes AWS answers: a MOCK integration without the uri and
+// method it was given, AWS_PROXY without a connectionType, an empty response template as
+// null (read back as ""), a given selectionPattern "" and none when none was given.
+func TestIntegrationShapesPerType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client
+	apiID, rootID := newAPI(t, e)
+	m, err := c.PutMethod(ctx(t), &apigateway.PutMethodInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("none")})
+	if err != nil || *m.AuthorizationType != "NONE" {
+		t.Fatalf("PutMethod authorizationType none = %v, %v; want NONE", m, err)
+	}
+	mock, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"),
+		Type: types.IntegrationTypeMock, Uri: aws.String("http://example.com"), IntegrationHttpMethod: aws.String("POST")})
+	if err != nil || mock.Uri != nil || mock.HttpMethod != nil || mock.ConnectionType != "" {
+		t.Errorf("PutIntegration MOCK = uri %v, httpMethod %v, connectionType %q, %v; want none of them", mock.Uri, mock.HttpMethod, mock.ConnectionType, err)
+	}
+	proxy, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"),
+		Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"),
+		Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations")})
+	if err != nil || proxy.ConnectionType != "" || *proxy.HttpMethod != "POST" {
+		t.Errorf("PutIntegration AWS_PROXY = connectionType %q, %v; want none", proxy.ConnectionType, err)
+	}
+	ir, err := c.PutIntegrationResponse(ctx(t), &apigateway.PutIntegrationResponseInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), StatusCode: aws.String("200"),
+		SelectionPattern: aws.String(""), ResponseTemplates: map[string]string{"application/json": ""}})
+	if err != nil || ir.SelectionPattern == nil || *ir.SelectionPattern != "" {
+		t.Fatalf("PutIntegrationResponse = %+v, %v; want selectionPattern \"\"", ir, err)
+	}
+	if v, ok := ir.ResponseTemplates["application/json"]; !ok || v != "" {
+		t.Errorf("PutIntegrationResponse templates = %v; want application/json read back empty", ir.ResponseTemplates)
+	}
+	// An absent pattern is the default too, so on another method.
+	mustMethod(t, e, apiID, rootID, "POST", nil)
+	if _, err := c.PutIntegration(ctx(t), &apigateway.PutIntegrationInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("POST"), Type: types.IntegrationTypeMock}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.PutIntegrationResponse(ctx(t), &apigateway.PutIntegrationResponseInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("POST"), StatusCode: aws.String("200"),
+		ContentHandling: types.ContentHandlingStrategyConvertToText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.SelectionPattern != nil {
+		t.Errorf("PutIntegrationResponse without pattern = %q; want no selectionPattern", *other.SelectionPattern)
+	}
+	// The state survives the store: GetMethod reads it back the same.
+	for verb, want := range map[string]*string{"GET": aws.String(""), "POST": nil} {
+		got, err := c.GetMethod(ctx(t), &apigateway.GetMethodInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String(verb)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := got.MethodIntegration.IntegrationResponses["200"].SelectionPattern
+		if (sp == nil) != (want == nil) || (sp != nil && *sp != *want) {
+			t.Errorf("GetMethod %s selectionPattern = %v; want %v", verb, aws.ToString(sp), aws.ToString(want))
 		}
 	}
 }

@@ -100,6 +100,11 @@ func checkModels(doc *apigateway.RestAPIDocument, models map[string]string) []st
 	return problems
 }
 
+// authorizationType is a method's authorization type as AWS stores it: accepted in any case,
+// kept upper-case (recorded: localstack test_apigateway_integrations.snapshot.json,
+// test_put_integration_responses "put-method-put", put with "none" and answered "NONE").
+func authorizationType(v string) string { return strings.ToUpper(v) }
+
 // checkAuthorization validates a method's authorization settings and drops an authorizer
 // id that its type does not use, as AWS does (recorded: test_update_method_validation
 // "skip-auth-id-with-wrong-type"). Authorizers are not stored by gatehouse yet, so a given
@@ -155,7 +160,7 @@ func (s *Server) PutMethod(ctx context.Context, c *call) error {
 		}
 		m := &apigateway.Method{
 			HTTPMethod:          verb,
-			AuthorizationType:   *in.AuthorizationType,
+			AuthorizationType:   authorizationType(*in.AuthorizationType),
 			AuthorizerID:        in.AuthorizerID,
 			APIKeyRequired:      in.APIKeyRequired,
 			OperationName:       in.OperationName,
@@ -249,7 +254,7 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 			}
 			switch field {
 			case "authorizationType":
-				m.AuthorizationType = op.Val()
+				m.AuthorizationType = authorizationType(op.Val())
 			case "authorizerId":
 				m.AuthorizerID = op.Val()
 			case "apiKeyRequired":

@@ -93,16 +93,18 @@ func findIntegration(doc *apigateway.RestAPIDocument, resourceID, httpMethod str
 	return m.MethodIntegration, nil
 }
 
-// methodsByPath yields every method of the API with where it is, "/path/VERB" ("/VERB" on
-// the root), in resource path then verb order: how the "Cannot delete ..., is referenced in
-// method" answers of DeleteModel and DeleteRequestValidator list the methods that use a
-// model or validator.
+// methodsByPath yields every method of the API with where it is, its resource's path, "/"
+// and its verb: "/path/VERB", and "//VERB" on the root as AWS writes it (recorded:
+// localstack test_apigateway_api.snapshot.json, test_put_method_model "delete-model-used",
+// "Cannot delete model '...', is referenced in method request: //ANY"), in resource path then
+// verb order: how the "Cannot delete ..., is referenced in method" answers of DeleteModel and
+// DeleteRequestValidator list the methods that use a model or validator.
 func methodsByPath(doc *apigateway.RestAPIDocument) iter.Seq2[string, *apigateway.Method] {
 	return func(yield func(string, *apigateway.Method) bool) {
 		resources := slices.SortedFunc(maps.Values(doc.Resources), func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
 		for _, r := range resources {
 			for _, verb := range slices.Sorted(maps.Keys(r.ResourceMethods)) {
-				if !yield(strings.TrimSuffix(r.Path, "/")+"/"+verb, r.ResourceMethods[verb]) {
+				if !yield(r.Path+"/"+verb, r.ResourceMethods[verb]) {
 					return
 				}
 			}

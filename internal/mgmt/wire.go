@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 )
 
@@ -52,17 +53,11 @@ func checkInput(problems ...string) error {
 // statusCodeProblem returns the ValidationException problem of a status code outside the
 // service model's StatusCode pattern [1-5]\d\d, or "" (test_integration_response_invalid_statuscode).
 func statusCodeProblem(code string) string {
-	if validStatusCode(code) {
+	if apigateway.ValidStatusCode(code) {
 		return ""
 	}
 	return "Value '" + code + "' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
 }
-
-func validStatusCode(code string) bool {
-	return len(code) == 3 && code[0] >= '1' && code[0] <= '5' && isDigit(code[1]) && isDigit(code[2])
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // deleteEntry deletes key from *m; a map left empty becomes nil, so that it is absent on
 // the wire, as AWS shows an empty collection.

@@ -1,7 +1,8 @@
 // Package store is gatehouse's configuration store: a revisioned key-value store with
 // atomic multi-key transactions and prefix watches, in the manner of etcd. Backends live in
-// sub-packages (memory for tests, bolt embedded, postgres for clusters); storetest is the one
-// contract suite every backend passes.
+// sub-packages: memory for tests, bolt embedded (what gatehouse serve opens); the
+// PostgreSQL backend a cluster of nodes will share is not written yet. storetest is the
+// one contract suite every backend passes.
 package store
 
 import (

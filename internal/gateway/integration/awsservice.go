@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration/h1"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
@@ -369,10 +368,10 @@ const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	if a.credErr != nil {
 		// AWS: "Execution failed due to configuration error: Unable to assume role".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", a.credErr)
+		return nil, invoke.ConfigurationError.Because(a.credErr)
 	}
 	if a.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		return nil, invoke.ConfigurationError.Because(
 			errors.New("a request parameter mapping sets a header API Gateway reserves"))
 	}
 	method := a.method
@@ -440,7 +439,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if err := a.signer.SignHTTP(ctx, a.creds, sreq, hash, a.signing, a.region, a.now(), func(o *v4.SignerOptions) {
 		o.DisableURIPathEscaping = a.s3
 	}); err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("sign the %s request: %w", a.signing, err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("sign the %s request: %w", a.signing, err))
 	}
 	q = sreq.URL.RawQuery
 
@@ -448,7 +447,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if err != nil {
 		return nil, err
 	}
-	return a.answer(ctx, inv, resp, cancel)
+	return a.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // appendActionQuery appends the action's own parameters, placeholders substituted.

@@ -1,7 +1,3 @@
-// Package integration calls what a REST API method integrates with: an HTTP backend, as a
-// proxy (HTTP_PROXY) or with mapped requests and responses (HTTP), or nothing at all (MOCK).
-// Each integration is compiled once per stage into an invoke.Handler, the last step of the
-// stage's pipeline.
 package integration
 
 import (
@@ -109,6 +105,7 @@ func compileNonProxy(c Config) (nonProxy, error) {
 	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
 		return nonProxy{}, err
 	}
+	n.responses.setBinary(c.BinaryMediaTypes)
 	return n, nil
 }
 
@@ -185,7 +182,7 @@ func droppedRequestHeader(k string) bool {
 // Invoke implements invoke.Handler.
 func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	if h.illegal {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		return nil, invoke.ConfigurationError.Because(
 			errors.New("a request parameter mapping sets a header API Gateway reserves"))
 	}
 	method := h.method
@@ -250,7 +247,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	q := h.uri.query
+	q := h.uri.mappedQuery(inv, mappedPath)
 	if h.proxy && inv.Request.RawQuery != "" {
 		q = joinQuery(q, inv.Request.RawQuery)
 	}
@@ -268,7 +265,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if h.proxy {
 		return h.proxyResponse(ctx, resp, cancel)
 	}
-	return h.answer(ctx, inv, resp, cancel)
+	return h.answer(ctx, inv, resp, cancel, &ov)
 }
 
 // backend sends the requests of HTTP and AWS service integrations: on h1's client, which
@@ -311,8 +308,9 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 }
 
 // answer reads a non-proxy backend's response, picks the integration response its status
-// selects and makes the method response; it closes the body and calls cancel (when set).
-func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc) (*invoke.Response, error) {
+// selects and makes the method response (ov: what the request template overrode); it closes
+// the body and calls cancel (when set).
+func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *http.Response, cancel context.CancelFunc, ov *mapping.Overrides) (*invoke.Response, error) {
 	if cancel != nil {
 		defer cancel()
 	}
@@ -325,38 +323,33 @@ func (n *nonProxy) answer(ctx context.Context, inv *invoke.Invocation, resp *htt
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, resp.Header, payload)
+	return ir.methodResponse(inv, resp.Header, payload, ov)
 }
 
 // requestPayload is the body a non-proxy (HTTP or AWS) integration sends: the client's payload
-// converted per contentHandling (a binary payload, by the API's binaryMediaTypes, is
-// base64-encoded for a template or CONVERT_TO_TEXT), then rendered through the request
-// template for its Content-Type, or passed through as passthroughBehavior allows.
+// converted as AWS's content type conversions say (contenthandling.go: by contentHandling and
+// whether the Content-Type is one of the API's binaryMediaTypes), then rendered through the
+// request template for its Content-Type, or passed through as passthroughBehavior allows.
 func (h *nonProxy) requestPayload(inv *invoke.Invocation, ov *mapping.Overrides) ([]byte, error) {
 	ct := contentType(inv)
 	t, ok := h.reqTmpl.forRequest(ct)
 	if !ok && !passthroughAllowed(h.passthrough, h.reqTmpl) {
 		return nil, invoke.Errorf(apigateway.ResponseUnsupportedMediaType, "Unsupported Media Type")
 	}
-	body := inv.Request.Body
-	handling := h.contentHandling
-	if handling == "" && ok && h.binary.match(ct) {
-		handling = apigateway.ContentHandlingConvertToText // templates see binary as base64 text
-	}
-	if handling == apigateway.ContentHandlingConvertToText && !h.binary.match(ct) {
-		handling = "" // text stays text
-	}
-	body, err := convertContent(handling, body)
+	body, err := requestConversion(h.contentHandling, h.binary, ct).apply(inv.Request.Body)
 	if err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration contentHandling: %w", err))
+		return nil, contentError(err)
 	}
 	if !ok {
 		return body, nil
 	}
+	if err := templateInput(body); err != nil {
+		return nil, contentError(err)
+	}
 	out, err := t.Render(inv, body, ov)
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Unable to transform request".
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+		return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 	}
 	return out, nil
 }
@@ -410,12 +403,12 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 // bad answer, 502 (badAnswer); anything else (refused, reset, DNS, TLS) INTEGRATION_FAILURE.
 func mapTransportError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return invoke.Timeout.Because(err)
 	}
 	if pe := (*h1.ProtocolError)(nil); errors.As(err, &pe) {
 		return badAnswer(err)
 	}
-	return invoke.Wrap(apigateway.ResponseIntegrationFailure, "Internal server error", fmt.Errorf("call integration endpoint: %w", err))
+	return invoke.Unreachable.Because(fmt.Errorf("call integration endpoint: %w", err))
 }
 
 // proxyResponse hands the backend's response to the client as AWS does for HTTP_PROXY:

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
 )
@@ -35,16 +34,20 @@ type functionNotFound interface{ FunctionNotFound() bool }
 // invoke it.
 type accessDenied interface{ AccessDenied() bool }
 
-// lambdaURIPrefix and lambdaURISuffix frame the function ARN in a Lambda integration URI:
+// lambdaURIPath and lambdaURISuffix frame the function ARN in a Lambda integration URI:
 // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.
+// The part after "path" is the path of Lambda's Invoke operation, which AWS's developer
+// guide writes with its own leading slash (":lambda:path//2015-03-31/functions/...",
+// integration-request-basic-setup): the doubled slash names the same function.
 const (
-	lambdaURIPath   = ":lambda:path/2015-03-31/functions/"
+	lambdaURIPath   = ":lambda:path/"
+	lambdaInvoke    = "2015-03-31/functions/"
 	lambdaURISuffix = "/invocations"
 )
 
 // IsLambdaURI reports whether uri is a Lambda integration URI,
-// arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations,
-// which makes an AWS integration a Lambda (non-proxy) one.
+// arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations
+// (or path//2015-03-31/...), which makes an AWS integration a Lambda (non-proxy) one.
 func IsLambdaURI(uri string) bool {
 	_, err := lambdaFunction(uri)
 	return err == nil
@@ -68,7 +71,13 @@ func lambdaFunction(uri string) (string, error) {
 	if i < 0 || strings.IndexByte(rest[:i], ':') >= 0 {
 		return "", bad("not a Lambda invocation path")
 	}
-	fn, ok := strings.CutSuffix(rest[i+len(lambdaURIPath):], lambdaURISuffix)
+	// path//2015-03-31/..., as AWS's guide writes it, is the same path.
+	op := strings.TrimPrefix(rest[i+len(lambdaURIPath):], "/")
+	op, ok = strings.CutPrefix(op, lambdaInvoke)
+	if !ok {
+		return "", bad("not a Lambda invocation path")
+	}
+	fn, ok := strings.CutSuffix(op, lambdaURISuffix)
 	if !ok || fn == "" {
 		return "", bad("no function")
 	}
@@ -127,10 +136,10 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	case in.HTTPMethod != http.MethodPost:
 		// Lambda is invoked with POST; AWS answers 500 otherwise (AWS_REFERENCE section 2,
 		// recorded). AWS also refuses other methods for AWS_PROXY at PutIntegration.
-		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		l.configErr = invoke.ConfigurationError.Because(
 			fmt.Errorf("lambda integration httpMethod is %q; Lambda functions are invoked with POST", in.HTTPMethod))
 	case c.Lambda == nil:
-		l.configErr = invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+		l.configErr = invoke.ConfigurationError.Because(
 			errors.New("no Lambda invoker is configured"))
 	}
 	if !proxy {
@@ -170,15 +179,15 @@ func (l *lambdaIntegration) invokeProxy(ctx context.Context, inv *invoke.Invocat
 	}
 	if fnErr != "" {
 		// AWS: "Lambda execution failed with status 200 due to customer function error".
-		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
-			Err: fmt.Errorf("lambda function %s failed (%s): %s", l.function, fnErr, truncate(out, 512))}
+		return nil, invoke.LambdaFailed.Because(
+			fmt.Errorf("lambda function %s failed (%s): %s", l.function, fnErr, truncate(out, 512)))
 	}
 	accept, _ := inv.Request.HeaderValue("Accept")
 	resp, err := parseProxyResponse(out, l.binary.acceptsBinary(accept))
 	if err != nil {
 		// AWS: "Execution failed due to configuration error: Malformed Lambda proxy response".
-		return nil, &invoke.Error{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error",
-			Err: fmt.Errorf("malformed Lambda proxy response from %s: %w: %s", l.function, err, truncate(out, 512))}
+		return nil, invoke.LambdaFailed.Because(
+			fmt.Errorf("malformed Lambda proxy response from %s: %w: %s", l.function, err, truncate(out, 512)))
 	}
 	return resp, nil
 }
@@ -206,7 +215,7 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 	if err != nil {
 		return nil, err
 	}
-	return ir.methodResponse(inv, nil, out)
+	return ir.methodResponse(inv, nil, out, &ov)
 }
 
 var emptyObject = []byte("{}")
@@ -236,14 +245,14 @@ func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, s
 	var ad accessDenied
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return nil, "", invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return nil, "", invoke.Timeout.Because(err)
 	case errors.As(err, &nf) && nf.FunctionNotFound():
-		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invoke lambda function %s: %w", l.function, err))
+		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invoke lambda function %s: %w", l.function, err))
 	case errors.As(err, &ad) && ad.AccessDenied():
-		return nil, "", invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
+		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
 	}
-	return nil, "", &invoke.Error{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusInternalServerError, Message: "Internal server error",
-		Err: fmt.Errorf("invoke lambda function %s: %w", l.function, err)}
+	return nil, "", invoke.LambdaUnavailable.Because(
+		fmt.Errorf("invoke lambda function %s: %w", l.function, err))
 }
 
 // errorMessage is the errorMessage of a function's error document, "" when it has none.
@@ -282,29 +291,6 @@ func errorMessage(out []byte) string {
 			return ""
 		}
 	}
-}
-
-// acceptsBinary reports whether a Lambda proxy answer with isBase64Encoded is decoded for a
-// client with this Accept header: when one of its media types is a binary media type of
-// the API, or the API's binaryMediaTypes hold */* (AWS_REFERENCE section 2).
-func (ts mediaTypes) acceptsBinary(accept string) bool {
-	if len(ts) == 0 {
-		return false
-	}
-	for _, t := range ts {
-		if t == "*/*" {
-			return true
-		}
-	}
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		mt := invoke.MediaType(entry)
-		if mt != "" && mt != "*/*" && ts.match(mt) {
-			return true
-		}
-	}
-	return false
 }
 
 func truncate(b []byte, n int) string {

@@ -22,13 +22,17 @@ type eventHeader struct {
 // example and events recorded from AWS):
 //
 //   - resource is the matched resource path ("/pets/{id}"); path the request path below
-//     the stage as the client encoded it (REST APIs do not decode it, unlike HTTP APIs);
-//     httpMethod the client's method.
+//     the stage as the client encoded it (REST APIs do not decode it, unlike HTTP APIs),
+//     its leading slashes made one ("/prod//x" has path "/x", requestContext.path
+//     "/prod//x": recorded from AWS, test_apigateway_lambda.snapshot.json); httpMethod the
+//     client's method.
 //   - headers holds each header's last value, multiValueHeaders all of them; the gateway
 //     adds Host, X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto and drops Content-Length
 //     and Connection.
 //   - queryStringParameters (last value) and multiValueQueryStringParameters are decoded
-//     ("+" is a space); pathParameters are decoded; each is null when empty, not {}.
+//     ("+" is a space); pathParameters are decoded, but a greedy {proxy+} keeps the
+//     client's encoding ("test%2Balias@gmail.com", recorded from AWS in the same file);
+//     each is null when empty, not {}.
 //   - stageVariables is null when the stage has none.
 //   - requestContext holds the $context facts, identity with sourceIp and userAgent and
 //     null for the caller facts of IAM, Cognito and API keys, which gatehouse does not have.
@@ -61,7 +65,13 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 			}
 			b = invoke.AppendJSONString(b, pp.Name)
 			b = append(b, ':')
-			b = invoke.AppendJSONString(b, pp.Value)
+			v := pp.Value
+			if i == len(inv.PathParams)-1 {
+				if raw, ok := rawGreedy(inv.ResourcePath, r.RawPath); ok {
+					v = raw // a greedy parameter keeps the client's encoding
+				}
+			}
+			b = invoke.AppendJSONString(b, v)
 		}
 		b = append(b, '}')
 	}
@@ -112,21 +122,43 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 		b = base64.StdEncoding.AppendEncode(b, body)
 		b = append(b, `","isBase64Encoded":true}`...)
 	default:
-		b = invoke.AppendJSONBytes(b, body)
+		b = invoke.AppendJSONBytes(b, textUTF8(body)) // read as UTF-8 text (contenthandling.go)
 		b = append(b, `,"isBase64Encoded":false}`...)
 	}
 	return b
 }
 
+// rawGreedy returns the value of the greedy parameter of resourcePath ("/files/{proxy+}") in
+// rawPath, the path below the stage that matched it, as the client encoded it: AWS passes a
+// greedy parameter to a Lambda proxy event with its percent-encodings kept
+// ("user/test%2Balias@gmail.com", test_apigateway_lambda.snapshot.json
+// "invocation-payload-with-path-encoded-email") and its inner doubled slashes too
+// ("proxy-value//double-slash"), leading slashes and one trailing slash dropped as the
+// router (gateway/route) drops them. ok is false when resourcePath ends in no greedy segment or rawPath has nothing
+// for it.
+func rawGreedy(resourcePath, rawPath string) (value string, ok bool) {
+	if !strings.HasSuffix(resourcePath, "+}") {
+		return "", false
+	}
+	rest := strings.TrimLeft(rawPath, "/")
+	if strings.HasSuffix(rest, "/") {
+		rest = rest[:len(rest)-1]
+	}
+	// Each segment of the resource path before the greedy one took one segment of rest.
+	for skip := strings.Count(resourcePath, "/") - 1; skip > 0; skip-- {
+		_, tail, more := strings.Cut(rest, "/")
+		if !more {
+			return "", false
+		}
+		rest = tail
+	}
+	return rest, rest != ""
+}
+
 // binaryRequest reports whether a request payload of this Content-Type is binary: its
 // media type is one of the binaryMediaTypes, or they hold */* (which takes a payload
 // without a Content-Type too).
-func (ts mediaTypes) binaryRequest(contentType string) bool {
-	if contentType == "" {
-		return slices.Contains(ts, "*/*")
-	}
-	return ts.match(contentType)
-}
+func (ts mediaTypes) binaryRequest(contentType string) bool { return ts.match(contentType) }
 
 // appendEventHeaders appends the headers and multiValueHeaders keys.
 func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -21,7 +22,7 @@ import (
 // them; body is a string; isBase64Encoded a boolean. headers and multiValueHeaders are
 // merged: a name in both gets the multiValueHeaders values, then the headers value unless it
 // is one of them. The body is base64-decoded only when isBase64Encoded is true and
-// decodeBinary (the client accepts one of the API's binaryMediaTypes); otherwise the base64
+// decodeBinary (the FIRST media type of the client's Accept is binary); otherwise the base64
 // text is the body. Anything else is an error (502 for the caller). Header names are
 // canonicalized; those the gateway sets itself are renamed x-amzn-Remapped-* or dropped,
 // as for HTTP_PROXY.
@@ -160,7 +161,7 @@ func readStatus(s *scanner) (int, error) {
 			n, ok = atoiStatus(text)
 		}
 	}
-	if !ok || n < 100 || n > 599 {
+	if !ok || !apigateway.IsStatusCode(n) {
 		return 0, errors.New("statusCode is not an HTTP status code")
 	}
 	return n, nil

@@ -330,6 +330,10 @@ func TestLambdaFunction(t *testing.T) {
 		{"arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live/invocations", "arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live"},
 		{"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/my-function/invocations", "my-function"},
 		{"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions//invocations", ""},
+		// AWS's developer guide writes the Invoke path with its own leading slash.
+		{"arn:aws:apigateway:us-east-1:lambda:path//2015-03-31/functions/my-function/invocations", "my-function"},
+		{"arn:aws:apigateway:us-east-1:lambda:path///2015-03-31/functions/my-function/invocations", ""},
+		{"arn:aws:apigateway:us-east-1:lambda:path/2016-03-31/functions/my-function/invocations", ""},
 		{"arn:aws:apigateway:us-east-1:s3:path/bucket/key", ""},
 		{"arn:aws:apigateway:us-east-1:sqs:action/SendMessage", ""},
 		{"http://example.com/2015-03-31/functions/f/invocations", ""},
@@ -633,7 +637,9 @@ func TestAcceptsBinary(t *testing.T) {
 	}{
 		{nil, "image/png", false},
 		{[]string{"image/png"}, "image/png", true},
-		{[]string{"image/png"}, "text/html, image/png;q=0.9", true},
+		{[]string{"image/png"}, "text/html, image/png;q=0.9", false}, // only the first counts
+		{[]string{"image/png"}, "image/png;q=0.9, text/html", true},
+		{[]string{"*/test"}, "application/test", true},
 		{[]string{"image/*"}, "image/jpeg", true},
 		{[]string{"image/png"}, "*/*", false},
 		{[]string{"image/png"}, "", false},

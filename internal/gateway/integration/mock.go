@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -40,6 +38,7 @@ func NewMock(c Config) (invoke.Handler, error) {
 	if m.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
 		return nil, err
 	}
+	m.responses.setBinary(c.BinaryMediaTypes)
 	m.statusByType = make(map[*mapping.Template]mockStatus, len(m.reqTmpl.byType))
 	for _, t := range m.reqTmpl.byType {
 		if t.Literal() {
@@ -50,41 +49,23 @@ func NewMock(c Config) (invoke.Handler, error) {
 	return m, nil
 }
 
-// parseMockStatus reads the statusCode of a rendered MOCK request template such as
-// {"statusCode": 200}.
-func parseMockStatus(text []byte) (int, error) {
-	var v struct {
-		StatusCode *json.Number `json:"statusCode"`
-	}
-	if err := json.Unmarshal(text, &v); err != nil {
-		return 0, fmt.Errorf("parse mock request template: %w", err)
-	}
-	if v.StatusCode == nil {
-		return 0, errors.New("parse mock request template: no statusCode")
-	}
-	n, err := v.StatusCode.Int64()
-	if err != nil || n < 100 || n > 599 {
-		return 0, fmt.Errorf("parse mock request template: bad statusCode %s", v.StatusCode.String())
-	}
-	return int(n), nil
-}
-
 // Invoke implements invoke.Handler.
 func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	status := 200 // no template: MOCK answers 200
+	var ov mapping.Overrides
 	t, ok := m.reqTmpl.forRequest(contentType(inv))
 	switch {
 	case ok:
 		st, literal := m.statusByType[t]
 		if !literal {
-			out, err := t.Render(inv, inv.Request.Body, nil)
+			out, err := t.Render(inv, inv.Request.Body, &ov)
 			if err != nil {
-				return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render request template: %w", err))
+				return nil, invoke.ConfigurationError.Because(fmt.Errorf("render request template: %w", err))
 			}
 			st.code, st.err = parseMockStatus(out)
 		}
 		if st.err != nil {
-			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", st.err)
+			return nil, invoke.ConfigurationError.Because(st.err)
 		}
 		status = st.code
 	case !passthroughAllowed(m.passthrough, m.reqTmpl):
@@ -94,7 +75,9 @@ func (m *mockIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 	if err != nil {
 		return nil, err
 	}
-	resp, err := ir.methodResponse(inv, nil, nil)
+	// What the request template overrode reaches the response: its responseOverride status
+	// and headers apply, and the response template reads both override maps.
+	resp, err := ir.methodResponse(inv, nil, nil, &ov)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package integration
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -327,8 +329,12 @@ func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov 
 	for k, v := range ov.RequestHeader {
 		hdr[http.CanonicalHeaderKey(k)] = []string{v}
 	}
-	for k, v := range ov.RequestQuery {
-		query = appendQuery(query, k, v)
+	if len(ov.RequestQuery) > 0 {
+		// In name order, so that the same request sends the same URL (AWS's order is not
+		// recorded).
+		for _, k := range slices.Sorted(maps.Keys(ov.RequestQuery)) {
+			query = appendQuery(query, k, ov.RequestQuery[k])
+		}
 	}
 	for k, v := range ov.RequestPath {
 		mappedPath = append(mappedPath, invoke.Param{Name: k, Value: v})

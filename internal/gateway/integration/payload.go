@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -31,7 +30,7 @@ const proxyPrefetch = 32 << 10
 // github.com/Ge0rg3/requests-ip-rotator/issues/37; not recorded by us): a configuration
 // error, API_CONFIGURATION_ERROR's 500.
 func responseTooLarge(cause error) error {
-	return invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", cause)
+	return invoke.ConfigurationError.Because(cause)
 }
 
 // badAnswer is a backend answer that came but is broken: malformed, ambiguously framed,
@@ -40,15 +39,15 @@ func responseTooLarge(cause error) error {
 // stage's INTEGRATION_FAILURE gateway response shapes it (AWS's answer to a broken HTTP
 // backend is not recorded).
 func badAnswer(err error) error {
-	return &invoke.Error{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusBadGateway, Message: "Internal server error",
-		Err: fmt.Errorf("integration endpoint's answer: %w", err)}
+	return invoke.BrokenAnswer.Because(
+		fmt.Errorf("integration endpoint's answer: %w", err))
 }
 
 // mapAnswerError maps a failure reading a response body: past the deadline
 // INTEGRATION_TIMEOUT, else a broken answer.
 func mapAnswerError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return invoke.Wrap(apigateway.ResponseIntegrationTimeout, "Endpoint request timed out", err)
+		return invoke.Timeout.Because(err)
 	}
 	return badAnswer(err)
 }

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -59,21 +57,8 @@ func (ts templates) forRequest(contentType string) (*mapping.Template, bool) {
 // that has a template, else application/json, else the first by name. The result's content
 // type becomes the response's Content-Type.
 func (ts templates) forResponse(accept string) (*mapping.Template, string) {
-	if len(ts.byType) == 0 {
-		return nil, ""
-	}
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		mt := invoke.MediaType(entry)
-		if t, ok := ts.byType[mt]; ok {
-			return t, mt
-		}
-	}
-	if t, ok := ts.byType[jsonType]; ok {
-		return t, jsonType
-	}
-	return ts.byType[ts.first], ts.first
+	t, ct, _ := invoke.Negotiate(accept, ts.byType, ts.first)
+	return t, ct
 }
 
 // integrationResponse is one IntegrationResponse compiled.
@@ -82,9 +67,10 @@ type integrationResponse struct {
 	status    int
 	headers   []responseMapping
 	templates templates
-	// contentHandling is the response's CONVERT_TO_TEXT or CONVERT_TO_BINARY; "" passes the
-	// payload through.
+	// contentHandling is the response's CONVERT_TO_TEXT or CONVERT_TO_BINARY, or ""; with
+	// the API's binaryMediaTypes it picks the payload's conversion (contenthandling.go).
 	contentHandling string
+	binary          mediaTypes
 }
 
 // responses are an integration's responses in selection order.
@@ -108,7 +94,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 			continue
 		}
 		status, err := strconv.Atoi(ir.StatusCode)
-		if err != nil || status < 100 || status > 599 {
+		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
 		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling}
@@ -160,14 +146,17 @@ func (rs responses) selectFor(key []byte) (*integrationResponse, error) {
 	if rs.def != nil {
 		return rs.def, nil
 	}
-	return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error",
+	return nil, invoke.ConfigurationError.Because(
 		fmt.Errorf("no match for output mapping and no default output mapping specified for endpoint response %q", key))
 }
 
 // methodResponse builds the method response from the selected integration response: its
 // status, its mapped headers, and its template for the client's Accept (rendered over the
-// backend payload), or the payload itself when it has none.
-func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader http.Header, payload []byte) (*invoke.Response, error) {
+// backend payload), or the payload itself when it has none. prior are the overrides the
+// request template set (nil for none): the response template reads them, and the
+// responseOverride status and headers in force after it (the request template's, changed by
+// the response template) replace the integration response's.
+func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader http.Header, payload []byte, prior *mapping.Overrides) (*invoke.Response, error) {
 	h := make(http.Header, len(r.headers)+1)
 	mapped := mappedBody{raw: payload}
 	for _, m := range r.headers {
@@ -181,27 +170,33 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 			h[m.name] = []string{one}
 		}
 	}
-	payload, err := convertContent(r.contentHandling, payload)
+	payload, err := r.convert(inv, respHeader, payload)
 	if err != nil {
-		return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("integration response contentHandling: %w", err))
+		return nil, err
 	}
 	body := payload
 	status := r.status
 	contentType := jsonType
 	accept, _ := inv.Request.HeaderValue("Accept")
+	var ov mapping.Overrides
+	if prior != nil {
+		ov = *prior
+	}
 	if t, ct := r.templates.forResponse(accept); t != nil {
-		var ov mapping.Overrides
+		if err := templateInput(payload); err != nil {
+			return nil, contentError(err)
+		}
 		if body, err = t.Render(inv, payload, &ov); err != nil {
 			// AWS: "Execution failed due to configuration error: Unable to transform response".
-			return nil, invoke.Wrap(apigateway.ResponseAPIConfigurationError, "Internal server error", fmt.Errorf("render response template: %w", err))
+			return nil, invoke.ConfigurationError.Because(fmt.Errorf("render response template: %w", err))
 		}
 		contentType = ct
-		if ov.Status != 0 {
-			status = ov.Status
-		}
-		for k, v := range ov.ResponseHeader {
-			h[http.CanonicalHeaderKey(k)] = []string{v}
-		}
+	}
+	if ov.Status != 0 {
+		status = ov.Status
+	}
+	for k, v := range ov.ResponseHeader {
+		setOverrideHeader(h, k, v)
 	}
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{contentType}
@@ -210,44 +205,20 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 	return &invoke.Response{StatusCode: status, Header: h, Body: body}, nil
 }
 
-// convertContent applies contentHandling to a payload: CONVERT_TO_TEXT base64-encodes it,
-// CONVERT_TO_BINARY base64-decodes it, and anything else passes it through.
-func convertContent(handling string, payload []byte) ([]byte, error) {
-	switch handling {
-	case apigateway.ContentHandlingConvertToText:
-		out := make([]byte, base64.StdEncoding.EncodedLen(len(payload)))
-		base64.StdEncoding.Encode(out, payload)
-		return out, nil
-	case apigateway.ContentHandlingConvertToBinary:
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
-		n, err := base64.StdEncoding.Decode(out, bytes.TrimSpace(payload))
-		if err != nil {
-			return nil, fmt.Errorf("payload is not base64: %w", err)
-		}
-		return out[:n], nil
-	}
-	return payload, nil
-}
-
-// mediaTypes are a REST API's binaryMediaTypes: exact types, "type/*" or "*/*".
-type mediaTypes []string
-
-// match reports whether a Content-Type is one of the binary media types.
-func (ts mediaTypes) match(contentType string) bool {
-	if len(ts) == 0 || contentType == "" {
-		return false
-	}
-	mt := invoke.MediaType(contentType)
-	for _, t := range ts {
-		t = strings.ToLower(t)
-		switch {
-		case t == mt, t == "*/*":
-			return true
-		case strings.HasSuffix(t, "/*") && strings.HasPrefix(mt, t[:len(t)-1]):
-			return true
+// setOverrideHeader sets a header a template's $context.responseOverride.header names,
+// replacing a mapped one of the same name in any case. The name keeps the template's
+// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for Content-Type, which the
+// gateway reads under its canonical name.
+func setOverrideHeader(h http.Header, name, value string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
 		}
 	}
-	return false
+	if strings.EqualFold(name, "Content-Type") {
+		name = "Content-Type"
+	}
+	h[name] = []string{value}
 }
 
 // cleanHeader makes a response's headers safe to write, whatever a template, a mapped

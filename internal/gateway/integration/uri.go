@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -18,6 +17,9 @@ type uriTemplate struct {
 	host   string // host[:port]
 	parts  []uriPart
 	query  string // the URI's own query, as written
+	// queryParts is query split at its {name} placeholders, nil when it has none
+	// (uri_query.go).
+	queryParts []uriPart
 }
 
 // uriPart is a literal run of the path (already escaped, as written in the URI) or a {name}
@@ -112,31 +114,44 @@ func parseURITemplate(raw, s string) (*uriTemplate, error) {
 	rest = rest[end:]
 	rest, _, _ = strings.Cut(rest, "#")
 	path, query, _ := strings.Cut(rest, "?")
-	t.query = query
 	if path == "" {
 		path = "/"
 	}
-	for path != "" {
-		i := strings.IndexByte(path, '{')
-		if i < 0 {
-			t.parts = append(t.parts, uriPart{lit: path})
-			break
-		}
-		j := strings.IndexByte(path[i:], '}')
-		if j < 0 {
-			return nil, fmt.Errorf("compile uri %q: unclosed {", raw)
-		}
-		if i > 0 {
-			t.parts = append(t.parts, uriPart{lit: path[:i]})
-		}
-		name := strings.TrimSuffix(path[i+1:i+j], "+")
-		if name == "" {
-			return nil, fmt.Errorf("compile uri %q: empty {}", raw)
-		}
-		t.parts = append(t.parts, uriPart{name: name})
-		path = path[i+j+1:]
+	var err error
+	if t.parts, err = parsePlaceholders(path); err != nil {
+		return nil, fmt.Errorf("compile uri %q: %w", raw, err)
+	}
+	if t.query, t.queryParts, err = parseQueryTemplate(query); err != nil {
+		return nil, fmt.Errorf("compile uri %q: %w", raw, err)
 	}
 	return t, nil
+}
+
+// parsePlaceholders splits s, a part of an integration URI, into literal runs and {name}
+// placeholders ("{proxy+}" is the placeholder proxy). The path and the query share it.
+func parsePlaceholders(s string) ([]uriPart, error) {
+	var parts []uriPart
+	for s != "" {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			parts = append(parts, uriPart{lit: s})
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return nil, errors.New("unclosed {")
+		}
+		if i > 0 {
+			parts = append(parts, uriPart{lit: s[:i]})
+		}
+		name := strings.TrimSuffix(s[i+1:i+j], "+")
+		if name == "" {
+			return nil, errors.New("empty {}")
+		}
+		parts = append(parts, uriPart{name: name})
+		s = s[i+j+1:]
+	}
+	return parts, nil
 }
 
 // appendPath appends the escaped request path, with each placeholder replaced by
@@ -178,20 +193,24 @@ func (t *uriTemplate) appendPath(b []byte, value func(name string) (string, bool
 // errDotSegment refuses a request whose path parameters would put a dot segment into the
 // integration's path: DEFAULT_4XX, 400 {"message":"Bad Request"}, as the gateway answers
 // other malformed requests.
-var errDotSegment = invoke.Wrap(apigateway.ResponseDefault4XX, "Bad Request",
+var errDotSegment = invoke.BadRequest.Because(
 	errors.New("a path parameter holds a dot segment"))
 
 // appendMappedPath is appendPath with each placeholder's value taken from a mapped
 // integration.request.path.X first, else the method's own path parameter.
 func (t *uriTemplate) appendMappedPath(b []byte, inv *invoke.Invocation, mapped []invoke.Param) ([]byte, error) {
-	return t.appendPath(b, func(name string) (string, bool) {
-		for _, mp := range mapped {
-			if mp.Name == name {
-				return mp.Value, true
-			}
+	return t.appendPath(b, func(name string) (string, bool) { return mappedValue(inv, mapped, name) })
+}
+
+// mappedValue is the value of the URI placeholder {name}: a mapped
+// integration.request.path.name first, else the method's own path parameter.
+func mappedValue(inv *invoke.Invocation, mapped []invoke.Param, name string) (string, bool) {
+	for _, mp := range mapped {
+		if mp.Name == name {
+			return mp.Value, true
 		}
-		return inv.PathParam(name)
-	})
+	}
+	return inv.PathParam(name)
 }
 
 // hasDotSegment reports whether the escaped path p holds a segment that some backend may

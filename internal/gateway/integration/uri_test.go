@@ -120,10 +120,38 @@ func TestParseMockStatus(t *testing.T) {
 		{`{}`, 0, false},
 		{`#set($x = 1)`, 0, false},
 		{`{"statusCode": 99}`, 0, false},
+		// Not JSON: AWS reads unquoted and single-quoted keys (the CDK's {statusCode: 200}).
+		{`{statusCode: 200}`, 200, true},
+		{` { statusCode : 204 } `, 204, true},
+		{`{'statusCode': 404}`, 404, true},
+		{`{other: {a: 1, b: [2, 3]}, note: 'x, y: z', statusCode: 201,}`, 201, true},
+		{`{statusCode: '200'}`, 0, false},
+		{`{statusCode: 2oo}`, 0, false},
+		{`{statusCode: 99}`, 0, false},
+		{`{'statusCode: 200}`, 0, false},
+		{`{[statusCode]: 200}`, 0, false},
+		{`{statusCode}`, 0, false},
+		{`{code: 200}`, 0, false},
+		{`statusCode: 200`, 0, false},
+		{`{statusCode: 200`, 0, false},
 	} {
 		got, err := parseMockStatus([]byte(tt.text))
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseMockStatus(%q) = %d, %v; want %d, ok=%v", tt.text, got, err, tt.want, tt.ok)
 		}
 	}
+}
+
+// FuzzParseMockStatus holds the MOCK status reader to: no panic, and a status it accepts is
+// one HTTP can send.
+func FuzzParseMockStatus(f *testing.F) {
+	for _, s := range []string{`{"statusCode": 200}`, `{statusCode: 200}`, `{'statusCode': 404, a: [1, {b: 'c'}]}`, `{"a": "\\"}`, `{`, `{'}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseMockStatus([]byte(s))
+		if err == nil && (n < 100 || n > 599) {
+			t.Fatalf("parseMockStatus(%q) = %d", s, n)
+		}
+	})
 }

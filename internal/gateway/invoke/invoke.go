@@ -1,7 +1,8 @@
 // Package invoke is the data plane's vocabulary: one request's state (Invocation) as it moves
 // through a stage's pipeline of Handlers, the Response a pipeline produces, and the Error a
-// stage returns when the client must see a gateway response instead. Only the edge
-// (internal/gateway) writes to the wire; pipeline stages read an Invocation and return.
+// stage returns when the client must see a gateway response instead (failure.go names the
+// failures integrations and the edge map to one). Only the edge (internal/gateway) writes
+// to the wire; pipeline stages read an Invocation and return.
 package invoke
 
 import (
@@ -12,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -84,7 +84,7 @@ func Errorf(t apigateway.GatewayResponseType, format string, args ...any) *Error
 }
 
 // Wrap returns an *Error of type t with the client-visible message msg and the cause err,
-// which is logged but never sent.
+// which is logged but never sent. A failure failure.go names is returned with its Because.
 func Wrap(t apigateway.GatewayResponseType, msg string, err error) *Error {
 	return &Error{Type: t, Message: msg, Err: err}
 }
@@ -312,22 +312,6 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.Err.ValidationErrorString, true
 	}
 	return "", false
-}
-
-// MediaType returns the media type of a Content-Type or Accept entry: lowercased, without
-// parameters or surrounding spaces ("Application/JSON; charset=utf-8" → "application/json").
-// It allocates only when the type has capitals.
-func MediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	v = strings.TrimSpace(v)
-	for i := 0; i < len(v); i++ {
-		if 'A' <= v[i] && v[i] <= 'Z' {
-			return strings.ToLower(v)
-		}
-	}
-	return v
 }
 
 // AppendJSONString appends s to b as a JSON string literal, quotes included: the form of

@@ -207,18 +207,12 @@ func (c *contextObject) Property(name string) (any, bool) {
 	switch full {
 	case "requestOverride":
 		if c.r.requestOverride == nil {
-			m := vtl.NewMap()
-			m.Set("header", vtl.NewMap())
-			m.Set("querystring", vtl.NewMap())
-			m.Set("path", vtl.NewMap())
-			c.r.requestOverride = m
+			c.r.requestOverride = c.r.newRequestOverride()
 		}
 		return c.r.requestOverride, true
 	case "responseOverride":
 		if c.r.responseOverride == nil {
-			m := vtl.NewMap()
-			m.Set("header", vtl.NewMap())
-			c.r.responseOverride = m
+			c.r.responseOverride = c.r.newResponseOverride()
 		}
 		return c.r.responseOverride, true
 	case "requestTimeEpoch":

@@ -5,9 +5,12 @@ package mapping
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/jsonpath"
 	"github.com/gatehouse/gatehouse/internal/vtl"
@@ -66,8 +69,14 @@ func (t *Template) Text() string { return t.text }
 // Literal reports whether the template renders as its own text for every request.
 func (t *Template) Literal() bool { return t.literal != nil }
 
-// Overrides are what a template set in $context.requestOverride.* (request templates) and
-// $context.responseOverride.* (response templates). Nil maps and a zero Status mean none.
+// Overrides are what templates set in $context.requestOverride.* and
+// $context.responseOverride.*. Nil maps and a zero Status mean none. Render reads them as well
+// as writing them: what the request template set is what the response template's
+// $context.requestOverride and $context.responseOverride start with, as on AWS, where a
+// request template's overrides are readable in the response template and a responseOverride
+// set in a request template applies to the response (recorded against AWS by LocalStack:
+// localstack/localstack#11799, test_integration_mock_with_request_overrides_in_response_template;
+// #12628, test_integration_mock_with_response_override_in_request_template).
 type Overrides struct {
 	RequestHeader  map[string]string
 	RequestQuery   map[string]string
@@ -78,13 +87,18 @@ type Overrides struct {
 }
 
 // Render renders the template for inv, with payload as $input's body (the client's for a
-// request template, the integration's for a response template). When ov is not nil it
-// receives the template's $context overrides. The result must not be modified.
+// request template, the integration's for a response template). When ov is not nil, the
+// template's $context.requestOverride and $context.responseOverride start as ov holds them
+// (what an earlier template set), and ov receives them as the template leaves them. The
+// result must not be modified.
 func (t *Template) Render(inv *invoke.Invocation, payload []byte, ov *Overrides) ([]byte, error) {
 	if t.literal != nil {
 		return t.literal, nil
 	}
 	r := renderer{inv: inv, tmpl: t}
+	if ov != nil {
+		r.prior = *ov // a copy: ov must not escape with the renderer
+	}
 	r.input = inputObject{r: &r, payload: payload}
 	defer r.release()
 	r.context = contextObject{r: &r}
@@ -137,6 +151,39 @@ type renderer struct {
 	identity         *contextObject // $context.identity, once referenced
 	requestOverride  *vtl.Map       // header, querystring, path: *vtl.Map each
 	responseOverride *vtl.Map       // header: *vtl.Map, status
+	// prior are the overrides earlier templates of the request set: the override maps
+	// start with them.
+	prior Overrides
+}
+
+// newRequestOverride is $context.requestOverride as the render starts it: the maps an
+// earlier template left, else empty ones.
+func (r *renderer) newRequestOverride() *vtl.Map {
+	p := &r.prior
+	m := vtl.NewMap()
+	m.Set("header", mapOf(p.RequestHeader))
+	m.Set("querystring", mapOf(p.RequestQuery))
+	m.Set("path", mapOf(p.RequestPath))
+	return m
+}
+
+// newResponseOverride is $context.responseOverride as the render starts it.
+func (r *renderer) newResponseOverride() *vtl.Map {
+	m := vtl.NewMap()
+	m.Set("header", mapOf(r.prior.ResponseHeader))
+	if r.prior.Status != 0 {
+		m.Set("status", int64(r.prior.Status))
+	}
+	return m
+}
+
+// mapOf is a template map of m's entries, in name order (Go's maps have none).
+func mapOf(m map[string]string) *vtl.Map {
+	out := vtl.NewMap()
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out.Set(k, m[k])
+	}
+	return out
 }
 
 // parse decodes the payload into the render's arena.
@@ -211,7 +258,7 @@ func statusValue(v any) int {
 			n = n*10 + int64(c-'0')
 		}
 	}
-	if n < 100 || n > 599 {
+	if !apigateway.IsStatusCode(n) {
 		return 0
 	}
 	return int(n)

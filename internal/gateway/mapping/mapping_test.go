@@ -122,6 +122,64 @@ func TestRenderOverrides(t *testing.T) {
 	}
 }
 
+// TestRenderOverridesCarry: what a request template overrides is what the response template's
+// override maps start with, readable and changeable there (AWS, as recorded by LocalStack's
+// test_integration_mock_with_request_overrides_in_response_template and
+// test_integration_mock_with_response_override_in_request_template).
+func TestRenderOverridesCarry(t *testing.T) {
+	t.Parallel()
+	req, err := Parse(`#set($context.requestOverride.header.X_Tenant = "acme")` +
+		`$context.requestOverride.querystring.put("page", 2)` +
+		`#set($k = "id")#set($context.requestOverride.path[$k] = "p-$input.params('id')")` +
+		`#set($context.responseOverride.status = 201)#set($context.responseOverride.header.Cache_Hint = "none")` +
+		`[$context.requestOverride.header.X_Tenant][$context.requestOverride.querystring.page][$context.responseOverride.status]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ov Overrides
+	out, err := req.Render(newInvocation(), nil, &ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "[acme][2][201]" {
+		t.Errorf("request template = %q; want the overrides read back in the same template", out)
+	}
+	want := Overrides{RequestHeader: map[string]string{"X_Tenant": "acme"}, RequestQuery: map[string]string{"page": "2"}, RequestPath: map[string]string{"id": "p-7"},
+		ResponseHeader: map[string]string{"Cache_Hint": "none"}, Status: 201}
+	if !reflect.DeepEqual(ov, want) {
+		t.Fatalf("request template overrides = %+v; want %+v", ov, want)
+	}
+
+	resp, err := Parse(`$context.requestOverride.header.X_Tenant $context.requestOverride.querystring.page $context.requestOverride.path.id ` +
+		`$context.responseOverride.status $context.responseOverride.header.Cache_Hint` +
+		`#set($context.responseOverride.header.X_More = "yes")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried := ov
+	out, err = resp.Render(newInvocation(), nil, &carried)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "acme 2 p-7 201 none" {
+		t.Errorf("response template = %q; want the request template's overrides", out)
+	}
+	want.ResponseHeader = map[string]string{"Cache_Hint": "none", "X_More": "yes"}
+	if !reflect.DeepEqual(carried, want) {
+		t.Errorf("response template overrides = %+v; want %+v", carried, want)
+	}
+	if len(ov.ResponseHeader) != 1 {
+		t.Errorf("the response template changed the request template's maps: %+v", ov.ResponseHeader)
+	}
+
+	// A template that does not touch the overrides leaves them as they were.
+	plain, _ := Parse(`$input.params('id')`)
+	kept := ov
+	if _, err := plain.Render(newInvocation(), nil, &kept); err != nil || !reflect.DeepEqual(kept, ov) {
+		t.Errorf("untouched overrides = %+v, %v; want %+v", kept, err, ov)
+	}
+}
+
 func TestRenderErrors(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ name, tmpl, want string }{

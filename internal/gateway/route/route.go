@@ -1,7 +1,8 @@
 // Package route matches a request path and method to a REST API resource method the way API
 // Gateway does: a trie of path segments compiled once per deployment, where a literal
-// segment beats a {param}, which beats a greedy {proxy+}; the method must match exactly, and
-// ANY catches the methods a resource does not define itself.
+// segment beats a {param}, which beats a greedy {proxy+}, among the resources that define
+// the method (exactly, or through ANY, which catches the methods a resource does not define
+// itself).
 package route
 
 import (
@@ -170,40 +171,48 @@ func parseSegment(seg string) (name string, greedy, isVar bool, err error) {
 }
 
 // Match finds the resource method for method and rawPath, the path below the stage as the
-// client encoded it ("/pets/a%20b", "" or "/" for the root). One trailing slash is ignored,
-// as AWS does. Path parameters are appended to params (pass a reused slice to avoid
-// allocation) URL-decoded; a greedy parameter holds the decoded rest of the path without its
-// leading slash. Among resources, literal segments win over {param} over {proxy+}, with
-// backtracking when a more specific branch has no resource further down. Once a resource
-// matches, the method is chosen there: the exact method, else ANY, else NoMethod (no further
-// backtracking; not verified against AWS).
+// client encoded it ("/pets/a%20b", "" or "/" for the root). Leading slashes are one
+// ("//pets" routes as "/pets": recorded from AWS, test_apigateway_lambda.snapshot.json
+// "invocation-hardcoded" and "invocation-payload-with-prepended-slash") and one trailing
+// slash is ignored, as AWS does. Path parameters are appended to params (pass a reused slice
+// to avoid allocation) URL-decoded; a greedy parameter holds the decoded rest of the path
+// without its leading slash.
+//
+// Among resources, literal segments win over {param} over {proxy+}, with backtracking when a
+// more specific branch has no resource further down that defines the method (itself or
+// ANY): an OPTIONS to /zap, where /zap defines only POST, reaches /{proxy+}'s OPTIONS, while
+// an ANY on /zap answers it there (ANY stands for all seven methods). Recorded as AWS's
+// behaviour in localstack/localstack#9207 (confirmed; LocalStack's router matches path and
+// method together since). NoMethod means some resource has the path, but neither it nor any
+// less specific one defines the method.
 func (r *Router[T]) Match(method, rawPath string, params []invoke.Param) (v T, resourcePath string, out []invoke.Param, res Result) {
-	rest := rawPath
-	if strings.HasPrefix(rest, "/") {
-		rest = rest[1:]
-	}
+	rest := strings.TrimLeft(rawPath, "/")
 	if strings.HasSuffix(rest, "/") {
 		rest = rest[:len(rest)-1]
 	}
-	n, params := walk(&r.root, rest, params)
-	if n == nil {
-		return v, "", params[:0], NotFound
-	}
 	mi := methodIndex(method)
-	switch {
-	case mi >= 0 && mi != anyIndex && n.has&(1<<mi) != 0:
-		return n.methods[mi], n.path, params, Found
-	case mi >= 0 && mi != anyIndex && n.has&(1<<anyIndex) != 0:
-		return n.methods[anyIndex], n.path, params, Found
+	if mi >= 0 && mi != anyIndex {
+		want := uint8(1)<<mi | 1<<anyIndex
+		if n, ps := walk(&r.root, rest, params, want); n != nil {
+			if n.has&(1<<mi) != 0 {
+				return n.methods[mi], n.path, ps, Found
+			}
+			return n.methods[anyIndex], n.path, ps, Found
+		}
 	}
-	return v, n.path, params, NoMethod
+	// Not found: does some resource have the path at all?
+	n, ps := walk(&r.root, rest, params[:0], 0xff)
+	if n == nil {
+		return v, "", ps[:0], NotFound
+	}
+	return v, n.path, ps, NoMethod
 }
 
-// walk descends from n along rest (no leading slash); it returns the matched node, which has
-// at least one method, or nil.
-func walk[T any](n *node[T], rest string, ps []invoke.Param) (*node[T], []invoke.Param) {
+// walk descends from n along rest (no leading slash); it returns the matched node, which
+// defines one of the methods in want (a bit set over methodNames), or nil.
+func walk[T any](n *node[T], rest string, ps []invoke.Param, want uint8) (*node[T], []invoke.Param) {
 	if rest == "" {
-		if n.has != 0 {
+		if n.has&want != 0 {
 			return n, ps
 		}
 		return nil, ps
@@ -212,27 +221,27 @@ func walk[T any](n *node[T], rest string, ps []invoke.Param) (*node[T], []invoke
 	if more && tail == "" {
 		// "seg/" below the one ignored trailing slash: an empty segment follows, which
 		// only a greedy parameter may swallow.
-		if n.greedy != nil && seg != "" && n.greedy.has != 0 {
+		if n.greedy != nil && seg != "" && n.greedy.has&want != 0 {
 			return n.greedy, append(ps, invoke.Param{Name: n.greedyName, Value: UnescapePath(rest)})
 		}
 		return nil, ps
 	}
 	if n.literals != nil {
 		if c := n.literals[Unescape(seg)]; c != nil {
-			if m, out := walk(c, tail, ps); m != nil {
+			if m, out := walk(c, tail, ps, want); m != nil {
 				return m, out
 			}
 		}
 	}
 	if n.param != nil && seg != "" {
 		mark := len(ps)
-		if m, out := walk(n.param, tail, append(ps, invoke.Param{Name: n.paramName, Value: Unescape(seg)})); m != nil {
+		if m, out := walk(n.param, tail, append(ps, invoke.Param{Name: n.paramName, Value: Unescape(seg)}), want); m != nil {
 			return m, out
 		} else {
 			ps = out[:mark]
 		}
 	}
-	if n.greedy != nil && seg != "" && n.greedy.has != 0 {
+	if n.greedy != nil && seg != "" && n.greedy.has&want != 0 {
 		return n.greedy, append(ps, invoke.Param{Name: n.greedyName, Value: UnescapePath(rest)})
 	}
 	return nil, ps

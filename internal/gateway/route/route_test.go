@@ -53,8 +53,8 @@ func TestMatch(t *testing.T) {
 		{"GET", "/pets/", "GET /pets", Found, ""}, // one trailing slash is ignored
 		{"POST", "/pets", "POST /pets", Found, ""},
 		{"DELETE", "/pets", "", NoMethod, ""},
-		{"GET", "/pets/mine", "GET /pets/mine", Found, ""}, // literal beats {param}
-		{"POST", "/pets/mine", "", NoMethod, ""},           // the literal resource won: no fallback
+		{"GET", "/pets/mine", "GET /pets/mine", Found, ""},         // literal beats {param}
+		{"POST", "/pets/mine", "ANY /pets/{id}", Found, "id=mine"}, // the literal lacks POST: falls through
 		{"GET", "/pets/7", "GET /pets/{id}", Found, "id=7"},
 		{"DELETE", "/pets/7", "ANY /pets/{id}", Found, "id=7"}, // ANY as the fallback
 		{"PROPFIND", "/pets/7", "", NoMethod, "id=7"},          // ANY covers the seven methods only
@@ -64,7 +64,8 @@ func TestMatch(t *testing.T) {
 		{"GET", "/pets/1/toys/ball", "GET /pets/{id}/toys/{toy}", Found, "id=1,toy=ball"},
 		{"GET", "/pets/1/toys", "", NotFound, ""},
 		{"GET", "/files/readme", "GET /files/readme", Found, ""}, // literal beats greedy
-		{"PUT", "/files/readme", "", NoMethod, ""},
+		{"PUT", "/files/readme", "ANY /files/{proxy+}", Found, "proxy=readme"},
+		{"OPTIONS", "/files/readme", "ANY /files/{proxy+}", Found, "proxy=readme"},
 		{"GET", "/files/a/b/c.txt", "ANY /files/{proxy+}", Found, "proxy=a/b/c.txt"},
 		{"GET", "/files/a%20b/c", "ANY /files/{proxy+}", Found, "proxy=a b/c"},
 		{"GET", "/files/", "", NoMethod, "x=files"}, // greedy needs one segment; {x} takes it
@@ -77,7 +78,11 @@ func TestMatch(t *testing.T) {
 		{"GET", "/sp%20ace", "GET /sp ace", Found, ""},
 		{"POST", "/only-post", "POST /only-post", Found, ""},
 		{"GET", "/nope/nope/nope", "", NotFound, ""},
-		{"GET", "//pets", "", NotFound, ""},
+		{"GET", "//pets", "GET /pets", Found, ""}, // leading slashes are one
+		{"GET", "///pets/7", "GET /pets/{id}", Found, "id=7"},
+		{"GET", "//", "GET /", Found, ""},
+		{"GET", "/pets//7", "", NotFound, ""},                              // an inner empty segment matches no {param}
+		{"GET", "/files/a//b", "ANY /files/{proxy+}", Found, "proxy=a//b"}, // a greedy keeps it
 		{"GET", "/empty/", "GET /empty", Found, ""},
 		{"GET", "/empty/1", "", NoMethod, "id=1"},
 	}
@@ -132,6 +137,38 @@ func TestAddRejects(t *testing.T) {
 	}
 }
 
+// TestMatchMethodFallsThrough pins the rule of localstack/localstack#9207 (AWS's behaviour,
+// confirmed there): a resource that lacks the method does not stop the search; a less
+// specific one that defines it answers. ANY defines every method, OPTIONS included.
+func TestMatchMethodFallsThrough(t *testing.T) {
+	t.Parallel()
+	r := New[string]()
+	for _, rt := range []struct{ path, method string }{
+		{"/zap", "POST"}, {"/zip", "ANY"}, {"/{proxy+}", "OPTIONS"}, {"/zop/{id}", "GET"},
+	} {
+		if err := r.Add(rt.path, rt.method, rt.method+" "+rt.path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		method, path, want string
+		res                Result
+	}{
+		{"OPTIONS", "/zap", "OPTIONS /{proxy+}", Found},
+		{"POST", "/zap", "POST /zap", Found},
+		{"OPTIONS", "/zip", "ANY /zip", Found}, // ANY on the literal answers OPTIONS
+		{"OPTIONS", "/zop/1", "OPTIONS /{proxy+}", Found},
+		{"GET", "/zap", "", NoMethod}, // nothing defines GET there
+		{"GET", "/zop/1", "GET /zop/{id}", Found},
+	}
+	for _, tt := range tests {
+		got, _, _, res := r.Match(tt.method, tt.path, nil)
+		if got != tt.want || res != tt.res {
+			t.Errorf("Match(%s %s) = %q, %v; want %q, %v", tt.method, tt.path, got, res, tt.want, tt.res)
+		}
+	}
+}
+
 func TestMatchResourcePath(t *testing.T) {
 	t.Parallel()
 	r := newTestRouter(t)
@@ -176,7 +213,7 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("Match(%q) = %q with resource path %q", path, v, rp)
 		}
 		// The parameters put back in the template give the decoded request path.
-		rest := strings.TrimPrefix(path, "/")
+		rest := strings.TrimLeft(path, "/")
 		rest = strings.TrimSuffix(rest, "/")
 		want := "/" + UnescapePath(rest)
 		if got := reassemble(rp, ps); got != want {
@@ -191,5 +228,16 @@ func BenchmarkMatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _, ps, _ = r.Match("GET", "/pets/1/toys/ball", ps[:0])
+	}
+}
+
+// BenchmarkMatchFallThrough: a literal that lacks the method, answered by a less specific
+// resource (the OPTIONS preflight of a CORS API with an OPTIONS /{proxy+}).
+func BenchmarkMatchFallThrough(b *testing.B) {
+	r := newTestRouter(b)
+	ps := make([]invoke.Param, 0, 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, ps, _ = r.Match("PUT", "/files/readme", ps[:0])
 	}
 }

@@ -1,6 +1,6 @@
-// Package storetest is the contract every store.Store backend passes: the memory, bolt and
-// PostgreSQL backends each call Run from their tests, so the data plane and the management
-// plane can rely on one set of semantics whatever backs them.
+// Package storetest is the contract every store.Store backend passes: the memory and bolt
+// backends each call Run from their tests, so the data plane and the management plane can
+// rely on one set of semantics whatever backs them.
 package storetest
 
 import (

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
@@ -29,21 +30,8 @@ type gatewayResponse struct {
 // grHeader is one gatewayresponse.header.X mapping.
 type grHeader struct {
 	name string
-	kind grSourceKind
-	arg  string // the literal, or the parameter or variable name
+	src  integration.MethodRequestSource
 }
-
-type grSourceKind uint8
-
-const (
-	grStatic         grSourceKind = iota // 'literal' or stageVariables.X
-	grHeaderSrc                          // method.request.header.X: the last value
-	grMultiHeaderSrc                     // method.request.multivalueheader.X: every value, comma-joined
-	grPathSrc                            // method.request.path.X
-	grQuerySrc                           // method.request.querystring.X: the last value
-	grMultiQuerySrc                      // method.request.multivaluequerystring.X: every value, comma-joined
-	grContextSrc                         // context.X
-)
 
 // gatewayResponses are every type's gateway response for one stage (or AWS's defaults).
 type gatewayResponses struct {
@@ -99,7 +87,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 			if base.StatusCode != "" {
 				n, err := strconv.Atoi(base.StatusCode)
 				switch {
-				case err != nil || n < 100 || n > 599:
+				case err != nil || !apigateway.IsStatusCode(n):
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
 				case n < minFinalStatus:
 					if log != nil {
@@ -136,22 +124,6 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 		return nil, fmt.Errorf("compile gateway responses: %s", strings.Join(errs, "; "))
 	}
 	return out, nil
-}
-
-// grSources are the request values a gateway response parameter maps from, by prefix
-// ([A] "Parameter mapping source reference for REST APIs": path, querystring,
-// multivaluequerystring, header, multivalueheader; stage and context variables and static
-// values are handled beside them).
-var grSources = []struct {
-	prefix string
-	kind   grSourceKind
-}{
-	{"method.request.header.", grHeaderSrc},
-	{"method.request.multivalueheader.", grMultiHeaderSrc},
-	{"method.request.path.", grPathSrc},
-	{"method.request.querystring.", grQuerySrc},
-	{"method.request.multivaluequerystring.", grMultiQuerySrc},
-	{"context.", grContextSrc},
 }
 
 // compileGRHeaders compiles a gateway response's responseParameters into the headers it
@@ -195,60 +167,19 @@ func ignoredGRTarget(k string) bool {
 	return false
 }
 
-// compileGRSource compiles the mapping expression v of the header name.
+// compileGRSource compiles the mapping expression v of the header name ([A] "Parameter
+// mapping source reference for REST APIs": path, querystring, multivaluequerystring,
+// header, multivalueheader; stage and context variables and static values).
 func compileGRSource(name, v string, vars map[string]string) (grHeader, error) {
-	h := grHeader{name: name}
-	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
-		h.kind, h.arg = grStatic, v[1:len(v)-1]
-		return h, nil
+	src, err := integration.ParseMethodRequestSource(v, vars)
+	if err != nil {
+		return grHeader{}, err
 	}
-	if n, ok := strings.CutPrefix(v, "stageVariables."); ok {
-		h.kind, h.arg = grStatic, vars[n]
-		return h, nil
-	}
-	for _, src := range grSources {
-		if n, ok := strings.CutPrefix(v, src.prefix); ok {
-			h.kind, h.arg = src.kind, n
-			return h, nil
-		}
-	}
-	return grHeader{}, fmt.Errorf("unsupported value %q", v)
+	return grHeader{name: name, src: src}, nil
 }
 
-// value is the header's value for inv; ok is false when the request has none. A
-// multi-value source is comma-joined into one field value, the form RFC 9110 §5.3 makes
-// equal to repeated fields and AWS's own join of repeated values into one (AWS_REFERENCE
-// section 3, payload 2.0 headers: "duplicates joined with commas"); what AWS sends for a
-// multi-value source in a gateway response is not recorded.
-func (p *grHeader) value(inv *invoke.Invocation) (string, bool) {
-	switch p.kind {
-	case grStatic:
-		return p.arg, true
-	case grHeaderSrc:
-		return inv.Request.HeaderValue(p.arg)
-	case grMultiHeaderSrc:
-		return joinValues(inv.Request.Header.Values(p.arg))
-	case grPathSrc:
-		return inv.PathParam(p.arg)
-	case grQuerySrc:
-		return inv.Request.QueryValue(p.arg)
-	case grMultiQuerySrc:
-		return joinValues(inv.Request.Query()[p.arg])
-	case grContextSrc:
-		return inv.ContextVar(p.arg)
-	}
-	return "", false
-}
-
-func joinValues(vs []string) (string, bool) {
-	switch len(vs) {
-	case 0:
-		return "", false
-	case 1:
-		return vs[0], true
-	}
-	return strings.Join(vs, ","), true
-}
+// value is the header's value for inv; ok is false when the request has none.
+func (p *grHeader) value(inv *invoke.Invocation) (string, bool) { return p.src.Value(inv) }
 
 // get returns the response for t; an unknown type is rendered as DEFAULT_5XX.
 func (g *gatewayResponses) get(t apigateway.GatewayResponseType) *gatewayResponse {
@@ -256,92 +187,6 @@ func (g *gatewayResponses) get(t apigateway.GatewayResponseType) *gatewayRespons
 		return gr
 	}
 	return g.byType[apigateway.ResponseDefault5XX]
-}
-
-// textTemplate is a gateway response template. AWS does not run these through VTL: it
-// substitutes $context.* and $stageVariables.* as plain text (AWS_REFERENCE section 1:
-// "simple substitution only, in GatewayResponse templates"). Stage variables are resolved
-// when the stage compiles.
-type textTemplate struct {
-	parts []textPart
-}
-
-type textPart struct {
-	lit string
-	ctx string // a $context variable name (without "context."), or "" for a literal
-}
-
-// parseTextTemplate splits t into literal text and $context.x / ${context.x} references;
-// $stageVariables.x / ${stageVariables.x} are substituted now. Other text, including other
-// $references, stays as written.
-func parseTextTemplate(t string, vars map[string]string) *textTemplate {
-	tt := &textTemplate{}
-	var lit strings.Builder
-	for i := 0; i < len(t); {
-		if t[i] != '$' {
-			lit.WriteByte(t[i])
-			i++
-			continue
-		}
-		j := i + 1
-		braced := j < len(t) && t[j] == '{'
-		if braced {
-			j++
-		}
-		k := j
-		for k < len(t) && isRefChar(t[k]) {
-			k++
-		}
-		for k > j && t[k-1] == '.' { // a sentence's full stop is not part of the name
-			k--
-		}
-		name := t[j:k]
-		end := k
-		if braced {
-			if k >= len(t) || t[k] != '}' {
-				name = ""
-			} else {
-				end = k + 1
-			}
-		}
-		switch {
-		case strings.HasPrefix(name, "context.") && len(name) > len("context."):
-			if lit.Len() > 0 {
-				tt.parts = append(tt.parts, textPart{lit: lit.String()})
-				lit.Reset()
-			}
-			tt.parts = append(tt.parts, textPart{ctx: name[len("context."):]})
-			i = end
-		case strings.HasPrefix(name, "stageVariables.") && len(name) > len("stageVariables."):
-			lit.WriteString(vars[name[len("stageVariables."):]])
-			i = end
-		default:
-			lit.WriteByte('$')
-			i++
-		}
-	}
-	if lit.Len() > 0 {
-		tt.parts = append(tt.parts, textPart{lit: lit.String()})
-	}
-	return tt
-}
-
-func isRefChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
-}
-
-// render appends the template for inv to b. A variable without a value renders empty, as a
-// null does in API Gateway templates.
-func (tt *textTemplate) render(b []byte, inv *invoke.Invocation) []byte {
-	for _, p := range tt.parts {
-		if p.ctx == "" {
-			b = append(b, p.lit...)
-			continue
-		}
-		v, _ := inv.ContextVar(p.ctx)
-		b = append(b, v...)
-	}
-	return b
 }
 
 // writeError is the only place errors reach the wire. It renders err as the stage's gateway
@@ -352,7 +197,7 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	e, ok := invoke.AsError(err)
 	if !ok {
 		s.log.Error("request failed", "requestId", inv.RequestID, "apiId", inv.APIID, "stage", inv.Stage, "err", err)
-		e = &invoke.Error{Type: apigateway.ResponseDefault5XX, Message: "Internal server error", Err: err}
+		e = invoke.Internal.Because(err)
 	} else if e.Err != nil {
 		lvl := slog.LevelInfo
 		if e.Type == apigateway.ResponseDefault5XX || e.Type == apigateway.ResponseAPIConfigurationError {
@@ -396,17 +241,6 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 // that has one, else application/json, else the first by name.
 func (gr *gatewayResponse) template(inv *invoke.Invocation) (*textTemplate, string) {
 	accept, _ := inv.Request.HeaderValue("Accept")
-	for accept != "" {
-		var entry string
-		entry, accept, _ = strings.Cut(accept, ",")
-		entry, _, _ = strings.Cut(entry, ";")
-		mt := strings.ToLower(strings.TrimSpace(entry))
-		if t, ok := gr.templates[mt]; ok {
-			return t, mt
-		}
-	}
-	if t, ok := gr.templates["application/json"]; ok {
-		return t, "application/json"
-	}
-	return gr.templates[gr.first], gr.first
+	t, ct, _ := invoke.Negotiate(accept, gr.templates, gr.first)
+	return t, ct
 }

@@ -1,0 +1,289 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// errWatchDropped means the store closed a watch: re-list and watch again.
+var errWatchDropped = errors.New("store watch dropped")
+
+// Run loads every stage and follows the store until ctx is done, then returns nil. A dropped
+// watch is followed by a fresh List; store errors are retried with backoff.
+func (s *Server) Run(ctx context.Context) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := s.follow(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, errWatchDropped) {
+			s.log.Info("store watch dropped; reloading")
+			backoff = 50 * time.Millisecond
+			continue
+		}
+		s.log.Error("follow store", "err", err, "retryIn", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// follower is Run's private state: the raw documents and what they compiled to.
+type follower struct {
+	stages      map[string]store.KV                       // stage key → document
+	deployments map[string]*apigateway.DeploymentDocument // deployment key → decoded (nil if undecodable)
+	depErrs     map[string]error
+	compiled    map[string]*stage // stage key → serving stage
+}
+
+// follow lists stages and deployments, publishes a table, then applies watch events until
+// the watch drops or ctx ends.
+func (s *Server) follow(ctx context.Context) error {
+	stagePrefix, depPrefix := s.scope.StagePrefix(""), s.scope.DeploymentPrefix("")
+	stageKVs, stageRev, err := s.store.List(ctx, stagePrefix)
+	if err != nil {
+		return fmt.Errorf("list stages: %w", err)
+	}
+	depKVs, depRev, err := s.store.List(ctx, depPrefix)
+	if err != nil {
+		return fmt.Errorf("list deployments: %w", err)
+	}
+	f := &follower{
+		stages:      map[string]store.KV{},
+		deployments: map[string]*apigateway.DeploymentDocument{},
+		depErrs:     map[string]error{},
+		compiled:    map[string]*stage{},
+	}
+	if old := s.table.Load(); old != nil {
+		// Keep serving what compiled before, should a stage now fail.
+		for _, stages := range old.apis {
+			for _, st := range stages {
+				f.compiled[st.key] = st
+			}
+		}
+	}
+	for _, kv := range depKVs {
+		s.putDeployment(f, kv)
+	}
+	dirty := map[string]bool{}
+	for _, kv := range stageKVs {
+		f.stages[kv.Key] = kv
+		dirty[kv.Key] = true
+	}
+	for k := range f.compiled {
+		if _, ok := f.stages[k]; !ok {
+			dirty[k] = true // deleted while we were not watching
+		}
+	}
+	s.recompile(ctx, f, dirty)
+	s.ready.Store(true)
+
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stageCh, err := s.store.Watch(wctx, stagePrefix, stageRev)
+	if err != nil {
+		return fmt.Errorf("watch stages: %w", err)
+	}
+	depCh, err := s.store.Watch(wctx, depPrefix, depRev)
+	if err != nil {
+		return fmt.Errorf("watch deployments: %w", err)
+	}
+	for {
+		dirty := map[string]bool{}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-stageCh:
+			if !ok {
+				return errWatchDropped
+			}
+			s.applyStage(f, ev, dirty)
+		case ev, ok := <-depCh:
+			if !ok {
+				return errWatchDropped
+			}
+			s.applyDeployment(f, ev, dirty)
+		}
+		// Coalesce whatever else is already queued into one swap.
+	drain:
+		for {
+			select {
+			case ev, ok := <-stageCh:
+				if !ok {
+					s.recompile(ctx, f, dirty)
+					return errWatchDropped
+				}
+				s.applyStage(f, ev, dirty)
+			case ev, ok := <-depCh:
+				if !ok {
+					s.recompile(ctx, f, dirty)
+					return errWatchDropped
+				}
+				s.applyDeployment(f, ev, dirty)
+			default:
+				break drain
+			}
+		}
+		s.recompile(ctx, f, dirty)
+	}
+}
+
+func (s *Server) applyStage(f *follower, ev store.Event, dirty map[string]bool) {
+	if ev.Type == store.EventDelete {
+		delete(f.stages, ev.KV.Key)
+	} else {
+		f.stages[ev.KV.Key] = ev.KV
+	}
+	dirty[ev.KV.Key] = true
+}
+
+func (s *Server) applyDeployment(f *follower, ev store.Event, dirty map[string]bool) {
+	if ev.Type == store.EventDelete {
+		delete(f.deployments, ev.KV.Key)
+		delete(f.depErrs, ev.KV.Key)
+	} else {
+		s.putDeployment(f, ev.KV)
+	}
+	// Recompile the stages that point at it.
+	for key, kv := range f.stages {
+		apiID, _, ok := splitKey(key, s.scope.StagePrefix(""))
+		if !ok {
+			continue
+		}
+		if depID := stageDeploymentID(kv.Value); s.scope.DeploymentKey(apiID, depID) == ev.KV.Key {
+			dirty[key] = true
+		}
+	}
+}
+
+func (s *Server) putDeployment(f *follower, kv store.KV) {
+	var d apigateway.DeploymentDocument
+	if err := jsonUnmarshal(kv.Value, &d); err != nil {
+		f.deployments[kv.Key] = nil
+		f.depErrs[kv.Key] = fmt.Errorf("decode deployment %q: %w", kv.Key, err)
+		return
+	}
+	f.deployments[kv.Key] = &d
+	delete(f.depErrs, kv.Key)
+}
+
+// stageDeploymentID reads only the deploymentId of a stage document.
+func stageDeploymentID(b []byte) string {
+	var v struct {
+		DeploymentID string `json:"deploymentId"`
+	}
+	_ = jsonUnmarshal(b, &v)
+	return v.DeploymentID
+}
+
+// splitKey splits "{prefix}{apiId}/{name}".
+func splitKey(key, prefix string) (apiID, name string, ok bool) {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return "", "", false
+	}
+	apiID, name, ok = strings.Cut(rest, "/")
+	return apiID, name, ok && apiID != "" && name != ""
+}
+
+// recompile compiles the dirty stages and publishes a new table if anything changed. A stage
+// that fails keeps its previous compiled form serving; its error is logged and reported by
+// StageErrors.
+func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bool) {
+	if len(dirty) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(dirty))
+	for k := range dirty {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		apiID, name, ok := splitKey(key, s.scope.StagePrefix(""))
+		if !ok {
+			continue
+		}
+		id := apiID + "/" + name
+		kv, exists := f.stages[key]
+		if !exists {
+			delete(f.compiled, key)
+			s.setFailure(id, nil)
+			continue
+		}
+		st, err := s.compileStageDoc(ctx, f, key, apiID, kv)
+		if err != nil {
+			s.log.Error("stage does not compile; previous configuration keeps serving", "apiId", apiID, "stage", name, "err", err)
+			s.setFailure(id, err)
+			continue
+		}
+		f.compiled[key] = st
+		s.setFailure(id, nil)
+	}
+	t := &table{apis: map[string]map[string]*stage{}}
+	for _, st := range f.compiled {
+		m := t.apis[st.apiID]
+		if m == nil {
+			m = map[string]*stage{}
+			t.apis[st.apiID] = m
+		}
+		m[st.name] = st
+	}
+	s.table.Store(t)
+}
+
+func (s *Server) setFailure(id string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		delete(s.failures, id)
+	} else {
+		s.failures[id] = err
+	}
+}
+
+func (s *Server) compileStageDoc(ctx context.Context, f *follower, key, apiID string, kv store.KV) (*stage, error) {
+	var sd apigateway.StageDocument
+	if err := jsonUnmarshal(kv.Value, &sd); err != nil {
+		return nil, fmt.Errorf("decode stage %q: %w", key, err)
+	}
+	if sd.RestAPIID == "" {
+		sd.RestAPIID = apiID
+	}
+	depKey := s.scope.DeploymentKey(apiID, sd.DeploymentID)
+	if err := f.depErrs[depKey]; err != nil {
+		return nil, err
+	}
+	dd, seen := f.deployments[depKey]
+	if !seen {
+		// A stage and its deployment written in one transaction arrive on two watches, so
+		// the stage's event can come first: read the deployment, which the transaction
+		// committed before either event was sent.
+		if kv, err := s.store.Get(ctx, depKey); err == nil {
+			s.putDeployment(f, kv)
+			if err := f.depErrs[depKey]; err != nil {
+				return nil, err
+			}
+			dd = f.deployments[depKey]
+		}
+	}
+	if dd == nil {
+		return nil, fmt.Errorf("compile stage %s/%s: deployment %q not found", apiID, sd.StageName, sd.DeploymentID)
+	}
+	st, err := s.compileStage(&sd, dd)
+	if err != nil {
+		return nil, err
+	}
+	st.key = key
+	return st, nil
+}

@@ -1,0 +1,68 @@
+package invoke
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+)
+
+// Failure is one way a request can fail that the client sees as a gateway response: the
+// gateway response type AWS renders, the message it puts in $context.error.message and,
+// where AWS answers with another status than the type's default, that status. The
+// failures below are the whole mapping from what went wrong to what the client gets;
+// integrations and the edge name one of them instead of spelling out an Error.
+type Failure struct {
+	Type    apigateway.GatewayResponseType
+	Status  int // 0: the type's default status
+	Message string
+}
+
+// Because returns the Error for this failure; cause is logged beside the request id and
+// never sent.
+func (f Failure) Because(cause error) *Error {
+	return &Error{Type: f.Type, Status: f.Status, Message: f.Message, Err: cause}
+}
+
+// The failures, and what AWS answers for each.
+var (
+	// ConfigurationError is a method that cannot be served as configured: an integration
+	// response or template that fails, a Lambda function that does not exist or may not be
+	// invoked, a signing or role problem, a mapping to a reserved header, a 1xx status.
+	// API_CONFIGURATION_ERROR, 500 {"message": "Internal server error"}; AWS logs
+	// "Execution failed due to configuration error: ...".
+	ConfigurationError = Failure{Type: apigateway.ResponseAPIConfigurationError, Message: "Internal server error"}
+
+	// Timeout is the integration's deadline passing: INTEGRATION_TIMEOUT, 504
+	// {"message": "Endpoint request timed out"}.
+	Timeout = Failure{Type: apigateway.ResponseIntegrationTimeout, Message: "Endpoint request timed out"}
+
+	// Unreachable is an HTTP backend that could not be called (refused, reset, DNS, TLS):
+	// INTEGRATION_FAILURE, 504 {"message": "Internal server error"}.
+	Unreachable = Failure{Type: apigateway.ResponseIntegrationFailure, Message: "Internal server error"}
+
+	// BrokenAnswer is a backend answer that came but is broken (malformed, ambiguously
+	// framed, oversized head, cut short): INTEGRATION_FAILURE sent as 502, as nginx answers
+	// an upstream's invalid response and AWS a malformed Lambda proxy response.
+	BrokenAnswer = Failure{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusBadGateway, Message: "Internal server error"}
+
+	// LambdaFailed is a Lambda proxy function that failed or answered no valid proxy
+	// response: DEFAULT_5XX sent as 502 {"message": "Internal server error"} (AWS:
+	// "Lambda execution failed with status 200 due to customer function error",
+	// "Malformed Lambda proxy response").
+	LambdaFailed = Failure{Type: apigateway.ResponseDefault5XX, Status: http.StatusBadGateway, Message: "Internal server error"}
+
+	// LambdaUnavailable is any other failure to invoke a function (Lambda throttling, a
+	// runtime that cannot start it): INTEGRATION_FAILURE sent as 500, as AWS maps
+	// Lambda's 429 and 5XX (repost.aws knowledge-center api-gateway-internal-server-error).
+	LambdaUnavailable = Failure{Type: apigateway.ResponseIntegrationFailure, Status: http.StatusInternalServerError, Message: "Internal server error"}
+
+	// BadRequest is a request the gateway cannot read or route safely (a body cut short, a
+	// dot segment above the root): DEFAULT_4XX, 400 {"message":"Bad Request"}.
+	BadRequest = Failure{Type: apigateway.ResponseDefault4XX, Message: "Bad Request"}
+
+	// Internal is what AWS answers with its plain DEFAULT_5XX, 500 {"message": "Internal
+	// server error"} with InternalServerErrorException: a failure that is no Error (a bug,
+	// an unforeseen cause), and the configuration errors AWS answers so rather than as
+	// API_CONFIGURATION_ERROR (a request mapping to a header AWS refuses).
+	Internal = Failure{Type: apigateway.ResponseDefault5XX, Message: "Internal server error"}
+)
