@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+	"github.com/gatehouse/gatehouse/internal/store/memory"
 )
 
 // TestTagsLifecycle tags and untags a REST API and a stage through the SDK: the tags given at
@@ -129,4 +131,37 @@ func TestTagsErrors(t *testing.T) {
 	if err != nil || !maps.Equal(tags.Tags, fifty) {
 		t.Errorf("GetTags after the refused 51st tag = %d tags, %v; want the %d", len(tags.Tags), err, maxTags)
 	}
+}
+
+// FuzzTaggableResource: any resource_arn either names a REST API or stage (whose tags can be
+// read) or is refused with an AWS error; nothing panics.
+func FuzzTaggableResource(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:apigateway:us-east-1::/restapis/abc",
+		"arn:aws:apigateway:us-east-1::/restapis/abc/stages/dev",
+		"arn:aws:apigateway:us-east-1::/restapis//stages/dev",
+		"arn:aws:apigateway:us-east-1::/restapis/abc/resources/r1",
+		"arn:aws:apigateway:eu-west-1::/restapis/abc",
+		"arn:aws:apigateway:us-east-1::/",
+		"",
+	} {
+		f.Add(s)
+	}
+	st := memory.New()
+	f.Cleanup(func() { st.Close() })
+	srv := &Server{store: st, scope: model.Scope{AccountID: testAccount, Region: "us-east-1"}}
+	f.Fuzz(func(t *testing.T, arn string) {
+		res, err := srv.taggableResource(arn)
+		if err != nil {
+			if _, ok := err.(*awsjson.Error); !ok {
+				t.Fatalf("taggableResource(%q) = %v; want an AWS error", arn, err)
+			}
+			return
+		}
+		if _, err := res.load(t.Context()); err != nil {
+			if _, ok := err.(*awsjson.Error); !ok {
+				t.Fatalf("load(%q) = %v; want an AWS error (NotFound)", arn, err)
+			}
+		}
+	})
 }
