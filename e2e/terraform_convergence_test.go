@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,7 +100,8 @@ func TestTerraformConvergence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GetRestApi: %v (phase 2 must update the API in place, not replace it)", err)
 		}
-		if aws.ToString(api.Name) != "e2e-convergence-2" || api.Tags["phase"] != "2" || !strings.Contains(aws.ToString(api.Policy), `10.0.0.0\/8`) {
+		wantTags := map[string]string{"phase": "2", "owner": "tf"} // suite untagged
+		if aws.ToString(api.Name) != "e2e-convergence-2" || !maps.Equal(api.Tags, wantTags) || !strings.Contains(aws.ToString(api.Policy), `10.0.0.0\/8`) {
 			t.Errorf("GetRestApi = name %q, tags %v, policy %q; want phase 2's", aws.ToString(api.Name), api.Tags, aws.ToString(api.Policy))
 		}
 		st, err := client.GetStage(t.Context(), &apigateway.GetStageInput{RestApiId: &apiID, StageName: aws.String("dev")})
@@ -107,11 +109,11 @@ func TestTerraformConvergence(t *testing.T) {
 			t.Fatalf("GetStage: %v", err)
 		}
 		all := st.MethodSettings["*/*"]
-		if st.Tags["phase"] != "2" || st.Variables["size"] != "xl" || all.ThrottlingBurstLimit != 100 || all.ThrottlingRateLimit != 50 {
+		if !maps.Equal(st.Tags, wantTags) || st.Variables["size"] != "xl" || all.ThrottlingBurstLimit != 100 || all.ThrottlingRateLimit != 50 {
 			t.Errorf("GetStage = tags %v, variables %v, */* %+v; want phase 2's", st.Tags, st.Variables, all)
 		}
 		fn, err := lambdaClient.GetFunction(t.Context(), &lambdasdk.GetFunctionInput{FunctionName: aws.String("e2e-convergence")})
-		if err != nil || aws.ToInt32(fn.Configuration.Timeout) != 20 || fn.Tags["phase"] != "2" {
+		if err != nil || aws.ToInt32(fn.Configuration.Timeout) != 20 || !maps.Equal(fn.Tags, wantTags) {
 			t.Errorf("GetFunction = %v, %v; want timeout 20 and tag phase=2", fn, err)
 		}
 	})

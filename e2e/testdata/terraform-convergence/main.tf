@@ -93,7 +93,7 @@ resource "aws_lambda_function" "fn" {
     }
   }
 
-  tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
+  tags = local.p1 ? { suite = "e2e" } : { phase = "2", owner = "tf" } # suite untagged, two tagged
 }
 
 # Invoked when created and again when its input changes.
@@ -133,7 +133,7 @@ resource "aws_api_gateway_rest_api" "api" {
     types = local.p1 ? ["EDGE"] : ["REGIONAL"]
   }
 
-  tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
+  tags = local.p1 ? { suite = "e2e" } : { phase = "2", owner = "tf" } # suite untagged, two tagged
 }
 
 resource "aws_api_gateway_rest_api_policy" "api" {
@@ -418,7 +418,7 @@ resource "aws_api_gateway_stage" "dev" {
   }
   variables = local.p1 ? { color = "blue" } : { color = "green", size = "xl" }
 
-  tags = local.p1 ? { suite = "e2e" } : { suite = "e2e", phase = "2" }
+  tags = local.p1 ? { suite = "e2e" } : { phase = "2", owner = "tf" } # suite untagged, two tagged
 }
 
 # Throttling left unset in phase 1: the provider sends its default -1 for both limits.
