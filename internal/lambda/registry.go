@@ -102,6 +102,14 @@ type FunctionConfiguration struct {
 	SnapStart            SnapStart             `json:"SnapStart"`
 	RuntimeVersionConfig *RuntimeVersionConfig `json:"RuntimeVersionConfig,omitempty"`
 	LoggingConfig        LoggingConfig         `json:"LoggingConfig"`
+	DeadLetterConfig     *DeadLetterConfig     `json:"DeadLetterConfig,omitempty"`
+	KMSKeyArn            string                `json:"KMSKeyArn,omitempty"`
+}
+
+// DeadLetterConfig is where Lambda would send failed asynchronous invocations (an SQS queue
+// or SNS topic ARN). gatehouse stores and answers it; it sends nothing there.
+type DeadLetterConfig struct {
+	TargetArn string `json:"TargetArn"`
 }
 
 // Environment is the function's environment variables (EnvironmentResponse on the wire).

@@ -45,6 +45,8 @@ type createFunctionRequest struct {
 	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
 	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
 	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
+	DeadLetterConfig *lambda.DeadLetterConfig `json:"DeadLetterConfig"`
+	KMSKeyArn        *string                  `json:"KMSKeyArn"`
 	Layers           []string                 `json:"Layers"`
 	VpcConfig        *struct {
 		SubnetIds        []string `json:"SubnetIds"`
@@ -76,6 +78,7 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 		Role: &in.Role, Runtime: &in.Runtime, Handler: in.Handler, Description: in.Description, Timeout: in.Timeout,
 		MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
 		EphemeralStorage: in.EphemeralStorage, Architectures: in.Architectures, LoggingConfig: in.LoggingConfig,
+		DeadLetterConfig: in.DeadLetterConfig, KMSKeyArn: in.KMSKeyArn,
 	}
 	problems = append(problems, checkConfig(ci)...)
 	if err := validation(problems); err != nil {
@@ -111,7 +114,8 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	cfg.CodeSha256, cfg.CodeSize = code.Sha256, code.Size
 	applyConfig(&cfg, configInput{Description: in.Description, Timeout: in.Timeout, MemorySize: in.MemorySize,
 		Environment: in.Environment, TracingConfig: in.TracingConfig, EphemeralStorage: in.EphemeralStorage,
-		Architectures: in.Architectures, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart})
+		Architectures: in.Architectures, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart,
+		DeadLetterConfig: in.DeadLetterConfig, KMSKeyArn: in.KMSKeyArn})
 	fn := &lambda.Function{Configuration: cfg}
 	if len(in.Tags) > 0 {
 		fn.Tags = in.Tags
@@ -417,6 +421,8 @@ type updateFunctionConfigurationRequest struct {
 	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
 	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
 	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
+	DeadLetterConfig *lambda.DeadLetterConfig `json:"DeadLetterConfig"`
+	KMSKeyArn        *string                  `json:"KMSKeyArn"`
 	Layers           []string                 `json:"Layers"`
 }
 
@@ -428,7 +434,8 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 	}
 	ci := configInput{Role: in.Role, Runtime: in.Runtime, Handler: in.Handler, Description: in.Description,
 		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
-		EphemeralStorage: in.EphemeralStorage, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart}
+		EphemeralStorage: in.EphemeralStorage, LoggingConfig: in.LoggingConfig, SnapStart: in.SnapStart,
+		DeadLetterConfig: in.DeadLetterConfig, KMSKeyArn: in.KMSKeyArn}
 	if err := validation(checkConfig(ci)); err != nil {
 		return err
 	}

@@ -50,6 +50,8 @@ type configInput struct {
 	Architectures                       []string
 	LoggingConfig                       *lambda.LoggingConfig
 	SnapStart                           *lambda.SnapStart
+	DeadLetterConfig                    *lambda.DeadLetterConfig
+	KMSKeyArn                           *string
 }
 
 // checkConfig lists every constraint in lists Lambda's ValidationException messages.
@@ -110,8 +112,20 @@ func checkConfig(in configInput) []string {
 	if in.SnapStart != nil && in.SnapStart.ApplyOn != "" && in.SnapStart.ApplyOn != "PublishedVersions" && in.SnapStart.ApplyOn != "None" {
 		bad(in.SnapStart.ApplyOn, "snapStart.applyOn", "Member must satisfy enum value set: [PublishedVersions, None]")
 	}
+	// [B] DeadLetterConfig.TargetArn (ResourceArn) and KMSKeyArn share this pattern; "" is allowed.
+	if in.DeadLetterConfig != nil && in.DeadLetterConfig.TargetArn != "" && !resourceARNRE.MatchString(in.DeadLetterConfig.TargetArn) {
+		bad(in.DeadLetterConfig.TargetArn, "deadLetterConfig.targetArn", "Member must satisfy regular expression pattern: "+resourceARNPattern)
+	}
+	if in.KMSKeyArn != nil && *in.KMSKeyArn != "" && !resourceARNRE.MatchString(*in.KMSKeyArn) {
+		bad(*in.KMSKeyArn, "kMSKeyArn", "Member must satisfy regular expression pattern: "+resourceARNPattern)
+	}
 	return append(p, checkArchitectures(in.Architectures)...)
 }
+
+// resourceARNPattern is the service model's ResourceArn and KMSKeyArn pattern.
+const resourceARNPattern = `(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()`
+
+var resourceARNRE = regexp.MustCompile(`^(?:arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)$`)
 
 func checkArchitectures(a []string) []string {
 	switch {
@@ -205,5 +219,15 @@ func applyConfig(cfg *lambda.FunctionConfiguration, in configInput) {
 	}
 	if in.SnapStart != nil && in.SnapStart.ApplyOn != "" {
 		cfg.SnapStart = lambda.SnapStart{ApplyOn: in.SnapStart.ApplyOn, OptimizationStatus: "Off"}
+	}
+	// An empty TargetArn or KMSKeyArn removes the setting (what Terraform sends to unset it).
+	if in.DeadLetterConfig != nil {
+		cfg.DeadLetterConfig = nil
+		if in.DeadLetterConfig.TargetArn != "" {
+			cfg.DeadLetterConfig = &lambda.DeadLetterConfig{TargetArn: in.DeadLetterConfig.TargetArn}
+		}
+	}
+	if in.KMSKeyArn != nil {
+		cfg.KMSKeyArn = *in.KMSKeyArn
 	}
 }

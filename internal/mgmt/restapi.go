@@ -49,6 +49,10 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 		return err
 	}
 	ec, err := createRestAPIRules(&in)
+	policy, msg := storedPolicy(in.Policy)
+	if err == nil && msg != "" {
+		err = awsjson.BadRequest("%s", msg)
+	}
 	if err != nil {
 		return err
 	}
@@ -63,7 +67,7 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 			MinimumCompressionSize:    in.MinimumCompressionSize,
 			APIKeySource:              in.APIKeySource,
 			EndpointConfiguration:     ec,
-			Policy:                    in.Policy,
+			Policy:                    policy,
 			Tags:                      in.Tags,
 			DisableExecuteAPIEndpoint: in.DisableExecuteAPIEndpoint,
 			RootResourceID:            newID(10),
@@ -183,7 +187,11 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			case "version":
 				api.Version = v
 			case "policy":
-				api.Policy = v
+				policy, msg := storedPolicy(v)
+				if msg != "" {
+					problems = append(problems, msg)
+				}
+				api.Policy = policy
 			case "apiKeySource":
 				if !awsjson.ShapeOf("ApiKeySourceType").Allows(v) {
 					problems = append(problems, "Invalid API key source specified: "+v)

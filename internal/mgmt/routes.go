@@ -79,4 +79,10 @@ func (s *Server) routes() {
 	s.handle("PUT /restapis/{restapi_id}/gatewayresponses/{response_type}", s.PutGatewayResponse)
 	s.handle("PATCH /restapis/{restapi_id}/gatewayresponses/{response_type}", s.UpdateGatewayResponse)
 	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
+
+	// Tags (tags.go). The SDKs and the aws CLI percent-encode the ARN's slashes; a client that
+	// does not is served too.
+	s.handleAs("GET /tags/{resource_arn...}", awsjson.OperationAt("GET /tags/{resource_arn}"), s.GetTags)
+	s.handleAs("PUT /tags/{resource_arn...}", awsjson.OperationAt("PUT /tags/{resource_arn}"), s.TagResource)
+	s.handleAs("DELETE /tags/{resource_arn...}", awsjson.OperationAt("DELETE /tags/{resource_arn}"), s.UntagResource)
 }

@@ -541,9 +541,9 @@ func setMethodSetting(ms *apigateway.MethodSetting, setting, v string) string {
 	case "caching/requireAuthorizationForCacheControl":
 		ms.RequireAuthorizationForCacheControl, msg = parseJavaBool(path, v)
 	case "throttling/burstLimit":
-		ms.ThrottlingBurstLimit, msg = parseNonNegInt(path, v)
+		ms.ThrottlingBurstLimit, msg = parseBurstLimit(path, v)
 	case "throttling/rateLimit":
-		ms.ThrottlingRateLimit, msg = parseNonNegFloat(path, v)
+		ms.ThrottlingRateLimit, msg = parseRateLimit(path, v)
 	case "caching/ttlInSeconds":
 		var n int
 		n, msg = parseNonNegInt(path, v)

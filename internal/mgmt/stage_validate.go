@@ -212,3 +212,29 @@ func parseNonNegFloat(path, v string) (float64, string) {
 	}
 	return f, ""
 }
+
+// throttlingUnset is the throttling limit that says "no method-level limit": AWS accepts it
+// for throttling/burstLimit and throttling/rateLimit and answers it back as it was sent
+// (-1, -1.0). Terraform's aws_api_gateway_method_settings sends it for a limit left unset
+// (its schema default), and the provider's acceptance test
+// TestAccAPIGatewayMethodSettings_Settings_throttlingBurstLimitDisabledByDefault, run against
+// AWS, reads -1 back.
+const throttlingUnset = -1
+
+// parseBurstLimit reads a burst limit: a non-negative integer, or -1 for unset. Other
+// negative values are refused (what AWS does with them is not verified).
+func parseBurstLimit(path, v string) (int, string) {
+	if n, err := strconv.Atoi(v); err == nil && n == throttlingUnset {
+		return n, ""
+	}
+	return parseNonNegInt(path, v)
+}
+
+// parseRateLimit reads a rate limit: a non-negative number, or -1 (the provider sends
+// "-1.000000") for unset.
+func parseRateLimit(path, v string) (float64, string) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f == throttlingUnset {
+		return f, ""
+	}
+	return parseNonNegFloat(path, v)
+}
