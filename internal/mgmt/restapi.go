@@ -53,6 +53,9 @@ func (s *Server) CreateRestAPI(ctx context.Context, c *call) error {
 	if err == nil && msg != "" {
 		err = awsjson.BadRequest("%s", msg)
 	}
+	if err == nil {
+		err = tagsProblem(in.Tags) // the limits TagResource applies hold at create too
+	}
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,9 @@ func (s *Server) CreateStage(ctx context.Context, c *call) error {
 	if err := p.err(); err != nil {
 		return err
 	}
+	if err := tagsProblem(in.Tags); err != nil { // the limits TagResource applies
+		return err
+	}
 	apiID := c.path("restapi_id")
 	if err := s.checkAPIExists(ctx, apiID); err != nil {
 		return err
