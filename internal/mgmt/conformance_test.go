@@ -102,6 +102,9 @@ type mgmtFixture struct {
 	t    *testing.T
 	url  string
 	vars map[string]string
+	// modelProblems are the answers' disagreements with the service model so far
+	// (conformance_model_test.go).
+	modelProblems []string
 }
 
 func runMgmtFixture(t *testing.T, sections []txtarSection) {
@@ -110,6 +113,7 @@ func runMgmtFixture(t *testing.T, sections []txtarSection) {
 	srv := httptest.NewServer(New(Config{Store: st, Scope: model.Scope{AccountID: testAccount, Region: "us-east-1"}}))
 	t.Cleanup(srv.Close)
 	f := &mgmtFixture{t: t, url: srv.URL, vars: map[string]string{"account": testAccount, "region": "us-east-1"}}
+	defer f.reportModelProblems()
 
 	steps := 0
 	for i := 0; i < len(sections); i++ {
@@ -130,6 +134,7 @@ func runMgmtFixture(t *testing.T, sections []txtarSection) {
 		step := fmt.Sprintf("step %d (%s)", steps, s.name)
 		status, header, body := f.send(step, s.body)
 		f.check(step, resp, status, header, body)
+		f.checkModel(step, s.body, status, header, body)
 		if t.Failed() {
 			return // later steps depend on this one
 		}
