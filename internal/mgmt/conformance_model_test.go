@@ -78,32 +78,34 @@ type botoShape struct {
 }
 
 // protocolErrors are the error types an answer may carry although no operation of the model
-// lists them: AWS's protocol-level errors, which botocore's apigateway model does not name (it
-// lists only the service's own BadRequest, Conflict, LimitExceeded, NotFound,
+// lists them: AWS's protocol-level errors, which botocore's apigateway model does not name (its
+// operations list only the service's own BadRequest, Conflict, LimitExceeded, NotFound,
 // ServiceUnavailable, TooManyRequests and Unauthorized exceptions), with the status each is
-// answered with.
+// answered with. Only the ones gatehouse answers are listed; each must be AWS's.
 var protocolErrors = map[string]int{
 	// The model's constraints (enums, patterns) checked before an operation runs, recorded
 	// from AWS in localstack's test_apigateway_api.snapshot.json
-	// (test_create_rest_api_with_endpoint_configuration and others).
+	// (test_create_rest_api_with_endpoint_configuration and others). AWS's generic list
+	// calls it ValidationError; API Gateway answers ValidationException.
 	"ValidationException": 400,
 	// A JSON body that does not parse or a value of the wrong JSON type (recorded ibid.,
 	// test_put_integration_response_with_response_template: "class java.lang.Boolean can not
 	// be converted to an String").
 	"SerializationException": 400,
-	// A path or method no operation of the model has (AWS's 404), and an operation of the
-	// model gatehouse does not serve yet (awsjson.NotSupported).
-	"UnknownOperationException": 404,
-	// SigV4 authentication (internal/sigv4/errors.go lists where each is recorded).
-	"MissingAuthenticationTokenException": 403,
-	"IncompleteSignatureException":        403,
-	"UnrecognizedClientException":         403,
-	"InvalidSignatureException":           403,
-	"AccessDeniedException":               403,
-	// A request body over the service's limit.
+	// AWS's common errors of REST-JSON services, with their statuses (the "Common Errors"
+	// page of AWS's API references, e.g. docs.aws.amazon.com/lambda/latest/api/CommonErrors.html):
+	// a path or method no operation has (gatehouse also answers it for an operation of the
+	// model it does not serve yet, awsjson.NotSupported), an unknown access key, a denied
+	// call, a body over the limit, an unexpected failure.
+	"UnknownOperationException":      404,
+	"UnrecognizedClientException":    403,
+	"AccessDeniedException":          403,
+	"IncompleteSignatureException":   403,
 	"RequestEntityTooLargeException": 413,
-	// Anything unexpected; AWS's own InternalFailure.
-	"InternalFailure": 500,
+	"InternalFailure":                500,
+	// SigV4 failures API Gateway answers (internal/sigv4/errors.go cites the recordings).
+	"MissingAuthenticationTokenException": 403,
+	"InvalidSignatureException":           403,
 }
 
 // modelAliases names the operation of a request path the model has no operation for but AWS
@@ -214,6 +216,9 @@ func (m *botoModel) answerProblems(method string, u *url.URL, status int, header
 	if status >= 400 {
 		c.errorAnswer(&op, name, status, header, body)
 		return c.problems
+	}
+	if typ := header.Get("x-amzn-ErrorType"); typ != "" {
+		c.fail("", "a %d answer carries x-amzn-ErrorType %s", status, typ)
 	}
 	want := op.HTTP.ResponseCode
 	if want == 0 {
@@ -495,6 +500,7 @@ func TestModelCheckFails(t *testing.T) {
 		{"not JSON", "GET", api, 200, "", `<RestApi/>`, "is not JSON"},
 		{"wrong success status", "POST", "/restapis", 200, "", `{"id":"x"}`, "CreateRestApi answered 200; the model's http.responseCode is 201"},
 		{"default success status", "GET", api, 201, "", `{"id":"x"}`, "GetRestApi answered 201; the model's http.responseCode is 200"},
+		{"a success with an error type", "GET", api, 200, "NotFoundException", `{"id":"x"}`, "a 200 answer carries x-amzn-ErrorType NotFoundException"},
 		{"a body without an output", "DELETE", api, 202, "", `{}`, "DeleteRestApi has no output in the model"},
 		{"a delete", "DELETE", api, 202, "", ``, ""},
 		{"no such operation", "GET", "/nothing", 200, "", `{}`, "the model has no operation at GET /nothing"},
@@ -529,5 +535,16 @@ func TestModelCheckFails(t *testing.T) {
 				t.Errorf("%s %s %d %s: problems %q; want one containing %q", c.method, c.uri, c.status, c.body, got, c.want)
 			}
 		})
+	}
+}
+
+// TestModelCheckRecords shows that a fixture step's disagreement is recorded against its step,
+// as runMgmtFixture's hook does for every step.
+func TestModelCheckRecords(t *testing.T) {
+	f := &mgmtFixture{t: t, vars: map[string]string{"api": "a1b2c3d4e5"}}
+	f.checkModel("step 1 (request get)", "GET /restapis/${api} HTTP/1.1\n\n", 200, http.Header{}, []byte(`{"id":"a1b2c3d4e5","Name":"n"}`))
+	f.checkModel("step 2 (request list)", "GET /restapis HTTP/1.1\n\n", 200, http.Header{}, []byte(`{"item":[]}`))
+	if len(f.modelProblems) != 1 || !strings.HasPrefix(f.modelProblems[0], "step 1 (request get): $.Name: not a member of the model's RestApi") {
+		t.Errorf("modelProblems = %q; want one, of step 1's $.Name", f.modelProblems)
 	}
 }
