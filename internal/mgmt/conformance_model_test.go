@@ -31,10 +31,13 @@ import (
 //     body whose every key is a member of the output shape (by locationName where the model
 //     gives one; members the model puts in headers are not body members), recursively through
 //     structures, lists and maps, each value of its member's JSON type and every enum-typed
-//     value one of the enum's;
+//     value one of the enum's, and no x-amzn-ErrorType;
 //   - a 4xx/5xx answer's x-amzn-ErrorType is one of the operation's errors in the model, or one
 //     of protocolErrors, and its status is that error's httpStatusCode; the body holds only the
 //     error shape's body members.
+//
+// Where AWS is recorded answering otherwise than the model says, the exception is explicit and
+// names the recording: modelAliases (a path the model has no operation for) and null map values.
 //
 // The model is read from $GATEHOUSE_BOTOCORE_MODEL (a service-2.json or service-2.json.gz) or,
 // without it, from the botocore package python3 imports.
@@ -85,12 +88,13 @@ type botoShape struct {
 var protocolErrors = map[string]int{
 	// The model's constraints (enums, patterns) checked before an operation runs, recorded
 	// from AWS in localstack's test_apigateway_api.snapshot.json
-	// (test_create_rest_api_with_endpoint_configuration and others). AWS's generic list
+	// (test_create_rest_api_with_endpoint_configuration, test_update_method_response_wrong_operations;
+	// fixture restapi_create_rules.txtar). AWS's generic list
 	// calls it ValidationError; API Gateway answers ValidationException.
 	"ValidationException": 400,
 	// A JSON body that does not parse or a value of the wrong JSON type (recorded ibid.,
-	// test_put_integration_response_with_response_template: "class java.lang.Boolean can not
-	// be converted to an String").
+	// test_put_integration_request_parameter_bool_type: "class java.lang.Boolean can not be
+	// converted to an String"; fixture input_serialization.txtar).
 	"SerializationException": 400,
 	// AWS's common errors of REST-JSON services, with their statuses (the "Common Errors"
 	// page of AWS's API references, e.g. docs.aws.amazon.com/lambda/latest/api/CommonErrors.html):
@@ -350,8 +354,10 @@ func (c *modelCheck) value(path string, ref botoRef, v any) {
 		}
 		for _, k := range sortedKeys(obj) {
 			c.value(path+"["+strconv.Quote(k)+"](key)", *s.Key, k)
-			// AWS answers a null template as a null map value (recorded: localstack's
-			// test_put_integration_response_with_response_template), so a map value may be null.
+			// A recorded exception to the model's String values: AWS answers a response
+			// template put as null or "" as a null map value (localstack's
+			// test_apigateway_api.snapshot.json, test_put_integration_response_templates;
+			// fixture integration_response_templates.txtar), so a map value may be null.
 			if obj[k] != nil {
 				c.value(path+"["+strconv.Quote(k)+"]", *s.Value, obj[k])
 			}

@@ -44,6 +44,8 @@ import (
 // an empty answer. Anything else is compared as text after variables are replaced.
 //
 //	-- deviation --  optional: where gatehouse knowingly differs from AWS, and why
+//
+// Every answer is also checked against botocore's service model (conformance_model_test.go).
 const mgmtConformanceDir = "../../testdata/conformance/mgmt"
 
 // txtarSection is one named file of a txtar archive, in the order it appears.
