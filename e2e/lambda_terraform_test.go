@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,12 +18,6 @@ import (
 // finds nothing to change, and destroys it all, offline.
 func TestLambdaTerraform(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatalf("terraform is required by the end-to-end tests: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(pluginDir, "registry.terraform.io/hashicorp/aws")); err != nil {
-		t.Fatalf("the Terraform AWS provider is required in %s: %v", pluginDir, err)
-	}
 	zipPath := functionZip(t)
 	g := startGatehouse(t, options{args: []string{"--strict-permissions"}})
 	internet := newRecordingProxy(t)

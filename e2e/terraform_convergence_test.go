@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,12 +22,6 @@ import (
 // reads back what AWS would answer.
 func TestTerraformConvergence(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatalf("terraform is required by the end-to-end tests: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(pluginDir, "registry.terraform.io/hashicorp/aws")); err != nil {
-		t.Fatalf("the Terraform AWS provider is required in %s: %v", pluginDir, err)
-	}
 	zipPath := functionZip(t)
 	g := startGatehouse(t, options{})
 	backend := newEchoBackend(t)

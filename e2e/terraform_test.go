@@ -29,12 +29,6 @@ const pluginDir = "/opt/tf-plugins"
 // goes to a recording proxy and fails the test.
 func TestTerraform(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatalf("terraform is required by the end-to-end tests (it is installed on every machine of the project): %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(pluginDir, "registry.terraform.io/hashicorp/aws")); err != nil {
-		t.Fatalf("the Terraform AWS provider is required in %s: %v", pluginDir, err)
-	}
 	g := startGatehouse(t, options{})
 	backend := newEchoBackend(t)
 	internet := newRecordingProxy(t)
@@ -138,8 +132,21 @@ type terraform struct {
 	env     []string
 }
 
+// requireTerraform fails the test unless terraform and the AWS provider are installed (they
+// are on every machine of the project).
+func requireTerraform(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatalf("terraform is required by the end-to-end tests (it is installed on every machine of the project): %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(pluginDir, "registry.terraform.io/hashicorp/aws")); err != nil {
+		t.Fatalf("the Terraform AWS provider is required in %s: %v", pluginDir, err)
+	}
+}
+
 func newTerraform(t *testing.T, proxyURL string) *terraform {
 	t.Helper()
+	requireTerraform(t)
 	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join("testdata", "terraform", "main.tf"))
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+
+	"golang.org/x/tools/txtar"
 )
 
 // The conformance fixtures live in testdata/conformance/*.txtar at the repository root. Each
@@ -52,30 +54,13 @@ type fixtureSetup struct {
 	BinaryMediaTypes []string `json:"binaryMediaTypes"`
 }
 
-// parseTxtar splits a txtar archive into its comment and named files.
-func parseTxtar(data string) (comment string, files map[string]string) {
-	files = map[string]string{}
-	name := ""
-	var cur strings.Builder
-	flush := func() {
-		if name == "" {
-			comment = cur.String()
-		} else {
-			files[name] = cur.String()
-		}
-		cur.Reset()
+// fixtureFiles returns a txtar archive's files by name.
+func fixtureFiles(data []byte) map[string]string {
+	files := map[string]string{}
+	for _, f := range txtar.Parse(data).Files {
+		files[f.Name] = string(f.Data)
 	}
-	for _, line := range strings.SplitAfter(data, "\n") {
-		trimmed := strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
-			flush()
-			name = strings.TrimSpace(trimmed[3 : len(trimmed)-3])
-			continue
-		}
-		cur.WriteString(line)
-	}
-	flush()
-	return comment, files
+	return files
 }
 
 func TestConformance(t *testing.T) {
@@ -92,7 +77,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, files := parseTxtar(string(data))
+			files := fixtureFiles(data)
 			runFixture(t, files, backend.URL)
 		})
 	}
@@ -301,11 +286,3 @@ func headerNames(h http.Header) []string {
 type readCloser struct{ *strings.Reader }
 
 func (readCloser) Close() error { return nil }
-
-func TestParseTxtar(t *testing.T) {
-	t.Parallel()
-	comment, files := parseTxtar("what\nwhy\n-- a --\n1\n2\n-- b --\n-- c --\nx\n")
-	if comment != "what\nwhy\n" || files["a"] != "1\n2\n" || files["b"] != "" || files["c"] != "x\n" || len(files) != 3 {
-		t.Fatalf("parseTxtar = %q, %q", comment, files)
-	}
-}

@@ -18,6 +18,8 @@ import (
 
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
+
+	"golang.org/x/tools/txtar"
 )
 
 // The management plane's conformance fixtures live in testdata/conformance/mgmt/*.txtar at the
@@ -48,36 +50,6 @@ import (
 // Every answer is also checked against botocore's service model (conformance_model_test.go).
 const mgmtConformanceDir = "../../testdata/conformance/mgmt"
 
-// txtarSection is one named file of a txtar archive, in the order it appears.
-type txtarSection struct {
-	name, body string
-}
-
-// parseSections splits a txtar archive into its comment and its sections, in order.
-func parseSections(data string) (comment string, sections []txtarSection) {
-	name, inFile := "", false
-	var cur strings.Builder
-	flush := func() {
-		if !inFile {
-			comment = cur.String()
-		} else {
-			sections = append(sections, txtarSection{name, cur.String()})
-		}
-		cur.Reset()
-	}
-	for _, line := range strings.SplitAfter(data, "\n") {
-		trimmed := strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
-			flush()
-			name, inFile = strings.TrimSpace(trimmed[3:len(trimmed)-3]), true
-			continue
-		}
-		cur.WriteString(line)
-	}
-	flush()
-	return comment, sections
-}
-
 func TestMgmtConformance(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join(mgmtConformanceDir, "*.txtar"))
 	if err != nil || len(paths) == 0 {
@@ -90,7 +62,8 @@ func TestMgmtConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			comment, sections := parseSections(string(data))
+			ar := txtar.Parse(data)
+			comment, sections := string(ar.Comment), ar.Files
 			if strings.TrimSpace(comment) == "" {
 				t.Error("fixture has no comment saying what AWS does and where that is recorded")
 			}
@@ -109,7 +82,7 @@ type mgmtFixture struct {
 	modelProblems []string
 }
 
-func runMgmtFixture(t *testing.T, sections []txtarSection) {
+func runMgmtFixture(t *testing.T, sections []txtar.File) {
 	st := memory.New()
 	t.Cleanup(func() { st.Close() })
 	srv := httptest.NewServer(New(Config{Store: st, Scope: model.Scope{AccountID: testAccount, Region: "us-east-1"}}))
@@ -121,22 +94,22 @@ func runMgmtFixture(t *testing.T, sections []txtarSection) {
 	for i := 0; i < len(sections); i++ {
 		s := sections[i]
 		switch {
-		case s.name == "deviation":
+		case s.Name == "deviation":
 			continue
-		case s.name == "request" || strings.HasPrefix(s.name, "request "):
+		case s.Name == "request" || strings.HasPrefix(s.Name, "request "):
 		default:
-			t.Fatalf("section %q: want a request, a response after it, or deviation", s.name)
+			t.Fatalf("section %q: want a request, a response after it, or deviation", s.Name)
 		}
-		if i+1 >= len(sections) || !strings.HasPrefix(sections[i+1].name, "response") {
-			t.Fatalf("section %q has no response section after it", s.name)
+		if i+1 >= len(sections) || !strings.HasPrefix(sections[i+1].Name, "response") {
+			t.Fatalf("section %q has no response section after it", s.Name)
 		}
 		steps++
 		resp := sections[i+1]
 		i++
-		step := fmt.Sprintf("step %d (%s)", steps, s.name)
-		status, header, body := f.send(step, s.body)
+		step := fmt.Sprintf("step %d (%s)", steps, s.Name)
+		status, header, body := f.send(step, string(s.Data))
 		f.check(step, resp, status, header, body)
-		f.checkModel(step, s.body, status, header, body)
+		f.checkModel(step, string(s.Data), status, header, body)
 		if t.Failed() {
 			return // later steps depend on this one
 		}
@@ -197,9 +170,9 @@ func (f *mgmtFixture) send(step, raw string) (int, http.Header, []byte) {
 }
 
 // check compares an answer with the response section.
-func (f *mgmtFixture) check(step string, want txtarSection, status int, header http.Header, body []byte) {
+func (f *mgmtFixture) check(step string, want txtar.File, status int, header http.Header, body []byte) {
 	t := f.t
-	raw := strings.ReplaceAll(want.body, "\r\n", "\n")
+	raw := strings.ReplaceAll(string(want.Data), "\r\n", "\n")
 	wantHead, wantBody, _ := strings.Cut(raw, "\n\n")
 	wantBody = strings.TrimSpace(wantBody)
 	lines := strings.Split(strings.TrimSpace(wantHead), "\n")
@@ -254,7 +227,7 @@ func (f *mgmtFixture) check(step string, want txtarSection, status int, header h
 			t.Errorf("%s: body %q is not JSON: %v", step, body, err)
 			return
 		}
-		m := &jsonMatch{f: f, step: step, exact: strings.HasSuffix(want.name, " exact") || want.name == "response exact"}
+		m := &jsonMatch{f: f, step: step, exact: strings.HasSuffix(want.Name, " exact") || want.Name == "response exact"}
 		m.match("$", g, w)
 		if len(m.problems) > 0 {
 			t.Errorf("%s: body %s\n%s", step, body, strings.Join(m.problems, "\n"))

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 // goldenTemplates returns every template in testdata, to seed the fuzzers.
@@ -17,7 +19,7 @@ func goldenTemplates(f *testing.F) []*goldenCase {
 		if err != nil {
 			f.Fatal(err)
 		}
-		_, files := parseTxtar(data)
+		files := txtar.Parse(data).Files
 		cases = append(cases, goldenCases(files)...)
 	}
 	return cases

@@ -1,7 +1,6 @@
 package vtl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the output sections of testdata/*.txtar")
@@ -23,40 +24,6 @@ var update = flag.Bool("update", false, "rewrite the output sections of testdata
 //
 // One final newline of every section is not part of it (txtar adds it), so a template
 // or output that ends in a newline ends in a blank line.
-type txtarFile struct {
-	name string
-	data []byte
-}
-
-func parseTxtar(data []byte) (comment []byte, files []txtarFile) {
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	cur := -1
-	for _, line := range lines {
-		t := bytes.TrimRight(line, "\r\n")
-		if bytes.HasPrefix(t, []byte("-- ")) && bytes.HasSuffix(t, []byte(" --")) && len(t) > 6 {
-			files = append(files, txtarFile{name: string(t[3 : len(t)-3])})
-			cur = len(files) - 1
-			continue
-		}
-		if cur < 0 {
-			comment = append(comment, line...)
-		} else {
-			files[cur].data = append(files[cur].data, line...)
-		}
-	}
-	return comment, files
-}
-
-func formatTxtar(comment []byte, files []txtarFile) []byte {
-	var b bytes.Buffer
-	b.Write(comment)
-	for _, f := range files {
-		b.WriteString("-- " + f.name + " --\n")
-		b.Write(f.data)
-	}
-	return b.Bytes()
-}
-
 func section(data []byte) string {
 	return strings.TrimSuffix(string(data), "\n")
 }
@@ -67,22 +34,22 @@ type goldenCase struct {
 	outputIndex                     int // index in the file list of the output section
 }
 
-func goldenCases(files []txtarFile) []*goldenCase {
+func goldenCases(files []txtar.File) []*goldenCase {
 	var cases []*goldenCase
 	byName := map[string]*goldenCase{}
 	for i, f := range files {
-		dot := strings.LastIndexByte(f.name, '.')
+		dot := strings.LastIndexByte(f.Name, '.')
 		if dot < 0 {
 			continue
 		}
-		name, kind := f.name[:dot], f.name[dot+1:]
+		name, kind := f.Name[:dot], f.Name[dot+1:]
 		c := byName[name]
 		if c == nil {
 			c = &goldenCase{name: name, outputIndex: -1}
 			byName[name] = c
 			cases = append(cases, c)
 		}
-		s := section(f.data)
+		s := section(f.Data)
 		switch kind {
 		case "template":
 			c.template = s
@@ -171,7 +138,8 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		comment, files := parseTxtar(data)
+		ar := txtar.Parse(data)
+		files := ar.Files
 		changed := false
 		for _, c := range goldenCases(files) {
 			got, err := runCase(t, c)
@@ -185,9 +153,9 @@ func TestGolden(t *testing.T) {
 			case c.output == nil || got != *c.output:
 				if *update {
 					if c.outputIndex >= 0 {
-						files[c.outputIndex].data = []byte(got + "\n")
+						files[c.outputIndex].Data = []byte(got + "\n")
 					} else {
-						files = append(files, txtarFile{name: c.name + ".output", data: []byte(got + "\n")})
+						files = append(files, txtar.File{Name: c.name + ".output", Data: []byte(got + "\n")})
 					}
 					changed = true
 					continue
@@ -196,7 +164,7 @@ func TestGolden(t *testing.T) {
 			}
 		}
 		if changed {
-			if err := os.WriteFile(path, formatTxtar(comment, files), 0o644); err != nil {
+			if err := os.WriteFile(path, txtar.Format(&txtar.Archive{Comment: ar.Comment, Files: files}), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
