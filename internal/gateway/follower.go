@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,11 +205,7 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 	if len(dirty) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(dirty))
-	for k := range dirty {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(dirty))
 	for _, key := range keys {
 		apiID, name, ok := splitKey(key, s.scope.StagePrefix(""))
 		if !ok {

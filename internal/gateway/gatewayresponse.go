@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,11 +135,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 // response: only its headers reach the client, so path and querystring targets are
 // accepted and have no effect.
 func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHeader, error) {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	var out []grHeader
 	for _, k := range keys {
 		name, ok := strings.CutPrefix(k, "gatewayresponse.header.")

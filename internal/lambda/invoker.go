@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -300,11 +301,7 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", c.CodeSha256, c.Runtime, c.Handler, c.Timeout, c.MemorySize, spec.Concurrency)
-	keys := make([]string, 0, len(spec.Env))
-	for k := range spec.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(spec.Env))
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s=%s\x00", k, spec.Env[k])
 	}

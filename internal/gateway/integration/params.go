@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
@@ -234,11 +233,7 @@ func refusedMappingError() *invoke.Error {
 
 // compileRequestParameters parses an integration's requestParameters.
 func compileRequestParameters(params map[string]string, vars map[string]string) (ms []requestMapping, err error) {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	var errs []string
 	for _, k := range keys {
 		rest, ok := strings.CutPrefix(k, "integration.request.")
@@ -281,11 +276,7 @@ type responseMapping struct {
 }
 
 func compileResponseParameters(params map[string]string, vars map[string]string) ([]responseMapping, error) {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	var ms []responseMapping
 	var errs []string
 	for _, k := range keys {

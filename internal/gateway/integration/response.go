@@ -2,9 +2,10 @@ package integration
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,11 +25,7 @@ func compileTemplates(ts map[string]string) (templates, error) {
 		return templates{}, nil
 	}
 	out := templates{byType: make(map[string]*mapping.Template, len(ts))}
-	keys := make([]string, 0, len(ts))
-	for k := range ts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ts))
 	for _, k := range keys {
 		t, err := mapping.Parse(ts[k])
 		if err != nil {
@@ -85,11 +82,7 @@ type responses struct {
 // compileResponses compiles integrationResponses. selectionPattern is a Java regular
 // expression matched against the whole status code; RE2 accepts the subset these use.
 func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[string]string) (responses, error) {
-	keys := make([]string, 0, len(irs))
-	for k := range irs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(irs))
 	var out responses
 	for _, k := range keys {
 		ir := irs[k]

@@ -3,9 +3,10 @@ package awsjson
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,11 +146,7 @@ func (c *checker) value(s *Shape, v any, path string) {
 		if !ok {
 			return
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(obj))
 		for _, k := range keys {
 			if obj[k] == nil {
 				continue
