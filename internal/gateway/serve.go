@@ -135,11 +135,14 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 // "invocation-payload-with-prepended-slash-to-stage" and "...-with-prepended-slash".
 func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
 	if apiID, ok = s.apiFromHost(host); ok {
-		if len(p) > 1 && p[1] == '/' {
-			p = oneLeadingSlash(p)
+		q := p
+		if len(q) > 1 && q[1] == '/' {
+			q = oneLeadingSlash(q)
 		}
-		stageName, rest = cutSegment(p)
-		return apiID, stageName, rest, p, stageName != ""
+		if stageName, rest = cutSegment(q); stageName == "" {
+			return apiID, "", "", p, false // no stage: $context.path is the path as sent
+		}
+		return apiID, stageName, rest, q, true
 	}
 	// /restapis/{api-id}/{stage}/_user_request_/{path}
 	tail, ok := strings.CutPrefix(p, "/restapis/")
