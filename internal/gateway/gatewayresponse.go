@@ -87,9 +87,9 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 		}
 		if base != nil {
 			if base.StatusCode != "" {
-				n, err := strconv.Atoi(base.StatusCode)
+				n, _ := strconv.Atoi(base.StatusCode)
 				switch {
-				case err != nil || !apigateway.IsStatusCode(n):
+				case !apigateway.ValidStatusCode(base.StatusCode):
 					errs = append(errs, fmt.Sprintf("gateway response %s: bad statusCode %q", info.Type, base.StatusCode))
 				case n < minFinalStatus:
 					if log != nil {
