@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -113,13 +112,10 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 			gr.headers = hs
 		}
 		gr.templates = make(map[string]*textTemplate, len(tmpls))
-		keys := make([]string, 0, len(tmpls))
-		for k := range tmpls {
-			keys = append(keys, strings.ToLower(k))
-			gr.templates[strings.ToLower(k)] = parseTextTemplate(tmpls[k], vars)
+		for k, t := range tmpls {
+			gr.templates[strings.ToLower(k)] = parseTextTemplate(t, vars)
 		}
-		sort.Strings(keys)
-		gr.first = keys[0]
+		gr.first = slices.Min(slices.Collect(maps.Keys(gr.templates)))
 		out.byType[info.Type] = gr
 	}
 	if len(errs) > 0 {
