@@ -141,11 +141,14 @@ func compileGRHeaders(params map[string]string, vars map[string]string) ([]grHea
 			}
 			return nil, fmt.Errorf("responseParameters[%q]: unsupported target", k)
 		}
-		h, err := compileGRSource(name, params[k], vars)
+		// The source: [A] "Parameter mapping source reference for REST APIs" (path,
+		// querystring, multivaluequerystring, header, multivalueheader; stage and context
+		// variables and static values).
+		src, err := integration.ParseMethodRequestSource(params[k], vars)
 		if err != nil {
 			return nil, fmt.Errorf("responseParameters[%q]: %w", k, err)
 		}
-		out = append(out, h)
+		out = append(out, grHeader{name: name, src: src})
 	}
 	return out, nil
 }
@@ -160,20 +163,6 @@ func ignoredGRTarget(k string) bool {
 	}
 	return false
 }
-
-// compileGRSource compiles the mapping expression v of the header name ([A] "Parameter
-// mapping source reference for REST APIs": path, querystring, multivaluequerystring,
-// header, multivalueheader; stage and context variables and static values).
-func compileGRSource(name, v string, vars map[string]string) (grHeader, error) {
-	src, err := integration.ParseMethodRequestSource(v, vars)
-	if err != nil {
-		return grHeader{}, err
-	}
-	return grHeader{name: name, src: src}, nil
-}
-
-// value is the header's value for inv; ok is false when the request has none.
-func (p *grHeader) value(inv *invoke.Invocation) (string, bool) { return p.src.Value(inv) }
 
 // get returns the response for t; an unknown type is rendered as DEFAULT_5XX.
 func (g *gatewayResponses) get(t apigateway.GatewayResponseType) *gatewayResponse {
@@ -209,7 +198,7 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	}
 	for i := range gr.headers {
 		p := &gr.headers[i]
-		if v, ok := p.value(inv); ok {
+		if v, ok := p.src.Value(inv); ok {
 			h.Set(p.name, v)
 		}
 	}
