@@ -182,7 +182,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			switch seg[0] {
 			case "name":
 				if v == "" {
-					problems = append(problems, "Invalid REST API name specified")
+					problems = append(problems, msgRestAPIName)
 				}
 				api.Name = v
 			case "description":
@@ -206,7 +206,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 					break
 				}
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > maxCompressionSize {
+				if err != nil || !validCompressionSize(n) {
 					problems = append(problems, msgCompressionSize)
 					break
 				}
