@@ -147,26 +147,3 @@ func endpointConfigurationProblem(ec *apigateway.EndpointConfiguration) string {
 	}
 	return ""
 }
-
-// restAPIOutput is GetRestApi's and UpdateRestApi's answer: AWS answers "tags": {} for an
-// API without tags there (recorded: test_update_rest_api_* answers), while CreateRestApi and
-// GetRestApis leave the key out.
-type restAPIOutput struct {
-	*apigateway.RestAPI
-	Tags map[string]string `json:"tags"`
-}
-
-func withTags(api *apigateway.RestAPI) restAPIOutput {
-	tags := api.Tags
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	return restAPIOutput{api, tags}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
