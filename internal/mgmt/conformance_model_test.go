@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -352,7 +354,7 @@ func (c *modelCheck) value(path string, ref botoRef, v any) {
 			c.fail(path, "got %s; the model's %s is a map (JSON object)", jsonKind(v), ref.Shape)
 			return
 		}
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			c.value(path+"["+strconv.Quote(k)+"](key)", *s.Key, k)
 			// A recorded exception to the model's String values: AWS answers a response
 			// template put as null or "" as a null map value (localstack's
@@ -368,7 +370,7 @@ func (c *modelCheck) value(path string, ref botoRef, v any) {
 			c.fail(path, "got %s; the model's %s is a string", jsonKind(v), ref.Shape)
 			return
 		}
-		if len(s.Enum) > 0 && !contains(s.Enum, str) {
+		if len(s.Enum) > 0 && !slices.Contains(s.Enum, str) {
 			c.fail(path, "got %q; the model's enum %s is one of %v", str, ref.Shape, s.Enum)
 		}
 	case "blob":
@@ -427,7 +429,7 @@ func (c *modelCheck) structure(path, name string, s *botoShape, v any) {
 		names = append(names, key)
 	}
 	sort.Strings(names)
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		ref, ok := members[k]
 		switch {
 		case !ok:
@@ -456,24 +458,6 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // TestModelCheckFails shows that the model check can fail: each case is an answer that

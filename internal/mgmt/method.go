@@ -382,9 +382,6 @@ func (s *Server) PutMethodResponse(ctx context.Context, c *call) error {
 		return err
 	}
 	code := c.path("status_code")
-	if err := checkInput(statusCodeProblem(code)); err != nil {
-		return err
-	}
 	var created *apigateway.MethodResponse
 	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
 		m, err := findMethod(doc, c.path("resource_id"), c.path("http_method"))
@@ -429,9 +426,6 @@ func findMethodResponse(doc *apigateway.RestAPIDocument, resourceID, httpMethod,
 // GetMethodResponse is GET .../methods/{http_method}/responses/{status_code}.
 func (s *Server) GetMethodResponse(ctx context.Context, c *call) error {
 	code := c.path("status_code")
-	if err := checkInput(statusCodeProblem(code)); err != nil {
-		return err
-	}
 	doc, err := s.loadResourceAPI(ctx, c.path("restapi_id"))
 	if err != nil {
 		return err
@@ -452,9 +446,7 @@ func (s *Server) UpdateMethodResponse(ctx context.Context, c *call) error {
 		return err
 	}
 	code := c.path("status_code")
-	// Recorded: "update-method-response-invalid-statuscode-and-wrong-op" lists the op
-	// problems, then the status code's, in one ValidationException.
-	if err := checkInput(append(awsjson.OpProblems("updateMethodResponseInput", ops), statusCodeProblem(code))...); err != nil {
+	if err := checkInput(awsjson.OpProblems("updateMethodResponseInput", ops)...); err != nil {
 		return err
 	}
 	var updated *apigateway.MethodResponse
@@ -502,9 +494,6 @@ func (s *Server) UpdateMethodResponse(ctx context.Context, c *call) error {
 // DeleteMethodResponse is DELETE .../methods/{http_method}/responses/{status_code}: 204.
 func (s *Server) DeleteMethodResponse(ctx context.Context, c *call) error {
 	code := c.path("status_code")
-	if err := checkInput(statusCodeProblem(code)); err != nil {
-		return err
-	}
 	_, err := s.updateResourceAPI(ctx, c.path("restapi_id"), func(doc *apigateway.RestAPIDocument) error {
 		m, _, err := findMethodResponse(doc, c.path("resource_id"), c.path("http_method"), code)
 		if err != nil {

@@ -84,16 +84,6 @@ func escapePolicy(s string) string {
 	return b.String()
 }
 
-// unescapePolicy returns the policy document of a stored policy (the data plane's future
-// resource-policy evaluation reads it so), "" if it is none.
-func unescapePolicy(stored string) string {
-	var doc string
-	if err := json.Unmarshal([]byte(`"`+stored+`"`), &doc); err != nil {
-		return ""
-	}
-	return doc
-}
-
 // validPolicyDocument checks the IAM policy grammar of a resource policy: an object of
 // Version ("2012-10-17" or "2008-10-17"), Id and Statement (one statement or a non-empty list);
 // each statement has Effect Allow or Deny, a Principal or NotPrincipal ("*" or an object of

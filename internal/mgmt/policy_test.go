@@ -130,3 +130,14 @@ func FuzzStoredPolicy(f *testing.F) {
 		}
 	})
 }
+
+// unescapePolicy returns the policy document of a stored policy, "" if it is none: the
+// inverse of escapePolicy, as a client reads the answer (terraform-provider-aws quotes it and
+// JSON-decodes it).
+func unescapePolicy(stored string) string {
+	var doc string
+	if err := json.Unmarshal([]byte(`"`+stored+`"`), &doc); err != nil {
+		return ""
+	}
+	return doc
+}

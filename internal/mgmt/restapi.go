@@ -111,6 +111,29 @@ func (s *Server) GetRestAPI(ctx context.Context, c *call) error {
 	return nil
 }
 
+// restAPIOutput is GetRestApi's and UpdateRestApi's answer: AWS answers "tags": {} for an
+// API without tags there (recorded: test_update_rest_api_* answers), while CreateRestApi and
+// GetRestApis leave the key out.
+type restAPIOutput struct {
+	*apigateway.RestAPI
+	Tags map[string]string `json:"tags"`
+}
+
+func withTags(api *apigateway.RestAPI) restAPIOutput {
+	tags := api.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return restAPIOutput{api, tags}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // GetRestAPIWithoutID is GET /restapis/ (an empty REST API id): AWS answers 200 with an
 // empty object (recorded in moto's get_rest_api_without_id, which notes AWS's answer).
 func (s *Server) GetRestAPIWithoutID(ctx context.Context, c *call) error {
@@ -182,7 +205,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 			switch seg[0] {
 			case "name":
 				if v == "" {
-					problems = append(problems, "Invalid REST API name specified")
+					problems = append(problems, msgRestAPIName)
 				}
 				api.Name = v
 			case "description":
@@ -206,7 +229,7 @@ func patchRestAPI(api *apigateway.RestAPI, ops []awsjson.PatchOperation) error {
 					break
 				}
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 || n > maxCompressionSize {
+				if err != nil || !validCompressionSize(n) {
 					problems = append(problems, msgCompressionSize)
 					break
 				}

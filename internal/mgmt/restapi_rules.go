@@ -15,6 +15,7 @@ import (
 // test_update_rest_api_operation_add_remove, test_update_rest_api_compression,
 // test_update_rest_api_behaviour, test_update_rest_api_ip_address_type).
 const (
+	msgRestAPIName         = "Invalid REST API name specified"
 	msgEmptyDescription    = "Description cannot be an empty string"
 	msgNoEndpointType      = "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED."
 	msgManyEndpointTypes   = "Cannot create an api with multiple Endpoint Types."
@@ -35,7 +36,7 @@ const (
 // for PRIVATE) when no IP address type is given.
 func createRestAPIRules(in *createRestAPIInput) (*apigateway.EndpointConfiguration, error) {
 	if in.Name == "" {
-		return nil, awsjson.BadRequest("Invalid REST API name specified")
+		return nil, awsjson.BadRequest(msgRestAPIName)
 	}
 	if in.Description != nil && *in.Description == "" {
 		return nil, awsjson.BadRequest(msgEmptyDescription)
@@ -65,7 +66,7 @@ func createRestAPIRules(in *createRestAPIInput) (*apigateway.EndpointConfigurati
 		in.APIKeySource = "HEADER"
 	}
 	var problems []string
-	if in.MinimumCompressionSize != nil && (*in.MinimumCompressionSize < 0 || *in.MinimumCompressionSize > maxCompressionSize) {
+	if in.MinimumCompressionSize != nil && !validCompressionSize(*in.MinimumCompressionSize) {
 		problems = append(problems, msgCompressionSize)
 	}
 	if p := binaryMediaTypesProblem(in.BinaryMediaTypes); p != "" {
@@ -73,6 +74,9 @@ func createRestAPIRules(in *createRestAPIInput) (*apigateway.EndpointConfigurati
 	}
 	return ec, badRequestProblems(problems)
 }
+
+// validCompressionSize reports whether n is a minimum compression size AWS takes, in bytes.
+func validCompressionSize(n int) bool { return n >= 0 && n <= maxCompressionSize }
 
 // patchEndpointConfiguration applies one patch operation on /endpointConfiguration/...:
 // /ipAddressType is replace-only; /types/{type} takes add, remove and replace, the path's
@@ -142,27 +146,4 @@ func endpointConfigurationProblem(ec *apigateway.EndpointConfiguration) string {
 		return msgPrivateDualstack
 	}
 	return ""
-}
-
-// restAPIOutput is GetRestApi's and UpdateRestApi's answer: AWS answers "tags": {} for an
-// API without tags there (recorded: test_update_rest_api_* answers), while CreateRestApi and
-// GetRestApis leave the key out.
-type restAPIOutput struct {
-	*apigateway.RestAPI
-	Tags map[string]string `json:"tags"`
-}
-
-func withTags(api *apigateway.RestAPI) restAPIOutput {
-	tags := api.Tags
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	return restAPIOutput{api, tags}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

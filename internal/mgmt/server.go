@@ -116,11 +116,12 @@ func (s *Server) handleAs(pattern string, model *awsjson.Operation, op handlerFu
 				return
 			}
 		}
-		if other := awsjson.QueryVariant(model, r.URL.Query()); other != nil {
+		query := r.URL.Query()
+		if other := awsjson.QueryVariant(model, query); other != nil {
 			awsjson.WriteError(w, awsjson.NotSupported(other))
 			return
 		}
-		if err := awsjson.CheckInput(model, body, r.PathValue, r.URL.Query().Get); err != nil {
+		if err := awsjson.CheckInput(model, body, r.PathValue, query.Get); err != nil {
 			awsjson.WriteError(w, err)
 			return
 		}

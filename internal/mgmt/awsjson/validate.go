@@ -168,7 +168,7 @@ func (c *checker) str(s *Shape, v, path string) {
 		return
 	}
 	if len(s.Enum) > 0 && !s.Allows(v) {
-		c.problems = append(c.problems, "Value '"+v+"' at '"+path+"' failed to satisfy constraint: Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+		c.problems = append(c.problems, enumMessage(s, path, v))
 	}
 	if s.Pattern != "" && !patternOf(s.Pattern).MatchString(v) {
 		c.problems = append(c.problems, "Value '"+v+"' at '"+path+"' failed to satisfy constraint: Member must satisfy regular expression pattern: "+s.Pattern)
@@ -204,14 +204,7 @@ func (c *checker) enumList(elem *Shape, arr []any, path string) {
 }
 
 // Allows reports whether v is one of the shape's enum values.
-func (s *Shape) Allows(v string) bool {
-	for _, e := range s.Enum {
-		if e == v {
-			return true
-		}
-	}
-	return false
-}
+func (s *Shape) Allows(v string) bool { return slices.Contains(s.Enum, v) }
 
 // EnumProblem is the ValidationException problem of v at path for the named enum shape,
 // "" when v is allowed: for checks of values that reach an operation other than as input
@@ -221,6 +214,11 @@ func EnumProblem(shape, path, v string) string {
 	if s == nil || len(s.Enum) == 0 || s.Allows(v) {
 		return ""
 	}
+	return enumMessage(s, path, v)
+}
+
+// enumMessage is AWS's ValidationException problem of v at path outside s's enum.
+func enumMessage(s *Shape, path, v string) string {
 	return "Value '" + v + "' at '" + path + "' failed to satisfy constraint: Member must satisfy enum value set: [" + strings.Join(s.Enum, ", ") + "]"
 }
 
