@@ -92,11 +92,12 @@ func (c *conn) armRead(d time.Duration) {
 }
 
 // armWrite starts a phase of writes (a response, or an informational one before it):
-// WriteTimeout, if set, bounds each stall from now (see Write).
-func (c *conn) armWrite() {
+// WriteTimeout, if set, bounds each stall from now (see Write). The caller passes the
+// time it read, so that a response reads the clock once for its deadline and its Date.
+func (c *conn) armWrite(now time.Time) {
 	if d := c.srv.WriteTimeout; d > 0 {
 		c.wroteSince = 0
-		c.rwc.SetWriteDeadline(time.Now().Add(d))
+		c.rwc.SetWriteDeadline(now.Add(d))
 	}
 }
 
