@@ -692,6 +692,9 @@ func hasToken(v, token string) bool {
 func (c *conn) writeError(status int, msg string) {
 	body := strconv.Itoa(status) + " " + msg
 	fmt.Fprintf(c.bw, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, http.StatusText(status), len(body), body)
+	// Its own second: bytes written for an earlier response on the connection must not
+	// make Write renew this deadline by WriteTimeout.
+	c.wroteSince = 0
 	c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.bw.Flush()
 }
