@@ -69,11 +69,13 @@ func readBody(limit int64) invoke.Middleware {
 				var buf bytes.Buffer
 				buf.Grow(int(min(max(r.ContentLength, 0), maxPreallocBody)))
 				n, err := buf.ReadFrom(io.LimitReader(r.BodyReader, limit+1))
-				if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
-					// The server refused a chunk larger than it accepts before it arrived.
-					return nil, invoke.Wrap(apigateway.ResponseRequestTooLarge, requestTooLargeMessage, err)
-				}
 				if err != nil {
+					// Only here: errors.As's target escapes, so declaring it outside this
+					// branch would cost every buffered body an allocation.
+					if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+						// The server refused a chunk larger than it accepts before it arrived.
+						return nil, invoke.Wrap(apigateway.ResponseRequestTooLarge, requestTooLargeMessage, err)
+					}
 					return nil, invoke.BadRequest.Because(err)
 				}
 				if n > limit {

@@ -135,10 +135,7 @@ func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
 // "invocation-payload-with-prepended-slash-to-stage" and "...-with-prepended-slash".
 func (s *Server) locate(host, p string) (apiID, stageName, rest, contextPath string, ok bool) {
 	if apiID, ok = s.apiFromHost(host); ok {
-		q := p
-		if len(q) > 1 && q[1] == '/' {
-			q = oneLeadingSlash(q)
-		}
+		q := oneLeadingSlash(p)
 		if stageName, rest = cutSegment(q); stageName == "" {
 			return apiID, "", "", p, false // no stage: $context.path is the path as sent
 		}

@@ -92,11 +92,12 @@ func (c *conn) armRead(d time.Duration) {
 }
 
 // armWrite starts a phase of writes (a response, or an informational one before it):
-// WriteTimeout, if set, bounds each stall from now (see Write).
-func (c *conn) armWrite() {
+// WriteTimeout, if set, bounds each stall from now (see Write). The caller passes the
+// time it read, so that a response reads the clock once for its deadline and its Date.
+func (c *conn) armWrite(now time.Time) {
 	if d := c.srv.WriteTimeout; d > 0 {
 		c.wroteSince = 0
-		c.rwc.SetWriteDeadline(time.Now().Add(d))
+		c.rwc.SetWriteDeadline(now.Add(d))
 	}
 }
 
@@ -691,6 +692,9 @@ func hasToken(v, token string) bool {
 func (c *conn) writeError(status int, msg string) {
 	body := strconv.Itoa(status) + " " + msg
 	fmt.Fprintf(c.bw, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, http.StatusText(status), len(body), body)
+	// Its own second: bytes written for an earlier response on the connection must not
+	// make Write renew this deadline by WriteTimeout.
+	c.wroteSince = 0
 	c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.bw.Flush()
 }

@@ -59,7 +59,7 @@ func (w *response) WriteHeader(code int) {
 		bw.WriteString(statusLine(code))
 		w.writeFields()
 		bw.WriteString("\r\n")
-		w.c.armWrite()
+		w.c.armWrite(time.Now())
 		w.err = bw.Flush()
 		if code == http.StatusContinue {
 			w.c.body.wantContinue = false
@@ -251,7 +251,7 @@ func (w *response) writeContinue() {
 	}
 	bw := w.c.bw
 	bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-	w.c.armWrite()
+	w.c.armWrite(time.Now())
 	w.err = bw.Flush()
 }
 
@@ -263,7 +263,8 @@ func (w *response) commit(p []byte) {
 	if !c.body.drain() {
 		w.closeAfter = true
 	}
-	c.armWrite() // the response phase, from after the drain's reads (bounded on their own)
+	now := time.Now()
+	c.armWrite(now) // the response phase, from after the drain's reads (bounded on their own)
 	if r.Close || c.srv.inShutdown.Load() {
 		w.closeAfter = true
 	}
@@ -317,7 +318,7 @@ func (w *response) commit(p []byte) {
 	w.writeFields()
 	if _, ok := h["Date"]; !ok {
 		bw.WriteString("Date: ")
-		bw.Write(c.srv.date.get(time.Now()))
+		bw.Write(c.srv.date.get(now))
 		bw.WriteString("\r\n")
 	}
 	if contentType != "" {

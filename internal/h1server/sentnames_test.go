@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestSentHeaderNames: a handler learns how the client spelled each header name that is not
@@ -35,13 +37,7 @@ func TestSentHeaderNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		select {
-		case names := <-got:
-			return names
-		case <-time.After(10 * time.Second):
-			t.Fatal("handler did not run")
-			return ""
-		}
+		return testwait.Recv(t, got, 10*time.Second, "the handler's sent names")
 	}
 	if names := exchange("GET / HTTP/1.1\r\nhost: x\r\ntEsT-HEADeR: 1\r\nX-Canonical: 2\r\nTEST-header: 3\r\nx-lower: 4\r\n\r\n"); names != "Test-Header tEsT-HEADeR X-Lower x-lower" {
 		t.Errorf("first request: SentHeaderNames = %q", names)
