@@ -124,7 +124,7 @@ func requestConversion(handling string, binary mediaTypes, contentType string) c
 // responseConversion is the conversion of an integration response's payload: by the
 // integration response's contentHandling, its Content-Type and the client's first Accept.
 func responseConversion(handling string, binary mediaTypes, contentType, accept string) conversion {
-	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.match(invoke.FirstMediaType(accept))})
+	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.acceptsBinary(accept)})
 }
 
 // errNotBase64 is a payload CONVERT_TO_BINARY (or a binary Accept) wants decoded that is not
