@@ -247,16 +247,6 @@ func (r *integrationResponse) convert(inv *invoke.Invocation, respHeader http.He
 	return out, nil
 }
 
-// setBinary gives every integration response the API's binaryMediaTypes.
-func (rs responses) setBinary(binary []string) {
-	for _, r := range rs.patterned {
-		r.binary = mediaTypes(binary)
-	}
-	if rs.def != nil {
-		rs.def.binary = mediaTypes(binary)
-	}
-}
-
 // mediaTypes are a REST API's binaryMediaTypes: exact types, "type/*", "*/subtype" or "*/*".
 type mediaTypes []string
 

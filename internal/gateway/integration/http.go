@@ -102,10 +102,9 @@ func compileNonProxy(c Config) (nonProxy, error) {
 	if n.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
 		return nonProxy{}, err
 	}
-	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables, c.BinaryMediaTypes, invoke.RemappedMapped); err != nil {
 		return nonProxy{}, err
 	}
-	n.responses.setBinary(c.BinaryMediaTypes)
 	return n, nil
 }
 

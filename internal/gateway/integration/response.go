@@ -81,7 +81,9 @@ type responses struct {
 
 // compileResponses compiles integrationResponses. selectionPattern is a Java regular
 // expression matched against the whole status code; RE2 accepts the subset these use.
-func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[string]string) (responses, error) {
+// binary are the API's binaryMediaTypes (contenthandling.go); remap is the rule of the
+// mapped headers sent as x-amzn-Remapped-*: RemappedMapped (HTTP, AWS), RemappedMock (MOCK).
+func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[string]string, binary []string, remap invoke.HeaderRule) (responses, error) {
 	keys := slices.Sorted(maps.Keys(irs))
 	var out responses
 	for _, k := range keys {
@@ -93,7 +95,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
-		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling, remap: invoke.RemappedMapped}
+		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling, binary: binary, remap: remap}
 		if c.headers, err = compileResponseParameters(ir.ResponseParameters, vars); err != nil {
 			return responses{}, fmt.Errorf("integration response %q: %w", k, err)
 		}
@@ -112,16 +114,6 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		out.patterned = append(out.patterned, c)
 	}
 	return out, nil
-}
-
-// remapAs sets the rule of the mapped headers the responses send as x-amzn-Remapped-*.
-func (rs responses) remapAs(rule invoke.HeaderRule) {
-	for _, r := range rs.patterned {
-		r.remap = rule
-	}
-	if rs.def != nil {
-		rs.def.remap = rule
-	}
 }
 
 // selectResponse picks the integration response for a backend status code (HTTP, AWS
