@@ -233,14 +233,10 @@ func contentError(err error) error {
 	return invoke.ConfigurationError.Because(fmt.Errorf("contentHandling: %w", err))
 }
 
-// convert applies the response's conversion to an integration response payload.
-func (r *integrationResponse) convert(inv *invoke.Invocation, respHeader http.Header, payload []byte) ([]byte, error) {
-	accept, _ := inv.Request.HeaderValue("Accept")
-	ct := ""
-	if respHeader != nil {
-		ct = respHeader.Get("Content-Type")
-	}
-	out, err := responseConversion(r.contentHandling, r.binary, ct, accept).apply(payload)
+// convert applies the response's conversion to an integration response payload, for a
+// client with this Accept header (respHeader is nil for MOCK and Lambda).
+func (r *integrationResponse) convert(accept string, respHeader http.Header, payload []byte) ([]byte, error) {
+	out, err := responseConversion(r.contentHandling, r.binary, respHeader.Get("Content-Type"), accept).apply(payload)
 	if err != nil {
 		return nil, contentError(err)
 	}

@@ -180,14 +180,14 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 			h[name] = []string{one}
 		}
 	}
-	payload, err := r.convert(inv, respHeader, payload)
+	accept, _ := inv.Request.HeaderValue("Accept")
+	payload, err := r.convert(accept, respHeader, payload)
 	if err != nil {
 		return nil, err
 	}
 	body := payload
 	status := r.status
 	contentType := jsonType
-	accept, _ := inv.Request.HeaderValue("Accept")
 	var ov mapping.Overrides
 	if prior != nil {
 		ov = *prior
