@@ -167,14 +167,9 @@ func timeout(ms int) time.Duration {
 // hop-by-hop too (RFC 9110 §7.6.1) and dropped with these (h1.ConnectionOption).
 const notProxied = invoke.Hidden | invoke.NotProxied | invoke.DroppedToHTTP
 
-// droppedToHTTP and droppedToAWS are the headers no HTTP backend, or AWS service,
-// receives even when a request mapping or override sets them.
-var (
-	droppedToHTTP = invoke.HeadersWith(invoke.DroppedToHTTP)
-	droppedToAWS  = invoke.HeadersWith(invoke.DroppedToAWS)
-	// droppedFromFunction: not sent from a Lambda proxy answer (TE, Trailer, Upgrade).
-	droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
-)
+// droppedFromFunction are the headers not sent from a Lambda proxy answer (TE, Trailer,
+// Upgrade).
+var droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
 
 // dropHeaders deletes the canonical names from h.
 func dropHeaders(h http.Header, names []string) {
@@ -223,10 +218,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		}
 	}
 
-	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr)
-	if len(h.params) > 0 || len(ov.RequestHeader) > 0 {
-		dropHeaders(hdr, droppedToHTTP) // Expect, Proxy-Authenticate, TE, Via: even mapped
-	}
+	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr, invoke.DroppedToHTTP) // Expect, Proxy-Authenticate, TE, Via: even mapped
 
 	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
 	if _, ok := hdr["Accept"]; !ok {
