@@ -285,15 +285,11 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 	var err error
 	var cancel context.CancelFunc
 	if b.client != nil {
-		var hostHeader string // a mapped Host reaches the backend (recorded)
-		if v := hdr["Host"]; len(v) > 0 {
-			hostHeader = v[len(v)-1]
-		}
 		resp, err = b.client.Send(ctx, &h1.Request{
 			Method:     method,
 			Scheme:     uri.scheme,
 			Host:       uri.host,
-			HostHeader: hostHeader,
+			HostHeader: mappedHost(hdr),
 			Target:     requestTarget(p, q),
 			Header:     hdr,
 			Body:       body,
@@ -381,6 +377,15 @@ func requestTarget(p []byte, q string) string {
 	return string(p)
 }
 
+// mappedHost is the Host a request mapping set, "" for none: it reaches the backend
+// (recorded).
+func mappedHost(hdr http.Header) string {
+	if v := hdr["Host"]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
 // newRequest builds the backend request for an http.RoundTripper other than h1's (tests).
 func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, q string, hdr http.Header, body []byte) *http.Request {
 	u := &url.URL{Scheme: uri.scheme, Host: uri.host, RawQuery: q}
@@ -398,8 +403,8 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 		Header:     hdr,
 		Host:       u.Host,
 	}
-	if v := hdr["Host"]; len(v) > 0 {
-		req.Host = v[len(v)-1] // a mapped Host reaches the backend
+	if v := mappedHost(hdr); v != "" {
+		req.Host = v
 	}
 	if len(body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(body))
