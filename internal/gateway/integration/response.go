@@ -217,16 +217,19 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 
 // setOverrideHeader sets a header a template's $context.responseOverride.header names,
 // replacing a mapped one of the same name in any case. The name keeps the template's
-// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for Content-Type, which the
-// gateway reads under its canonical name.
+// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for the headers the gateway
+// and the server read under their canonical names: Content-Type, and every header of the
+// table (invoke.headerRules), among them the framing ones. A "content-length" or
+// "transfer-encoding" kept as spelled would be written beside the edge's own
+// Content-Length, and the answer's framing would be ambiguous.
 func setOverrideHeader(h http.Header, name, value string) {
 	for k := range h {
 		if strings.EqualFold(k, name) {
 			delete(h, k)
 		}
 	}
-	if strings.EqualFold(name, "Content-Type") {
-		name = "Content-Type"
+	if k := http.CanonicalHeaderKey(name); k == "Content-Type" || invoke.HeaderRules(k) != 0 {
+		name = k
 	}
 	h[name] = []string{value}
 }
