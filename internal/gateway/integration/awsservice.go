@@ -390,7 +390,7 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 	if a.target != nil {
 		hdr["X-Amz-Target"] = a.target
 	}
-	query, mappedPath := applyRequestParameters(inv, a.params, &ov, hdr)
+	query, mappedPath := applyRequestParameters(inv, a.params, &ov, hdr, invoke.DroppedToAWS) // Expect, Proxy-Authenticate, TE, Referer: even mapped
 	if _, ok := hdr["Accept"]; !ok {
 		hdr["Accept"] = acceptJSON
 	}
@@ -398,7 +398,6 @@ func (a *awsService) Invoke(ctx context.Context, inv *invoke.Invocation) (*invok
 		hdr["User-Agent"] = a.userAgentValue
 	}
 	hdr["X-Amzn-Trace-Id"] = []string{inv.TraceID}
-	dropHeaders(hdr, droppedToAWS) // Expect, Proxy-Authenticate, TE, Referer: even mapped
 	if !hasBody(method) {
 		body = nil
 	}

@@ -124,7 +124,7 @@ func requestConversion(handling string, binary mediaTypes, contentType string) c
 // responseConversion is the conversion of an integration response's payload: by the
 // integration response's contentHandling, its Content-Type and the client's first Accept.
 func responseConversion(handling string, binary mediaTypes, contentType, accept string) conversion {
-	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.match(invoke.FirstMediaType(accept))})
+	return convertFor(contentCase{response: true, handling: handling, binary: binary.match(contentType), accept: binary.acceptsBinary(accept)})
 }
 
 // errNotBase64 is a payload CONVERT_TO_BINARY (or a binary Accept) wants decoded that is not
@@ -233,28 +233,14 @@ func contentError(err error) error {
 	return invoke.ConfigurationError.Because(fmt.Errorf("contentHandling: %w", err))
 }
 
-// convert applies the response's conversion to an integration response payload.
-func (r *integrationResponse) convert(inv *invoke.Invocation, respHeader http.Header, payload []byte) ([]byte, error) {
-	accept, _ := inv.Request.HeaderValue("Accept")
-	ct := ""
-	if respHeader != nil {
-		ct = respHeader.Get("Content-Type")
-	}
-	out, err := responseConversion(r.contentHandling, r.binary, ct, accept).apply(payload)
+// convert applies the response's conversion to an integration response payload, for a
+// client with this Accept header (respHeader is nil for MOCK and Lambda).
+func (r *integrationResponse) convert(accept string, respHeader http.Header, payload []byte) ([]byte, error) {
+	out, err := responseConversion(r.contentHandling, r.binary, respHeader.Get("Content-Type"), accept).apply(payload)
 	if err != nil {
 		return nil, contentError(err)
 	}
 	return out, nil
-}
-
-// setBinary gives every integration response the API's binaryMediaTypes.
-func (rs responses) setBinary(binary []string) {
-	for _, r := range rs.patterned {
-		r.binary = mediaTypes(binary)
-	}
-	if rs.def != nil {
-		rs.def.binary = mediaTypes(binary)
-	}
 }
 
 // mediaTypes are a REST API's binaryMediaTypes: exact types, "type/*", "*/subtype" or "*/*".

@@ -102,10 +102,9 @@ func compileNonProxy(c Config) (nonProxy, error) {
 	if n.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
 		return nonProxy{}, err
 	}
-	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+	if n.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables, c.BinaryMediaTypes, invoke.RemappedMapped); err != nil {
 		return nonProxy{}, err
 	}
-	n.responses.setBinary(c.BinaryMediaTypes)
 	return n, nil
 }
 
@@ -168,14 +167,9 @@ func timeout(ms int) time.Duration {
 // hop-by-hop too (RFC 9110 §7.6.1) and dropped with these (h1.ConnectionOption).
 const notProxied = invoke.Hidden | invoke.NotProxied | invoke.DroppedToHTTP
 
-// droppedToHTTP and droppedToAWS are the headers no HTTP backend, or AWS service,
-// receives even when a request mapping or override sets them.
-var (
-	droppedToHTTP = invoke.HeadersWith(invoke.DroppedToHTTP)
-	droppedToAWS  = invoke.HeadersWith(invoke.DroppedToAWS)
-	// droppedFromFunction: not sent from a Lambda proxy answer (TE, Trailer, Upgrade).
-	droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
-)
+// droppedFromFunction are the headers not sent from a Lambda proxy answer (TE, Trailer,
+// Upgrade).
+var droppedFromFunction = invoke.HeadersWith(invoke.DroppedFromFunction)
 
 // dropHeaders deletes the canonical names from h.
 func dropHeaders(h http.Header, names []string) {
@@ -224,10 +218,7 @@ func (h *httpIntegration) Invoke(ctx context.Context, inv *invoke.Invocation) (*
 		}
 	}
 
-	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr)
-	if len(h.params) > 0 || len(ov.RequestHeader) > 0 {
-		dropHeaders(hdr, droppedToHTTP) // Expect, Proxy-Authenticate, TE, Via: even mapped
-	}
+	query, mappedPath := applyRequestParameters(inv, h.params, &ov, hdr, invoke.DroppedToHTTP) // Expect, Proxy-Authenticate, TE, Via: even mapped
 
 	// What API Gateway adds. Source: LocalStack's AWS-validated integration_request handler.
 	if _, ok := hdr["Accept"]; !ok {
@@ -294,15 +285,11 @@ func (b *backend) send(ctx context.Context, method string, uri *uriTemplate, p [
 	var err error
 	var cancel context.CancelFunc
 	if b.client != nil {
-		var hostHeader string // a mapped Host reaches the backend (recorded)
-		if v := hdr["Host"]; len(v) > 0 {
-			hostHeader = v[len(v)-1]
-		}
 		resp, err = b.client.Send(ctx, &h1.Request{
 			Method:     method,
 			Scheme:     uri.scheme,
 			Host:       uri.host,
-			HostHeader: hostHeader,
+			HostHeader: mappedHost(hdr),
 			Target:     requestTarget(p, q),
 			Header:     hdr,
 			Body:       body,
@@ -390,6 +377,15 @@ func requestTarget(p []byte, q string) string {
 	return string(p)
 }
 
+// mappedHost is the Host a request mapping set, "" for none: it reaches the backend
+// (recorded).
+func mappedHost(hdr http.Header) string {
+	if v := hdr["Host"]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
 // newRequest builds the backend request for an http.RoundTripper other than h1's (tests).
 func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, q string, hdr http.Header, body []byte) *http.Request {
 	u := &url.URL{Scheme: uri.scheme, Host: uri.host, RawQuery: q}
@@ -407,8 +403,8 @@ func newRequest(ctx context.Context, method string, uri *uriTemplate, p []byte, 
 		Header:     hdr,
 		Host:       u.Host,
 	}
-	if v := hdr["Host"]; len(v) > 0 {
-		req.Host = v[len(v)-1] // a mapped Host reaches the backend
+	if v := mappedHost(hdr); v != "" {
+		req.Host = v
 	}
 	if len(body) > 0 {
 		req.Body = io.NopCloser(bytes.NewReader(body))

@@ -119,7 +119,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	switch body := r.Body; {
 	case len(body) == 0:
 		b = append(b, `null,"isBase64Encoded":false}`...)
-	case binary.binaryRequest(contentType(inv)):
+	case binary.match(contentType(inv)): // */* takes a payload without a Content-Type too
 		b = append(b, '"')
 		b = base64.StdEncoding.AppendEncode(b, body)
 		b = append(b, `","isBase64Encoded":true}`...)
@@ -156,11 +156,6 @@ func rawGreedy(resourcePath, rawPath string) (value string, ok bool) {
 	}
 	return rest, rest != ""
 }
-
-// binaryRequest reports whether a request payload of this Content-Type is binary: its
-// media type is one of the binaryMediaTypes, or they hold */* (which takes a payload
-// without a Content-Type too).
-func (ts mediaTypes) binaryRequest(contentType string) bool { return ts.match(contentType) }
 
 // appendEventHeaders appends the headers and multiValueHeaders keys.
 func appendEventHeaders(b []byte, inv *invoke.Invocation) []byte {

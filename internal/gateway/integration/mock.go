@@ -35,11 +35,9 @@ func NewMock(c Config) (invoke.Handler, error) {
 	if m.reqTmpl, err = compileTemplates(in.RequestTemplates); err != nil {
 		return nil, err
 	}
-	if m.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables); err != nil {
+	if m.responses, err = compileResponses(in.IntegrationResponses, c.StageVariables, c.BinaryMediaTypes, invoke.RemappedMock); err != nil {
 		return nil, err
 	}
-	m.responses.setBinary(c.BinaryMediaTypes)
-	m.responses.remapAs(invoke.RemappedMock)
 	m.statusByType = make(map[*mapping.Template]mockStatus, len(m.reqTmpl.byType))
 	for _, t := range m.reqTmpl.byType {
 		if t.Literal() {

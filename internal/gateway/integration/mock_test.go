@@ -62,3 +62,24 @@ func TestMockOverridesReachResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestOverrideFramingHeadersCanonical: a responseOverride of a header the edge or the
+// server frames the answer with is set under its canonical name, whatever the template's
+// casing, so that the edge's Content-Length replaces it and the server drops a
+// Transfer-Encoding, instead of writing both beside its own.
+func TestOverrideFramingHeadersCanonical(t *testing.T) {
+	t.Parallel()
+	h := http.Header{}
+	setOverrideHeader(h, "content-length", "5")
+	setOverrideHeader(h, "transfer-encoding", "chunked")
+	setOverrideHeader(h, "Cache_Hint", "none")
+	want := http.Header{"Content-Length": {"5"}, "Transfer-Encoding": {"chunked"}, "Cache_Hint": {"none"}}
+	if len(h) != len(want) {
+		t.Fatalf("headers = %v; want %v", h, want)
+	}
+	for k, v := range want {
+		if got := h[k]; len(got) != 1 || got[0] != v[0] {
+			t.Errorf("header %q = %q; want %q (all: %v)", k, got, v, h)
+		}
+	}
+}

@@ -300,9 +300,10 @@ func compileResponseParameters(params map[string]string, vars map[string]string)
 
 // applyRequestParameters applies an integration's request parameter mappings to one request,
 // then the request template's $context.requestOverride.*, which replace the mappings of the
-// same name (AWS: "override"): headers are set in hdr; the mapped query (encoded, "" when
-// none) and path parameters are returned.
-func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov *mapping.Overrides, hdr http.Header) (query []byte, mappedPath []invoke.Param) {
+// same name (AWS: "override"): headers are set in hdr, but for those with the rule dropped
+// (invoke.DroppedToHTTP, invoke.DroppedToAWS: never sent, even mapped); the mapped query
+// (encoded, "" when none) and path parameters are returned.
+func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov *mapping.Overrides, hdr http.Header, dropped invoke.HeaderRule) (query []byte, mappedPath []invoke.Param) {
 	body := mappedBody{raw: inv.Request.Body}
 	for _, m := range params {
 		if m.target == tgtQuery && hasKey(ov.RequestQuery, m.name) || m.target == tgtPath && hasKey(ov.RequestPath, m.name) {
@@ -314,6 +315,9 @@ func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov 
 		}
 		switch m.target {
 		case tgtHeader:
+			if invoke.HeaderHas(m.name, dropped) {
+				continue
+			}
 			if many != nil {
 				hdr[m.name] = many
 			} else {
@@ -334,7 +338,9 @@ func applyRequestParameters(inv *invoke.Invocation, params []requestMapping, ov 
 		}
 	}
 	for k, v := range ov.RequestHeader {
-		hdr[http.CanonicalHeaderKey(k)] = []string{v}
+		if k = http.CanonicalHeaderKey(k); !invoke.HeaderHas(k, dropped) {
+			hdr[k] = []string{v}
+		}
 	}
 	if len(ov.RequestQuery) > 0 {
 		// In name order, so that the same request sends the same URL (AWS's order is not

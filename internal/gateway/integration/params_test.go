@@ -113,7 +113,7 @@ func FuzzParseSource(f *testing.F) {
 			return
 		}
 		hdr := http.Header{}
-		query, mapped := applyRequestParameters(inv, ms, &mapping.Overrides{}, hdr)
+		query, mapped := applyRequestParameters(inv, ms, &mapping.Overrides{}, hdr, 0)
 		if len(query) > 0 && (query[0] == '&' || strings.ContainsAny(string(query), " \r\n")) {
 			t.Fatalf("applyRequestParameters(%q = %q) query %q", target, expr, query)
 		}

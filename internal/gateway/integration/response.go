@@ -81,7 +81,9 @@ type responses struct {
 
 // compileResponses compiles integrationResponses. selectionPattern is a Java regular
 // expression matched against the whole status code; RE2 accepts the subset these use.
-func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[string]string) (responses, error) {
+// binary are the API's binaryMediaTypes (contenthandling.go); remap is the rule of the
+// mapped headers sent as x-amzn-Remapped-*: RemappedMapped (HTTP, AWS), RemappedMock (MOCK).
+func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[string]string, binary []string, remap invoke.HeaderRule) (responses, error) {
 	keys := slices.Sorted(maps.Keys(irs))
 	var out responses
 	for _, k := range keys {
@@ -93,7 +95,7 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		if err != nil || !apigateway.IsStatusCode(status) {
 			return responses{}, fmt.Errorf("integration response %q: bad statusCode %q", k, ir.StatusCode)
 		}
-		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling, remap: invoke.RemappedMapped}
+		c := &integrationResponse{status: status, contentHandling: ir.ContentHandling, binary: binary, remap: remap}
 		if c.headers, err = compileResponseParameters(ir.ResponseParameters, vars); err != nil {
 			return responses{}, fmt.Errorf("integration response %q: %w", k, err)
 		}
@@ -112,16 +114,6 @@ func compileResponses(irs map[string]*apigateway.IntegrationResponse, vars map[s
 		out.patterned = append(out.patterned, c)
 	}
 	return out, nil
-}
-
-// remapAs sets the rule of the mapped headers the responses send as x-amzn-Remapped-*.
-func (rs responses) remapAs(rule invoke.HeaderRule) {
-	for _, r := range rs.patterned {
-		r.remap = rule
-	}
-	if rs.def != nil {
-		rs.def.remap = rule
-	}
 }
 
 // selectResponse picks the integration response for a backend status code (HTTP, AWS
@@ -188,14 +180,14 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 			h[name] = []string{one}
 		}
 	}
-	payload, err := r.convert(inv, respHeader, payload)
+	accept, _ := inv.Request.HeaderValue("Accept")
+	payload, err := r.convert(accept, respHeader, payload)
 	if err != nil {
 		return nil, err
 	}
 	body := payload
 	status := r.status
 	contentType := jsonType
-	accept, _ := inv.Request.HeaderValue("Accept")
 	var ov mapping.Overrides
 	if prior != nil {
 		ov = *prior
@@ -225,16 +217,19 @@ func (r *integrationResponse) methodResponse(inv *invoke.Invocation, respHeader 
 
 // setOverrideHeader sets a header a template's $context.responseOverride.header names,
 // replacing a mapped one of the same name in any case. The name keeps the template's
-// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for Content-Type, which the
-// gateway reads under its canonical name.
+// casing (Cache_Hint stays Cache_Hint, as AWS sends it), but for the headers the gateway
+// and the server read under their canonical names: Content-Type, and every header of the
+// table (invoke.headerRules), among them the framing ones. A "content-length" or
+// "transfer-encoding" kept as spelled would be written beside the edge's own
+// Content-Length, and the answer's framing would be ambiguous.
 func setOverrideHeader(h http.Header, name, value string) {
 	for k := range h {
 		if strings.EqualFold(k, name) {
 			delete(h, k)
 		}
 	}
-	if strings.EqualFold(name, "Content-Type") {
-		name = "Content-Type"
+	if k := http.CanonicalHeaderKey(name); k == "Content-Type" || invoke.HeaderRules(k) != 0 {
+		name = k
 	}
 	h[name] = []string{value}
 }

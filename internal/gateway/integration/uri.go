@@ -121,9 +121,7 @@ func parseURITemplate(raw, s string) (*uriTemplate, error) {
 	if t.parts, err = parsePlaceholders(path); err != nil {
 		return nil, fmt.Errorf("compile uri %q: %w", raw, err)
 	}
-	if t.query, t.queryParts, err = parseQueryTemplate(query); err != nil {
-		return nil, fmt.Errorf("compile uri %q: %w", raw, err)
-	}
+	t.query, t.queryParts = query, queryPlaceholders(query)
 	return t, nil
 }
 

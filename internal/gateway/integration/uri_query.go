@@ -21,17 +21,17 @@ import (
 // ("a&b=c" cannot add a parameter); a name with no mapped value falls back to the method's
 // own path parameter, as in the path, else it is left empty.
 
-// parseQueryTemplate parses an integration URI's query q (after the '?', before any '#'):
-// parts is nil when q has no placeholder, so the common query is sent as written without
+// queryPlaceholders splits an integration URI's query q (after the '?', before any '#') at
+// its placeholders: nil when q has none, so the common query is sent as written without
 // work per request. A query whose braces make no placeholder ("a={", "a={}") is sent as
 // written, as before placeholders were filled: the management API accepts such a URI
-// (it checks the path's placeholders only), so the stage must serve it.
-func parseQueryTemplate(q string) (query string, parts []uriPart, err error) {
-	parts, err = parsePlaceholders(q)
+// (it checks the path's placeholders only), so the stage must serve it. It never fails.
+func queryPlaceholders(q string) []uriPart {
+	parts, err := parsePlaceholders(q)
 	if err != nil || len(parts) <= 1 && (len(parts) == 0 || parts[0].name == "") {
-		return q, nil, nil
+		return nil
 	}
-	return q, parts, nil
+	return parts
 }
 
 // mappedQuery is the URI's query with its placeholders filled for inv (mappedValue).

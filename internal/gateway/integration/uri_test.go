@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
 func TestCompileURI(t *testing.T) {
@@ -71,7 +72,7 @@ func TestSelectResponse(t *testing.T) {
 		"200": {StatusCode: "200"},
 		"400": {StatusCode: "400", SelectionPattern: `4\d{2}`},
 		"502": {StatusCode: "502", SelectionPattern: "50"},
-	}, nil)
+	}, nil, nil, invoke.RemappedMapped)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestSelectResponse(t *testing.T) {
 			t.Errorf("selectResponse(%d) = %v, %v; want %d", tt.backend, r, err, tt.want)
 		}
 	}
-	none, _ := compileResponses(map[string]*apigateway.IntegrationResponse{"400": {StatusCode: "400", SelectionPattern: "4.."}}, nil)
+	none, _ := compileResponses(map[string]*apigateway.IntegrationResponse{"400": {StatusCode: "400", SelectionPattern: "4.."}}, nil, nil, invoke.RemappedMapped)
 	if _, err := none.selectResponse(200); err == nil {
 		t.Errorf("selectResponse without a default = nil error; want API_CONFIGURATION_ERROR")
 	}
