@@ -192,7 +192,7 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 	inv.Err = e
 
 	h := w.Header()
-	cl := setStandardHeaders(h, inv)
+	cl := standardHeaders(h, inv, false)
 	if gr.errorType != "" {
 		h["x-amzn-ErrorType"] = []string{gr.errorType}
 	}

@@ -36,12 +36,6 @@ func optional(mw invoke.Middleware) invoke.Middleware {
 	return mw
 }
 
-// requestTooLargeMessage is AWS's text for a REST API payload over 10485760 bytes, recorded
-// from AWS (e.g. "413 HTTP content length exceeded 10485760 bytes." in client code that
-// handles it). AWS sends it as plain text from its front end; gatehouse renders it through
-// the REQUEST_TOO_LARGE gateway response (see testdata/conformance/request_too_large.txtar).
-const requestTooLargeMessage = "HTTP content length exceeded 10485760 bytes."
-
 // maxPreallocBody is the largest body buffered at its declared Content-Length at once, in
 // bytes; a larger one grows as it arrives.
 const maxPreallocBody = 1 << 20
@@ -55,7 +49,7 @@ func readBody(limit int64) invoke.Middleware {
 				return next.Invoke(ctx, inv)
 			}
 			if r.ContentLength > limit {
-				return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
+				return nil, invoke.TooLarge.Because(nil)
 			}
 			var body []byte
 			if r.ContentLength >= 0 && r.ContentLength <= maxPreallocBody {
@@ -74,12 +68,12 @@ func readBody(limit int64) invoke.Middleware {
 					// branch would cost every buffered body an allocation.
 					if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
 						// The server refused a chunk larger than it accepts before it arrived.
-						return nil, invoke.Wrap(apigateway.ResponseRequestTooLarge, requestTooLargeMessage, err)
+						return nil, invoke.TooLarge.Because(err)
 					}
 					return nil, invoke.BadRequest.Because(err)
 				}
 				if n > limit {
-					return nil, invoke.Errorf(apigateway.ResponseRequestTooLarge, requestTooLargeMessage)
+					return nil, invoke.TooLarge.Because(nil)
 				}
 				if r.ContentLength >= 0 && n != r.ContentLength {
 					return nil, invoke.BadRequest.Because(io.ErrUnexpectedEOF)

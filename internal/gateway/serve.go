@@ -304,17 +304,12 @@ func newIDs(now time.Time) (requestID, extendedID, traceID string) {
 	return s[:36], s[36:52], s[52:]
 }
 
-// setStandardHeaders adds what every gateway answer carries, in AWS's casing.
-// vals has room for one more value (Content-Length), to share its one allocation.
-// X-Amzn-Trace-Id is not one of them: AWS sends it with the answers of HTTP, AWS and Lambda
-// integrations (Invocation.AnswerTrace; standardHeaders), not with MOCK and HTTP_PROXY answers nor
+// standardHeaders adds what every gateway answer carries, in AWS's casing, and
+// X-Amzn-Trace-Id when trace is set: AWS sends the trace with the answers of HTTP, AWS and
+// Lambda integrations (Invocation.AnswerTrace), not with MOCK and HTTP_PROXY answers nor
 // gateway responses (recorded: LocalStack's test_invocation_trace_id and
-// TestApiGatewayHeaderRemapping).
-func setStandardHeaders(h http.Header, inv *invoke.Invocation) (vals []string) {
-	return standardHeaders(h, inv, false)
-}
-
-// standardHeaders is setStandardHeaders, with X-Amzn-Trace-Id when trace is set.
+// TestApiGatewayHeaderRemapping). vals has room for one more value (Content-Length), to
+// share its one allocation.
 func standardHeaders(h http.Header, inv *invoke.Invocation, trace bool) (vals []string) {
 	vals = make([]string, 4)
 	vals[0], vals[1], vals[2] = inv.RequestID, inv.ExtendedRequestID, inv.TraceID

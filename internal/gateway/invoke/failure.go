@@ -65,4 +65,10 @@ var (
 	// an unforeseen cause), and the configuration errors AWS answers so rather than as
 	// API_CONFIGURATION_ERROR (a request mapping to a header AWS refuses).
 	Internal = Failure{Type: apigateway.ResponseDefault5XX, Message: "Internal server error"}
+
+	// TooLarge is a request payload over 10485760 bytes: REQUEST_TOO_LARGE, 413 with AWS's
+	// text, recorded from AWS ("413 HTTP content length exceeded 10485760 bytes." in client
+	// code that handles it). AWS sends it as plain text from its front end; gatehouse renders
+	// it through the gateway response (testdata/conformance/request_too_large.txtar).
+	TooLarge = Failure{Type: apigateway.ResponseRequestTooLarge, Message: "HTTP content length exceeded 10485760 bytes."}
 )

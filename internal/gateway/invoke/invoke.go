@@ -83,12 +83,6 @@ func Errorf(t apigateway.GatewayResponseType, format string, args ...any) *Error
 	return &Error{Type: t, Message: msg}
 }
 
-// Wrap returns an *Error of type t with the client-visible message msg and the cause err,
-// which is logged but never sent. A failure failure.go names is returned with its Because.
-func Wrap(t apigateway.GatewayResponseType, msg string, err error) *Error {
-	return &Error{Type: t, Message: msg, Err: err}
-}
-
 // AsError reports err as an *Error when it is or wraps one.
 func AsError(err error) (*Error, bool) {
 	var e *Error
