@@ -27,6 +27,11 @@ var contextKeys = map[string][]string{
 	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet).
 }
 
+// ContextKeys returns the keys of the $context group prefix ("" for $context itself,
+// "identity." for $context.identity), in order: the Lambda proxy event's writer is held to the
+// same order by its tests.
+func ContextKeys(prefix string) []string { return contextKeys[prefix] }
+
 var _ vtl.MapObject = (*contextObject)(nil)
 
 // contextMaps are the groups a render has made maps of (AsMap), by prefix. The renderer
