@@ -453,14 +453,14 @@ func (l *ledger) verify(t *testing.T, g *gatehouse) int {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	rd := readers{api: g.client("AKIAE2ECRASH00000001", "e2e-crash-secret"), fn: g.lambdaClient()}
-	// A restarted gatehouse loads its stages in the background: the first stage gets 10s.
+	// A restarted gatehouse loads its stages in the background: wait for the first stage.
 	if len(stages) > 0 {
 		url := g.pathURL(stages[0].apiID, stages[0].stage) + stages[0].path
-		if !waitFor(10*time.Second, func() bool {
+		if !waitFor(propagateDeadline, func() bool {
 			r, err := call(ctx, "GET", url, "", nil, "")
 			return err == nil && r.Status == 200
 		}) {
-			t.Errorf("GET %s does not answer 200 within 10s of the restart", url)
+			t.Errorf("GET %s does not answer 200 within %v of the restart", url, propagateDeadline)
 		}
 	}
 	var (
