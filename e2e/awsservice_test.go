@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -38,6 +37,20 @@ const (
 	serviceRoleKey   = "AKIAE2EAWSSERVICE001"
 	serviceRoleToken = "e2e-session-token"
 )
+
+// startServiceGatehouse starts gatehouse signing its AWS service integrations with
+// serviceRole's keys (and sessionToken, if not empty) from an --aws-credentials file, and
+// sending them to moto.
+func startServiceGatehouse(t *testing.T, moto, sessionToken string) *gatehouse {
+	t.Helper()
+	creds := filepath.Join(t.TempDir(), "credentials")
+	text := fmt.Sprintf("# gatehouse signs its AWS service integrations with these\n[%s]\naws_access_key_id = %s\naws_secret_access_key = e2e-service-secret\n", serviceRole, serviceRoleKey)
+	if sessionToken != "" {
+		text += "aws_session_token = " + sessionToken + "\n"
+	}
+	writeFile(t, creds, text)
+	return startGatehouse(t, options{args: []string{"--aws-credentials", creds, "--aws-endpoint", "*=" + moto}})
+}
 
 // startMoto runs moto's server (python3 -m moto.server), an AWS-compatible SQS, S3 and
 // DynamoDB, on a free loopback port until the test ends, and returns its URL.
@@ -111,12 +124,7 @@ func TestAWSServiceIntegrations(t *testing.T) {
 	moto := startMoto(t)
 	ctx := t.Context()
 
-	creds := filepath.Join(t.TempDir(), "credentials")
-	if err := os.WriteFile(creds, []byte(fmt.Sprintf("# gatehouse signs its AWS service integrations with these\n[%s]\naws_access_key_id = %s\naws_secret_access_key = e2e-service-secret\naws_session_token = %s\n",
-		serviceRole, serviceRoleKey, serviceRoleToken)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g := startGatehouse(t, options{args: []string{"--aws-credentials", creds, "--aws-endpoint", "*=" + moto}})
+	g := startServiceGatehouse(t, moto, serviceRoleToken)
 
 	// What the integrations act on, made in moto with the SDK.
 	mc := motoConfig(moto)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,11 +70,7 @@ func TestBinaryContentHandling(t *testing.T) {
 	t.Parallel()
 	moto := startMoto(t)
 	ctx := t.Context()
-	creds := filepath.Join(t.TempDir(), "credentials")
-	if err := os.WriteFile(creds, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = e2e-service-secret\n", serviceRole, serviceRoleKey)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g := startGatehouse(t, options{args: []string{"--aws-credentials", creds, "--aws-endpoint", "*=" + moto}})
+	g := startServiceGatehouse(t, moto, "")
 	s3c := s3.NewFromConfig(motoConfig(moto), func(o *s3.Options) { o.UsePathStyle = true })
 	const bucket = "e2e-binary"
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {

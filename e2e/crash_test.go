@@ -22,12 +22,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // Shape of TestCrashDuringWrites: rounds of kill -9 and restart, each after a random delay
@@ -174,7 +175,7 @@ func (l *ledger) stream(t *testing.T, g *gatehouse, round int, delay time.Durati
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	ag := g.client("AKIAE2ECRASH00000001", "e2e-crash-secret")
-	lc := crashLambdaClient(g.AdminURL)
+	lc := g.lambdaClient()
 	var wg sync.WaitGroup
 	for w := range apiWorkers {
 		wg.Add(1)
@@ -203,14 +204,7 @@ func (l *ledger) stream(t *testing.T, g *gatehouse, round int, delay time.Durati
 	case <-ctx.Done():
 	}
 	g.kill()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatalf("round %d: writers still running 30s after the kill", round)
-	}
+	testwait.Group(t, &wg, testwait.Patient, fmt.Sprintf("round %d: the writers' end after the kill", round))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.failures) > 0 {
@@ -458,15 +452,15 @@ func (l *ledger) verify(t *testing.T, g *gatehouse) int {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	rd := readers{api: g.client("AKIAE2ECRASH00000001", "e2e-crash-secret"), fn: crashLambdaClient(g.AdminURL)}
-	// A restarted gatehouse loads its stages in the background: the first stage gets 10s.
+	rd := readers{api: g.client("AKIAE2ECRASH00000001", "e2e-crash-secret"), fn: g.lambdaClient()}
+	// A restarted gatehouse loads its stages in the background: wait for the first stage.
 	if len(stages) > 0 {
 		url := g.pathURL(stages[0].apiID, stages[0].stage) + stages[0].path
-		if !waitFor(10*time.Second, func() bool {
+		if !waitFor(propagateDeadline, func() bool {
 			r, err := call(ctx, "GET", url, "", nil, "")
 			return err == nil && r.Status == 200
 		}) {
-			t.Errorf("GET %s does not answer 200 within 10s of the restart", url)
+			t.Errorf("GET %s does not answer 200 within %v of the restart", url, propagateDeadline)
 		}
 	}
 	var (
@@ -524,7 +518,7 @@ func (l *ledger) verify(t *testing.T, g *gatehouse) int {
 // it), and one no function names was swept.
 func checkCodeStore(t *testing.T, g *gatehouse, dataDir string) {
 	t.Helper()
-	c := crashLambdaClient(g.AdminURL)
+	c := g.lambdaClient()
 	refs := map[string]bool{}
 	p := lambda.NewListFunctionsPaginator(c, &lambda.ListFunctionsInput{})
 	for pages := 0; p.HasMorePages(); pages++ {
@@ -549,18 +543,6 @@ func checkCodeStore(t *testing.T, g *gatehouse, dataDir string) {
 			t.Errorf("code store holds %s after restart, which no function names; want it swept", e.Name())
 		}
 	}
-}
-
-// crashLambdaClient is an aws-sdk-go-v2 Lambda client of the management API at url, with no
-// retries (every call is counted) and a deadline on each.
-func crashLambdaClient(url string) *lambda.Client {
-	return lambda.New(lambda.Options{
-		Region:           testRegion,
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIAE2ECRASH00000001", "e2e-crash-secret", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
-	})
 }
 
 // crashZip is a small deployment package whose bootstrap names it: distinct names, distinct

@@ -7,12 +7,13 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestRestartDurability checks that the embedded store keeps what the management API
@@ -97,16 +98,12 @@ func TestRestartDurability(t *testing.T) {
 				}
 			}()
 		}
-		select {
-		case <-enough:
-		case <-time.After(startDeadline):
-			t.Fatalf("fewer than %d CreateResource calls answered within %v", killAfter, startDeadline)
-		}
+		testwait.Recv(t, enough, startDeadline, fmt.Sprintf("%d answered CreateResource calls", killAfter))
 		g.kill()
 		mu.Lock()
 		killedAt := len(acked)
 		mu.Unlock()
-		wg.Wait()
+		testwait.Group(t, &wg, startDeadline, "the writers' end after the kill")
 		cancel()
 		mu.Lock()
 		defer mu.Unlock()

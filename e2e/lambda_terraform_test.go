@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,25 +18,16 @@ func TestLambdaTerraform(t *testing.T) {
 	zipPath := functionZip(t)
 	g := startGatehouse(t, options{args: []string{"--strict-permissions"}})
 	internet := newRecordingProxy(t)
-	tf := newTerraform(t, internet.URL)
-	src, err := os.ReadFile(filepath.Join("testdata", "terraform-lambda", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(tf.dir, "main.tf"), string(src))
+	tf := newTerraform(t, internet.URL, "terraform-lambda")
 	vars := []string{"-var", "endpoint=" + g.AdminURL, "-var", "zip=" + zipPath}
 	client := g.lambdaClient()
 
-	tf.run(t, "init", "-input=false", "-plugin-dir="+pluginDir)
 	tf.run(t, append([]string{"apply", "-auto-approve", "-input=false"}, vars...)...)
 
-	var outputs map[string]struct{ Value string }
-	if err := json.Unmarshal([]byte(tf.run(t, "output", "-json")), &outputs); err != nil {
-		t.Fatalf("terraform output -json: %v", err)
-	}
-	apiID := outputs["api_id"].Value
+	outputs := tf.outputs(t)
+	apiID := outputs["api_id"]
 	const fnARN = "arn:aws:lambda:" + testRegion + ":" + testAccount + ":function:e2e-terraform-hello"
-	if outputs["function_arn"].Value != fnARN || outputs["invoke_arn"].Value != "arn:aws:apigateway:"+testRegion+":lambda:path/2015-03-31/functions/"+fnARN+"/invocations" {
+	if outputs["function_arn"] != fnARN || outputs["invoke_arn"] != "arn:aws:apigateway:"+testRegion+":lambda:path/2015-03-31/functions/"+fnARN+"/invocations" {
 		t.Errorf("terraform outputs = %+v; want function_arn %s and its invoke_arn", outputs, fnARN)
 	}
 

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,19 +23,12 @@ func TestTerraformConvergence(t *testing.T) {
 	g := startGatehouse(t, options{})
 	backend := newEchoBackend(t)
 	internet := newRecordingProxy(t)
-	tf := newTerraform(t, internet.URL)
-	src, err := os.ReadFile(filepath.Join("testdata", "terraform-convergence", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(tf.dir, "main.tf"), string(src))
+	tf := newTerraform(t, internet.URL, "terraform-convergence")
 	vars := func(phase string) []string {
 		return []string{"-var", "endpoint=" + g.AdminURL, "-var", "backend=" + backend.URL, "-var", "zip=" + zipPath, "-var", "phase=" + phase}
 	}
 	client := g.client("AKIAE2ETERRAFORM0001", "e2e-terraform-secret")
 	lambdaClient := g.lambdaClient()
-
-	tf.run(t, "init", "-input=false", "-plugin-dir="+pluginDir)
 
 	planEmpty := func(t *testing.T, phase string) {
 		t.Helper()
@@ -49,11 +39,8 @@ func TestTerraformConvergence(t *testing.T) {
 	}
 
 	tf.run(t, append([]string{"apply", "-auto-approve", "-input=false"}, vars("1")...)...)
-	var outputs map[string]struct{ Value string }
-	if err := json.Unmarshal([]byte(tf.run(t, "output", "-json")), &outputs); err != nil {
-		t.Fatalf("terraform output -json: %v", err)
-	}
-	apiID := outputs["api_id"].Value
+	outputs := tf.outputs(t)
+	apiID := outputs["api_id"]
 	if apiID == "" {
 		t.Fatalf("terraform outputs = %+v; want api_id", outputs)
 	}

@@ -32,19 +32,15 @@ func TestTerraform(t *testing.T) {
 	g := startGatehouse(t, options{})
 	backend := newEchoBackend(t)
 	internet := newRecordingProxy(t)
-	tf := newTerraform(t, internet.URL)
+	tf := newTerraform(t, internet.URL, "terraform")
 	vars := []string{"-var", "endpoint=" + g.AdminURL, "-var", "backend=" + backend.URL}
 	client := g.client("AKIAE2ETERRAFORM0001", "e2e-terraform-secret")
 
-	tf.run(t, "init", "-input=false", "-plugin-dir="+pluginDir)
 	tf.run(t, append([]string{"apply", "-auto-approve", "-input=false"}, vars...)...)
 
-	var outputs map[string]struct{ Value string }
-	if err := json.Unmarshal([]byte(tf.run(t, "output", "-json")), &outputs); err != nil {
-		t.Fatalf("terraform output -json: %v", err)
-	}
-	apiID, deploymentID := outputs["api_id"].Value, outputs["deployment_id"].Value
-	if apiID == "" || deploymentID == "" || outputs["stage_name"].Value != "dev" {
+	outputs := tf.outputs(t)
+	apiID, deploymentID := outputs["api_id"], outputs["deployment_id"]
+	if apiID == "" || deploymentID == "" || outputs["stage_name"] != "dev" {
 		t.Fatalf("terraform outputs = %+v; want api_id, deployment_id and stage_name dev", outputs)
 	}
 
@@ -125,7 +121,7 @@ func TestTerraform(t *testing.T) {
 	g.expectNoErrorLogs()
 }
 
-// terraform runs the terraform command in a working copy of testdata/terraform, offline.
+// terraform runs the terraform command in a working copy of a testdata configuration, offline.
 type terraform struct {
 	dir     string
 	logPath string
@@ -144,11 +140,13 @@ func requireTerraform(t *testing.T) {
 	}
 }
 
-func newTerraform(t *testing.T, proxyURL string) *terraform {
+// newTerraform makes a working copy of testdata/{config}/main.tf whose calls outside
+// loopback go to the proxy at proxyURL, and runs terraform init in it, offline.
+func newTerraform(t *testing.T, proxyURL, config string) *terraform {
 	t.Helper()
 	requireTerraform(t)
 	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("testdata", "terraform", "main.tf"))
+	src, err := os.ReadFile(filepath.Join("testdata", config, "main.tf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +173,22 @@ func newTerraform(t *testing.T, proxyURL string) *terraform {
 			t.Logf("terraform's HTTP calls and errors (TF_LOG=DEBUG):\n%s", tf.logSummary())
 		}
 	})
+	tf.run(t, "init", "-input=false", "-plugin-dir="+pluginDir)
 	return tf
+}
+
+// outputs runs terraform output -json and returns each output's value.
+func (tf *terraform) outputs(t *testing.T) map[string]string {
+	t.Helper()
+	var outputs map[string]struct{ Value string }
+	if err := json.Unmarshal([]byte(tf.run(t, "output", "-json")), &outputs); err != nil {
+		t.Fatalf("terraform output -json: %v", err)
+	}
+	values := make(map[string]string, len(outputs))
+	for k, o := range outputs {
+		values[k] = o.Value
+	}
+	return values
 }
 
 // exec runs terraform args... and returns its combined output and exit status.

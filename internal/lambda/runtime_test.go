@@ -155,15 +155,10 @@ func procState(pid int) string {
 // waitGone waits until process pid no longer runs (gone, or a zombie of someone else's).
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	within := testwait.Patient
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if s := procState(pid); s == "" || s == "Z" {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Errorf("process %d still runs (state %q) after %v", pid, procState(pid), within)
+	testwait.Until(t, testwait.Patient, fmt.Sprintf("process %d gone", pid), func() bool {
+		s := procState(pid)
+		return s == "" || s == "Z"
+	})
 }
 
 // invokeDeadline bounds one invocation of a test: far past any test function's timeout plus

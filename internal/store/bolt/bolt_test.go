@@ -327,13 +327,8 @@ func TestCloseDuringReplay(t *testing.T) {
 	testwait.Recv(t, ch, testwait.Patient, "the first replayed event") // the goroutine is now blocked sending the second event
 	closed := make(chan error)
 	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close = %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close blocked by a stalled watcher")
+	if err := testwait.Recv(t, closed, testwait.Patient, "Close's return with a stalled watcher"); err != nil {
+		t.Fatalf("Close = %v", err)
 	}
 	if got, ok := drain(t, ch, 5*time.Second); !ok || len(got) > 1 {
 		t.Fatalf("after Close the watcher got %q, closed %v; want at most one more event, closed", got, ok)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // childEnv makes the test binary act as a helper process: "crash:<path>" writes to the
@@ -189,13 +190,9 @@ func verifyCrashFile(t *testing.T, path string, lastAcked int) int {
 		t.Fatal(err)
 	}
 	for i := int(from); i < n; i++ {
-		select {
-		case ev := <-ch:
-			if ev.KV.Key != crashKey(i) || string(ev.KV.Value) != crashValue(i) || ev.KV.Revision != int64(i+1) {
-				t.Fatalf("replayed %q@%d; want %q@%d", ev.KV.Key, ev.KV.Revision, crashKey(i), i+1)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no replayed event for revision %d", i+1)
+		ev := testwait.Recv(t, ch, testwait.Patient, fmt.Sprintf("the replayed event of revision %d", i+1))
+		if ev.KV.Key != crashKey(i) || string(ev.KV.Value) != crashValue(i) || ev.KV.Revision != int64(i+1) {
+			t.Fatalf("replayed %q@%d; want %q@%d", ev.KV.Key, ev.KV.Revision, crashKey(i), i+1)
 		}
 	}
 	return n

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -561,6 +562,8 @@ func testCloseWhileBusy(t *testing.T, open func(t *testing.T) store.Store) {
 		return err == nil
 	}
 	stop := make(chan struct{})
+	const busyCalls = 40
+	var calls atomic.Int64
 	for g := range 4 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
@@ -596,13 +599,21 @@ func testCloseWhileBusy(t *testing.T, open func(t *testing.T) store.Store) {
 						})
 					}
 				}
+				calls.Add(1)
 				if !check(err) {
 					return // closed
 				}
 			}
 		})
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Close once the goroutines are busy: every kind of call has run a few times.
+	deadline := time.Now().Add(waitTimeout)
+	for calls.Load() < busyCalls {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls within %v; want %d before Close", calls.Load(), waitTimeout, busyCalls)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if err := s.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
