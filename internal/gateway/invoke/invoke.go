@@ -258,6 +258,14 @@ type Invocation struct {
 	// Protocol is $context.protocol: AWS reports "HTTP/1.1" even for HTTP/2 clients.
 	Protocol string
 
+	// APIKey and APIKeyID are $context.identity.apiKey and apiKeyId: the API key the
+	// request was admitted with, set by the API key stage for a method that requires one.
+	APIKey   string
+	APIKeyID string
+	// Metering is the usage plan the API key is metered by on this stage, set with APIKey;
+	// nil otherwise. Read-only: it belongs to the compiled key index.
+	Metering *Metering
+
 	Request Request
 
 	// Err is the error being rendered as a gateway response ($context.error.*); set by the
@@ -268,6 +276,19 @@ type Invocation struct {
 	// HTTP_PROXY). Kept here rather than in Response, which it would make a size class
 	// larger on every request.
 	AnswerTrace bool
+}
+
+// Metering is what the throttle stage applies for a request's API key: the limits of the
+// usage plan that binds the key to the stage.
+type Metering struct {
+	PlanID string
+	// Method is the plan's throttle for the request's method on this stage (the API
+	// stage's throttle["/{resource}/{METHOD}"]); nil when the plan sets none.
+	Method *apigateway.ThrottleSettings
+	// Plan is the plan's throttle; nil when none.
+	Plan *apigateway.ThrottleSettings
+	// Quota is the plan's quota; nil when none.
+	Quota *apigateway.QuotaSettings
 }
 
 // Reset clears inv for reuse, keeping its allocations.
