@@ -16,9 +16,9 @@ func TestSDKSeesAWSShapedRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 
-	_, err := e.client.CreateApiKey(ctx(t), &apigateway.CreateApiKeyInput{Name: aws.String("k")})
-	if code, msg := apiErr(t, err); code != "UnknownOperationException" || !strings.HasPrefix(msg, "CreateApiKey (POST /apikeys) is not supported by gatehouse yet") || !strings.Contains(msg, "docs/compatibility.md") {
-		t.Errorf("CreateApiKey = %s %q; want UnknownOperationException naming CreateApiKey and docs/compatibility.md", code, msg)
+	_, err := e.client.CreateVpcLink(ctx(t), &apigateway.CreateVpcLinkInput{Name: aws.String("k"), TargetArns: []string{"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/n/1"}})
+	if code, msg := apiErr(t, err); code != "UnknownOperationException" || !strings.HasPrefix(msg, "CreateVpcLink (POST /vpclinks) is not supported by gatehouse yet") || !strings.Contains(msg, "docs/compatibility.md") {
+		t.Errorf("CreateVpcLink = %s %q; want UnknownOperationException naming CreateVpcLink and docs/compatibility.md", code, msg)
 	}
 
 	_, err = e.client.CreateRestApi(ctx(t), &apigateway.CreateRestApiInput{Name: aws.String("a"),

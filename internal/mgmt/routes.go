@@ -80,6 +80,13 @@ func (s *Server) routes() {
 	s.handle("PATCH /restapis/{restapi_id}/gatewayresponses/{response_type}", s.UpdateGatewayResponse)
 	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
 
+	// API keys (apikey.go, apikey_import.go).
+	s.handle("POST /apikeys", s.CreateApiKey)
+	s.handle("GET /apikeys", s.GetApiKeys)
+	s.handle("GET /apikeys/{api_Key}", s.GetApiKey)
+	s.handle("PATCH /apikeys/{api_Key}", s.UpdateApiKey)
+	s.handle("DELETE /apikeys/{api_Key}", s.DeleteApiKey)
+
 	// Tags (tags.go). The SDKs and the aws CLI percent-encode the ARN's slashes; a client that
 	// does not is served too.
 	s.handleAs("GET /tags/{resource_arn...}", awsjson.OperationAt("GET /tags/{resource_arn}"), s.GetTags)
