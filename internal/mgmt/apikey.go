@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"sort"
@@ -38,10 +39,16 @@ const (
 
 // newAPIKeyValue returns a random value of apiKeyValueLen characters.
 func newAPIKeyValue() string {
-	b := []byte(newID(apiKeyValueLen))
-	raw := []byte(newID(apiKeyValueLen))
+	b := make([]byte, apiKeyValueLen)
+	rand.Read(b)
 	for i := range b {
-		b[i] = apiKeyAlphabet[(int(raw[i])*7+int(b[i]))%len(apiKeyAlphabet)]
+		// 248 = 4*62: bytes at or above it are redrawn so that every character is as likely.
+		for b[i] >= 248 {
+			var one [1]byte
+			rand.Read(one[:])
+			b[i] = one[0]
+		}
+		b[i] = apiKeyAlphabet[int(b[i])%len(apiKeyAlphabet)]
 	}
 	return string(b)
 }
