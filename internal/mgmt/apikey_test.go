@@ -6,6 +6,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+
+	model "github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // TestAPIKeyLifecycle drives the API key operations through the real SDK: create (value
@@ -86,5 +89,47 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	// The deleted key's value is free again.
 	if _, err := e.client.CreateApiKey(ctx(t), &apigateway.CreateApiKeyInput{Value: gen.Value}); err != nil {
 		t.Errorf("reuse of a deleted key's value: %v", err)
+	}
+}
+
+// TestAPIKeyAndUsagePlanTags: TagResource, GetTags and UntagResource on an API key's ARN and
+// a usage plan's (the plan document written directly: its handlers are another file's).
+func TestAPIKeyAndUsagePlanTags(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	k, err := e.client.CreateApiKey(ctx(t), &apigateway.CreateApiKeyInput{Name: aws.String("k"), Tags: map[string]string{"a": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := model.UsagePlanDocument{UsagePlan: model.UsagePlan{ID: "plan000001", Name: "p"}}
+	op, err := store.PutJSON(e.scope.UsagePlanKey(plan.ID), plan, store.Absent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Txn(ctx(t), op); err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range []string{"arn:aws:apigateway:us-east-1::/apikeys/" + aws.ToString(k.Id), "arn:aws:apigateway:us-east-1::/usageplans/plan000001"} {
+		t.Run(arn, func(t *testing.T) {
+			if _, err := e.client.TagResource(ctx(t), &apigateway.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"b": "2"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.client.UntagResource(ctx(t), &apigateway.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"a"}}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.client.GetTags(ctx(t), &apigateway.GetTagsInput{ResourceArn: aws.String(arn)})
+			if err != nil || len(got.Tags) != 1 || got.Tags["b"] != "2" {
+				t.Fatalf("tags = %v, %v; want {b: 2}", got, err)
+			}
+		})
+	}
+	for arn, want := range map[string]string{
+		"arn:aws:apigateway:us-east-1::/apikeys/nope000000":    "Invalid API Key identifier specified",
+		"arn:aws:apigateway:us-east-1::/usageplans/nope000000": "Invalid Usage Plan ID specified",
+	} {
+		_, err := e.client.GetTags(ctx(t), &apigateway.GetTagsInput{ResourceArn: aws.String(arn)})
+		if code, msg := apiErr(t, err); code != "NotFoundException" || msg != want {
+			t.Errorf("GetTags %s = %s %q; want NotFoundException %q", arn, code, msg, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -100,8 +101,47 @@ func (s *Server) taggableResource(arn string) (*taggable, error) {
 				return err
 			},
 		}, nil
+	case len(seg) == 2 && seg[0] == "apikeys":
+		id := seg[1]
+		return docTaggable(s, s.scope.APIKeyKey(id), errAPIKeyNotFound, func(d *apigateway.APIKeyDocument) *map[string]string { return &d.Tags }), nil
+	case len(seg) == 2 && seg[0] == "usageplans":
+		id := seg[1]
+		return docTaggable(s, s.scope.UsagePlanKey(id), errUsagePlanNotFound, func(d *apigateway.UsagePlanDocument) *map[string]string { return &d.Tags }), nil
 	}
 	return nil, errInvalidARN(arn)
+}
+
+// errUsagePlanNotFound is AWS's answer for an unknown usage plan (moto's wording,
+// exceptions.py UsagePlanNotFoundException; not verified against a recorded AWS answer).
+var errUsagePlanNotFound = awsjson.NotFound("Invalid Usage Plan ID specified")
+
+// docTaggable is the tags of a resource stored as one JSON document at key (API keys, usage
+// plans): tags returns the document's tags field; a missing document is notFound.
+func docTaggable[T any](s *Server, key string, notFound error, tags func(*T) *map[string]string) *taggable {
+	return &taggable{
+		load: func(ctx context.Context) (map[string]string, error) {
+			var doc T
+			_, err := store.GetJSON(ctx, s.store, key, &doc)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, notFound
+			}
+			if err != nil {
+				return nil, err
+			}
+			return *tags(&doc), nil
+		},
+		update: func(ctx context.Context, fn func(map[string]string) map[string]string) error {
+			_, err := store.Update(ctx, s.store, key, func(doc *T) (*T, []store.Op, error) {
+				if doc == nil {
+					return nil, nil, notFound
+				}
+				t := tags(doc)
+				*t = fn(*t)
+				return doc, nil, nil
+			})
+			return err
+		},
+	}
 }
 
 // tagsOutput is AWS's Tags shape; tags is always an object, {} for none.
