@@ -12,18 +12,21 @@ import (
 )
 
 // The account's API Gateway settings. Only cloudwatchRoleArn is stored (the Account document
-// at Scope.AccountKey()); the rest is what AWS reports for an account today: account-level
-// throttling of 10,000 requests per second with a burst of 5,000 ([A] limits.md), usage
-// plans enabled and API keys of version 4.
+// at Scope.AccountKey()); throttleSettings is the server's account-level throttle
+// (Config.AccountThrottle: AWS's 10,000 requests per second with a burst of 5,000, [A]
+// limits.md, unless the serve flag sets another), which UpdateAccount cannot change (AWS
+// raises it only through a quota request); the rest is what AWS reports for an account
+// today: usage plans enabled and API keys of version 4.
 const (
 	accountFeatureUsagePlans = "UsagePlans"
 	accountAPIKeyVersion     = "4"
 )
 
 // accountOut is the Account as AWS reports it, with the stored settings.
-func accountOut(stored *apigateway.Account) *apigateway.Account {
+func (s *Server) accountOut(stored *apigateway.Account) *apigateway.Account {
+	throttle := s.accountThrottle
 	out := &apigateway.Account{
-		ThrottleSettings: &apigateway.ThrottleSettings{BurstLimit: accountBurstLimit, RateLimit: accountRateLimit},
+		ThrottleSettings: &throttle,
 		Features:         []string{accountFeatureUsagePlans},
 		APIKeyVersion:    accountAPIKeyVersion,
 	}
@@ -40,7 +43,7 @@ func (s *Server) GetAccount(ctx context.Context, c *call) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, accountOut(&stored))
+	awsjson.WriteJSON(c.w, http.StatusOK, s.accountOut(&stored))
 	return nil
 }
 
@@ -96,7 +99,7 @@ func (s *Server) UpdateAccount(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	awsjson.WriteJSON(c.w, http.StatusOK, accountOut(acct))
+	awsjson.WriteJSON(c.w, http.StatusOK, s.accountOut(acct))
 	return nil
 }
 

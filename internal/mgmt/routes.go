@@ -92,4 +92,17 @@ func (s *Server) routes() {
 	s.handleAs("GET /tags/{resource_arn...}", awsjson.OperationAt("GET /tags/{resource_arn}"), s.GetTags)
 	s.handleAs("PUT /tags/{resource_arn...}", awsjson.OperationAt("PUT /tags/{resource_arn}"), s.TagResource)
 	s.handleAs("DELETE /tags/{resource_arn...}", awsjson.OperationAt("DELETE /tags/{resource_arn}"), s.UntagResource)
+
+	// Usage plans (usageplan.go, usageplankey.go, usage.go).
+	s.handle("POST /usageplans", s.CreateUsagePlan)
+	s.handle("GET /usageplans", s.GetUsagePlans)
+	s.handle("GET /usageplans/{usageplanId}", s.GetUsagePlan)
+	s.handle("PATCH /usageplans/{usageplanId}", s.UpdateUsagePlan)
+	s.handle("DELETE /usageplans/{usageplanId}", s.DeleteUsagePlan)
+	s.handle("POST /usageplans/{usageplanId}/keys", s.CreateUsagePlanKey)
+	s.handle("GET /usageplans/{usageplanId}/keys", s.GetUsagePlanKeys)
+	s.handle("GET /usageplans/{usageplanId}/keys/{keyId}", s.GetUsagePlanKey)
+	s.handle("DELETE /usageplans/{usageplanId}/keys/{keyId}", s.DeleteUsagePlanKey)
+	s.handle("GET /usageplans/{usageplanId}/usage", s.GetUsage)
+	s.handle("PATCH /usageplans/{usageplanId}/keys/{keyId}/usage", s.UpdateUsage)
 }

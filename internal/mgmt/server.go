@@ -32,6 +32,13 @@ type Config struct {
 	Auth Authenticator
 	// Now returns the current time; nil means apigateway.Now.
 	Now func() apigateway.Timestamp
+	// AccountThrottle is the account-level throttle GetAccount and UpdateAccount report
+	// (throttleSettings); the zero value means AWS's default, 10,000 requests a second with a
+	// burst of 5,000 ([A] limits.md). cmd passes the serve flag's value.
+	AccountThrottle apigateway.ThrottleSettings
+	// Usage reads and changes the quota counts GetUsage and UpdateUsage report (usage.go);
+	// nil answers both with errUsageUnavailable.
+	Usage UsageCounter
 }
 
 // Server serves the management API.
@@ -42,6 +49,9 @@ type Server struct {
 	auth  Authenticator
 	now   func() apigateway.Timestamp
 	mux   *http.ServeMux
+	// accountThrottle is Config.AccountThrottle with AWS's default filled in.
+	accountThrottle apigateway.ThrottleSettings
+	usage           UsageCounter
 	// maxPatchOps bounds an Update call's patch operations: awsjson.MaxPatchOperations (a
 	// benchmark lifts it to measure the cost per operation of larger calls).
 	maxPatchOps int
@@ -58,8 +68,13 @@ func New(cfg Config) *Server {
 		auth:  cfg.Auth,
 		now:   cfg.Now,
 		mux:   http.NewServeMux(),
+		usage: cfg.Usage,
 
-		maxPatchOps: awsjson.MaxPatchOperations,
+		accountThrottle: cfg.AccountThrottle,
+		maxPatchOps:     awsjson.MaxPatchOperations,
+	}
+	if s.accountThrottle == (apigateway.ThrottleSettings{}) {
+		s.accountThrottle = apigateway.ThrottleSettings{BurstLimit: accountBurstLimit, RateLimit: accountRateLimit}
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -111,10 +111,6 @@ func (s *Server) taggableResource(arn string) (*taggable, error) {
 	return nil, errInvalidARN(arn)
 }
 
-// errUsagePlanNotFound is AWS's answer for an unknown usage plan (moto's wording,
-// exceptions.py UsagePlanNotFoundException; not verified against a recorded AWS answer).
-var errUsagePlanNotFound = awsjson.NotFound("Invalid Usage Plan ID specified")
-
 // docTaggable is the tags of a resource stored as one JSON document at key (API keys, usage
 // plans): tags returns the document's tags field; a missing document is notFound.
 func docTaggable[T any](s *Server, key string, notFound error, tags func(*T) *map[string]string) *taggable {

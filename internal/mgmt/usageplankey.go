@@ -1,0 +1,242 @@
+package mgmt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Usage plan keys: CreateUsagePlanKey, GetUsagePlanKey, GetUsagePlanKeys and
+// DeleteUsagePlanKey at /usageplans/{usageplanId}/keys. A key's membership of a plan is a
+// UsagePlanKeyDocument at Scope.UsagePlanKeyKey and the plan's id in the key's
+// APIKeyDocument.UsagePlanIDs; both change in one store transaction, conditional on the
+// revisions read, retried on conflict.
+
+// usagePlanKeyType is the only key type AWS has (the service model's UsagePlanKey.type:
+// "Currently, the valid key type is API_KEY").
+const usagePlanKeyType = "API_KEY"
+
+// maxPlansPerKey is AWS's quota of usage plans per API key ([A] limits.md).
+const maxPlansPerKey = 10
+
+type createUsagePlanKeyInput struct {
+	KeyID   string `json:"keyId"`
+	KeyType string `json:"keyType"`
+}
+
+// usagePlanKeyOut is the UsagePlanKey AWS answers: the key's id, type, value and name (the
+// value is always included: AWS's CreateUsagePlanKey documentation, and moto's
+// test_usage_plan_keys asserts it for GetUsagePlanKey).
+func usagePlanKeyOut(key *apigateway.APIKeyDocument) apigateway.UsagePlanKey {
+	return apigateway.UsagePlanKey{ID: key.ID, Type: usagePlanKeyType, Value: key.Value, Name: key.Name}
+}
+
+// CreateUsagePlanKey is POST /usageplans/{usageplanId}/keys: adds an API key to the plan;
+// 201 with the UsagePlanKey. The key must exist, must not be in the plan already
+// (ConflictException), must be in fewer than 10 plans, and must not be in another plan that
+// covers one of this plan's API stages.
+func (s *Server) CreateUsagePlanKey(ctx context.Context, c *call) error {
+	var in createUsagePlanKeyInput
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	var p problemList
+	if in.KeyID == "" {
+		p.addf("API Key id must be specified") // not verified
+	}
+	if in.KeyType != usagePlanKeyType {
+		p.addf("Invalid Usage Plan Key type specified: '%s'. Must be one of: [API_KEY]", in.KeyType) // not verified
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	planID := c.path("usageplanId")
+	var out apigateway.UsagePlanKey
+	err := store.Retry(ctx, "create usage plan key "+planID+"/"+in.KeyID, func() error {
+		// The key is checked before the plan, as moto does
+		// (test_create_usage_plan_key_non_existent_api_key names an unknown plan too).
+		key, keyRev, err := s.loadAPIKey(ctx, in.KeyID)
+		if err != nil {
+			return err
+		}
+		plan, planRev, err := s.loadUsagePlan(ctx, planID)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(key.UsagePlanIDs, planID) {
+			return errKeyInPlan(in.KeyID, planID)
+		}
+		if _, err := s.store.Get(ctx, s.scope.UsagePlanKeyKey(planID, in.KeyID)); err == nil {
+			return errKeyInPlan(in.KeyID, planID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if len(key.UsagePlanIDs) >= maxPlansPerKey {
+			// The quota is AWS's ([A] limits.md); the wording is not verified.
+			return awsjson.LimitExceeded("API Key %s is already in %d usage plans, the most an API key can be in", in.KeyID, maxPlansPerKey)
+		}
+		planDoc, err := json.Marshal(plan)
+		if err != nil {
+			return err
+		}
+		// The plans read are rewritten as they were, conditional on their revisions, so that
+		// an UpdateUsagePlan adding a stage to one of them meanwhile conflicts instead of
+		// racing this check.
+		txn := []store.Op{{Key: s.scope.UsagePlanKey(planID), Value: planDoc, IfRevision: planRev}}
+		for _, other := range key.UsagePlanIDs {
+			kv, err := s.store.Get(ctx, s.scope.UsagePlanKey(other))
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var doc apigateway.UsagePlanDocument
+			if err := jsonUnmarshal(kv.Value, &doc); err != nil {
+				return err
+			}
+			if st, ok := sharedStage(doc.APIStages, plan.APIStages); ok {
+				return errKeyOnStage(in.KeyID, other, st)
+			}
+			txn = append(txn, store.Op{Key: kv.Key, Value: kv.Value, IfRevision: kv.Revision})
+		}
+		member, err := json.Marshal(apigateway.UsagePlanKeyDocument{UsagePlanID: planID, KeyID: in.KeyID})
+		if err != nil {
+			return err
+		}
+		key.UsagePlanIDs = append(key.UsagePlanIDs, planID)
+		slices.Sort(key.UsagePlanIDs)
+		keyDoc, err := json.Marshal(key)
+		if err != nil {
+			return err
+		}
+		txn = append(txn,
+			store.Op{Key: s.scope.UsagePlanKeyKey(planID, in.KeyID), Value: member, IfRevision: store.Absent},
+			store.Op{Key: s.scope.APIKeyKey(in.KeyID), Value: keyDoc, IfRevision: keyRev},
+		)
+		if _, err := s.store.Txn(ctx, txn...); err != nil {
+			return err
+		}
+		out = usagePlanKeyOut(key)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	awsjson.WriteJSON(c.w, http.StatusCreated, out)
+	return nil
+}
+
+// errKeyInPlan is the answer for a key the plan has already. The type is the service
+// model's ConflictException; the wording is not verified.
+func errKeyInPlan(keyID, planID string) *awsjson.Error {
+	return awsjson.Conflict("API Key %s is already in Usage Plan %s", keyID, planID)
+}
+
+// loadUsagePlanKey reads one key of one plan. An unknown plan is errUsagePlanNotFound, an
+// unknown key errAPIKeyNotFound, and a key that exists but is not in the plan
+// errUsagePlanNotFound, as moto's test_usage_plan_keys asserts for GetUsagePlanKey.
+func (s *Server) loadUsagePlanKey(ctx context.Context, planID, keyID string) (*apigateway.APIKeyDocument, error) {
+	if _, _, err := s.loadUsagePlan(ctx, planID); err != nil {
+		return nil, err
+	}
+	key, _, err := s.loadAPIKey(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Get(ctx, s.scope.UsagePlanKeyKey(planID, keyID)); errors.Is(err, store.ErrNotFound) {
+		return nil, errUsagePlanNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// GetUsagePlanKey is GET /usageplans/{usageplanId}/keys/{keyId}.
+func (s *Server) GetUsagePlanKey(ctx context.Context, c *call) error {
+	key, err := s.loadUsagePlanKey(ctx, c.path("usageplanId"), c.path("keyId"))
+	if err != nil {
+		return err
+	}
+	awsjson.WriteJSON(c.w, http.StatusOK, usagePlanKeyOut(key))
+	return nil
+}
+
+// GetUsagePlanKeys is GET /usageplans/{usageplanId}/keys?name&position&limit: the plan's
+// keys in id order; name (the model's nameQuery) keeps the keys whose name starts with it.
+// An unknown plan answers an empty list, as AWS does (localstack's AWS-validated
+// test_get_usage_plan_api_keys "get-up-keys-bad-usage-plan" expects no error). A key whose
+// API key is gone is left out.
+func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
+	page, err := awsjson.ParsePage(c.r)
+	if err != nil {
+		return err
+	}
+	planID := c.path("usageplanId")
+	nameQuery := c.r.URL.Query().Get("name")
+	members, _, err := s.store.List(ctx, s.scope.UsagePlanKeyPrefix(planID))
+	if err != nil {
+		return err
+	}
+	keys := make([]apigateway.UsagePlanKey, 0, len(members))
+	for _, m := range members {
+		key, _, err := s.loadAPIKey(ctx, strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID)))
+		if errors.Is(err, errAPIKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if nameQuery != "" && !strings.HasPrefix(key.Name, nameQuery) {
+			continue
+		}
+		keys = append(keys, usagePlanKeyOut(key))
+	}
+	items, next := awsjson.Paginate(keys, func(k apigateway.UsagePlanKey) string { return k.ID }, page)
+	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[apigateway.UsagePlanKey]{Items: items, Position: next})
+	return nil
+}
+
+// DeleteUsagePlanKey is DELETE /usageplans/{usageplanId}/keys/{keyId}: takes the key out
+// of the plan; 202.
+func (s *Server) DeleteUsagePlanKey(ctx context.Context, c *call) error {
+	planID, keyID := c.path("usageplanId"), c.path("keyId")
+	err := store.Retry(ctx, fmt.Sprintf("delete usage plan key %s/%s", planID, keyID), func() error {
+		if _, _, err := s.loadUsagePlan(ctx, planID); err != nil {
+			return err
+		}
+		kv, err := s.store.Get(ctx, s.scope.UsagePlanKeyKey(planID, keyID))
+		if errors.Is(err, store.ErrNotFound) {
+			if _, _, err := s.loadAPIKey(ctx, keyID); err != nil {
+				return err
+			}
+			return errUsagePlanNotFound
+		}
+		if err != nil {
+			return err
+		}
+		txn := []store.Op{{Key: kv.Key, Delete: true, IfRevision: kv.Revision}}
+		op, err := s.keyWithoutPlan(ctx, keyID, planID)
+		if err != nil {
+			return err
+		}
+		if op != nil {
+			txn = append(txn, *op)
+		}
+		_, err = s.store.Txn(ctx, txn...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	awsjson.WriteEmpty(c.w, http.StatusAccepted)
+	return nil
+}
