@@ -100,6 +100,12 @@ type State struct {
 // opts.DialTimeout; after that, a Redis that goes away fails calls, not the State, and the
 // client reconnects by itself.
 func New(ctx context.Context, url string, opts Options) (*State, error) {
+	return newState(ctx, url, opts, nil)
+}
+
+// newState is New with tweak applied to the client's options last (benchmarks compare
+// client settings with it).
+func newState(ctx context.Context, url string, opts Options, tweak func(*rueidis.ClientOption)) (*State, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -117,6 +123,9 @@ func New(ctx context.Context, url string, opts Options) (*State, error) {
 	co.ForceSingleClient = true // one Redis (see the package comment on Cluster)
 	co.Dialer.Timeout = opts.DialTimeout
 	co.ConnWriteTimeout = opts.DialTimeout
+	if tweak != nil {
+		tweak(&co)
+	}
 	c, err := rueidis.NewClient(co)
 	if err != nil {
 		if c != nil {
