@@ -15,7 +15,8 @@ package redisstate
 //	ARGV[5+2n]   the day record's time to live, milliseconds
 //
 // It returns 0 (Admitted), 1 (Throttled) or 2 (QuotaExceeded), meter.Outcome's values.
-// A refused check writes nothing. The refill is meter.Tokens.Refill: a bucket never seen
+// A refused check writes nothing. The refill is meter.Tokens.Refill, float for float (at
+// the microsecond resolution of the stored times): a bucket never seen
 // (or expired, which happens only once it is full again) is full; time going back (a
 // caller whose clock lags the last writer's) refills nothing and keeps the later at; the
 // level never exceeds the burst. A bucket's key lives until it would be full again plus
@@ -33,7 +34,10 @@ for i = 1, n do
     level, at = burst, now
   else
     if now > at then
-      level = level + rate * ((now - at) / 1e6)
+      -- seconds as Go's Duration.Seconds computes them, so the level is meter.Tokens.Refill's
+      local d = now - at
+      local sec = math.floor(d / 1e6)
+      level = level + rate * (sec + ((d - sec * 1e6) * 1000) / 1e9)
       at = now
     end
     if level > burst then level = burst end
