@@ -380,3 +380,21 @@ func TestBadURL(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptError: a script that fails on the server (here a bucket key holding a list,
+// which HMGET refuses) is an error of Admit, and the check's other keys are unchanged.
+func TestScriptError(t *testing.T) {
+	t.Parallel()
+	s := newTestState(t)
+	ctx := context.Background()
+	if err := s.c.Do(ctx, s.c.B().Lpush().Key(s.prefix+"b:list").Element("x").Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	ok := meter.Bucket{Key: "ok", Rate: 0, Burst: 1}
+	_, err := s.Admit(ctx, t0, &meter.Check{Buckets: []meter.Bucket{ok, {Key: "list", Rate: 1, Burst: 1}}})
+	if err == nil {
+		t.Fatal("Admit over a key of the wrong type: no error")
+	}
+	t.Logf("script error: %v", err)
+	mustAdmit(t, s, t0, &meter.Check{Buckets: []meter.Bucket{ok}}, meter.Admitted) // its token was not taken
+}
