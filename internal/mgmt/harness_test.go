@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/smithy-go"
 
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/store"
-	"github.com/gatehouse/gatehouse/internal/store/memory"
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
@@ -36,19 +32,7 @@ type env struct {
 // newEnv starts a management server over an in-memory store.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := memory.New()
-	scope := model.Scope{AccountID: testAccount, Region: "us-east-1"}
-	srv := httptest.NewServer(New(Config{Store: st, Scope: scope}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { st.Close() })
-	client := apigateway.New(apigateway.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       testClient,
-	})
-	return &env{client: client, store: st, scope: scope, url: srv.URL}
+	return newConfigEnv(t, nil)
 }
 
 // apiErr returns the AWS error code and message of err, failing the test if err is not an
