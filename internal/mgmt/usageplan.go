@@ -332,14 +332,8 @@ func (s *Server) DeleteUsagePlan(ctx context.Context, c *call) error {
 			return err
 		}
 		for _, m := range members {
-			txn = append(txn, store.Op{Key: m.Key, Delete: true, IfRevision: m.Revision})
-			keyID := strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID))
-			op, err := s.keyWithoutPlan(ctx, keyID, planID)
-			if err != nil {
+			if txn, err = s.removeMembership(ctx, txn, m, planID); err != nil {
 				return err
-			}
-			if op != nil {
-				txn = append(txn, *op)
 			}
 		}
 		_, err = s.store.Txn(ctx, txn...)
@@ -350,6 +344,18 @@ func (s *Server) DeleteUsagePlan(ctx context.Context, c *call) error {
 	}
 	awsjson.WriteEmpty(c.w, http.StatusAccepted)
 	return nil
+}
+
+// removeMembership appends to txn the writes that end one key's membership of planID: the
+// deletion of its UsagePlanKeyDocument m and the key document without the plan, each
+// conditional on its revision.
+func (s *Server) removeMembership(ctx context.Context, txn []store.Op, m store.KV, planID string) ([]store.Op, error) {
+	txn = append(txn, store.Op{Key: m.Key, Delete: true, IfRevision: m.Revision})
+	op, err := s.keyWithoutPlan(ctx, strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID)), planID)
+	if err != nil || op == nil {
+		return txn, err
+	}
+	return append(txn, *op), nil
 }
 
 // keyWithoutPlan returns the write that takes planID out of key keyID's UsagePlanIDs,

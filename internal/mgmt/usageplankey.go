@@ -223,13 +223,9 @@ func (s *Server) DeleteUsagePlanKey(ctx context.Context, c *call) error {
 		if err != nil {
 			return err
 		}
-		txn := []store.Op{{Key: kv.Key, Delete: true, IfRevision: kv.Revision}}
-		op, err := s.keyWithoutPlan(ctx, keyID, planID)
+		txn, err := s.removeMembership(ctx, nil, kv, planID)
 		if err != nil {
 			return err
-		}
-		if op != nil {
-			txn = append(txn, *op)
 		}
 		_, err = s.store.Txn(ctx, txn...)
 		return err
