@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -51,6 +53,19 @@ type Config struct {
 	// URI other than a Lambda function's). The zero value has no keys: such integrations
 	// answer 500, the cause logged.
 	AWSServices integration.AWSServiceConfig
+	// State is the runtime state of throttles and quotas (internal/localstate or
+	// internal/redisstate). Nil applies none: API keys are still checked, nothing is
+	// throttled or counted.
+	State throttle.State
+	// StateFailure is what requests get when State cannot answer; the zero value fails
+	// throttles open and quotas closed.
+	StateFailure throttle.FailurePolicy
+	// AccountThrottle is the account's token bucket, applied to every request after the
+	// other throttles (GetAccount's throttleSettings). The zero value is AWS's default,
+	// 10,000 requests a second with a burst of 5,000; a negative rate or burst applies none.
+	AccountThrottle apigateway.ThrottleSettings
+	// Now is the clock of throttles and quota periods; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the data plane's http.Handler.
