@@ -190,7 +190,7 @@ func (s *State) writeLeases(ctx context.Context) error {
 	for i, p := range batch {
 		sh := &s.shards[s.shardOf(p.q.key)]
 		sh.mu.Lock()
-		if room := p.limit - p.count; !closed && room > 0 {
+		if room := p.limit - p.count; !closed && !p.gone && room > 0 {
 			if t := p.count + min(room, leaseBlock); t > p.reserved {
 				targets[i] = t
 			}
@@ -416,6 +416,7 @@ func (s *State) sweep(sh *shard, clock int64, ops []store.Op) []store.Op {
 				kept = append(kept, p)
 				continue
 			}
+			p.gone = true
 			if s.st != nil {
 				ops = append(ops, store.Op{Key: s.periodStoreKey(key, p.start), Delete: true, IfRevision: store.AnyRevision})
 			}

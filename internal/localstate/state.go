@@ -149,6 +149,7 @@ type period struct {
 	limit           int64 // the limit of the last check (what a lease may reserve up to)
 	dirty           bool
 	renewing        bool // a lease is asked for ahead of need
+	gone            bool // swept: no longer in q.periods (a lease for it is not written)
 	queued          bool // in State.queue; guarded by State.qmu
 }
 
@@ -343,7 +344,7 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 		d.used++
 		d.remaining = c.Quota.Limit - p.count
 		sh.markDay(d)
-		if p.reserved-p.count <= renewAt && p.count < p.limit && !p.renewing {
+		if p.reserved-p.count <= renewAt && p.reserved < p.limit && !p.renewing {
 			p.renewing = true
 			return meter.Admitted, p, true, nil
 		}

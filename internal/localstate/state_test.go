@@ -609,3 +609,39 @@ func TestLockOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRenewAheadOfNeed: once a lease runs low, the next one is written without a request
+// waiting for it, so requests under the lease go on while the store is down.
+func TestRenewAheadOfNeed(t *testing.T) {
+	t.Parallel()
+	st := &failingStore{Store: memory.New()}
+	s := open(t, st)
+	defer s.Close()
+	q := dayQuota("plan/key", 100000, t0)
+	c := &meter.Check{Quota: q}
+	const first = leaseBlock - renewAt
+	if got := admitAll(t, s, t0, c, first); got != first {
+		t.Fatalf("admitted %d; want %d", got, first)
+	}
+	p := s.shards[s.shardOf(q.Key)].quotas[q.Key].periods[0]
+	reserved := func() int64 {
+		sh := &s.shards[s.shardOf(q.Key)]
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		return p.reserved
+	}
+	testwait.Until(t, testwait.Patient, "a lease renewed ahead of need", func() bool { return reserved() > leaseBlock })
+	st.fail.Store(true)
+	defer st.fail.Store(false)
+	room := int(reserved()) - first
+	if room < leaseBlock {
+		t.Errorf("room after the renewal = %d; want at least %d", room, leaseBlock)
+	}
+	// The renewer's next attempt fails (the store is down), but the room leased is used.
+	if got := admitAll(t, s, t0, c, room); got != room {
+		t.Errorf("admitted %d of the %d leased while the store is down", got, room)
+	}
+	if _, err := s.Admit(context.Background(), t0, c); err == nil {
+		t.Error("Admit past the lease with the store down: err = nil; want the lease's error")
+	}
+}
