@@ -645,3 +645,31 @@ func TestRenewAheadOfNeed(t *testing.T) {
 		t.Error("Admit past the lease with the store down: err = nil; want the lease's error")
 	}
 }
+
+// FuzzRefill holds the hot path's refill on Unix nanoseconds to meter.Tokens.Refill.
+func FuzzRefill(f *testing.F) {
+	f.Add(2.5, int64(0), 1.5, int64(5), int64(1500_000_000))
+	f.Add(0.0, int64(-3), 0.0, int64(0), int64(-1))
+	f.Add(1e9, int64(1<<40), 4.0, int64(1), int64(62_500_000))
+	f.Fuzz(func(t *testing.T, level float64, atOffset int64, rate float64, burst int64, d int64) {
+		const span = int64(100 * 365 * 24 * time.Hour) // stay where UnixNano is defined
+		at := t0.UnixNano() + atOffset%span
+		now := at + d%span
+		if at == 0 {
+			t.Skip("at 0 (1970-01-01T00:00:00Z exactly) is the never-taken sentinel")
+		}
+		mb := meter.Bucket{Key: "k", Rate: rate, Burst: burst}
+		e := &bucket{level: level, at: at}
+		gotLevel, gotAt := e.refill(&mb, now)
+		want := meter.Tokens{Level: level, At: time.Unix(0, at)}.Refill(mb, time.Unix(0, now))
+		same := gotLevel == want.Level || (gotLevel != gotLevel && want.Level != want.Level) // NaN
+		if !same || gotAt != want.At.UnixNano() {
+			t.Errorf("refill(%v at %d, rate %v burst %d, now %d) = %v at %d; meter says %v at %d",
+				level, at, rate, burst, now, gotLevel, gotAt, want.Level, want.At.UnixNano())
+		}
+		// A bucket never taken from is full, as meter's zero Tokens.
+		if got, _ := (&bucket{}).refill(&mb, now); got != float64(burst) {
+			t.Errorf("a new bucket's level = %v; want the burst %d", got, burst)
+		}
+	})
+}
