@@ -30,7 +30,8 @@
 //   - A lease that cannot be written fails Admit (the caller's failure policy applies); so
 //     does Admit after Close.
 //
-// Flushes happen only while Run runs (cmd runs it beside the servers) and in Close.
+// Flushes happen only while Run runs (cmd runs it beside the servers) and in Close. Run
+// also sweeps (below), with a store or without.
 //
 // Store layout (Prefix, then):
 //
@@ -345,7 +346,9 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 	if p != nil {
 		sh := &s.shards[qs]
 		p.count++
-		sh.markPeriod(p)
+		if s.st != nil {
+			sh.markPeriod(p)
+		}
 		d := p.q.last
 		if dn := dayOf(now); d == nil || d.day != dn || d.gone {
 			d = p.q.day(dn)
@@ -353,7 +356,9 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 		}
 		d.used++
 		d.remaining = c.Quota.Limit - p.count
-		sh.markDay(d)
+		if s.st != nil {
+			sh.markDay(d)
+		}
 		if p.reserved-p.count <= renewAt && p.reserved < p.limit && !p.renewing {
 			p.renewing = true
 			return meter.Admitted, p, true, nil
@@ -551,8 +556,10 @@ func (s *State) SetRemaining(ctx context.Context, q meter.Quota, now time.Time, 
 	}
 	d := st.day(dn)
 	d.remaining = remaining
-	// Flushed again: the store's day record may miss requests counted during the write.
-	sh.markPeriod(p)
-	sh.markDay(d)
+	if s.st != nil {
+		// Flushed again: the store's day record may miss requests counted during the write.
+		sh.markPeriod(p)
+		sh.markDay(d)
+	}
 	return nil
 }
