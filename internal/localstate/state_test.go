@@ -673,3 +673,30 @@ func FuzzRefill(f *testing.F) {
 		}
 	})
 }
+
+// TestSweepWithoutStore: a state with no store sweeps its memory too.
+func TestSweepWithoutStore(t *testing.T) {
+	t.Parallel()
+	s := open(t, nil)
+	defer s.Close()
+	old := dayQuota("plan/old", 10, t0)
+	mustAdmit(t, s, t0, &meter.Check{Quota: old, Buckets: []meter.Bucket{{Key: "b", Rate: 1, Burst: 5}}})
+	far := t0.Add(91 * 24 * time.Hour)
+	mustAdmit(t, s, far, &meter.Check{Quota: dayQuota("plan/cur", 10, far)})
+	if err := s.flush(context.Background(), false); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	if got := mustUsed(t, s, old); got != 0 {
+		t.Errorf("Used of a period swept = %d; want 0", got)
+	}
+	if d := mustDays(t, s, "plan/old", t0, t0); d[0].Remaining != -1 {
+		t.Errorf("Days of a day swept = %+v; want no record", d)
+	}
+	sh := &s.shards[s.shardOf("plan/old")]
+	if _, ok := sh.quotas["plan/old"]; ok {
+		t.Error("a quota with nothing left is kept after the sweep")
+	}
+	if n := len(s.shards[s.shardOf("b")].buckets); n != 0 {
+		t.Errorf("a bucket full again is kept after a sweep (%d in its shard)", n)
+	}
+}
