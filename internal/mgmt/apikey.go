@@ -97,9 +97,9 @@ func (s *Server) stageKeyProblem(ctx context.Context, apiID, stage string) error
 
 var errInvalidStageKey = awsjson.BadRequest("Invalid stage key provided")
 
-// CreateApiKey is POST /apikeys: 201 with the key and its value. enabled defaults to false;
+// CreateAPIKey is POST /apikeys: 201 with the key and its value. enabled defaults to false;
 // generateDistinctId is ignored (deprecated); stageKeys must name existing stages.
-func (s *Server) CreateApiKey(ctx context.Context, c *call) error {
+func (s *Server) CreateAPIKey(ctx context.Context, c *call) error {
 	var in createAPIKeyInput
 	if err := c.decode(&in); err != nil {
 		return err
@@ -182,8 +182,8 @@ func apiKeyAnswer(doc *apigateway.APIKeyDocument, withValue bool) apigateway.API
 	return k
 }
 
-// GetApiKey is GET /apikeys/{api_Key}; includeValue=true adds the value.
-func (s *Server) GetApiKey(ctx context.Context, c *call) error {
+// GetAPIKey is GET /apikeys/{api_Key}; includeValue=true adds the value.
+func (s *Server) GetAPIKey(ctx context.Context, c *call) error {
 	doc, _, err := s.loadAPIKey(ctx, c.path("api_Key"))
 	if err != nil {
 		return err
@@ -192,9 +192,9 @@ func (s *Server) GetApiKey(ctx context.Context, c *call) error {
 	return nil
 }
 
-// GetApiKeys is GET /apikeys, in id order: name is a prefix of the key's name, customerId
+// GetAPIKeys is GET /apikeys, in id order: name is a prefix of the key's name, customerId
 // an exact match; includeValues=true adds the values.
-func (s *Server) GetApiKeys(ctx context.Context, c *call) error {
+func (s *Server) GetAPIKeys(ctx context.Context, c *call) error {
 	page, err := awsjson.ParsePage(c.r)
 	if err != nil {
 		return err
@@ -228,9 +228,9 @@ func (s *Server) GetApiKeys(ctx context.Context, c *call) error {
 	return nil
 }
 
-// UpdateApiKey is PATCH /apikeys/{api_Key}: replace /name, /description, /enabled,
+// UpdateAPIKey is PATCH /apikeys/{api_Key}: replace /name, /description, /enabled,
 // /customerId; add or remove /stages ("{restApiId}/{stageName}").
-func (s *Server) UpdateApiKey(ctx context.Context, c *call) error {
+func (s *Server) UpdateAPIKey(ctx context.Context, c *call) error {
 	ops, err := c.decodePatch("updateApiKeyInput")
 	if err != nil {
 		return err
@@ -289,9 +289,9 @@ func (s *Server) UpdateApiKey(ctx context.Context, c *call) error {
 	return nil
 }
 
-// DeleteApiKey is DELETE /apikeys/{api_Key}: 202. In one transaction it removes the key, its
+// DeleteAPIKey is DELETE /apikeys/{api_Key}: 202. In one transaction it removes the key, its
 // value reservation and its membership of every usage plan.
-func (s *Server) DeleteApiKey(ctx context.Context, c *call) error {
+func (s *Server) DeleteAPIKey(ctx context.Context, c *call) error {
 	id := c.path("api_Key")
 	err := store.Retry(ctx, "delete api key", func() error {
 		doc, rev, err := s.loadAPIKey(ctx, id)
