@@ -131,11 +131,11 @@ func (s *Server) CreateAPIKey(ctx context.Context, c *call) error {
 			Enabled: in.Enabled, CustomerID: in.CustomerID, CreatedDate: now, LastUpdatedDate: now,
 			StageKeys: stageKeys, Tags: nilIfEmpty(in.Tags),
 		}}
-		keyOp, err := store.PutJSON(s.scope.APIKeyKey(doc.ID), doc, store.Absent)
+		ops, err := s.newAPIKeyOps(&doc)
 		if err != nil {
 			return err
 		}
-		_, err = s.store.Txn(ctx, keyOp, store.Op{Key: s.scope.APIKeyValueKey(value), Value: []byte(doc.ID), IfRevision: store.Absent})
+		_, err = s.store.Txn(ctx, ops...)
 		if errors.Is(err, store.ErrConflict) {
 			if !generated {
 				if _, gerr := s.store.Get(ctx, s.scope.APIKeyValueKey(value)); gerr == nil {
@@ -152,6 +152,17 @@ func (s *Server) CreateAPIKey(ctx context.Context, c *call) error {
 		awsjson.WriteJSON(c.w, http.StatusCreated, doc.APIKey)
 		return nil
 	}
+}
+
+// newAPIKeyOps returns the writes that store a new key: its document and its value's
+// reservation, both conditional on being absent, so that a transaction with them fails
+// with store.ErrConflict when the id or the value is taken.
+func (s *Server) newAPIKeyOps(doc *apigateway.APIKeyDocument) ([]store.Op, error) {
+	keyOp, err := store.PutJSON(s.scope.APIKeyKey(doc.ID), doc, store.Absent)
+	if err != nil {
+		return nil, err
+	}
+	return []store.Op{keyOp, {Key: s.scope.APIKeyValueKey(doc.Value), Value: []byte(doc.ID), IfRevision: store.Absent}}, nil
 }
 
 // loadAPIKey returns the stored key, or errAPIKeyNotFound.
