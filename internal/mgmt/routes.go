@@ -82,6 +82,7 @@ func (s *Server) routes() {
 
 	// API keys (apikey.go, apikey_import.go).
 	s.handle("POST /apikeys", s.CreateAPIKey)
+	s.handle("POST /apikeys?mode=import", s.ImportAPIKeys)
 	s.handle("GET /apikeys", s.GetAPIKeys)
 	s.handle("GET /apikeys/{api_Key}", s.GetAPIKey)
 	s.handle("PATCH /apikeys/{api_Key}", s.UpdateAPIKey)
