@@ -54,12 +54,22 @@ func TestTerraformUsagePlan(t *testing.T) {
 			t.Errorf("GetRestApi %s after destroy = %v; want NotFoundException", apiID, err)
 		}
 		keys, err := client.GetApiKeys(ctx, &apigateway.GetApiKeysInput{})
-		if err != nil || len(keys.Items) != 0 {
-			t.Errorf("GetApiKeys after destroy = %d keys, %v; want none", len(keys.Items), err)
+		if err != nil {
+			t.Fatalf("GetApiKeys after destroy: %v", err)
+		}
+		if len(keys.Items) != 0 {
+			t.Errorf("GetApiKeys after destroy = %d keys; want none", len(keys.Items))
 		}
 		plans, err := client.GetUsagePlans(ctx, &apigateway.GetUsagePlansInput{})
-		if err != nil || len(plans.Items) != 0 {
-			t.Errorf("GetUsagePlans after destroy = %d plans, %v; want none", len(plans.Items), err)
+		if err != nil {
+			t.Fatalf("GetUsagePlans after destroy: %v", err)
+		}
+		if len(plans.Items) != 0 {
+			t.Errorf("GetUsagePlans after destroy = %d plans; want none", len(plans.Items))
+		}
+		acct, err := client.GetAccount(ctx, &apigateway.GetAccountInput{})
+		if err != nil || aws.ToString(acct.CloudwatchRoleArn) != "" {
+			t.Errorf("GetAccount after destroy = cloudwatchRoleArn %q, %v; want none (reset_on_delete)", aws.ToString(acct.CloudwatchRoleArn), err)
 		}
 	})
 	if hosts := internet.hosts(); len(hosts) > 0 {

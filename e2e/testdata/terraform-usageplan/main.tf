@@ -144,8 +144,10 @@ resource "aws_api_gateway_usage_plan_key" "partner" {
   usage_plan_id = aws_api_gateway_usage_plan.partners.id
 }
 
+# reset_on_delete: destroy clears the role (UpdateAccount replace /cloudwatchRoleArn "").
 resource "aws_api_gateway_account" "this" {
   cloudwatch_role_arn = "arn:aws:iam::123456789012:role/e2e-apigateway-cloudwatch"
+  reset_on_delete     = true
 }
 
 output "api_id" {
