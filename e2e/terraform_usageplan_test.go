@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,8 +15,9 @@ import (
 // TestTerraformUsagePlan applies testdata/terraform-usageplan (an API key, a usage plan with
 // a plan throttle, a weekly quota with an offset and a per-method throttle, the key in the
 // plan, stage-wide method throttling and the account's CloudWatch role) with the real
-// Terraform and AWS provider, checks that a second plan finds nothing to change, that the
-// management API holds what was declared, and that destroy removes it all.
+// Terraform and AWS provider, checks that a second plan finds nothing to change and that the
+// management API holds what was declared, applies changed values (updates in place) and
+// checks again, and checks that destroy removes it all.
 func TestTerraformUsagePlan(t *testing.T) {
 	t.Parallel()
 	g := startGatehouse(t, options{})
@@ -29,18 +33,23 @@ func TestTerraformUsagePlan(t *testing.T) {
 		t.Fatalf("terraform outputs = %+v; want api_id, api_key_id and usage_plan_id", outputs)
 	}
 
-	t.Run("a second plan has nothing to change", func(t *testing.T) {
-		out, code := tf.exec(t, append([]string{"plan", "-detailed-exitcode", "-input=false"}, vars...)...)
-		if code != 0 {
-			t.Errorf("terraform plan -detailed-exitcode: exit status %d; want 0 (no changes): what gatehouse reads back differs from what Terraform wrote:\n%s", code, planSummary(out))
-		}
-	})
+	declared := usagePlanVars{quotaLimit: 5000, methodRate: 5, stageBurst: 20, keyDescription: "a partner's key"}
+	checkTerraformUsagePlan(t, tf, client, vars, declared, apiID, keyID, planID)
 
-	t.Run("management API shows what Terraform wrote", func(t *testing.T) {
-		checkTerraformUsagePlan(t, client, apiID, keyID, planID)
-	})
+	// A second apply with other values updates every resource in place (UpdateUsagePlan,
+	// UpdateApiKey, UpdateStage patch operations as the provider writes them).
+	changed := usagePlanVars{quotaLimit: 7000, methodRate: 3, stageBurst: 30, keyDescription: "renamed"}
+	more := slices.Concat(vars, changed.args())
+	out := tf.run(t, append([]string{"apply", "-auto-approve", "-input=false"}, more...)...)
+	if !strings.Contains(out, "0 added, 3 changed, 0 destroyed") {
+		t.Errorf("second apply = %q; want 3 resources changed in place", planSummary(out))
+	}
+	if got := tf.outputs(t); got["api_key_id"] != keyID || got["usage_plan_id"] != planID {
+		t.Errorf("after the update, outputs = %+v; want the same key %s and plan %s", got, keyID, planID)
+	}
+	checkTerraformUsagePlan(t, tf, client, more, changed, apiID, keyID, planID)
 
-	tf.run(t, append([]string{"destroy", "-auto-approve", "-input=false"}, vars...)...)
+	tf.run(t, append([]string{"destroy", "-auto-approve", "-input=false"}, more...)...)
 
 	t.Run("destroy removed it all", func(t *testing.T) {
 		ctx := t.Context()
@@ -79,18 +88,38 @@ func TestTerraformUsagePlan(t *testing.T) {
 	g.expectNoErrorLogs()
 }
 
-// checkTerraformUsagePlan reads back through the SDK every resource main.tf declares.
-func checkTerraformUsagePlan(t *testing.T, client *apigateway.Client, apiID, keyID, planID string) {
+// usagePlanVars are main.tf's variables that the test changes.
+type usagePlanVars struct {
+	quotaLimit, methodRate, stageBurst int
+	keyDescription                     string
+}
+
+func (v usagePlanVars) args() []string {
+	return []string{
+		"-var", fmt.Sprintf("quota_limit=%d", v.quotaLimit),
+		"-var", fmt.Sprintf("method_rate=%d", v.methodRate),
+		"-var", fmt.Sprintf("stage_burst=%d", v.stageBurst),
+		"-var", "key_description=" + v.keyDescription,
+	}
+}
+
+// checkTerraformUsagePlan checks that a plan with the same variables has nothing to change,
+// and reads back through the SDK every resource main.tf declares, as declared with want.
+func checkTerraformUsagePlan(t *testing.T, tf *terraform, client *apigateway.Client, vars []string, want usagePlanVars, apiID, keyID, planID string) {
 	t.Helper()
 	ctx := t.Context()
+	out, code := tf.exec(t, append([]string{"plan", "-detailed-exitcode", "-input=false"}, vars...)...)
+	if code != 0 {
+		t.Errorf("terraform plan -detailed-exitcode %v: exit status %d; want 0 (no changes): what gatehouse reads back differs from what Terraform wrote:\n%s", want, code, planSummary(out))
+	}
 
 	key, err := client.GetApiKey(ctx, &apigateway.GetApiKeyInput{ApiKey: &keyID, IncludeValue: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("GetApiKey: %v", err)
 	}
-	if aws.ToString(key.Name) != "e2e-partner" || aws.ToString(key.Value) != "e2ePartnerKeyValue0123456789abcdef" || !key.Enabled || aws.ToString(key.Description) != "a partner's key" {
-		t.Errorf("GetApiKey = name %q value %q enabled %v description %q; want e2e-partner, the declared value, enabled, \"a partner's key\"",
-			aws.ToString(key.Name), aws.ToString(key.Value), key.Enabled, aws.ToString(key.Description))
+	if aws.ToString(key.Name) != "e2e-partner" || aws.ToString(key.Value) != "e2ePartnerKeyValue0123456789abcdef" || !key.Enabled || aws.ToString(key.Description) != want.keyDescription {
+		t.Errorf("GetApiKey = name %q value %q enabled %v description %q; want e2e-partner, the declared value, enabled, %q",
+			aws.ToString(key.Name), aws.ToString(key.Value), key.Enabled, aws.ToString(key.Description), want.keyDescription)
 	}
 
 	plan, err := client.GetUsagePlan(ctx, &apigateway.GetUsagePlanInput{UsagePlanId: &planID})
@@ -100,14 +129,14 @@ func checkTerraformUsagePlan(t *testing.T, client *apigateway.Client, apiID, key
 	if plan.Throttle == nil || plan.Throttle.RateLimit != 10 || plan.Throttle.BurstLimit != 4 {
 		t.Errorf("usage plan throttle = %+v; want rate 10, burst 4", plan.Throttle)
 	}
-	if q := plan.Quota; q == nil || q.Limit != 5000 || q.Offset != 2 || q.Period != types.QuotaPeriodTypeWeek {
-		t.Errorf("usage plan quota = %+v; want limit 5000, offset 2, WEEK", plan.Quota)
+	if q := plan.Quota; q == nil || q.Limit != int32(want.quotaLimit) || q.Offset != 2 || q.Period != types.QuotaPeriodTypeWeek {
+		t.Errorf("usage plan quota = %+v; want limit %d, offset 2, WEEK", plan.Quota, want.quotaLimit)
 	}
 	if len(plan.ApiStages) != 1 || aws.ToString(plan.ApiStages[0].ApiId) != apiID || aws.ToString(plan.ApiStages[0].Stage) != "prod" {
 		t.Fatalf("usage plan apiStages = %+v; want %s:prod", plan.ApiStages, apiID)
 	}
-	if m := plan.ApiStages[0].Throttle["/items/GET"]; m.RateLimit != 5 || m.BurstLimit != 2 || len(plan.ApiStages[0].Throttle) != 1 {
-		t.Errorf("usage plan stage throttle = %+v; want only /items/GET at rate 5, burst 2", plan.ApiStages[0].Throttle)
+	if m := plan.ApiStages[0].Throttle["/items/GET"]; m.RateLimit != float64(want.methodRate) || m.BurstLimit != 2 || len(plan.ApiStages[0].Throttle) != 1 {
+		t.Errorf("usage plan stage throttle = %+v; want only /items/GET at rate %d, burst 2", plan.ApiStages[0].Throttle, want.methodRate)
 	}
 
 	pk, err := client.GetUsagePlanKey(ctx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: &planID, KeyId: &keyID})
@@ -122,8 +151,8 @@ func checkTerraformUsagePlan(t *testing.T, client *apigateway.Client, apiID, key
 	if err != nil {
 		t.Fatalf("GetStage: %v", err)
 	}
-	if ms, ok := stage.MethodSettings["*/*"]; !ok || ms.ThrottlingRateLimit != 50 || ms.ThrottlingBurstLimit != 20 {
-		t.Errorf("stage methodSettings = %+v; want */* throttled at rate 50, burst 20", stage.MethodSettings)
+	if ms, ok := stage.MethodSettings["*/*"]; !ok || ms.ThrottlingRateLimit != 50 || ms.ThrottlingBurstLimit != int32(want.stageBurst) {
+		t.Errorf("stage methodSettings = %+v; want */* throttled at rate 50, burst %d", stage.MethodSettings, want.stageBurst)
 	}
 
 	res, err := client.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: &apiID, Embed: []string{"methods"}})

@@ -2,7 +2,8 @@
 # a REST API whose GET /items needs an API key, a deployment and stage with stage-wide method
 # throttling, an API key, a usage plan (plan throttle, a weekly quota with an offset, and a
 # per-method throttle on the stage), the key in the plan, and the account's CloudWatch role.
-# TestTerraformUsagePlan applies it, checks that a second plan is empty and destroys it.
+# TestTerraformUsagePlan applies it, checks that a second plan is empty, applies changed
+# variables (updates in place) and checks again, and destroys it.
 
 terraform {
   required_providers {
@@ -16,6 +17,27 @@ terraform {
 variable "endpoint" {
   description = "gatehouse's management API, e.g. http://127.0.0.1:9090"
   type        = string
+}
+
+# The values the test changes in a second apply, to update the resources in place.
+variable "quota_limit" {
+  type    = number
+  default = 5000
+}
+
+variable "method_rate" {
+  type    = number
+  default = 5
+}
+
+variable "stage_burst" {
+  type    = number
+  default = 20
+}
+
+variable "key_description" {
+  type    = string
+  default = "a partner's key"
 }
 
 provider "aws" {
@@ -101,13 +123,13 @@ resource "aws_api_gateway_method_settings" "all" {
 
   settings {
     throttling_rate_limit  = 50
-    throttling_burst_limit = 20
+    throttling_burst_limit = var.stage_burst
   }
 }
 
 resource "aws_api_gateway_api_key" "partner" {
   name        = "e2e-partner"
-  description = "a partner's key"
+  description = var.key_description
   value       = "e2ePartnerKeyValue0123456789abcdef"
 }
 
@@ -121,7 +143,7 @@ resource "aws_api_gateway_usage_plan" "partners" {
 
     throttle {
       path        = "/items/GET"
-      rate_limit  = 5
+      rate_limit  = var.method_rate
       burst_limit = 2
     }
   }
@@ -132,7 +154,7 @@ resource "aws_api_gateway_usage_plan" "partners" {
   }
 
   quota_settings {
-    limit  = 5000
+    limit  = var.quota_limit
     offset = 2
     period = "WEEK"
   }
