@@ -237,3 +237,38 @@ func storeDump(t *testing.T, e *env) map[string]string {
 	}
 	return out
 }
+
+// importFile is an API key file of n keys, their values made unique by prefix, each in the
+// plans listed.
+func importFile(n int, prefix, plans string) string {
+	var b strings.Builder
+	b.WriteString("name,key,usageplanids\n")
+	for i := range n {
+		fmt.Fprintf(&b, "k%d,%s%020d,%s\n", i, prefix, i, plans)
+	}
+	return b.String()
+}
+
+// TestImportAPIKeysLimit: one import holds at most maxImportedKeys keys; a larger file is
+// refused before anything is read or written.
+func TestImportAPIKeysLimit(t *testing.T) {
+	t.Parallel()
+	s, _, _ := patchServer(t)
+	var out importAPIKeysOutput
+	serve(t, s, "POST", "/apikeys?mode=import&format=csv", importFile(maxImportedKeys+1, "v", ""), http.StatusTooManyRequests, nil)
+	serve(t, s, "POST", "/apikeys?mode=import&format=csv", importFile(3, "v", ""), http.StatusCreated, &out)
+	if len(out.IDs) != 3 {
+		t.Errorf("import of 3 keys after a refused one = %v; want 3 ids", out.IDs)
+	}
+}
+
+// BenchmarkImportAPIKeys: one import of maxImportedKeys new keys into one usage plan, over
+// a memory store (the cost per key is the time divided by maxImportedKeys).
+func BenchmarkImportAPIKeys(b *testing.B) {
+	s, _, _ := patchServer(b)
+	var plan struct{ ID string }
+	serve(b, s, "POST", "/usageplans", `{"name":"bench"}`, http.StatusCreated, &plan)
+	for i := 0; b.Loop(); i++ {
+		serve(b, s, "POST", "/apikeys?mode=import&format=csv", importFile(maxImportedKeys, fmt.Sprintf("b%d", i), plan.ID), http.StatusCreated, nil)
+	}
+}
