@@ -236,7 +236,7 @@ func (s *Server) GetUsagePlanKey(ctx context.Context, c *call) error {
 // keys in id order; name (the model's nameQuery) keeps the keys whose name starts with it.
 // An unknown plan answers an empty list, as AWS does (localstack's AWS-validated
 // test_get_usage_plan_api_keys "get-up-keys-bad-usage-plan" expects no error). A key whose
-// API key is gone is left out.
+// API key is gone is left out (without name, its page then has one item fewer).
 func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 	page, err := awsjson.ParsePage(c.r)
 	if err != nil {
@@ -248,9 +248,20 @@ func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]apigateway.UsagePlanKey, 0, len(members))
-	for _, m := range members {
-		key, _, err := s.loadAPIKey(ctx, strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID)))
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID))
+	}
+	slices.Sort(ids)
+	var next string
+	if nameQuery == "" {
+		// Without a name to match, the page is cut from the ids first, so that a page of a
+		// large plan reads only its own keys.
+		ids, next = awsjson.Paginate(ids, func(id string) string { return id }, page)
+	}
+	items := make([]apigateway.UsagePlanKey, 0, len(ids))
+	for _, id := range ids {
+		key, _, err := s.loadAPIKey(ctx, id)
 		if errors.Is(err, errAPIKeyNotFound) {
 			continue
 		}
@@ -260,9 +271,11 @@ func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 		if nameQuery != "" && !strings.HasPrefix(key.Name, nameQuery) {
 			continue
 		}
-		keys = append(keys, usagePlanKeyOut(key))
+		items = append(items, usagePlanKeyOut(key))
 	}
-	items, next := awsjson.Paginate(keys, func(k apigateway.UsagePlanKey) string { return k.ID }, page)
+	if nameQuery != "" {
+		items, next = awsjson.Paginate(items, func(k apigateway.UsagePlanKey) string { return k.ID }, page)
+	}
 	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[apigateway.UsagePlanKey]{Items: items, Position: next})
 	return nil
 }
