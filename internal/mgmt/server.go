@@ -71,10 +71,9 @@ func New(cfg Config) *Server {
 		auth:  cfg.Auth,
 		now:   cfg.Now,
 		mux:   http.NewServeMux(),
+		usage: cfg.Usage,
 
-		endpoints: map[string]*endpoint{},
-		usage:     cfg.Usage,
-
+		endpoints:       map[string]*endpoint{},
 		accountThrottle: cfg.AccountThrottle,
 		maxPatchOps:     awsjson.MaxPatchOperations,
 	}
