@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -270,5 +271,43 @@ func BenchmarkImportAPIKeys(b *testing.B) {
 	serve(b, s, "POST", "/usageplans", `{"name":"bench"}`, http.StatusCreated, &plan)
 	for i := 0; b.Loop(); i++ {
 		serve(b, s, "POST", "/apikeys?mode=import&format=csv", importFile(maxImportedKeys, fmt.Sprintf("b%d", i), plan.ID), http.StatusCreated, nil)
+	}
+}
+
+// TestImportAPIKeysConcurrent: imports of one value at once make one key: the losers of the
+// value reservation retry and overwrite the winner's key, so that every import answers the
+// same id and one key and one membership are stored.
+func TestImportAPIKeysConcurrent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	plan := e.createPlan(t, &apigateway.CreateUsagePlanInput{Name: aws.String("shared")})
+	const n = 8
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf("name,key,usageplanids\nrun%d,concurrentKeyValue000000001,%s\n", i, plan)
+			out, err := e.client.ImportApiKeys(ctx(t), &apigateway.ImportApiKeysInput{Body: []byte(body), Format: types.ApiKeysFormatCsv})
+			errs[i] = err
+			if err == nil && len(out.Ids) == 1 {
+				ids[i] = out.Ids[0]
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || ids[i] == "" || ids[i] != ids[0] {
+			t.Errorf("import %d = id %q, %v; want the id every import answers (%q)", i, ids[i], errs[i], ids[0])
+		}
+	}
+	keys, _, err := e.store.List(ctx(t), e.scope.APIKeyPrefix())
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("stored keys = %d (%v); want 1", len(keys), err)
+	}
+	if got := keyPlans(t, e, ids[0]); !sameSet(got, plan) || !memberExists(t, e, plan, ids[0]) {
+		t.Errorf("key's plans = %v, membership %v; want the plan once", got, memberExists(t, e, plan, ids[0]))
 	}
 }
