@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestTerraformUsagePlan applies testdata/terraform-usageplan (an API key, a usage plan with
@@ -35,6 +38,15 @@ func TestTerraformUsagePlan(t *testing.T) {
 
 	declared := usagePlanVars{quotaLimit: 5000, methodRate: 5, stageBurst: 20, keyDescription: "a partner's key"}
 	checkTerraformUsagePlan(t, tf, client, vars, declared, apiID, keyID, planID)
+
+	// What Terraform declared is what the data plane enforces: GET /items needs the key.
+	items := g.pathURL(apiID, "prod") + "/items"
+	testwait.Until(t, testwait.Patient, "the deployed stage with its key index", func() bool {
+		return mustCall(t, "GET", items, "", http.Header{"X-Api-Key": {"e2ePartnerKeyValue0123456789abcdef"}}, "").Status == http.StatusOK
+	})
+	if r := mustCall(t, "GET", items, "", nil, ""); r.Status != http.StatusForbidden || r.Body != `{"message":"Forbidden"}` {
+		t.Errorf("GET /items without x-api-key = %d %s; want 403 {\"message\":\"Forbidden\"}", r.Status, r.Body)
+	}
 
 	// A second apply with other values updates every resource in place (UpdateUsagePlan,
 	// UpdateApiKey, UpdateStage patch operations as the provider writes them).
