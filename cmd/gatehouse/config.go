@@ -414,10 +414,10 @@ func (cfg config) accountThrottle() apigateway.ThrottleSettings {
 func redisURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not empty (in process) or a Redis URL like redis://127.0.0.1:6379/0", redactURL(raw))
+		return nil, fmt.Errorf("%q is neither empty (in-process state) nor a Redis URL like redis://127.0.0.1:6379/0", redactURL(raw))
 	}
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("%q is not empty (in process) or a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)", u.Redacted())
+		return nil, fmt.Errorf("%q is neither empty (in-process state) nor a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)", u.Redacted())
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%q has no host", u.Redacted())
