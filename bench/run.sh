@@ -15,6 +15,10 @@
 # Usage: bench/run.sh            (from anywhere; needs root for apt-get if nginx/wrk are missing)
 # Knobs (environment): ROUNDS=3 DURATION=10 WARMUP=2 CONNS=50 THREADS=1
 #   PROXIES="nginx gatehouse goproxy" OUT=dir (default: a new temp dir) MAX_BUSY=10
+#   More proxies: gatehouse-key (the same method requiring an API key of a usage plan with a
+#   throttle and a quota, in-process state), gatehouse-redis and gatehouse-redis-key (both
+#   with --state on a private redis-server on the load CPU, started here), e.g.
+#   PROXIES="gatehouse gatehouse-key gatehouse-redis gatehouse-redis-key"
 #   FORCE=1 runs even when the CPUs are more than MAX_BUSY percent busy before it starts.
 set -euo pipefail
 
@@ -32,6 +36,9 @@ NGINX_PORT=${NGINX_PORT:-19101}
 GATEHOUSE_PORT=${GATEHOUSE_PORT:-19102}
 GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-19103}
 GOPROXY_PORT=${GOPROXY_PORT:-19104}
+REDIS_PORT=${REDIS_PORT:-19105}
+# The gatehouse variants' data and admin ports: base + 10 * variant number.
+VARIANT_PORT_BASE=${VARIANT_PORT_BASE:-19110}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 
@@ -115,7 +122,7 @@ taskset -c "$LOAD_CPU" "$WORK/bin/backend" -listen "127.0.0.1:$BACKEND_PORT" $BA
 PIDS+=($!)
 wait_http "http://127.0.0.1:$BACKEND_PORT/"
 
-declare -A URL PID
+declare -A URL PID HDR
 
 # --- nginx: a plain keep-alive reverse proxy, foreground, own prefix ---------------------
 start_nginx() {
@@ -159,22 +166,61 @@ EOF
 }
 
 # --- gatehouse: the real binary, HTTP_PROXY API created through the management API -------
-start_gatehouse() {
+# start_gatehouse_as NAME PORT ADMIN_PORT SETUP_FLAGS [SERVE_FLAGS...]
+start_gatehouse_as() {
+	local name=$1 port=$2 admin=$3 setup_flags=$4
+	shift 4
 	taskset -c "$PROXY_CPU" env GOMAXPROCS=1 "$WORK/bin/gatehouse" serve \
-		--listen "127.0.0.1:$GATEHOUSE_PORT" --admin-listen "127.0.0.1:$GATEHOUSE_ADMIN_PORT" \
-		--data-dir "$WORK/gatehouse-data" 2>"$WORK/gatehouse.log" &
+		--listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+		--data-dir "$WORK/$name-data" "$@" 2>"$WORK/$name.log" &
 	PIDS+=($!)
-	PID[gatehouse]=$!
+	PID[$name]=$!
 	local i
 	for i in $(seq 1 200); do
-		grep -q "gatehouse started" "$WORK/gatehouse.log" && break
+		grep -q "gatehouse started" "$WORK/$name.log" && break
 		sleep 0.05
 	done
-	grep -q "gatehouse started" "$WORK/gatehouse.log" || { cat "$WORK/gatehouse.log" >&2; return 1; }
-	local id
-	id=$("$WORK/bin/setup" -admin "http://127.0.0.1:$GATEHOUSE_ADMIN_PORT" -backend "http://127.0.0.1:$BACKEND_PORT")
-	URL[gatehouse]="http://127.0.0.1:$GATEHOUSE_PORT/restapis/$id/bench/_user_request_/hello"
-	wait_http "${URL[gatehouse]}"
+	grep -q "gatehouse started" "$WORK/$name.log" || { cat "$WORK/$name.log" >&2; return 1; }
+	local id key
+	read -r id key < <("$WORK/bin/setup" -admin "http://127.0.0.1:$admin" -backend "http://127.0.0.1:$BACKEND_PORT" $setup_flags)
+	URL[$name]="http://127.0.0.1:$port/restapis/$id/bench/_user_request_/hello"
+	HDR[$name]=${key:+x-api-key: $key}
+	local i code
+	for i in $(seq 1 200); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 ${key:+-H "x-api-key: $key"} "${URL[$name]}" || true)
+		[ "$code" = 200 ] && return 0
+		sleep 0.05
+	done
+	log "$name: ${URL[$name]} did not answer 200 (last: $code)"
+	return 1
+}
+start_gatehouse() { start_gatehouse_as gatehouse "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" ""; }
+start_gatehouse-key() { start_gatehouse_as gatehouse-key $((VARIANT_PORT_BASE)) $((VARIANT_PORT_BASE + 1)) -api-key; }
+start_gatehouse-redis() {
+	start_redis
+	start_gatehouse_as gatehouse-redis $((VARIANT_PORT_BASE + 10)) $((VARIANT_PORT_BASE + 11)) "" --state "redis://127.0.0.1:$REDIS_PORT/0"
+}
+start_gatehouse-redis-key() {
+	start_redis
+	start_gatehouse_as gatehouse-redis-key $((VARIANT_PORT_BASE + 20)) $((VARIANT_PORT_BASE + 21)) -api-key --state "redis://127.0.0.1:$REDIS_PORT/1"
+}
+
+# --- redis: a private server for the --state variants, on the load CPU, no persistence ----
+REDIS_STARTED=0
+start_redis() {
+	((REDIS_STARTED)) && return 0
+	command -v redis-server >/dev/null || { log "redis-server is missing (apt-get install redis-server)"; return 1; }
+	taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+		--daemonize no --logfile "$WORK/redis.log" &
+	PIDS+=($!)
+	PID[redis]=$!
+	local i
+	for i in $(seq 1 100); do
+		redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && { REDIS_STARTED=1; return 0; }
+		sleep 0.05
+	done
+	log "redis-server on port $REDIS_PORT did not start"
+	return 1
 }
 
 # --- goproxy: plain httputil.ReverseProxy --------------------------------------------------
@@ -222,14 +268,19 @@ WRK=(taskset -c "$LOAD_CPU" wrk -t "$THREADS" -c "$CONNS")
 
 run_one() { # round proxy
 	local round=$1 p=$2 url=${URL[$2]} out=$OUT/wrk-$2-$1.txt
-	timeout $((WARMUP + 30)) "${WRK[@]}" -d "${WARMUP}s" "$url" >/dev/null
+	local hdr=()
+	[ -n "${HDR[$p]:-}" ] && hdr=(-H "${HDR[$p]}")
+	timeout $((WARMUP + 30)) "${WRK[@]}" "${hdr[@]}" -d "${WARMUP}s" "$url" >/dev/null
 	local before after busy0 busy1 lbusy0 lbusy1 t0 t1
+	local rbefore=0 rafter=0
+	[[ $p == *redis* ]] && rbefore=$(cpu_ticks "${PID[redis]}")
 	before=$(cpu_ticks "${PID[$p]}")
 	busy0=$(cpu_busy "$PROXY_CPU")
 	lbusy0=$(cpu_busy "$LOAD_CPU")
 	t0=$(date +%s%N)
-	timeout $((DURATION + 30)) "${WRK[@]}" -d "${DURATION}s" --latency "$url" >"$out"
+	timeout $((DURATION + 30)) "${WRK[@]}" "${hdr[@]}" -d "${DURATION}s" --latency "$url" >"$out"
 	after=$(cpu_ticks "${PID[$p]}")
+	[[ $p == *redis* ]] && rafter=$(cpu_ticks "${PID[redis]}")
 	busy1=$(cpu_busy "$PROXY_CPU")
 	lbusy1=$(cpu_busy "$LOAD_CPU")
 	t1=$(date +%s%N)
@@ -250,14 +301,19 @@ run_one() { # round proxy
 	p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$out")")
 	cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$p" "$rps" "$p50" "$p99" "$cpu_us" "$reqs" "$other" "$loadcpu" >>"$RESULTS"
-	printf '%-6s %-10s %12s %10s %10s %12s %10s %6s %6s\n' "$round" "$p" "$rps" "$p50" "$p99" "$cpu_us" "$reqs" "$other" "$loadcpu"
+	if [[ $p == *redis* ]]; then
+		# The Redis server's CPU per request, beside the gateway's own (cpu_us/req).
+		awk -v t=$((rafter - rbefore)) -v hz="$CLK_TCK" -v n="$reqs" -v p="$p" -v r="$round" \
+			'BEGIN { printf "%s\t%s\t%.1f\n", r, p, t * 1e6 / hz / n }' >>"$OUT/redis.tsv"
+	fi
+	printf '%-6s %-20s %12s %10s %10s %12s %10s %6s %6s\n' "$round" "$p" "$rps" "$p50" "$p99" "$cpu_us" "$reqs" "$other" "$loadcpu"
 }
 
 log "$ROUNDS rounds of: $PROXIES; each ${WARMUP}s warm-up + ${DURATION}s; wrk -t$THREADS -c$CONNS; proxy on CPU $PROXY_CPU, wrk+backend on CPU $LOAD_CPU"
 printf 'round\tproxy\trps\tp50_us\tp99_us\tcpu_us_per_req\trequests\tother_pct\tload_cpu_pct\n' >"$RESULTS"
 # other% is how busy the proxy's CPU was with anything but the proxy during the run;
 # loadcpu% how busy the CPU of wrk and the backend was.
-printf '%-6s %-10s %12s %10s %10s %12s %10s %6s %6s\n' round proxy req/s p50_us p99_us cpu_us/req requests other% loadcpu%
+printf '%-6s %-20s %12s %10s %10s %12s %10s %6s %6s\n' round proxy req/s p50_us p99_us cpu_us/req requests other% loadcpu%
 read -r -a order <<<"$PROXIES"
 for round in $(seq 1 "$ROUNDS"); do
 	if ((round % 2 == 0)); then
@@ -287,12 +343,21 @@ awk -F'\t' -v proxies="$PROXIES" '
 			p = ps[i]; k = n[p]
 			R[p] = median(rps, p, k); P50[p] = median(p50, p, k); P99[p] = median(p99, p, k); C[p] = median(cpu, p, k)
 		}
-		printf "%-10s %10s %9s %9s %11s %12s %12s\n", "proxy", "req/s", "p50_us", "p99_us", "cpu_us/req", "rps/nginx", "cpu/nginx"
+		printf "%-20s %10s %9s %9s %11s %12s %12s\n", "proxy", "req/s", "p50_us", "p99_us", "cpu_us/req", "rps/nginx", "cpu/nginx"
 		for (i = 1; i <= np; i++) {
 			p = ps[i]
 			rr = ("nginx" in R) ? sprintf("%.2fx", R[p] / R["nginx"]) : "-"
 			cr = ("nginx" in C) ? sprintf("%.2fx", C[p] / C["nginx"]) : "-"
-			printf "%-10s %10.0f %9.1f %9.1f %11.1f %12s %12s\n", p, R[p], P50[p], P99[p], C[p], rr, cr
+			printf "%-20s %10.0f %9.1f %9.1f %11.1f %12s %12s\n", p, R[p], P50[p], P99[p], C[p], rr, cr
+		}
+		if (("gatehouse" in R) && ("gatehouse-key" in R)) {
+			printf "\ntarget: gatehouse-key req/s >= 0.90x gatehouse (API key + plan throttle + quota, in-process state): %s (%.2fx)",
+				R["gatehouse-key"] >= 0.9 * R["gatehouse"] ? "MET" : "NOT MET", R["gatehouse-key"] / R["gatehouse"]
+		}
+		if (("gatehouse" in R) && ("gatehouse-redis-key" in R)) {
+			printf "\ntarget: gatehouse-redis-key req/s >= 0.70x gatehouse (the same with Redis state): %s (%.2fx); Redis costs the gateway %.1f us CPU a request",
+				R["gatehouse-redis-key"] >= 0.7 * R["gatehouse"] ? "MET" : "NOT MET", R["gatehouse-redis-key"] / R["gatehouse"],
+				C["gatehouse-redis-key"] - C["gatehouse-key"]
 		}
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",
@@ -300,5 +365,10 @@ awk -F'\t' -v proxies="$PROXIES" '
 				C["gatehouse"] <= 2 * C["nginx"] ? "MET" : "NOT MET", C["gatehouse"] / C["nginx"]
 		}
 	}' "$RESULTS"
+if [ -s "$OUT/redis.tsv" ]; then
+	echo
+	echo "Redis server CPU per request (us), by round:"
+	cat "$OUT/redis.tsv"
+fi
 echo
 echo "raw results: $RESULTS; load after: $(cat /proc/loadavg)"

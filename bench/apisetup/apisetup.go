@@ -84,7 +84,45 @@ func Call(do Doer, method, path string, in, out any) error {
 // Create creates and deploys the API and returns its id. backendURL is the integration's
 // base, e.g. "http://127.0.0.1:9000"; requests to .../_user_request_/{path} go to
 // {backendURL}/{path}.
-func Create(do Doer, backendURL string) (string, error) {
+func Create(do Doer, backendURL string) (string, error) { return create(do, backendURL, false) }
+
+// Metered bounds the usage plan of CreateWithAPIKey: a throttle and a quota that every
+// request is checked against and none reaches.
+var (
+	MeteredThrottle = map[string]any{"rateLimit": 1e9, "burstLimit": 1000000000}
+	MeteredQuota    = map[string]any{"limit": 2000000000, "period": "MONTH", "offset": 0}
+)
+
+// CreateWithAPIKey creates the API with apiKeyRequired on its method, an API key, and a
+// usage plan on the stage with MeteredThrottle and MeteredQuota that holds the key; it
+// returns the API id and the key's value (sent as x-api-key).
+func CreateWithAPIKey(do Doer, backendURL string) (apiID, keyValue string, err error) {
+	apiID, err = create(do, backendURL, true)
+	if err != nil {
+		return "", "", err
+	}
+	var key struct {
+		ID    string `json:"id"`
+		Value string `json:"value"`
+	}
+	if err := Call(do, "POST", "/apikeys", map[string]any{"name": "bench", "enabled": true}, &key); err != nil {
+		return "", "", err
+	}
+	var plan struct {
+		ID string `json:"id"`
+	}
+	if err := Call(do, "POST", "/usageplans", map[string]any{"name": "bench",
+		"apiStages": []map[string]any{{"apiId": apiID, "stage": Stage}},
+		"throttle":  MeteredThrottle, "quota": MeteredQuota}, &plan); err != nil {
+		return "", "", err
+	}
+	if err := Call(do, "POST", "/usageplans/"+plan.ID+"/keys", map[string]any{"keyId": key.ID, "keyType": "API_KEY"}, nil); err != nil {
+		return "", "", err
+	}
+	return apiID, key.Value, nil
+}
+
+func create(do Doer, backendURL string, apiKeyRequired bool) (string, error) {
 	call := func(method, path string, in, out any) error { return Call(do, method, path, in, out) }
 	var api struct {
 		ID             string `json:"id"`
@@ -103,6 +141,7 @@ func Create(do Doer, backendURL string) (string, error) {
 	m := base + "/resources/" + proxy.ID + "/methods/ANY"
 	if err := call("PUT", m, map[string]any{
 		"authorizationType": "NONE",
+		"apiKeyRequired":    apiKeyRequired,
 		"requestParameters": map[string]bool{"method.request.path.proxy": true},
 	}, nil); err != nil {
 		return "", err

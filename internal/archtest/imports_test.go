@@ -11,7 +11,7 @@ import (
 const module = "github.com/gatehouse/gatehouse/"
 
 // leafLibraries know nothing of gateways: they import nothing internal.
-var leafLibraries = []string{"internal/arn", "internal/sigv4", "internal/iampolicy", "internal/vtl", "internal/jsonpath"}
+var leafLibraries = []string{"internal/arn", "internal/sigv4", "internal/iampolicy", "internal/vtl", "internal/jsonpath", "internal/meter"}
 
 // rule says which internal imports a package may not have. forbidden returns a reason when
 // importer may not import imported (both relative to the module).

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
+	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/gateway/validate"
+	"github.com/gatehouse/gatehouse/internal/meter"
 )
 
 // stage is one stage compiled: immutable once published.
@@ -90,7 +94,8 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
 			}
-			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, validation, h)}
+			keys, throttling := s.trafficStages(sd, snap.APIKeySource, res.Path, verb, m)
+			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, keys, throttling, validation, h)}
 			if cm.resourceID == "" {
 				cm.resourceID = id
 			}
@@ -108,6 +113,36 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		return nil, fmt.Errorf("compile stage %s/%s: %w", sd.RestAPIID, sd.StageName, errors.Join(errs...))
 	}
 	return st, nil
+}
+
+// trafficStages compiles a method's API key stage (nil unless the method requires a key)
+// and its throttle stage (nil without a runtime state).
+func (s *Server) trafficStages(sd *apigateway.StageDocument, apiKeySource, resourcePath, verb string, m *apigateway.Method) (keys, throttling invoke.Middleware) {
+	if m.APIKeyRequired {
+		keys = apikey.Stage{Index: s.keys.Load, APIID: sd.RestAPIID, StageName: sd.StageName,
+			MethodPaths: apikey.MethodPaths(resourcePath, verb), Source: apiKeySource}.Middleware()
+	}
+	if s.state != nil {
+		throttling = throttle.Stage{State: s.state, Failure: s.stateFailure, Now: s.now,
+			Method: stageMethodBucket(sd, resourcePath, verb), Account: s.account, Logger: s.log}.Middleware()
+	}
+	return keys, throttling
+}
+
+// stageMethodBucket is the stage's token bucket for a method: its methodSettings entry
+// ("pets/{id}/GET", "/GET" for the root), else the stage's "*/*"; nil when neither exists
+// or the entry's rate or burst is negative (unset). Every method has a bucket of its own,
+// also under "*/*": AWS applies a stage's default method throttling to each method.
+func stageMethodBucket(sd *apigateway.StageDocument, resourcePath, verb string) *meter.Bucket {
+	key := strings.TrimPrefix(resourcePath, "/") + "/" + verb
+	ms := sd.MethodSettings[key]
+	if ms == nil {
+		ms = sd.MethodSettings["*/*"]
+	}
+	if ms == nil || ms.ThrottlingRateLimit < 0 || ms.ThrottlingBurstLimit < 0 {
+		return nil
+	}
+	return &meter.Bucket{Key: "s/" + sd.RestAPIID + "/" + sd.StageName + "/" + key, Rate: ms.ThrottlingRateLimit, Burst: int64(ms.ThrottlingBurstLimit)}
 }
 
 // newIntegration compiles a method's integration: the one switch on the integration type.

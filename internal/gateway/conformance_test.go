@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+	"github.com/gatehouse/gatehouse/internal/store"
 
 	"golang.org/x/tools/txtar"
 )
@@ -23,7 +25,9 @@ import (
 // is a txtar archive: a comment saying what AWS does and where that is recorded, then
 //
 //	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses",
-//	                   "models", "requestValidators", "binaryMediaTypes"}
+//	                   "models", "requestValidators", "binaryMediaTypes", "apiKeySource",
+//	                   "methodSettings", "apiKeys", "usagePlans"}; the gateway runs with
+//	                   a throttle state and AWS's account throttle
 //	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
 //	                   to a string: a MOCK answering 200 with that body. "${backend}" is
 //	                   replaced by the URL of an echo backend.
@@ -52,6 +56,12 @@ type fixtureSetup struct {
 	RequestValidators map[string]*apigateway.RequestValidator `json:"requestValidators"`
 	// BinaryMediaTypes are the API's binaryMediaTypes.
 	BinaryMediaTypes []string `json:"binaryMediaTypes"`
+	// APIKeySource is the API's apiKeySource; MethodSettings the stage's.
+	APIKeySource   string                               `json:"apiKeySource"`
+	MethodSettings map[string]*apigateway.MethodSetting `json:"methodSettings"`
+	// APIKeys and UsagePlans are stored as the management plane stores them.
+	APIKeys    []apigateway.APIKeyDocument    `json:"apiKeys"`
+	UsagePlans []apigateway.UsagePlanDocument `json:"usagePlans"`
 }
 
 // fixtureFiles returns a txtar archive's files by name.
@@ -111,8 +121,10 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	doc := buildAPI(setup.APIID, routes, setup.GatewayResponses)
 	doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
 	doc.BinaryMediaTypes = setup.BinaryMediaTypes
+	doc.APIKeySource = setup.APIKeySource
 	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
-	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files)})
+	putKeysAndPlans(t, s, setup)
+	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files), State: newTestState(t)})
 	if errs := srv.StageErrors(); len(errs) > 0 {
 		t.Fatalf("stage does not compile: %v", errs)
 	}
@@ -188,6 +200,29 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	}
 	if got := rec.Body.String(); got != wantBody && !jsonEqual(got, wantBody) {
 		t.Errorf("body = %s; want %s", got, wantBody)
+	}
+}
+
+// putKeysAndPlans stores the fixture's stage method settings, API keys and usage plans.
+func putKeysAndPlans(t *testing.T, s store.Store, setup fixtureSetup) {
+	t.Helper()
+	var ops []store.Op
+	if setup.MethodSettings != nil {
+		st := apigateway.StageDocument{Stage: apigateway.Stage{StageName: setup.Stage, DeploymentID: "dep1", Variables: setup.Variables,
+			MethodSettings: setup.MethodSettings}, RestAPIID: setup.APIID}
+		ops = append(ops, mustPut(t, testScope.StageKey(setup.APIID, setup.Stage), st))
+	}
+	for _, k := range setup.APIKeys {
+		ops = append(ops, mustPut(t, testScope.APIKeyKey(k.ID), k))
+	}
+	for _, p := range setup.UsagePlans {
+		ops = append(ops, mustPut(t, testScope.UsagePlanKey(p.ID), p))
+	}
+	if len(ops) == 0 {
+		return
+	}
+	if _, err := s.Txn(context.Background(), ops...); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -16,24 +17,39 @@ import (
 // errWatchDropped means the store closed a watch: re-list and watch again.
 var errWatchDropped = errors.New("store watch dropped")
 
-// Run loads every stage and follows the store until ctx is done, then returns nil. A dropped
-// watch is followed by a fresh List; store errors are retried with backoff.
+// Run loads every stage, the API keys and the usage plans, and follows the store until ctx
+// is done, then returns nil. A dropped watch is followed by a fresh List; store errors are
+// retried with backoff.
 func (s *Server) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.keep(ctx, "api keys", s.followKeys)
+	}()
+	s.keep(ctx, "stages", s.follow)
+	wg.Wait()
+	return nil
+}
+
+// keep runs follow until ctx is done, again after a dropped watch, and with backoff after
+// an error.
+func (s *Server) keep(ctx context.Context, what string, follow func(context.Context) error) {
 	backoff := 50 * time.Millisecond
 	for {
-		err := s.follow(ctx)
+		err := follow(ctx)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if errors.Is(err, errWatchDropped) {
-			s.log.Info("store watch dropped; reloading")
+			s.log.Info("store watch dropped; reloading", "what", what)
 			backoff = 50 * time.Millisecond
 			continue
 		}
-		s.log.Error("follow store", "err", err, "retryIn", backoff)
+		s.log.Error("follow store", "what", what, "err", err, "retryIn", backoff)
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)

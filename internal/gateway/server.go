@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
+	"github.com/gatehouse/gatehouse/internal/meter"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -80,9 +82,17 @@ type Server struct {
 	// awsServices configures AWS service integrations.
 	awsServices integration.AWSServiceConfig
 
-	table    atomic.Pointer[table]
-	ready    atomic.Bool
-	defaults *gatewayResponses // AWS's, for requests no stage is known for
+	// state, stateFailure, account and now configure the throttle stage (Config).
+	state        throttle.State
+	stateFailure throttle.FailurePolicy
+	account      *meter.Bucket
+	now          func() time.Time
+
+	table     atomic.Pointer[table]
+	keys      atomic.Pointer[apikey.Index]
+	ready     atomic.Bool       // the stage table is loaded
+	keysReady atomic.Bool       // the key index is loaded
+	defaults  *gatewayResponses // AWS's, for requests no stage is known for
 
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
@@ -114,6 +124,13 @@ func New(cfg Config) *Server {
 		lambda:      cfg.Lambda,
 		awsServices: cfg.AWSServices,
 		failures:    map[string]error{},
+		state:       cfg.State,
+		now:         cfg.Now,
+		account:     accountBucket(cfg.AccountThrottle),
+	}
+	s.stateFailure = cfg.StateFailure
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.domain == "" {
 		s.domain = DefaultDomain
@@ -138,8 +155,26 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Ready reports whether the first table has been loaded from the store.
-func (s *Server) Ready() bool { return s.ready.Load() }
+// Ready reports whether the first table and key index have been loaded from the store.
+func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() }
+
+// Default account throttle: AWS's, 10,000 requests a second with a burst of 5,000.
+const (
+	DefaultAccountRateLimit  = 10000
+	DefaultAccountBurstLimit = 5000
+)
+
+// accountBucket is the account's token bucket under t (Config.AccountThrottle): AWS's
+// default for the zero value, none for a negative rate or burst.
+func accountBucket(t apigateway.ThrottleSettings) *meter.Bucket {
+	if t == (apigateway.ThrottleSettings{}) {
+		t = apigateway.ThrottleSettings{RateLimit: DefaultAccountRateLimit, BurstLimit: DefaultAccountBurstLimit}
+	}
+	if t.RateLimit < 0 || t.BurstLimit < 0 {
+		return nil
+	}
+	return &meter.Bucket{Key: "a", Rate: t.RateLimit, Burst: int64(t.BurstLimit)}
+}
 
 // StageErrors returns, by "apiId/stage", the compile errors of stages that are not serving
 // their latest configuration (their previous table, if any, still serves).

@@ -104,7 +104,17 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	b = strconv.AppendInt(b, inv.RequestTime.UnixMilli(), 10)
 	b = append(b, `,"requestId":`...)
 	b = invoke.AppendJSONString(b, inv.RequestID)
-	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,"sourceIp":`...)
+	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,`...)
+	if inv.APIKey != "" {
+		// Only with a key, as AWS's events without one have neither member; their place
+		// among the others is not recorded from AWS.
+		b = append(b, `"apiKey":`...)
+		b = invoke.AppendJSONString(b, inv.APIKey)
+		b = append(b, `,"apiKeyId":`...)
+		b = invoke.AppendJSONString(b, inv.APIKeyID)
+		b = append(b, ',')
+	}
+	b = append(b, `"sourceIp":`...)
 	b = invoke.AppendJSONString(b, inv.SourceIP)
 	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
 	b = appendNullableString(b, inv.UserAgent)

@@ -57,3 +57,34 @@ func objectKeys(t *testing.T, raw json.RawMessage) (keys []string, identity json
 	}
 	return keys, identity
 }
+
+// TestProxyEventAPIKey: a request admitted with an API key carries it in
+// requestContext.identity (apiKey, apiKeyId); one without has neither member.
+func TestProxyEventAPIKey(t *testing.T) {
+	t.Parallel()
+	identity := func(apiKey, apiKeyID string) map[string]any {
+		inv := testInvocation()
+		inv.APIKey, inv.APIKeyID = apiKey, apiKeyID
+		var event struct {
+			RequestContext struct {
+				Identity map[string]any `json:"identity"`
+			} `json:"requestContext"`
+		}
+		raw := appendProxyEvent(nil, inv, nil)
+		if err := json.Unmarshal(raw, &event); err != nil {
+			t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
+		}
+		return event.RequestContext.Identity
+	}
+	got := identity("abcdefghijklmnopqrstuv", "k1x2y3")
+	if got["apiKey"] != "abcdefghijklmnopqrstuv" || got["apiKeyId"] != "k1x2y3" || got["sourceIp"] == nil {
+		t.Errorf("identity with a key = %v; want apiKey, apiKeyId and the rest", got)
+	}
+	got = identity("", "")
+	if _, has := got["apiKey"]; has {
+		t.Errorf("identity without a key = %v; want no apiKey member", got)
+	}
+	if _, has := got["apiKeyId"]; has {
+		t.Errorf("identity without a key = %v; want no apiKeyId member", got)
+	}
+}

@@ -66,6 +66,18 @@ var (
 	// API_CONFIGURATION_ERROR (a request mapping to a header AWS refuses).
 	Internal = Failure{Type: apigateway.ResponseDefault5XX, Message: "Internal server error"}
 
+	// InvalidAPIKey is a method that requires an API key called without an enabled key of a
+	// usage plan bound to the stage: INVALID_API_KEY, 403 {"message":"Forbidden"}.
+	InvalidAPIKey = Failure{Type: apigateway.ResponseInvalidAPIKey, Message: "Forbidden"}
+
+	// Throttled is a request over a token bucket's rate and burst (the usage plan's, the
+	// stage method's or the account's): THROTTLED, 429 {"message":"Too Many Requests"}.
+	Throttled = Failure{Type: apigateway.ResponseThrottled, Message: "Too Many Requests"}
+
+	// QuotaExceeded is a request over its API key's usage plan quota for the period:
+	// QUOTA_EXCEEDED, 429 {"message":"Limit Exceeded"}.
+	QuotaExceeded = Failure{Type: apigateway.ResponseQuotaExceeded, Message: "Limit Exceeded"}
+
 	// TooLarge is a request payload over 10485760 bytes: REQUEST_TOO_LARGE, 413 with AWS's
 	// text, recorded from AWS ("413 HTTP content length exceeded 10485760 bytes." in client
 	// code that handles it). AWS sends it as plain text from its front end; gatehouse renders

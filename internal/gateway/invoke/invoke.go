@@ -18,6 +18,7 @@ import (
 	"unsafe"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/meter"
 )
 
 // Handler is one step of a stage's pipeline, or the integration at its end.
@@ -278,17 +279,19 @@ type Invocation struct {
 	AnswerTrace bool
 }
 
-// Metering is what the throttle stage applies for a request's API key: the limits of the
-// usage plan that binds the key to the stage.
+// Metering is what the throttle stage applies for a request's API key on one method of one
+// stage: the key's token bucket and quota in the usage plan that binds the key to the
+// stage. It belongs to the compiled key index (apikey.Index): read-only.
 type Metering struct {
 	PlanID string
-	// Method is the plan's throttle for the request's method on this stage (the API
-	// stage's throttle["/{resource}/{METHOD}"]); nil when the plan sets none.
-	Method *apigateway.ThrottleSettings
-	// Plan is the plan's throttle; nil when none.
-	Plan *apigateway.ThrottleSettings
-	// Quota is the plan's quota; nil when none.
-	Quota *apigateway.QuotaSettings
+	// Throttle is the key's bucket for this method: the API stage's per-method throttle
+	// (throttle["/{resource}/{METHOD}"]) when the plan sets one for the method, else the
+	// plan's throttle; nil when neither is set.
+	Throttle *meter.Bucket
+	// Quota is the plan's quota; nil when none. QuotaKey names its count
+	// (meter.QuotaKey(plan, key)).
+	Quota    *apigateway.QuotaSettings
+	QuotaKey string
 }
 
 // Reset clears inv for reuse, keeping its allocations.
@@ -354,6 +357,10 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.SourceIP, true
 	case "identity.userAgent":
 		return inv.UserAgent, true
+	case "identity.apiKey":
+		return inv.APIKey, inv.APIKey != ""
+	case "identity.apiKeyId":
+		return inv.APIKeyID, inv.APIKeyID != ""
 	case "isCanaryRequest":
 		return "false", true
 	case "error.message":

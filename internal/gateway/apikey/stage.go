@@ -1,0 +1,53 @@
+package apikey
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+)
+
+// header is the header a client sends its API key in with apiKeySource HEADER; header
+// names are case-insensitive (the edge canonicalizes them).
+const header = "X-Api-Key"
+
+// forbidden is AWS's answer to a missing, unknown or disabled key, or one whose plans do not
+// cover the stage: INVALID_API_KEY, 403 {"message":"Forbidden"}.
+var forbidden = invoke.InvalidAPIKey.Because(nil)
+
+// Stage is the API key stage of one method of one stage.
+type Stage struct {
+	// Index returns the key index in force; it is read once per request.
+	Index func() *Index
+	// APIID and StageName name the stage; MethodPaths are the names usage plans may give the
+	// method in their per-method throttles (MethodPaths).
+	APIID, StageName string
+	MethodPaths      []string
+	// Source is the API's apiKeySource: HEADER (or empty) reads x-api-key; AUTHORIZER
+	// takes the key from the authorizer's usageIdentifierKey, which needs the authorizers
+	// gatehouse does not run yet: such methods refuse every request (fail closed).
+	Source string
+}
+
+// Middleware admits a request that presents an enabled key of a usage plan bound to the
+// stage, setting inv.APIKey, inv.APIKeyID and inv.Metering; otherwise it answers 403.
+func (s Stage) Middleware() invoke.Middleware {
+	return func(next invoke.Handler) invoke.Handler {
+		if s.Source != "" && s.Source != "HEADER" {
+			return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
+				return nil, forbidden
+			})
+		}
+		return invoke.HandlerFunc(func(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+			vs := inv.Request.Header[header]
+			if len(vs) == 0 || vs[0] == "" {
+				return nil, forbidden
+			}
+			id, m, ok := s.Index().Lookup(vs[0], s.APIID, s.StageName, s.MethodPaths)
+			if !ok {
+				return nil, forbidden
+			}
+			inv.APIKey, inv.APIKeyID, inv.Metering = vs[0], id, m
+			return next.Invoke(ctx, inv)
+		})
+	}
+}
