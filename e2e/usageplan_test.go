@@ -664,3 +664,64 @@ func TestRedisStateGoesAway(t *testing.T) {
 	})
 	g.stop()
 }
+
+// TestUsagePlanQuotaAfterCrash: the in-process state never lets a period admit more than its
+// limit across a kill -9 (it may admit less: what was reserved before the crash counts as
+// used).
+func TestUsagePlanQuotaAfterCrash(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	const limit, before = 10, 4
+	g := startGatehouse(t, options{dataDir: dataDir})
+	m := createMeteredAPI(t, g.client(e2eUsageKeyID, e2eUsageSecret), limit)
+	metered := g.pathURL(m.ID, "prod") + "/metered"
+	if r := firstAnswer(t, metered, withKey(m.KeyValue)); r.Status != 200 {
+		t.Fatalf("GET /metered with the key = %d %q; want 200", r.Status, r.Body)
+	}
+	expectAnswers(t, "before the crash", metered, withKey(m.KeyValue), before-1, 200, meteredAnswer)
+	g.kill()
+
+	g = startGatehouse(t, options{dataDir: dataDir})
+	metered = g.pathURL(m.ID, "prod") + "/metered"
+	r := firstAnswer(t, metered, withKey(m.KeyValue))
+	after := 0
+	for ; r.Status == 200 && after <= limit; after++ {
+		r = mustCall(t, "GET", metered, "", withKey(m.KeyValue), "")
+	}
+	checkGatewayError(t, "GET /metered once the quota is used, after a crash", r, 429, "LimitExceededException", quotaBody)
+	if before+after > limit {
+		t.Errorf("a quota of %d admitted %d before kill -9 and %d after; want at most %d in all", limit, before, after, limit)
+	}
+	t.Logf("quota %d: %d admitted before kill -9, %d after the restart", limit, before, after)
+	g.stop()
+}
+
+// TestAccountThrottleFlags: --account-rate-limit and --account-burst-limit are the account's
+// bucket, applied to every request of every stage, keys or not, and GetAccount reports them.
+func TestAccountThrottleFlags(t *testing.T) {
+	t.Parallel()
+	g := startGatehouse(t, options{args: []string{"--account-rate-limit", "0.0001", "--account-burst-limit", "3"}})
+	c := g.client(e2eUsageKeyID, e2eUsageSecret)
+	acct, err := c.GetAccount(t.Context(), &apigateway.GetAccountInput{})
+	if err != nil {
+		t.Fatalf("GetAccount: %v", err)
+	}
+	if ts := acct.ThrottleSettings; ts == nil || ts.RateLimit != 0.0001 || ts.BurstLimit != 3 {
+		t.Errorf("GetAccount throttleSettings = %+v; want rateLimit 0.0001, burstLimit 3 (the serve flags)", ts)
+	}
+	m := createMeteredAPI(t, c, 1000)
+	// Three tokens for the whole account: the first admitted request of each method takes one.
+	if r := firstAnswer(t, g.pathURL(m.ID, "prod")+"/metered", withKey(m.KeyValue)); r.Status != 200 {
+		t.Fatalf("GET /metered = %d %q; want 200", r.Status, r.Body)
+	}
+	open := g.pathURL(m.ID, "prod") + "/open"
+	expectAnswers(t, "the account's last two tokens", open, nil, 2, 200, openAnswer)
+	for _, req := range []struct {
+		url    string
+		header http.Header
+	}{{open, nil}, {g.pathURL(m.ID, "prod") + "/metered", withKey(m.KeyValue)}} {
+		r := mustCall(t, "GET", req.url, "", req.header, "")
+		checkGatewayError(t, "GET "+req.url+" past the account's burst", r, 429, "TooManyRequestsException", throttledBody)
+	}
+	g.stop()
+}
