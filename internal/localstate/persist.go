@@ -190,7 +190,7 @@ func (s *State) writeLeases(ctx context.Context) error {
 	for i, p := range batch {
 		sh := &s.shards[s.shardOf(p.q.key)]
 		sh.mu.Lock()
-		if room := p.limit - p.count; !closed && room > 0 {
+		if room := p.limit - p.count; !closed && !p.gone && room > 0 {
 			if t := p.count + min(room, leaseBlock); t > p.reserved {
 				targets[i] = t
 			}
@@ -283,10 +283,21 @@ func (s *State) Close() error {
 }
 
 // written is one flushed entry, marked dirty again when its write fails.
+// Its record is copied under the shard's lock and encoded after.
 type written struct {
 	sh *shard
-	p  *period
+	p  *period // or d
 	d  *day
+	pr periodRecord
+	dr dayRecord
+}
+
+// deleted is a record the sweep dropped: quota key's period starting at n (Unix s), or its
+// day n (days since the epoch).
+type deleted struct {
+	key string
+	n   int64
+	day bool
 }
 
 // flush writes what changed since the last flush and drops what expired (see the package
@@ -308,8 +319,7 @@ func (s *State) flush(ctx context.Context, final bool) error {
 		sh.mu.Unlock()
 	}
 	var (
-		dels []store.Op // the sweep's deletes
-		ops  []store.Op // the writes, ops[i] of what[i]
+		dels []deleted // the sweep's
 		what []written
 	)
 	for i := range s.shards {
@@ -342,23 +352,11 @@ func (s *State) flush(ctx context.Context, final bool) error {
 				if final {
 					lease = p.count
 				}
-				op, err := store.PutJSON(s.periodStoreKey(p.q.key, p.start), periodRecord{Count: p.count, Lease: lease, End: p.end}, store.AnyRevision)
-				if err != nil {
-					sh.mu.Unlock()
-					return fmt.Errorf("flush: %w", err)
-				}
-				ops = append(ops, op)
-				what = append(what, written{sh: sh, p: p})
+				what = append(what, written{sh: sh, p: p, pr: periodRecord{Count: p.count, Lease: lease, End: p.end}})
 			}
 			for _, d := range sh.dirtyD {
 				d.dirty = false
-				op, err := store.PutJSON(s.dayStoreKey(d.q.key, d.day), dayRecord{Used: d.used, Remaining: d.remaining}, store.AnyRevision)
-				if err != nil {
-					sh.mu.Unlock()
-					return fmt.Errorf("flush: %w", err)
-				}
-				ops = append(ops, op)
-				what = append(what, written{sh: sh, d: d})
+				what = append(what, written{sh: sh, d: d, dr: dayRecord{Used: d.used, Remaining: d.remaining}})
 			}
 		}
 		clear(sh.dirtyP)
@@ -369,10 +367,32 @@ func (s *State) flush(ctx context.Context, final bool) error {
 	if s.st == nil {
 		return nil
 	}
+	ops := make([]store.Op, 0, len(dels)+len(what))
+	for _, d := range dels {
+		if d.day {
+			ops = append(ops, store.Op{Key: s.dayStoreKey(d.key, d.n), Delete: true, IfRevision: store.AnyRevision})
+		} else {
+			ops = append(ops, store.Op{Key: s.periodStoreKey(d.key, d.n), Delete: true, IfRevision: store.AnyRevision})
+		}
+	}
+	for _, w := range what {
+		var (
+			op  store.Op
+			err error
+		)
+		if w.p != nil {
+			op, err = store.PutJSON(s.periodStoreKey(w.p.q.key, w.p.start), w.pr, store.AnyRevision)
+		} else {
+			op, err = store.PutJSON(s.dayStoreKey(w.d.q.key, w.d.day), w.dr, store.AnyRevision)
+		}
+		if err != nil {
+			return fmt.Errorf("flush: %w", err) // not for records of integers
+		}
+		ops = append(ops, op)
+	}
 	// The deletes go first; they have no entry in what (a failed one is retried when the
 	// record is loaded and swept again).
 	deletes := len(dels)
-	ops = append(dels, ops...)
 	var firstErr error
 	for lo := 0; lo < len(ops); lo += opsPerTxn {
 		hi := min(lo+opsPerTxn, len(ops))
@@ -394,11 +414,12 @@ func (s *State) flush(ctx context.Context, final bool) error {
 	return firstErr
 }
 
-// sweep drops from sh what expired by clock (Unix ns), appending the store deletes to ops:
+// sweep drops from sh what expired by clock (Unix ns), appending the records to delete
+// from the store to ops:
 // buckets full again (the same as never seen; not those of rate 0, which never refill),
 // periods that ended more than periodMargin ago and day records older than dayRetention.
 // sh.mu is held.
-func (s *State) sweep(sh *shard, clock int64, ops []store.Op) []store.Op {
+func (s *State) sweep(sh *shard, clock int64, ops []deleted) []deleted {
 	if clock == 0 {
 		return ops
 	}
@@ -416,8 +437,9 @@ func (s *State) sweep(sh *shard, clock int64, ops []store.Op) []store.Op {
 				kept = append(kept, p)
 				continue
 			}
+			p.gone = true
 			if s.st != nil {
-				ops = append(ops, store.Op{Key: s.periodStoreKey(key, p.start), Delete: true, IfRevision: store.AnyRevision})
+				ops = append(ops, deleted{key: key, n: p.start})
 			}
 		}
 		clear(st.periods[len(kept):])
@@ -429,7 +451,7 @@ func (s *State) sweep(sh *shard, clock int64, ops []store.Op) []store.Op {
 			delete(st.days, dn)
 			d.gone = true
 			if s.st != nil {
-				ops = append(ops, store.Op{Key: s.dayStoreKey(key, dn), Delete: true, IfRevision: store.AnyRevision})
+				ops = append(ops, deleted{key: key, n: dn, day: true})
 			}
 		}
 		if len(st.periods) == 0 && len(st.days) == 0 {

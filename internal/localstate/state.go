@@ -16,12 +16,22 @@
 //   - Quota counts and day records are written to Options.Store under Options.Prefix every
 //     FlushInterval (1 s by default) and on Close. A graceful restart (Close, then Open on
 //     the same store) keeps the exact counts and days.
-//   - A crash (no Close) never lets a period admit more than its limit: before a count grows
-//     past what the store already accounts for, Admit synchronously writes a lease, the
-//     count plus a block of room (at most leaseBlock requests, or what remains of the
-//     limit), and Open treats a stored lease as used. So a crash costs at most one block of
-//     requests per key and period (under-admission), and the day records written since the
-//     last flush (at most FlushInterval of Used counts).
+//   - A crash (no Close) never lets a period admit more than its limit: a count never grows
+//     past what the store already accounts for, its lease: the count plus a block of room
+//     (at most leaseBlock = 256 requests, or what remains of the limit), which Open treats
+//     as used. A background goroutine writes the next lease when fewer than renewAt = 64
+//     requests of room are left, so requests rarely wait for the store; when the room is
+//     gone (a period's first request, or a burst faster than the store), Admit writes the
+//     lease itself, with the leases other checks wait for in the same transaction. So a
+//     crash costs at most one block of requests per key and period (under-admission), and
+//     the day records' counts since the last flush (at most FlushInterval of Used).
+//     After a crash, Used (and GetUsage's remaining) counts the lost block as used.
+//   - SetRemaining (UpdateUsage) writes the new count to the store before it answers.
+//   - A lease that cannot be written fails Admit (the caller's failure policy applies); so
+//     does Admit after Close.
+//
+// Flushes happen only while Run runs (cmd runs it beside the servers) and in Close. Run
+// also sweeps (below), with a store or without.
 //
 // Store layout (Prefix, then):
 //
@@ -30,7 +40,8 @@
 //
 // Flushes drop periods that ended more than a day ago and day records older than 90 days,
 // both measured by the latest time Admit or SetRemaining was given (the state has no clock
-// of its own).
+// of its own): a clock that jumps more than a day ahead and back would start the current
+// periods again at 0.
 package localstate
 
 import (
@@ -149,6 +160,7 @@ type period struct {
 	limit           int64 // the limit of the last check (what a lease may reserve up to)
 	dirty           bool
 	renewing        bool // a lease is asked for ahead of need
+	gone            bool // swept: no longer in q.periods (a lease for it is not written)
 	queued          bool // in State.queue; guarded by State.qmu
 }
 
@@ -334,7 +346,9 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 	if p != nil {
 		sh := &s.shards[qs]
 		p.count++
-		sh.markPeriod(p)
+		if s.st != nil {
+			sh.markPeriod(p)
+		}
 		d := p.q.last
 		if dn := dayOf(now); d == nil || d.day != dn || d.gone {
 			d = p.q.day(dn)
@@ -342,8 +356,10 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 		}
 		d.used++
 		d.remaining = c.Quota.Limit - p.count
-		sh.markDay(d)
-		if p.reserved-p.count <= renewAt && p.count < p.limit && !p.renewing {
+		if s.st != nil {
+			sh.markDay(d)
+		}
+		if p.reserved-p.count <= renewAt && p.reserved < p.limit && !p.renewing {
 			p.renewing = true
 			return meter.Admitted, p, true, nil
 		}
@@ -540,8 +556,10 @@ func (s *State) SetRemaining(ctx context.Context, q meter.Quota, now time.Time, 
 	}
 	d := st.day(dn)
 	d.remaining = remaining
-	// Flushed again: the store's day record may miss requests counted during the write.
-	sh.markPeriod(p)
-	sh.markDay(d)
+	if s.st != nil {
+		// Flushed again: the store's day record may miss requests counted during the write.
+		sh.markPeriod(p)
+		sh.markDay(d)
+	}
 	return nil
 }

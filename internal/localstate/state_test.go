@@ -609,3 +609,94 @@ func TestLockOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRenewAheadOfNeed: once a lease runs low, the next one is written without a request
+// waiting for it, so requests under the lease go on while the store is down.
+func TestRenewAheadOfNeed(t *testing.T) {
+	t.Parallel()
+	st := &failingStore{Store: memory.New()}
+	s := open(t, st)
+	defer s.Close()
+	q := dayQuota("plan/key", 100000, t0)
+	c := &meter.Check{Quota: q}
+	const first = leaseBlock - renewAt
+	if got := admitAll(t, s, t0, c, first); got != first {
+		t.Fatalf("admitted %d; want %d", got, first)
+	}
+	p := s.shards[s.shardOf(q.Key)].quotas[q.Key].periods[0]
+	reserved := func() int64 {
+		sh := &s.shards[s.shardOf(q.Key)]
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		return p.reserved
+	}
+	testwait.Until(t, testwait.Patient, "a lease renewed ahead of need", func() bool { return reserved() > leaseBlock })
+	st.fail.Store(true)
+	defer st.fail.Store(false)
+	room := int(reserved()) - first
+	if room < leaseBlock {
+		t.Errorf("room after the renewal = %d; want at least %d", room, leaseBlock)
+	}
+	// The renewer's next attempt fails (the store is down), but the room leased is used.
+	if got := admitAll(t, s, t0, c, room); got != room {
+		t.Errorf("admitted %d of the %d leased while the store is down", got, room)
+	}
+	if _, err := s.Admit(context.Background(), t0, c); err == nil {
+		t.Error("Admit past the lease with the store down: err = nil; want the lease's error")
+	}
+}
+
+// FuzzRefill holds the hot path's refill on Unix nanoseconds to meter.Tokens.Refill.
+func FuzzRefill(f *testing.F) {
+	f.Add(2.5, int64(0), 1.5, int64(5), int64(1500_000_000))
+	f.Add(0.0, int64(-3), 0.0, int64(0), int64(-1))
+	f.Add(1e9, int64(1<<40), 4.0, int64(1), int64(62_500_000))
+	f.Fuzz(func(t *testing.T, level float64, atOffset int64, rate float64, burst int64, d int64) {
+		const span = int64(100 * 365 * 24 * time.Hour) // stay where UnixNano is defined
+		at := t0.UnixNano() + atOffset%span
+		now := at + d%span
+		if at == 0 {
+			t.Skip("at 0 (1970-01-01T00:00:00Z exactly) is the never-taken sentinel")
+		}
+		mb := meter.Bucket{Key: "k", Rate: rate, Burst: burst}
+		e := &bucket{level: level, at: at}
+		gotLevel, gotAt := e.refill(&mb, now)
+		want := meter.Tokens{Level: level, At: time.Unix(0, at)}.Refill(mb, time.Unix(0, now))
+		same := gotLevel == want.Level || (gotLevel != gotLevel && want.Level != want.Level) // NaN
+		if !same || gotAt != want.At.UnixNano() {
+			t.Errorf("refill(%v at %d, rate %v burst %d, now %d) = %v at %d; meter says %v at %d",
+				level, at, rate, burst, now, gotLevel, gotAt, want.Level, want.At.UnixNano())
+		}
+		// A bucket never taken from is full, as meter's zero Tokens.
+		if got, _ := (&bucket{}).refill(&mb, now); got != float64(burst) {
+			t.Errorf("a new bucket's level = %v; want the burst %d", got, burst)
+		}
+	})
+}
+
+// TestSweepWithoutStore: a state with no store sweeps its memory too.
+func TestSweepWithoutStore(t *testing.T) {
+	t.Parallel()
+	s := open(t, nil)
+	defer s.Close()
+	old := dayQuota("plan/old", 10, t0)
+	mustAdmit(t, s, t0, &meter.Check{Quota: old, Buckets: []meter.Bucket{{Key: "b", Rate: 1, Burst: 5}}})
+	far := t0.Add(91 * 24 * time.Hour)
+	mustAdmit(t, s, far, &meter.Check{Quota: dayQuota("plan/cur", 10, far)})
+	if err := s.flush(context.Background(), false); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	if got := mustUsed(t, s, old); got != 0 {
+		t.Errorf("Used of a period swept = %d; want 0", got)
+	}
+	if d := mustDays(t, s, "plan/old", t0, t0); d[0].Remaining != -1 {
+		t.Errorf("Days of a day swept = %+v; want no record", d)
+	}
+	sh := &s.shards[s.shardOf("plan/old")]
+	if _, ok := sh.quotas["plan/old"]; ok {
+		t.Error("a quota with nothing left is kept after the sweep")
+	}
+	if n := len(s.shards[s.shardOf("b")].buckets); n != 0 {
+		t.Errorf("a bucket full again is kept after a sweep (%d in its shard)", n)
+	}
+}

@@ -97,9 +97,9 @@ func (s *Server) stageKeyProblem(ctx context.Context, apiID, stage string) error
 
 var errInvalidStageKey = awsjson.BadRequest("Invalid stage key provided")
 
-// CreateApiKey is POST /apikeys: 201 with the key and its value. enabled defaults to false;
+// CreateAPIKey is POST /apikeys: 201 with the key and its value. enabled defaults to false;
 // generateDistinctId is ignored (deprecated); stageKeys must name existing stages.
-func (s *Server) CreateApiKey(ctx context.Context, c *call) error {
+func (s *Server) CreateAPIKey(ctx context.Context, c *call) error {
 	var in createAPIKeyInput
 	if err := c.decode(&in); err != nil {
 		return err
@@ -131,11 +131,11 @@ func (s *Server) CreateApiKey(ctx context.Context, c *call) error {
 			Enabled: in.Enabled, CustomerID: in.CustomerID, CreatedDate: now, LastUpdatedDate: now,
 			StageKeys: stageKeys, Tags: nilIfEmpty(in.Tags),
 		}}
-		keyOp, err := store.PutJSON(s.scope.APIKeyKey(doc.ID), doc, store.Absent)
+		ops, err := s.newAPIKeyOps(&doc)
 		if err != nil {
 			return err
 		}
-		_, err = s.store.Txn(ctx, keyOp, store.Op{Key: s.scope.APIKeyValueKey(value), Value: []byte(doc.ID), IfRevision: store.Absent})
+		_, err = s.store.Txn(ctx, ops...)
 		if errors.Is(err, store.ErrConflict) {
 			if !generated {
 				if _, gerr := s.store.Get(ctx, s.scope.APIKeyValueKey(value)); gerr == nil {
@@ -152,6 +152,17 @@ func (s *Server) CreateApiKey(ctx context.Context, c *call) error {
 		awsjson.WriteJSON(c.w, http.StatusCreated, doc.APIKey)
 		return nil
 	}
+}
+
+// newAPIKeyOps returns the writes that store a new key: its document and its value's
+// reservation, both conditional on being absent, so that a transaction with them fails
+// with store.ErrConflict when the id or the value is taken.
+func (s *Server) newAPIKeyOps(doc *apigateway.APIKeyDocument) ([]store.Op, error) {
+	keyOp, err := store.PutJSON(s.scope.APIKeyKey(doc.ID), doc, store.Absent)
+	if err != nil {
+		return nil, err
+	}
+	return []store.Op{keyOp, {Key: s.scope.APIKeyValueKey(doc.Value), Value: []byte(doc.ID), IfRevision: store.Absent}}, nil
 }
 
 // loadAPIKey returns the stored key, or errAPIKeyNotFound.
@@ -182,8 +193,8 @@ func apiKeyAnswer(doc *apigateway.APIKeyDocument, withValue bool) apigateway.API
 	return k
 }
 
-// GetApiKey is GET /apikeys/{api_Key}; includeValue=true adds the value.
-func (s *Server) GetApiKey(ctx context.Context, c *call) error {
+// GetAPIKey is GET /apikeys/{api_Key}; includeValue=true adds the value.
+func (s *Server) GetAPIKey(ctx context.Context, c *call) error {
 	doc, _, err := s.loadAPIKey(ctx, c.path("api_Key"))
 	if err != nil {
 		return err
@@ -192,9 +203,9 @@ func (s *Server) GetApiKey(ctx context.Context, c *call) error {
 	return nil
 }
 
-// GetApiKeys is GET /apikeys, in id order: name is a prefix of the key's name, customerId
+// GetAPIKeys is GET /apikeys, in id order: name is a prefix of the key's name, customerId
 // an exact match; includeValues=true adds the values.
-func (s *Server) GetApiKeys(ctx context.Context, c *call) error {
+func (s *Server) GetAPIKeys(ctx context.Context, c *call) error {
 	page, err := awsjson.ParsePage(c.r)
 	if err != nil {
 		return err
@@ -228,9 +239,9 @@ func (s *Server) GetApiKeys(ctx context.Context, c *call) error {
 	return nil
 }
 
-// UpdateApiKey is PATCH /apikeys/{api_Key}: replace /name, /description, /enabled,
+// UpdateAPIKey is PATCH /apikeys/{api_Key}: replace /name, /description, /enabled,
 // /customerId; add or remove /stages ("{restApiId}/{stageName}").
-func (s *Server) UpdateApiKey(ctx context.Context, c *call) error {
+func (s *Server) UpdateAPIKey(ctx context.Context, c *call) error {
 	ops, err := c.decodePatch("updateApiKeyInput")
 	if err != nil {
 		return err
@@ -289,9 +300,9 @@ func (s *Server) UpdateApiKey(ctx context.Context, c *call) error {
 	return nil
 }
 
-// DeleteApiKey is DELETE /apikeys/{api_Key}: 202. In one transaction it removes the key, its
+// DeleteAPIKey is DELETE /apikeys/{api_Key}: 202. In one transaction it removes the key, its
 // value reservation and its membership of every usage plan.
-func (s *Server) DeleteApiKey(ctx context.Context, c *call) error {
+func (s *Server) DeleteAPIKey(ctx context.Context, c *call) error {
 	id := c.path("api_Key")
 	err := store.Retry(ctx, "delete api key", func() error {
 		doc, rev, err := s.loadAPIKey(ctx, id)

@@ -81,11 +81,12 @@ func (s *Server) routes() {
 	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
 
 	// API keys (apikey.go, apikey_import.go).
-	s.handle("POST /apikeys", s.CreateApiKey)
-	s.handle("GET /apikeys", s.GetApiKeys)
-	s.handle("GET /apikeys/{api_Key}", s.GetApiKey)
-	s.handle("PATCH /apikeys/{api_Key}", s.UpdateApiKey)
-	s.handle("DELETE /apikeys/{api_Key}", s.DeleteApiKey)
+	s.handle("POST /apikeys", s.CreateAPIKey)
+	s.handle("POST /apikeys?mode=import", s.ImportAPIKeys)
+	s.handle("GET /apikeys", s.GetAPIKeys)
+	s.handle("GET /apikeys/{api_Key}", s.GetAPIKey)
+	s.handle("PATCH /apikeys/{api_Key}", s.UpdateAPIKey)
+	s.handle("DELETE /apikeys/{api_Key}", s.DeleteAPIKey)
 
 	// Tags (tags.go). The SDKs and the aws CLI percent-encode the ARN's slashes; a client that
 	// does not is served too.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -49,6 +50,8 @@ type Server struct {
 	auth  Authenticator
 	now   func() apigateway.Timestamp
 	mux   *http.ServeMux
+	// endpoints are the mux's patterns and the operations each serves (handleAs).
+	endpoints map[string]*endpoint
 	// accountThrottle is Config.AccountThrottle with AWS's default filled in.
 	accountThrottle apigateway.ThrottleSettings
 	usage           UsageCounter
@@ -70,6 +73,7 @@ func New(cfg Config) *Server {
 		mux:   http.NewServeMux(),
 		usage: cfg.Usage,
 
+		endpoints:       map[string]*endpoint{},
 		accountThrottle: cfg.AccountThrottle,
 		maxPatchOps:     awsjson.MaxPatchOperations,
 	}
@@ -102,8 +106,11 @@ type handlerFunc func(ctx context.Context, c *call) error
 
 // handle registers op at pattern ("METHOD /path/{label}") with AWS's URI labels. pattern
 // must be an operation's path in the service model: its input is checked against the
-// model's shape before op runs (awsjson.CheckInput), and a request that carries the query
-// of another operation sharing the path (POST /restapis?mode=import) is that operation.
+// model's shape before op runs (awsjson.CheckInput). An operation that shares its path with
+// another and is told apart by a query parameter is registered with that query part, as
+// the model writes it ("POST /apikeys?mode=import" beside "POST /apikeys"); a request that
+// carries the query of such an operation not registered (POST /restapis?mode=import) is
+// answered as not supported, never as the plain operation.
 func (s *Server) handle(pattern string, op handlerFunc) {
 	model := awsjson.OperationAt(pattern)
 	if model == nil {
@@ -112,43 +119,77 @@ func (s *Server) handle(pattern string, op handlerFunc) {
 	s.handleAs(pattern, model, op)
 }
 
+// endpoint is one mux pattern and the operations served there: the plain one (base) and
+// those told apart by a query parameter, by their model.
+type endpoint struct {
+	base *awsjson.Operation
+	ops  map[*awsjson.Operation]handlerFunc
+}
+
 // handleAs registers op at pattern as the model's operation model: for a path AWS answers
 // as an operation although it is not the operation's path in the model (GET /restapis/).
+// pattern's query part, if any, makes op a variant of the operation at the bare path.
 func (s *Server) handleAs(pattern string, model *awsjson.Operation, op handlerFunc) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, err := awsjson.ReadBody(r)
-		if err != nil {
-			awsjson.WriteError(w, err)
-			return
-		}
-		if s.auth != nil {
-			if err := s.auth.Authenticate(r, body); err != nil {
-				var ae *awsjson.Error
-				if !errors.As(err, &ae) {
-					ae = &awsjson.Error{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: err.Error()}
-				}
-				awsjson.WriteError(w, ae)
-				return
-			}
-		}
-		query := r.URL.Query()
-		if other := awsjson.QueryVariant(model, query); other != nil {
-			awsjson.WriteError(w, awsjson.NotSupported(other))
-			return
-		}
-		if err := awsjson.CheckInput(model, body, r.PathValue, query.Get); err != nil {
-			awsjson.WriteError(w, err)
-			return
-		}
-		c := &call{w: w, r: r, body: body, maxPatchOps: s.maxPatchOps}
-		if err := op(r.Context(), c); err != nil {
+	muxPattern, _, variant := strings.Cut(pattern, "?")
+	e := s.endpoints[muxPattern]
+	if e == nil {
+		e = &endpoint{ops: map[*awsjson.Operation]handlerFunc{}}
+		s.endpoints[muxPattern] = e
+		s.mux.HandleFunc(muxPattern, func(w http.ResponseWriter, r *http.Request) { s.serve(e, w, r) })
+	}
+	if !variant {
+		e.base = model
+	} else if e.base == nil {
+		// A variant registered before its plain operation: the plain one is the model's
+		// operation at the bare path, answered as not supported until it is registered.
+		e.base = awsjson.OperationAt(muxPattern)
+	}
+	if _, dup := e.ops[model]; dup || e.base == nil {
+		panic("mgmt: operation registered twice or without a plain operation at " + pattern)
+	}
+	e.ops[model] = op
+}
+
+// serve runs one request at e: the body read once, authentication, the operation chosen by
+// the request's query, its input checked against the model, then the operation.
+func (s *Server) serve(e *endpoint, w http.ResponseWriter, r *http.Request) {
+	body, err := awsjson.ReadBody(r)
+	if err != nil {
+		awsjson.WriteError(w, err)
+		return
+	}
+	if s.auth != nil {
+		if err := s.auth.Authenticate(r, body); err != nil {
 			var ae *awsjson.Error
 			if !errors.As(err, &ae) {
-				s.log.Error("management call failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				ae = &awsjson.Error{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: err.Error()}
 			}
-			awsjson.WriteError(w, err)
+			awsjson.WriteError(w, ae)
+			return
 		}
-	})
+	}
+	query := r.URL.Query()
+	model := e.base
+	if v := awsjson.QueryVariant(e.base, query); v != nil {
+		model = v
+	}
+	op := e.ops[model]
+	if op == nil {
+		awsjson.WriteError(w, awsjson.NotSupported(model))
+		return
+	}
+	if err := awsjson.CheckInput(model, body, r.PathValue, query.Get); err != nil {
+		awsjson.WriteError(w, err)
+		return
+	}
+	c := &call{w: w, r: r, body: body, maxPatchOps: s.maxPatchOps}
+	if err := op(r.Context(), c); err != nil {
+		var ae *awsjson.Error
+		if !errors.As(err, &ae) {
+			s.log.Error("management call failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		awsjson.WriteError(w, err)
+	}
 }
 
 // ServeHTTP implements http.Handler. Every response carries x-amzn-RequestId; a panic in an

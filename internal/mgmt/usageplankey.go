@@ -67,62 +67,15 @@ func (s *Server) CreateUsagePlanKey(ctx context.Context, c *call) error {
 		if err != nil {
 			return err
 		}
-		plan, planRev, err := s.loadUsagePlan(ctx, planID)
+		j := s.newPlanJoin()
+		if err := j.join(ctx, key, planID); err != nil {
+			return err
+		}
+		keyOp, err := store.PutJSON(s.scope.APIKeyKey(in.KeyID), key, keyRev)
 		if err != nil {
 			return err
 		}
-		if slices.Contains(key.UsagePlanIDs, planID) {
-			return errKeyInPlan(in.KeyID, planID)
-		}
-		if _, err := s.store.Get(ctx, s.scope.UsagePlanKeyKey(planID, in.KeyID)); err == nil {
-			return errKeyInPlan(in.KeyID, planID)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if len(key.UsagePlanIDs) >= maxPlansPerKey {
-			// The quota is AWS's ([A] limits.md); the wording is not verified.
-			return awsjson.LimitExceeded("API Key %s is already in %d usage plans, the most an API key can be in", in.KeyID, maxPlansPerKey)
-		}
-		planDoc, err := json.Marshal(plan)
-		if err != nil {
-			return err
-		}
-		// The plans read are rewritten as they were, conditional on their revisions, so that
-		// an UpdateUsagePlan adding a stage to one of them meanwhile conflicts instead of
-		// racing this check.
-		txn := []store.Op{{Key: s.scope.UsagePlanKey(planID), Value: planDoc, IfRevision: planRev}}
-		for _, other := range key.UsagePlanIDs {
-			kv, err := s.store.Get(ctx, s.scope.UsagePlanKey(other))
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			var doc apigateway.UsagePlanDocument
-			if err := jsonUnmarshal(kv.Value, &doc); err != nil {
-				return err
-			}
-			if st, ok := sharedStage(doc.APIStages, plan.APIStages); ok {
-				return errKeyOnStage(in.KeyID, other, st)
-			}
-			txn = append(txn, store.Op{Key: kv.Key, Value: kv.Value, IfRevision: kv.Revision})
-		}
-		member, err := json.Marshal(apigateway.UsagePlanKeyDocument{UsagePlanID: planID, KeyID: in.KeyID})
-		if err != nil {
-			return err
-		}
-		key.UsagePlanIDs = append(key.UsagePlanIDs, planID)
-		slices.Sort(key.UsagePlanIDs)
-		keyDoc, err := json.Marshal(key)
-		if err != nil {
-			return err
-		}
-		txn = append(txn,
-			store.Op{Key: s.scope.UsagePlanKeyKey(planID, in.KeyID), Value: member, IfRevision: store.Absent},
-			store.Op{Key: s.scope.APIKeyKey(in.KeyID), Value: keyDoc, IfRevision: keyRev},
-		)
-		if _, err := s.store.Txn(ctx, txn...); err != nil {
+		if _, err := s.store.Txn(ctx, append(j.ops(), keyOp)...); err != nil {
 			return err
 		}
 		out = usagePlanKeyOut(key)
@@ -133,6 +86,115 @@ func (s *Server) CreateUsagePlanKey(ctx context.Context, c *call) error {
 	}
 	awsjson.WriteJSON(c.w, http.StatusCreated, out)
 	return nil
+}
+
+// planJoin gathers, for one store transaction, the writes that add API keys to usage plans
+// (CreateUsagePlanKey: one key, one plan; ImportApiKeys: many of each). Every plan it reads
+// is rewritten as read, conditional on its revision, so that an UpdateUsagePlan adding a
+// stage to one of them meanwhile conflicts with the transaction instead of racing its
+// checks.
+type planJoin struct {
+	s *Server
+	// plans are the plans read, by id; a nil doc is a plan that does not exist.
+	plans   map[string]*joinedPlan
+	members []store.Op
+}
+
+type joinedPlan struct {
+	doc *apigateway.UsagePlanDocument
+	kv  store.KV
+}
+
+func (s *Server) newPlanJoin() *planJoin {
+	return &planJoin{s: s, plans: map[string]*joinedPlan{}}
+}
+
+// plan reads plan id once per join; doc is nil when it does not exist.
+func (j *planJoin) plan(ctx context.Context, id string) (*joinedPlan, error) {
+	if p, ok := j.plans[id]; ok {
+		return p, nil
+	}
+	p := &joinedPlan{}
+	if id != "" && !strings.Contains(id, "/") {
+		kv, err := j.s.store.Get(ctx, j.s.scope.UsagePlanKey(id))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			var doc apigateway.UsagePlanDocument
+			if err := jsonUnmarshal(kv.Value, &doc); err != nil {
+				return nil, err
+			}
+			p.doc, p.kv = &doc, kv
+		}
+	}
+	j.plans[id] = p
+	return p, nil
+}
+
+// join checks that key may join plan planID and records the membership; planID is added to
+// key.UsagePlanIDs, which the caller writes in the same transaction. The plan must exist,
+// the key must not be in it already (ConflictException), must be in fewer than 10 plans,
+// and must not be in another plan that covers one of this plan's API stages.
+func (j *planJoin) join(ctx context.Context, key *apigateway.APIKeyDocument, planID string) error {
+	plan, err := j.plan(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if plan.doc == nil {
+		return errUsagePlanNotFound
+	}
+	if slices.Contains(key.UsagePlanIDs, planID) {
+		return errKeyInPlan(key.ID, planID)
+	}
+	if _, err := j.s.store.Get(ctx, j.s.scope.UsagePlanKeyKey(planID, key.ID)); err == nil {
+		return errKeyInPlan(key.ID, planID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if len(key.UsagePlanIDs) >= maxPlansPerKey {
+		// The quota is AWS's ([A] limits.md); the wording is not verified.
+		return awsjson.LimitExceeded("API Key %s is already in %d usage plans, the most an API key can be in", key.ID, maxPlansPerKey)
+	}
+	for _, other := range key.UsagePlanIDs {
+		o, err := j.plan(ctx, other)
+		if err != nil {
+			return err
+		}
+		if o.doc == nil {
+			continue
+		}
+		if st, ok := sharedStage(o.doc.APIStages, plan.doc.APIStages); ok {
+			return errKeyOnStage(key.ID, other, st)
+		}
+	}
+	member, err := json.Marshal(apigateway.UsagePlanKeyDocument{UsagePlanID: planID, KeyID: key.ID})
+	if err != nil {
+		return err
+	}
+	j.members = append(j.members, store.Op{Key: j.s.scope.UsagePlanKeyKey(planID, key.ID), Value: member, IfRevision: store.Absent})
+	key.UsagePlanIDs = append(key.UsagePlanIDs, planID)
+	slices.Sort(key.UsagePlanIDs)
+	return nil
+}
+
+// ops returns the join's writes: every existing plan read, rewritten as read (in id order),
+// then the memberships.
+func (j *planJoin) ops() []store.Op {
+	ids := make([]string, 0, len(j.plans))
+	for id, p := range j.plans {
+		if p.doc != nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]store.Op, 0, len(ids)+len(j.members))
+	for _, id := range ids {
+		kv := j.plans[id].kv
+		out = append(out, store.Op{Key: kv.Key, Value: kv.Value, IfRevision: kv.Revision})
+	}
+	return append(out, j.members...)
 }
 
 // errKeyInPlan is the answer for a key the plan has already. The type is the service
@@ -174,7 +236,7 @@ func (s *Server) GetUsagePlanKey(ctx context.Context, c *call) error {
 // keys in id order; name (the model's nameQuery) keeps the keys whose name starts with it.
 // An unknown plan answers an empty list, as AWS does (localstack's AWS-validated
 // test_get_usage_plan_api_keys "get-up-keys-bad-usage-plan" expects no error). A key whose
-// API key is gone is left out.
+// API key is gone is left out (without name, its page then has one item fewer).
 func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 	page, err := awsjson.ParsePage(c.r)
 	if err != nil {
@@ -186,9 +248,20 @@ func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]apigateway.UsagePlanKey, 0, len(members))
-	for _, m := range members {
-		key, _, err := s.loadAPIKey(ctx, strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID)))
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = strings.TrimPrefix(m.Key, s.scope.UsagePlanKeyPrefix(planID))
+	}
+	slices.Sort(ids)
+	var next string
+	if nameQuery == "" {
+		// Without a name to match, the page is cut from the ids first, so that a page of a
+		// large plan reads only its own keys.
+		ids, next = awsjson.Paginate(ids, func(id string) string { return id }, page)
+	}
+	items := make([]apigateway.UsagePlanKey, 0, len(ids))
+	for _, id := range ids {
+		key, _, err := s.loadAPIKey(ctx, id)
 		if errors.Is(err, errAPIKeyNotFound) {
 			continue
 		}
@@ -198,9 +271,11 @@ func (s *Server) GetUsagePlanKeys(ctx context.Context, c *call) error {
 		if nameQuery != "" && !strings.HasPrefix(key.Name, nameQuery) {
 			continue
 		}
-		keys = append(keys, usagePlanKeyOut(key))
+		items = append(items, usagePlanKeyOut(key))
 	}
-	items, next := awsjson.Paginate(keys, func(k apigateway.UsagePlanKey) string { return k.ID }, page)
+	if nameQuery != "" {
+		items, next = awsjson.Paginate(items, func(k apigateway.UsagePlanKey) string { return k.ID }, page)
+	}
 	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[apigateway.UsagePlanKey]{Items: items, Position: next})
 	return nil
 }

@@ -9,9 +9,18 @@ import (
 // OperationAt returns the model's operation served at pattern ("METHOD /path/{label}", the
 // request URI without its query part), nil for none. Where operations share a path and
 // differ by a query part (CreateRestApi and ImportRestApi's "?mode=import"), the one without
-// a query part is returned.
+// a query part is returned; a pattern with the query part ("POST /apikeys?mode=import")
+// names the operation whose URI is exactly that.
 func OperationAt(pattern string) *Operation {
 	method, uri, _ := strings.Cut(pattern, " ")
+	if strings.Contains(uri, "?") {
+		for i := range Operations {
+			if op := &Operations[i]; op.Method == method && op.URI == uri {
+				return op
+			}
+		}
+		return nil
+	}
 	var found *Operation
 	for i := range Operations {
 		op := &Operations[i]
