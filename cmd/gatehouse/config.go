@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
 
 // config is the process configuration. Each field is a flag, declared once in flagSet; its
@@ -58,6 +61,22 @@ type config struct {
 	// AdminMaxBodyBytes bounds a management request body; each operation has its own,
 	// smaller limit inside.
 	AdminMaxBodyBytes int64
+
+	// Runtime state of throttles and quotas (state.go).
+	// State is where token buckets and quota counts live: "" in process (quota counts
+	// persisted in the embedded store), or the URL of a Redis shared by every node,
+	// redis://[user:password@]host:port/db or rediss:// for TLS.
+	State string
+	// StateTimeout bounds each call to a Redis state; past it, the failure policy applies.
+	StateTimeout time.Duration
+	// ThrottleOnStateError and QuotaOnStateError are what a request gets when the state
+	// cannot answer: allow or deny (500).
+	ThrottleOnStateError string
+	QuotaOnStateError    string
+	// AccountRateLimit and AccountBurstLimit are the account's token bucket, applied to every
+	// request (GetAccount's throttleSettings); -1 applies none.
+	AccountRateLimit  float64
+	AccountBurstLimit int
 }
 
 // Defaults of the slow-client limits.
@@ -74,6 +93,18 @@ const (
 	// (lambdaapi's maxCodeBody, 70,167,211 bytes), so that it answers its own
 	// RequestTooLargeException; 80 MiB.
 	defaultAdminMaxBodyBytes = 80 << 20
+)
+
+// Defaults of the runtime state settings.
+const (
+	// defaultStateTimeout is redisstate's own default: a Redis on the same network answers an
+	// Admit in well under a millisecond, so 50 ms means it is in trouble, and a request waits
+	// at most that long before the failure policy applies.
+	defaultStateTimeout = 50 * time.Millisecond
+	// defaultAccountRateLimit and defaultAccountBurstLimit are AWS's account-level throttle
+	// per region: 10,000 requests per second with a burst of 5,000 ([A] limits.md).
+	defaultAccountRateLimit  = 10000
+	defaultAccountBurstLimit = 5000
 )
 
 // endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
@@ -154,6 +185,12 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line plus header section in bytes (both listeners); AWS's API Gateway limit is 10,240 bytes of request line and header values; over it: 414 (request line) or 431")
 	fs.DurationVar(&cfg.AdminRequestTimeout, "admin-request-timeout", 10*time.Minute, "management API: longest a request may take to be read, and its answer to be written, whole (a 70 MB Lambda code upload must fit)")
 	fs.Int64Var(&cfg.AdminMaxBodyBytes, "admin-max-body-bytes", defaultAdminMaxBodyBytes, "management API: largest request body in bytes (above every operation's own limit: the Lambda API takes a 50 MB zip, 70,167,211 bytes as base64 JSON); a larger Content-Length is answered 413 at once")
+	fs.StringVar(&cfg.State, "state", "", "runtime state of throttles and quotas: empty keeps it in this process (quota counts persisted in the embedded store under --data-dir); redis://[user:password@]host:port/db (rediss:// for TLS) shares it in Redis between every gatehouse that names the same Redis, which must answer at start")
+	fs.DurationVar(&cfg.StateTimeout, "state-timeout", defaultStateTimeout, "Redis state: longest one throttle or quota decision (or usage read) may take; past it the request gets the state-error policy (--throttle-on-state-error, --quota-on-state-error)")
+	fs.StringVar(&cfg.ThrottleOnStateError, "throttle-on-state-error", "allow", "what a throttled request gets when the state cannot answer (Redis down or slow): allow (not throttled) or deny (500)")
+	fs.StringVar(&cfg.QuotaOnStateError, "quota-on-state-error", "deny", "what a request under a usage plan quota gets when the state cannot answer: deny (500) or allow (admitted, not counted)")
+	fs.Float64Var(&cfg.AccountRateLimit, "account-rate-limit", defaultAccountRateLimit, "the account's throttle, applied to every request after the other throttles, in requests per second (AWS's default is 10000); -1: no account throttle")
+	fs.IntVar(&cfg.AccountBurstLimit, "account-burst-limit", defaultAccountBurstLimit, "the account throttle's burst, in requests (AWS's default is 5000); -1: no account throttle")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
 	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
 	fs.Usage = func() {
@@ -245,6 +282,7 @@ var (
 	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	servicePattern   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	dbPattern        = regexp.MustCompile(`^[0-9]{1,5}$`)
 	domainPattern    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
 
@@ -319,6 +357,7 @@ func (cfg config) validate() []string {
 	if cfg.AdminMaxBodyBytes < 1<<20 {
 		problems = append(problems, fmt.Sprintf("admin-max-body-bytes: %d is below 1 MiB", cfg.AdminMaxBodyBytes))
 	}
+	problems = append(problems, cfg.stateProblems()...)
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -330,6 +369,73 @@ func (cfg config) validate() []string {
 		problems = append(problems, fmt.Sprintf("log-format: %q is not text or json", cfg.LogFormat))
 	}
 	return problems
+}
+
+// stateProblems lists the problems of the runtime state settings.
+func (cfg config) stateProblems() []string {
+	var problems []string
+	if cfg.State != "" {
+		if _, err := redisURL(cfg.State); err != nil {
+			problems = append(problems, "state: "+err.Error())
+		}
+	}
+	if cfg.StateTimeout <= 0 {
+		problems = append(problems, "state-timeout: must be positive")
+	}
+	if cfg.ThrottleOnStateError != "allow" && cfg.ThrottleOnStateError != "deny" {
+		problems = append(problems, fmt.Sprintf("throttle-on-state-error: %q is not allow or deny", cfg.ThrottleOnStateError))
+	}
+	if cfg.QuotaOnStateError != "allow" && cfg.QuotaOnStateError != "deny" {
+		problems = append(problems, fmt.Sprintf("quota-on-state-error: %q is not deny or allow", cfg.QuotaOnStateError))
+	}
+	if r := cfg.AccountRateLimit; math.IsNaN(r) || math.IsInf(r, 0) || (r < 0 && r != -1) {
+		problems = append(problems, fmt.Sprintf("account-rate-limit: %v is not a rate of 0 or more requests per second, or -1 for none", r))
+	}
+	if b := cfg.AccountBurstLimit; b < -1 {
+		problems = append(problems, fmt.Sprintf("account-burst-limit: %d is not a burst of 0 or more requests, or -1 for none", b))
+	}
+	if cfg.AccountRateLimit == 0 && cfg.AccountBurstLimit == 0 {
+		// The gateway and the management API read an all-zero throttle as AWS's default,
+		// and an account that admits nothing is no use: refuse it rather than guess.
+		problems = append(problems, "account-rate-limit, account-burst-limit: both 0 would refuse every request; use -1 for no account throttle")
+	}
+	return problems
+}
+
+// accountThrottle is the account's bucket the serve flags give, as gateway.Config and
+// mgmt.Config take it: -1 in either flag is a negative (no) throttle. validate has refused a
+// zero rate with a zero burst, which both configs would read as AWS's default.
+func (cfg config) accountThrottle() apigateway.ThrottleSettings {
+	return apigateway.ThrottleSettings{RateLimit: cfg.AccountRateLimit, BurstLimit: cfg.AccountBurstLimit}
+}
+
+// redisURL parses a --state Redis URL: redis:// or rediss://, a host, and an optional
+// database number as the path. Its errors never show the password.
+func redisURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither empty (in-process state) nor a Redis URL like redis://127.0.0.1:6379/0", redactURL(raw))
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("%q is neither empty (in-process state) nor a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)", u.Redacted())
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%q has no host", u.Redacted())
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" && !dbPattern.MatchString(db) {
+		return nil, fmt.Errorf("%q: the path must be a database number like /0", u.Redacted())
+	}
+	return u, nil
+}
+
+// redactURL hides what may be a password in a string that url.Parse refused: everything
+// between "://" and the last "@".
+func redactURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if i := strings.LastIndex(rest, "@"); ok && i >= 0 {
+		return scheme + "://xxxxx@" + rest[i+1:]
+	}
+	return raw
 }
 
 // isLoopback reports whether a listen address only accepts connections from this machine.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -183,6 +185,124 @@ func TestLoadConfigSlowClientLimits(t *testing.T) {
 	for _, name := range []string{"read-header-timeout", "read-body-timeout", "write-timeout", "idle-timeout", "admin-request-timeout", "max-header-bytes", "admin-max-body-bytes"} {
 		if err == nil || !strings.Contains(err.Error(), name+":") {
 			t.Errorf("loadConfig with %s 0: error %v; want one naming it", name, err)
+		}
+	}
+}
+
+// stateSettings is the part of a config the runtime state settings make.
+type stateSettings struct {
+	State, ThrottleOnStateError, QuotaOnStateError string
+	StateTimeout                                   time.Duration
+	AccountRateLimit                               float64
+	AccountBurstLimit                              int
+}
+
+func stateSettingsOf(cfg config) stateSettings {
+	return stateSettings{State: cfg.State, ThrottleOnStateError: cfg.ThrottleOnStateError, QuotaOnStateError: cfg.QuotaOnStateError,
+		StateTimeout: cfg.StateTimeout, AccountRateLimit: cfg.AccountRateLimit, AccountBurstLimit: cfg.AccountBurstLimit}
+}
+
+// TestLoadConfigState: the runtime state settings have their documented defaults (in
+// process; fail throttles open and quotas closed; AWS's account throttle), come from flags,
+// the environment and the file like every setting, and every bad value is refused before
+// anything starts.
+func TestLoadConfigState(t *testing.T) {
+	t.Parallel()
+	defaults := stateSettings{ThrottleOnStateError: "allow", QuotaOnStateError: "deny", StateTimeout: 50 * time.Millisecond,
+		AccountRateLimit: 10000, AccountBurstLimit: 5000}
+	with := func(f func(*stateSettings)) stateSettings { s := defaults; f(&s); return s }
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		file    string
+		want    stateSettings
+		wantErr []string
+	}{
+		{name: "defaults", want: defaults},
+		{name: "redis flags",
+			args: []string{"--state", "redis://127.0.0.1:6379/3", "--state-timeout", "20ms", "--throttle-on-state-error", "deny", "--quota-on-state-error", "allow"},
+			want: with(func(s *stateSettings) {
+				s.State, s.StateTimeout, s.ThrottleOnStateError, s.QuotaOnStateError = "redis://127.0.0.1:6379/3", 20*time.Millisecond, "deny", "allow"
+			})},
+		{name: "rediss with a password and no database", args: []string{"--state", "rediss://user:secret@redis.example:6380"},
+			want: with(func(s *stateSettings) { s.State = "rediss://user:secret@redis.example:6380" })},
+		{name: "environment", env: map[string]string{"GATEHOUSE_STATE": "redis://10.0.0.5:6379/0", "GATEHOUSE_ACCOUNT_RATE_LIMIT": "2.5", "GATEHOUSE_ACCOUNT_BURST_LIMIT": "3"},
+			want: with(func(s *stateSettings) {
+				s.State, s.AccountRateLimit, s.AccountBurstLimit = "redis://10.0.0.5:6379/0", 2.5, 3
+			})},
+		{name: "file keys are the flag names",
+			file: `{"state": "redis://127.0.0.1:6379/1", "state-timeout": "1s", "throttle-on-state-error": "deny", "quota-on-state-error": "allow", "account-rate-limit": 100, "account-burst-limit": 50}`,
+			want: stateSettings{State: "redis://127.0.0.1:6379/1", StateTimeout: time.Second, ThrottleOnStateError: "deny", QuotaOnStateError: "allow",
+				AccountRateLimit: 100, AccountBurstLimit: 50}},
+		{name: "no account throttle", args: []string{"--account-rate-limit", "-1", "--account-burst-limit", "-1"},
+			want: with(func(s *stateSettings) { s.AccountRateLimit, s.AccountBurstLimit = -1, -1 })},
+		{name: "a rate of 0 with a burst is a finite allowance", args: []string{"--account-rate-limit", "0"},
+			want: with(func(s *stateSettings) { s.AccountRateLimit = 0 })},
+		{name: "unknown schemes", args: []string{"--state", "memory"}, wantErr: []string{`state: "memory" is neither empty (in-process state) nor a Redis URL`}},
+		{name: "http is not redis", args: []string{"--state", "http://127.0.0.1:6379"}, wantErr: []string{`state: "http://127.0.0.1:6379" is neither empty (in-process state) nor a Redis URL`}},
+		{name: "no host", args: []string{"--state", "redis:///0"}, wantErr: []string{`state: "redis:///0" has no host`}},
+		{name: "a path that is not a database", args: []string{"--state", "redis://127.0.0.1:6379/cache"}, wantErr: []string{"state:", "database number"}},
+		{name: "the password is not shown", args: []string{"--state", "redis://u:hunter2@127.0.0.1:6379/x"}, wantErr: []string{`"redis://u:xxxxx@127.0.0.1:6379/x"`}},
+		{name: "the password is not shown in an unparsable URL", args: []string{"--state", "redis://u:hun%zzter2@h:1"}, wantErr: []string{`"redis://xxxxx@h:1"`}},
+		{name: "bad values, all reported",
+			args: []string{"--state-timeout", "0", "--throttle-on-state-error", "open", "--quota-on-state-error", "closed", "--account-rate-limit", "-2", "--account-burst-limit", "-5"},
+			wantErr: []string{"state-timeout: must be positive", `throttle-on-state-error: "open" is not allow or deny`, `quota-on-state-error: "closed" is not deny or allow`,
+				"account-rate-limit: -2 is not a rate", "account-burst-limit: -5 is not a burst"}},
+		{name: "an account that admits nothing", args: []string{"--account-rate-limit", "0", "--account-burst-limit", "0"},
+			wantErr: []string{"both 0 would refuse every request; use -1"}},
+		{name: "not a number", args: []string{"--account-rate-limit", "fast"}, wantErr: []string{"account-rate-limit"}},
+		{name: "infinity", args: []string{"--account-rate-limit", "+Inf"}, wantErr: []string{"account-rate-limit: +Inf is not a rate"}},
+		{name: "bad file value", file: `{"state-timeout": "soon"}`, wantErr: []string{"state-timeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := tt.args
+			if tt.file != "" {
+				file := filepath.Join(t.TempDir(), "gatehouse.json")
+				if err := os.WriteFile(file, []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append([]string{"--config", file}, args...)
+			}
+			cfg, err := loadConfig(args, env(tt.env), io.Discard)
+			if tt.wantErr != nil {
+				for _, w := range tt.wantErr {
+					if err == nil || !strings.Contains(err.Error(), w) {
+						t.Errorf("loadConfig(%q) = %v; want an error containing %q", args, err, w)
+					}
+				}
+				if err != nil && strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("loadConfig(%q) error shows the password: %v", args, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("loadConfig(%q) = %v", args, err)
+			}
+			if got := stateSettingsOf(cfg); got != tt.want {
+				t.Errorf("loadConfig(%q) = %+v; want %+v", args, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAccountThrottle: the flags become the gateway's and management API's throttle as
+// given; -1 is a negative (no) throttle to both.
+func TestAccountThrottle(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		rate  float64
+		burst int
+		want  apigateway.ThrottleSettings
+	}{
+		{10000, 5000, apigateway.ThrottleSettings{RateLimit: 10000, BurstLimit: 5000}},
+		{0.5, 1, apigateway.ThrottleSettings{RateLimit: 0.5, BurstLimit: 1}},
+		{-1, -1, apigateway.ThrottleSettings{RateLimit: -1, BurstLimit: -1}},
+	} {
+		if got := (config{AccountRateLimit: tt.rate, AccountBurstLimit: tt.burst}).accountThrottle(); got != tt.want {
+			t.Errorf("accountThrottle(rate %v, burst %d) = %+v; want %+v", tt.rate, tt.burst, got, tt.want)
 		}
 	}
 }

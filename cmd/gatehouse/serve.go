@@ -20,7 +20,8 @@ import (
 )
 
 // serve runs both planes until ctx is done, then shuts down gracefully: the listeners stop
-// accepting, in-flight requests get cfg.ShutdownTimeout to finish, and the store is closed.
+// accepting, in-flight requests get cfg.ShutdownTimeout to finish, the runtime state is
+// closed (the in-process state writes its last quota counts) and then the store.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	auth, err := newAuthenticator(cfg, log)
 	if err != nil {
@@ -36,7 +37,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	defer st.Close()
 
 	scope := apigateway.Scope{AccountID: cfg.AccountID, Region: cfg.Region}
-	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth})
+	rs, err := openState(ctx, cfg, st, scope, log)
+	if err != nil {
+		return err
+	}
+	// Deferred after st.Close, so it runs before it: the last counts reach the store.
+	defer func() {
+		if err := rs.close(); err != nil {
+			log.Error("runtime state not closed cleanly: the last quota counts may be lost", "err", err)
+		}
+	}()
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle()})
 	awsServices, err := awsServiceConfig(cfg, log)
 	if err != nil {
 		return err
@@ -50,7 +61,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		defer done()
 		lp.close(closeCtx, log)
 	}()
-	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker})
+	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
+		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle()})
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
@@ -65,8 +77,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- gw.Run(ctx) }()
+	waitState := rs.start(ctx, errc)
 
 	// The data plane is served by h1server, a lean HTTP/1.1 server (API Gateway's clients
 	// speak HTTP/1.1 to it; TLS and HTTP/2 belong to a front proxy here): net/http's
@@ -92,7 +105,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if cfg.Demo {
 		// The demo is written through an unauthenticated in-process management server: the
 		// operator asked for it on the command line.
-		seeder := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log})
+		seeder := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Usage: rs.state, AccountThrottle: cfg.accountThrottle()})
 		if err := seedDemo(ctx, seeder, dataURL, cfg, stdout); err != nil {
 			log.Error("demo API not created", "err", err)
 		}
@@ -114,6 +127,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		log.Warn("management API did not drain in time", "err", err)
 	}
 	cancel()
+	waitState() // its loop has ended before the deferred close writes the last counts
 	return runErr
 }
 
