@@ -5,6 +5,7 @@
 # the same gateway.Server behind the same h1server settings, over an in-memory store.
 #
 # Usage: bench/profile.sh   Knobs: DURATION=10 WARMUP=2 CONNS=50 THREADS=1 OUT=dir
+#   API_KEY=1: the method requires an API key of a usage plan with a throttle and a quota
 # Output: $OUT/cpu.pprof, $OUT/mem.pprof (+ mem.pprof.base) and the top functions printed.
 set -euo pipefail
 
@@ -36,7 +37,7 @@ PIDS+=($!)
 # The profile window starts after the harness is ready: give wrk a second to start.
 taskset -c "$PROXY_CPU" env GOMAXPROCS=1 "$OUT/bin/gwprof" -listen "127.0.0.1:$GW_PORT" \
 	-backend "http://127.0.0.1:$BACKEND_PORT" -cpuprofile "$OUT/cpu.pprof" -memprofile "$OUT/mem.pprof" \
-	-profile-delay "$((WARMUP + 1))s" -profile-for "${DURATION}s" >"$OUT/gwprof.out" 2>"$OUT/gwprof.log" &
+	-profile-delay "$((WARMUP + 1))s" -profile-for "${DURATION}s" ${API_KEY:+-api-key} >"$OUT/gwprof.out" 2>"$OUT/gwprof.log" &
 PIDS+=($!)
 for _ in $(seq 1 200); do
 	grep -q '^url ' "$OUT/gwprof.out" && break
@@ -46,7 +47,10 @@ url=$(awk '/^url / { print $2 }' "$OUT/gwprof.out")hello
 [ -n "$url" ] || { cat "$OUT/gwprof.log" >&2; exit 1; }
 echo "profiling $url for ${DURATION}s after ${WARMUP}s" >&2
 
-timeout $((WARMUP + DURATION + 40)) taskset -c "$LOAD_CPU" wrk -t "$THREADS" -c "$CONNS" \
+key=$(awk '/^key / { print $2 }' "$OUT/gwprof.out")
+hdr=()
+[ -n "$key" ] && hdr=(-H "x-api-key: $key")
+timeout $((WARMUP + DURATION + 40)) taskset -c "$LOAD_CPU" wrk "${hdr[@]}" -t "$THREADS" -c "$CONNS" \
 	-d "$((WARMUP + DURATION + 2))s" --latency "$url" | tee "$OUT/wrk.txt"
 for _ in $(seq 1 100); do
 	grep -q "profiles written" "$OUT/gwprof.log" && break

@@ -8,7 +8,10 @@
 //	    -cpuprofile cpu.pprof -memprofile mem.pprof -profile-delay 2s -profile-for 10s
 //
 // It prints "url http://.../restapis/{id}/bench/_user_request_/" once it serves, writes the
-// profiles after the window, and serves until it is interrupted.
+// profiles after the window, and serves until it is interrupted. The gateway has the
+// in-process throttle state, as serve has by default (on the in-memory store); with -api-key
+// the method requires an API key of a metered usage plan (apisetup.CreateWithAPIKey) and a
+// line "key {value}" comes before the url.
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+	"github.com/gatehouse/gatehouse/internal/localstate"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 )
@@ -42,13 +46,14 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile (allocations in the window) to this file")
 	delay := flag.Duration("profile-delay", 2*time.Second, "wait this long after serving starts before profiling (warm-up)")
 	window := flag.Duration("profile-for", 10*time.Second, "length of the profiling window")
+	withKey := flag.Bool("api-key", false, "require an API key of a usage plan with a throttle and a quota")
 	flag.Parse()
-	if err := run(*listen, *backend, *cpuProfile, *memProfile, *delay, *window); err != nil {
+	if err := run(*listen, *backend, *cpuProfile, *memProfile, *delay, *window, *withKey); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(listen, backend, cpuProfile, memProfile string, delay, window time.Duration) error {
+func run(listen, backend, cpuProfile, memProfile string, delay, window time.Duration, withKey bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -57,12 +62,27 @@ func run(listen, backend, cpuProfile, memProfile string, delay, window time.Dura
 	defer st.Close()
 	scope := apigateway.Scope{AccountID: "000000000000", Region: "us-east-1"}
 	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: logger})
-	apiID, err := apisetup.Create(apisetup.InProcess(admin), backend)
+	var apiID, key string
+	var err error
+	if withKey {
+		apiID, key, err = apisetup.CreateWithAPIKey(apisetup.InProcess(admin), backend)
+	} else {
+		apiID, err = apisetup.Create(apisetup.InProcess(admin), backend)
+	}
 	if err != nil {
 		return fmt.Errorf("create the benchmark API: %w", err)
 	}
+	state, err := localstate.Open(ctx, localstate.Options{Store: st, Prefix: scope.QuotaCountPrefix(), Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+	go func() { _ = state.Run(ctx) }()
 
-	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Logger: logger})
+	// The account throttle is checked on every request, with limits no run reaches (as
+	// bench/run.sh sets them).
+	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Logger: logger, State: state,
+		AccountThrottle: apigateway.ThrottleSettings{RateLimit: 1e9, BurstLimit: 1e9}})
 	go func() { _ = gw.Run(ctx) }()
 	for deadline := time.Now().Add(5 * time.Second); !gw.Ready(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -83,8 +103,11 @@ func run(listen, backend, cpuProfile, memProfile string, delay, window time.Dura
 	go func() { _ = srv.Serve(ln) }()
 	// The stage compiles asynchronously after the deployment: wait until it answers.
 	url := fmt.Sprintf("http://%s/restapis/%s/%s/_user_request_/", ln.Addr(), apiID, apisetup.Stage)
-	if err := waitServing(ctx, url+"ready"); err != nil {
+	if err := waitServing(ctx, url+"ready", key); err != nil {
 		return err
+	}
+	if key != "" {
+		fmt.Println("key", key) // before the url line, which profile.sh waits for
 	}
 	fmt.Println("url", url)
 
@@ -101,10 +124,17 @@ func run(listen, backend, cpuProfile, memProfile string, delay, window time.Dura
 	return srv.Shutdown(shut)
 }
 
-func waitServing(ctx context.Context, url string) error {
+func waitServing(ctx context.Context, url, key string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(url)
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return err
+		}
+		if key != "" {
+			req.Header.Set("x-api-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

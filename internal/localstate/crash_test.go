@@ -44,7 +44,7 @@ func crashChild(path string) {
 		fmt.Println("open the store:", err)
 		os.Exit(2)
 	}
-	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix, FlushInterval: 3 * time.Millisecond})
+	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix, FlushInterval: 3 * time.Millisecond, MaxLease: leaseBlock})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(2)

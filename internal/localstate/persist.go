@@ -164,7 +164,7 @@ func (s *State) renew() {
 }
 
 // writeLeases writes every queued lease in one transaction (group commit): for each
-// period with room under its limit, a lease of its count plus at most leaseBlock.
+// period with room under its limit, a lease of its count plus its next block (nextBlock).
 func (s *State) writeLeases(ctx context.Context) error {
 	if err := s.acquire(ctx); err != nil {
 		return fmt.Errorf("lease: %w", err)
@@ -185,13 +185,16 @@ func (s *State) writeLeases(ctx context.Context) error {
 		return nil // the writer before us wrote our lease
 	}
 	closed := s.closed.Load()
+	now := time.Now()
 	ops := make([]store.Op, 0, len(batch))
 	targets := make([]int64, len(batch))
+	blocks := make([]int64, len(batch))
 	for i, p := range batch {
 		sh := &s.shards[s.shardOf(p.q.key)]
 		sh.mu.Lock()
 		if room := p.limit - p.count; !closed && !p.gone && room > 0 {
-			if t := p.count + min(room, leaseBlock); t > p.reserved {
+			blocks[i] = p.nextBlock(now, s.maxLease)
+			if t := p.count + min(room, blocks[i]); t > p.reserved {
 				targets[i] = t
 			}
 		}
@@ -203,7 +206,7 @@ func (s *State) writeLeases(ctx context.Context) error {
 		op, err := store.PutJSON(s.periodStoreKey(p.q.key, p.start), periodRecord{Count: p.count, Lease: targets[i], End: p.end}, store.AnyRevision)
 		sh.mu.Unlock()
 		if err != nil {
-			s.leased(batch, nil)
+			s.leased(batch, nil, nil)
 			return fmt.Errorf("lease: %w", err)
 		}
 		ops = append(ops, op)
@@ -215,21 +218,23 @@ func (s *State) writeLeases(ctx context.Context) error {
 		return nil
 	}
 	if _, err := s.st.Txn(ctx, ops...); err != nil {
-		s.leased(batch, nil)
+		s.leased(batch, nil, nil)
 		return fmt.Errorf("lease: %w", err)
 	}
-	s.leased(batch, targets)
+	s.leased(batch, targets, blocks)
 	return nil
 }
 
-// leased publishes the leases written (targets nil: none was) and ends the renewals.
-func (s *State) leased(batch []*period, targets []int64) {
+// leased publishes the leases written (targets nil: none was), with the blocks they were
+// sized by, and ends the renewals.
+func (s *State) leased(batch []*period, targets, blocks []int64) {
 	for i, p := range batch {
 		sh := &s.shards[s.shardOf(p.q.key)]
 		sh.mu.Lock()
 		p.renewing = false
 		if targets != nil && targets[i] > 0 {
 			p.reserved = max(p.reserved, targets[i])
+			p.block, p.leasedAt = blocks[i], time.Now()
 			sh.markPeriod(p) // Close writes the exact count back over the lease
 		}
 		sh.mu.Unlock()

@@ -18,13 +18,18 @@
 //     the same store) keeps the exact counts and days.
 //   - A crash (no Close) never lets a period admit more than its limit: a count never grows
 //     past what the store already accounts for, its lease: the count plus a block of room
-//     (at most leaseBlock = 256 requests, or what remains of the limit), which Open treats
-//     as used. A background goroutine writes the next lease when fewer than renewAt = 64
-//     requests of room are left, so requests rarely wait for the store; when the room is
-//     gone (a period's first request, or a burst faster than the store), Admit writes the
-//     lease itself, with the leases other checks wait for in the same transaction. So a
-//     crash costs at most one block of requests per key and period (under-admission), and
-//     the day records' counts since the last flush (at most FlushInterval of Used).
+//     (or what remains of the limit), which Open treats as used. A period's first block is
+//     leaseBlock = 256 requests; it doubles, up to Options.MaxLease (65,536 by default),
+//     while leases last less than leaseTarget (a second), and halves back when one lasts
+//     over four, so that a busy key writes about one lease a second rather than one every
+//     256 requests (each a durable store write). A background goroutine writes the next
+//     lease when a quarter of the block is left, so requests rarely wait for the store;
+//     when the room is gone (a period's first request, or a burst faster than the store),
+//     Admit writes the lease itself, with the leases other checks wait for in the same
+//     transaction. So a crash costs at most one block of requests per key and period
+//     (under-admission: 256 for a key under 256 requests a second, about a second of its
+//     traffic for a busier one, never more than MaxLease), and the day records' counts
+//     since the last flush (at most FlushInterval of Used).
 //     After a crash, Used (and GetUsage's remaining) counts the lost block as used.
 //   - SetRemaining (UpdateUsage) writes the new count to the store before it answers.
 //   - A lease that cannot be written fails Admit (the caller's failure policy applies); so
@@ -70,7 +75,13 @@ type Options struct {
 	FlushInterval time.Duration
 	// Logger receives the flush failures of Run; nil discards them.
 	Logger *slog.Logger
+	// MaxLease bounds a period's lease block, and so what a crash may take of a period
+	// (see the package comment); DefaultMaxLease if 0, at least leaseBlock.
+	MaxLease int64
 }
+
+// DefaultMaxLease is Options.MaxLease's default.
+const DefaultMaxLease = 1 << 16
 
 // DefaultFlushInterval is Options.FlushInterval's default.
 const DefaultFlushInterval = time.Second
@@ -78,9 +89,11 @@ const DefaultFlushInterval = time.Second
 const (
 	// shardCount is the number of shards (a power of two).
 	shardCount = 64
-	// leaseBlock is the most room one lease reserves: a crash loses at most this many
-	// requests of a period.
+	// leaseBlock is the room a period's first lease reserves, and its smallest block.
 	leaseBlock = 256
+	// leaseTarget is how long a lease should last: a block used up faster doubles, one
+	// lasting over 4 leaseTarget halves.
+	leaseTarget = time.Second
 	// periodMargin keeps a period's count for a day after it ends.
 	periodMargin = 24 * time.Hour
 	// dayRetention is how long day records are kept: GetUsage looks back at most that far
@@ -88,8 +101,9 @@ const (
 	dayRetention = 90 * 24 * time.Hour
 	// maxDays bounds one Days call (ten years of days).
 	maxDays = 3660
-	// renewAt is the room left under a lease at which the next one is written ahead of
-	// need, by the renewer goroutine, so that requests rarely wait for the store.
+	// renewAt is the room left under a first lease at which the next one is written ahead
+	// of need, by the renewer goroutine, so that requests rarely wait for the store: a
+	// quarter of the block (period.renewAt).
 	renewAt = leaseBlock / 4
 	// maxAttempts bounds how often one Admit asks for a lease before giving up (other
 	// checks may take the room of each new lease first).
@@ -107,6 +121,7 @@ type State struct {
 	st       store.Store // nil: memory only
 	prefix   string
 	interval time.Duration
+	maxLease int64 // Options.MaxLease
 	log      *slog.Logger
 
 	// writeSem (capacity 1) serializes the writes to st: leases, SetRemaining and flushes.
@@ -158,10 +173,32 @@ type period struct {
 	// (its lease): with a store, count never exceeds reserved.
 	count, reserved int64
 	limit           int64 // the limit of the last check (what a lease may reserve up to)
-	dirty           bool
-	renewing        bool // a lease is asked for ahead of need
-	gone            bool // swept: no longer in q.periods (a lease for it is not written)
-	queued          bool // in State.queue; guarded by State.qmu
+	// block is the room the next lease reserves (0: leaseBlock), leasedAt when the last
+	// lease was written (the monotonic clock: sizing, not semantics).
+	block    int64
+	leasedAt time.Time
+	dirty    bool
+	renewing bool // a lease is asked for ahead of need
+	gone     bool // swept: no longer in q.periods (a lease for it is not written)
+	queued   bool // in State.queue; guarded by State.qmu
+}
+
+// renewAt is the room left under p's lease at which the next is written ahead of need.
+func (p *period) renewAt() int64 { return max(p.block, leaseBlock) / 4 }
+
+// nextBlock sizes p's next lease at now (the monotonic clock), within [leaseBlock,
+// maxLease]: double the last block when it lasted under leaseTarget, half when it lasted
+// over four. Called under p's shard lock; the block is p's once its lease is written.
+func (p *period) nextBlock(now time.Time, maxLease int64) int64 {
+	switch {
+	case p.block == 0 || p.leasedAt.IsZero():
+		return leaseBlock
+	case now.Sub(p.leasedAt) < leaseTarget:
+		return min(p.block*2, maxLease)
+	case now.Sub(p.leasedAt) > 4*leaseTarget:
+		return max(p.block/2, leaseBlock)
+	}
+	return p.block
 }
 
 type day struct {
@@ -180,6 +217,7 @@ func Open(ctx context.Context, opts Options) (*State, error) {
 		st:       opts.Store,
 		prefix:   opts.Prefix,
 		interval: opts.FlushInterval,
+		maxLease: max(opts.MaxLease, leaseBlock),
 		log:      opts.Logger,
 		writeSem: make(chan struct{}, 1),
 		wake:     make(chan struct{}, 1),
@@ -187,6 +225,9 @@ func Open(ctx context.Context, opts Options) (*State, error) {
 	}
 	if s.interval <= 0 {
 		s.interval = DefaultFlushInterval
+	}
+	if opts.MaxLease == 0 {
+		s.maxLease = DefaultMaxLease
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -359,7 +400,7 @@ func (s *State) try(now time.Time, c *meter.Check, idx, order []uint8, qs int) (
 		if s.st != nil {
 			sh.markDay(d)
 		}
-		if p.reserved-p.count <= renewAt && p.reserved < p.limit && !p.renewing {
+		if p.reserved-p.count <= p.renewAt() && p.reserved < p.limit && !p.renewing {
 			p.renewing = true
 			return meter.Admitted, p, true, nil
 		}

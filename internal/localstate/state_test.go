@@ -29,9 +29,12 @@ func dayQuota(key string, limit int64, now time.Time) *meter.Quota {
 	return &meter.Quota{Key: key, Limit: limit, Start: start, End: end}
 }
 
+// open opens a State on st with fixed lease blocks of leaseBlock (MaxLease = leaseBlock),
+// so that the crash and lease tests count in blocks whatever the machine's speed;
+// TestLeaseBlocksGrow tests the default.
 func open(t *testing.T, st store.Store) *State {
 	t.Helper()
-	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix})
+	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix, MaxLease: leaseBlock})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -323,7 +326,7 @@ func TestCrashUnderConcurrency(t *testing.T) {
 func TestRunFlushes(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix, FlushInterval: 5 * time.Millisecond})
+	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix, FlushInterval: 5 * time.Millisecond, MaxLease: leaseBlock})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -698,5 +701,67 @@ func TestSweepWithoutStore(t *testing.T) {
 	}
 	if n := len(s.shards[s.shardOf("b")].buckets); n != 0 {
 		t.Errorf("a bucket full again is kept after a sweep (%d in its shard)", n)
+	}
+}
+
+// TestLeaseBlocksGrow: with the default MaxLease, a key whose leases last under leaseTarget
+// gets doubling blocks, so that many requests write few leases; a crash still never
+// over-admits and loses at most MaxLease.
+func TestLeaseBlocksGrow(t *testing.T) {
+	t.Parallel()
+	st := &failingStore{Store: memory.New()}
+	s, err := Open(context.Background(), Options{Store: st, Prefix: prefix})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	const n, limit = 40000, 1_000_000
+	q := dayQuota("plan/key", limit, t0)
+	for range n {
+		mustAdmit(t, s, t0, &meter.Check{Quota: q})
+	}
+	// Fixed blocks of 256 would take n/(256-64) ≈ 208 leases; doubling ones take about
+	// log2(n/256) ≈ 8, more on a machine too slow to use a block within a second.
+	if got := st.txns.Load(); got > 40 {
+		t.Errorf("%d requests wrote %d transactions; want the blocks to grow (at most 40)", n, got)
+	}
+	// A crash: the state is dropped without Close (closed only when the test ends), the
+	// store reopened.
+	defer s.Close()
+	s2, err := Open(context.Background(), Options{Store: st.Store, Prefix: prefix})
+	if err != nil {
+		t.Fatalf("Open after the crash: %v", err)
+	}
+	defer s2.Close()
+	used, err := s2.Used(context.Background(), *q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used < n || used > n+DefaultMaxLease {
+		t.Errorf("after a crash, Used = %d; want %d counted plus at most one lease (%d)", used, n, DefaultMaxLease)
+	}
+}
+
+func TestNextBlock(t *testing.T) {
+	t.Parallel()
+	at := time.Now()
+	tests := []struct {
+		block   int64
+		leased  time.Time
+		now     time.Time
+		want    int64
+		comment string
+	}{
+		{0, time.Time{}, at, leaseBlock, "a period's first lease"},
+		{leaseBlock, at, at.Add(100 * time.Millisecond), 2 * leaseBlock, "used up in under a second: doubles"},
+		{DefaultMaxLease, at, at.Add(time.Millisecond), DefaultMaxLease, "never above MaxLease"},
+		{4 * leaseBlock, at, at.Add(2 * time.Second), 4 * leaseBlock, "lasted one to four seconds: kept"},
+		{4 * leaseBlock, at, at.Add(5 * time.Second), 2 * leaseBlock, "lasted over four seconds: halves"},
+		{leaseBlock, at, at.Add(time.Hour), leaseBlock, "never below leaseBlock"},
+	}
+	for _, tt := range tests {
+		p := &period{block: tt.block, leasedAt: tt.leased}
+		if got := p.nextBlock(tt.now, DefaultMaxLease); got != tt.want {
+			t.Errorf("%s: nextBlock(block %d, %v after the lease) = %d; want %d", tt.comment, tt.block, tt.now.Sub(tt.leased), got, tt.want)
+		}
 	}
 }
