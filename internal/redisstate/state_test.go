@@ -6,11 +6,13 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/meter"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 	"github.com/redis/rueidis"
 )
 
@@ -397,4 +399,60 @@ func TestScriptError(t *testing.T) {
 	}
 	t.Logf("script error: %v", err)
 	mustAdmit(t, s, t0, &meter.Check{Buckets: []meter.Bucket{ok}}, meter.Admitted) // its token was not taken
+}
+
+// TestAdmitBatches: concurrent Admits are decided in fewer script runs than checks, and
+// exactly as one by one (every check of a shared bucket and quota counted once).
+func TestAdmitBatches(t *testing.T) {
+	t.Parallel()
+	s := newTestState(t)
+	const workers, each, limit = 64, 20, 500
+	q := dayQuota("batch", limit, t0)
+	acct := meter.Bucket{Key: "batch-acct", Rate: 0, Burst: 1 << 20}
+	var admitted, exceeded atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				o, err := s.Admit(context.Background(), t0, &meter.Check{Buckets: []meter.Bucket{acct}, Quota: q})
+				switch {
+				case err != nil:
+					t.Errorf("Admit: %v", err)
+					return
+				case o == meter.Admitted:
+					admitted.Add(1)
+				case o == meter.QuotaExceeded:
+					exceeded.Add(1)
+				}
+			}
+		}()
+	}
+	testwait.Group(t, &wg, testwait.Patient, "the concurrent Admits")
+	if admitted.Load() != limit || exceeded.Load() != workers*each-limit {
+		t.Errorf("%d checks under a quota of %d: %d admitted, %d over the quota; want exactly %d admitted", workers*each, limit, admitted.Load(), exceeded.Load(), limit)
+	}
+	if runs := s.runs.Load(); runs >= workers*each {
+		t.Errorf("%d concurrent checks took %d script runs; want batches (fewer runs than checks)", workers*each, runs)
+	}
+	used, err := s.Used(context.Background(), *q)
+	if err != nil || used != limit {
+		t.Errorf("Used = %d, %v; want %d", used, err, limit)
+	}
+}
+
+// TestAdmitAfterClose: a closed State answers at once with an error.
+func TestAdmitAfterClose(t *testing.T) {
+	t.Parallel()
+	s := newTestState(t)
+	s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Admit(context.Background(), t0, &meter.Check{Quota: dayQuota("closed", 1, t0)})
+		done <- err
+	}()
+	if err := testwait.Recv(t, done, testwait.Patient, "Admit after Close"); err == nil {
+		t.Error("Admit after Close = nil error; want one")
+	}
 }
