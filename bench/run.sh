@@ -335,6 +335,18 @@ echo "Medians over $ROUNDS rounds (wrk -t$THREADS -c$CONNS -d${DURATION}s, CPUs 
 awk -F'\t' -v proxies="$PROXIES" '
 	NR == 1 { next }
 	{ n[$2]++; rps[$2, n[$2]] = $3; p50[$2, n[$2]] = $4; p99[$2, n[$2]] = $5; cpu[$2, n[$2]] = $6 }
+	# round_ratio(a, b): the median over rounds of the req/s of a over that of b in the same round.
+	function round_ratio(a, b,   i, k, v) {
+		k = n[a] < n[b] ? n[a] : n[b]
+		for (i = 1; i <= k; i++) v["x", i] = rps[a, i] / rps[b, i]
+		return median(v, "x", k)
+	}
+	# round_diff(a, b): the median over rounds of the CPU per request of a less that of b.
+	function round_diff(a, b,   i, k, v) {
+		k = n[a] < n[b] ? n[a] : n[b]
+		for (i = 1; i <= k; i++) v["x", i] = cpu[a, i] - cpu[b, i]
+		return median(v, "x", k)
+	}
 	function median(arr, p, k,   i, j, t, v) {
 		for (i = 1; i <= k; i++) v[i] = arr[p, i]
 		for (i = 2; i <= k; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
@@ -353,14 +365,20 @@ awk -F'\t' -v proxies="$PROXIES" '
 			cr = ("nginx" in C) ? sprintf("%.2fx", C[p] / C["nginx"]) : "-"
 			printf "%-20s %10.0f %9.1f %9.1f %11.1f %12s %12s\n", p, R[p], P50[p], P99[p], C[p], rr, cr
 		}
+		# The targets compare variants within each round (they run back to back), then take
+		# the median of the ratios of the rounds: the speed of the machine drifts between rounds more
+		# than the variants differ.
 		if (("gatehouse" in R) && ("gatehouse-key" in R)) {
-			printf "\ntarget: gatehouse-key req/s >= 0.90x gatehouse (API key + plan throttle + quota, in-process state): %s (%.2fx)",
-				R["gatehouse-key"] >= 0.9 * R["gatehouse"] ? "MET" : "NOT MET", R["gatehouse-key"] / R["gatehouse"]
+			r = round_ratio("gatehouse-key", "gatehouse")
+			printf "\ntarget: gatehouse-key req/s >= 0.90x gatehouse (API key + plan throttle + quota, in-process state): %s (median of rounds %.2fx; medians %.2fx)",
+				r >= 0.9 ? "MET" : "NOT MET", r, R["gatehouse-key"] / R["gatehouse"]
 		}
 		if (("gatehouse" in R) && ("gatehouse-redis-key" in R)) {
-			printf "\ntarget: gatehouse-redis-key req/s >= 0.70x gatehouse (the same with Redis state): %s (%.2fx); Redis costs the gateway %.1f us CPU a request",
-				R["gatehouse-redis-key"] >= 0.7 * R["gatehouse"] ? "MET" : "NOT MET", R["gatehouse-redis-key"] / R["gatehouse"],
-				C["gatehouse-redis-key"] - C["gatehouse-key"]
+			r = round_ratio("gatehouse-redis-key", "gatehouse")
+			printf "\ntarget: gatehouse-redis-key req/s >= 0.70x gatehouse (the same with Redis state): %s (median of rounds %.2fx; medians %.2fx)",
+				r >= 0.7 ? "MET" : "NOT MET", r, R["gatehouse-redis-key"] / R["gatehouse"]
+			if ("gatehouse-key" in R)
+				printf "\nthe Redis state costs the gateway %.1f us CPU a request more than the in-process state (median of rounds)", round_diff("gatehouse-redis-key", "gatehouse-key")
 		}
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",
