@@ -370,19 +370,28 @@ func (m *meteredAPI) usageToday(t *testing.T, c *apigateway.Client) []int64 {
 	return days[0]
 }
 
-// TestUsagePlanQuotaSurvivesRestart: the in-process state persists quota counts in the
-// embedded store, so a graceful restart continues the day's count instead of resetting it.
-func TestUsagePlanQuotaSurvivesRestart(t *testing.T) {
-	t.Parallel()
-	dataDir := t.TempDir()
-	const limit, before = 10, 4
+// startMetered starts a gatehouse on dataDir with createMeteredAPI's API under a daily quota
+// of limit, and spends before requests of it; it returns the gatehouse, the API and the
+// metered method's URL.
+func startMetered(t *testing.T, dataDir string, limit int32, before int, what string) (*gatehouse, *meteredAPI, string) {
+	t.Helper()
 	g := startGatehouse(t, options{dataDir: dataDir})
 	m := createMeteredAPI(t, g.client(e2eUsageKeyID, e2eUsageSecret), limit)
 	metered := g.pathURL(m.ID, "prod") + "/metered"
 	if r := firstAnswer(t, metered, withKey(m.KeyValue)); r.Status != 200 {
 		t.Fatalf("GET /metered with the key = %d %q; want 200", r.Status, r.Body)
 	}
-	expectAnswers(t, "before the restart", metered, withKey(m.KeyValue), before-1, 200, meteredAnswer)
+	expectAnswers(t, what, metered, withKey(m.KeyValue), before-1, 200, meteredAnswer)
+	return g, m, metered
+}
+
+// TestUsagePlanQuotaSurvivesRestart: the in-process state persists quota counts in the
+// embedded store, so a graceful restart continues the day's count instead of resetting it.
+func TestUsagePlanQuotaSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	const limit, before = 10, 4
+	g, m, metered := startMetered(t, dataDir, limit, before, "before the restart")
 	if got := m.usageToday(t, g.client(e2eUsageKeyID, e2eUsageSecret)); !slices.Equal(got, []int64{before, limit - before}) {
 		t.Errorf("GetUsage before the restart = %v; want [%d %d]", got, before, limit-before)
 	}
@@ -672,13 +681,7 @@ func TestUsagePlanQuotaAfterCrash(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
 	const limit, before = 10, 4
-	g := startGatehouse(t, options{dataDir: dataDir})
-	m := createMeteredAPI(t, g.client(e2eUsageKeyID, e2eUsageSecret), limit)
-	metered := g.pathURL(m.ID, "prod") + "/metered"
-	if r := firstAnswer(t, metered, withKey(m.KeyValue)); r.Status != 200 {
-		t.Fatalf("GET /metered with the key = %d %q; want 200", r.Status, r.Body)
-	}
-	expectAnswers(t, "before the crash", metered, withKey(m.KeyValue), before-1, 200, meteredAnswer)
+	g, m, metered := startMetered(t, dataDir, limit, before, "before the crash")
 	g.kill()
 
 	g = startGatehouse(t, options{dataDir: dataDir})
