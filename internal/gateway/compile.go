@@ -129,15 +129,19 @@ func (s *Server) trafficStages(sd *apigateway.StageDocument, apiKeySource, resou
 	return keys, throttling
 }
 
-// stageMethodBucket is the stage's token bucket for a method: its methodSettings entry
-// ("pets/{id}/GET", "/GET" for the root), else the stage's "*/*"; nil when neither exists
-// or the entry's rate or burst is negative (unset). Every method has a bucket of its own,
-// also under "*/*": AWS applies a stage's default method throttling to each method.
+// stageMethodBucket is the stage's token bucket for a method: the most specific of its
+// methodSettings entries "pets/{id}/GET" ("/GET" for the root), "pets/{id}/*", "*/GET" and
+// "*/*" (the forms UpdateStage writes); nil when none exists or the entry's rate or burst
+// is negative (unset). Every method has a bucket of its own, also under a wildcard: AWS
+// applies a stage's default method throttling to each method.
 func stageMethodBucket(sd *apigateway.StageDocument, resourcePath, verb string) *meter.Bucket {
-	key := strings.TrimPrefix(resourcePath, "/") + "/" + verb
-	ms := sd.MethodSettings[key]
-	if ms == nil {
-		ms = sd.MethodSettings["*/*"]
+	res := strings.TrimPrefix(resourcePath, "/")
+	key := res + "/" + verb
+	var ms *apigateway.MethodSetting
+	for _, k := range [...]string{key, res + "/*", "*/" + verb, "*/*"} {
+		if ms = sd.MethodSettings[k]; ms != nil {
+			break
+		}
 	}
 	if ms == nil || ms.ThrottlingRateLimit < 0 || ms.ThrottlingBurstLimit < 0 {
 		return nil

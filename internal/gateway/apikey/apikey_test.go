@@ -32,23 +32,29 @@ func testIndex() *Index {
 	return NewIndex(keys, plans)
 }
 
+// planBucket is the key k1's bucket in plan p1 of testIndex.
+var planBucket = &meter.Bucket{Key: "k/p1/k1", Rate: 100, Burst: 50}
+
+func sameBucket(a, b *meter.Bucket) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
 func TestLookup(t *testing.T) {
 	t.Parallel()
 	ix := testIndex()
 	tests := []struct {
 		value, api, stage, resource, verb string
 		wantID, wantPlan                  string
-		wantBucket                        *meter.Bucket
+		wantMethod, wantBucket            *meter.Bucket
 		wantQuota                         bool
 	}{
-		// The API stage's per-method throttle replaces the plan's for that method.
-		{"value-one-abcdefghijkl", "api1", "prod", "/pets", "GET", "k1", "p1", &meter.Bucket{Key: "k/p1/k1/api1/prod/pets/GET", Rate: 5, Burst: 2}, true},
+		// The API stage's per-method throttle is the key's bucket for the method; the
+		// plan's bucket, shared by the key's stages, applies too.
+		{"value-one-abcdefghijkl", "api1", "prod", "/pets", "GET", "k1", "p1", &meter.Bucket{Key: "k/p1/k1/api1/prod/pets/GET", Rate: 5, Burst: 2}, planBucket, true},
 		// "/*/*" is the API stage's throttle for every other method.
-		{"value-one-abcdefghijkl", "api1", "prod", "/pets", "POST", "k1", "p1", &meter.Bucket{Key: "k/p1/k1/api1/prod/*/*", Rate: 1, Burst: 1}, true},
-		// A stage without per-method throttles: the plan's bucket, shared by the key's stages.
-		{"value-one-abcdefghijkl", "api1", "beta", "/pets", "GET", "k1", "p1", &meter.Bucket{Key: "k/p1/k1", Rate: 100, Burst: 50}, true},
+		{"value-one-abcdefghijkl", "api1", "prod", "/pets", "POST", "k1", "p1", &meter.Bucket{Key: "k/p1/k1/api1/prod/*/*", Rate: 1, Burst: 1}, planBucket, true},
+		// A stage without per-method throttles: the plan's bucket only.
+		{"value-one-abcdefghijkl", "api1", "beta", "/pets", "GET", "k1", "p1", nil, planBucket, true},
 		// Two plans on one stage (the management plane refuses it): the smaller id, on every node.
-		{"value-five-abcdefghijk", "api1", "prod", "/", "GET", "k5", "p2", nil, false},
+		{"value-five-abcdefghijk", "api1", "prod", "/", "GET", "k5", "p2", nil, nil, false},
 	}
 	for _, tt := range tests {
 		id, m, ok := ix.Lookup(tt.value, tt.api, tt.stage, MethodPaths(tt.resource, tt.verb))
@@ -56,8 +62,8 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%s, %s/%s, %s %s) = %q, %+v, %v; want %q in plan %q", tt.value, tt.api, tt.stage, tt.verb, tt.resource, id, m, ok, tt.wantID, tt.wantPlan)
 			continue
 		}
-		if (m.Throttle == nil) != (tt.wantBucket == nil) || (m.Throttle != nil && *m.Throttle != *tt.wantBucket) {
-			t.Errorf("Lookup(%s, %s/%s, %s %s).Throttle = %+v; want %+v", tt.value, tt.api, tt.stage, tt.verb, tt.resource, m.Throttle, tt.wantBucket)
+		if !sameBucket(m.MethodThrottle, tt.wantMethod) || !sameBucket(m.Throttle, tt.wantBucket) {
+			t.Errorf("Lookup(%s, %s/%s, %s %s) buckets = %+v, %+v; want %+v, %+v", tt.value, tt.api, tt.stage, tt.verb, tt.resource, m.MethodThrottle, m.Throttle, tt.wantMethod, tt.wantBucket)
 		}
 		if got := m.Quota != nil; got != tt.wantQuota || (got && m.QuotaKey != meter.QuotaKey(tt.wantPlan, tt.wantID)) {
 			t.Errorf("Lookup(%s ...).Quota = %+v (key %q); want quota %v under %q", tt.value, m.Quota, m.QuotaKey, tt.wantQuota, meter.QuotaKey(tt.wantPlan, tt.wantID))

@@ -89,9 +89,10 @@ func newStagePlan(p *apigateway.UsagePlan, as apigateway.APIStage, keyID string)
 			sp.methods = make(map[string]*invoke.Metering, len(as.Throttle))
 		}
 		m := *sp.def
-		// The per-method bucket is the key's own on this stage and method: the plan's
-		// bucket (the key across all its stages) is not taken from too.
-		m.Throttle = bucket(meter.QuotaKey(p.ID, keyID)+"/"+as.APIID+"/"+as.Stage+path, t)
+		// The per-method bucket is the key's own on this stage and method; the plan's
+		// bucket (the key across all its stages) applies too: the plan's limit stays the
+		// key's overall limit (repost.aws QUFD1EPj5dRYaYaqpNepE34A).
+		m.MethodThrottle = bucket(meter.QuotaKey(p.ID, keyID)+"/"+as.APIID+"/"+as.Stage+path, t)
 		sp.methods[path] = &m
 	}
 	return sp

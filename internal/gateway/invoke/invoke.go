@@ -284,10 +284,11 @@ type Invocation struct {
 // stage. It belongs to the compiled key index (apikey.Index): read-only.
 type Metering struct {
 	PlanID string
-	// Throttle is the key's bucket for this method: the API stage's per-method throttle
-	// (throttle["/{resource}/{METHOD}"]) when the plan sets one for the method, else the
-	// plan's throttle; nil when neither is set.
-	Throttle *meter.Bucket
+	// MethodThrottle is the key's bucket for this method on this stage, the API stage's
+	// per-method throttle (throttle["/{resource}/{METHOD}"]); Throttle the key's bucket in
+	// the plan (its throttle), shared by the key's stages. Both apply, in that order; nil
+	// where the plan sets none.
+	MethodThrottle, Throttle *meter.Bucket
 	// Quota is the plan's quota; nil when none. QuotaKey names its count
 	// (meter.QuotaKey(plan, key)).
 	Quota    *apigateway.QuotaSettings

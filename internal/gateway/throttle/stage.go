@@ -12,9 +12,9 @@ import (
 )
 
 // Stage is the throttle stage of one method of one stage. AWS applies its limits in this
-// order, and the first empty bucket answers: the API key's bucket (the usage plan's
-// per-method throttle for the method, else the plan's throttle), the stage's method
-// throttling (methodSettings), the account's bucket; then the key's quota.
+// order, and the first empty bucket answers: the API key's bucket for the method (the usage
+// plan's per-method throttle), the key's bucket in the plan (the plan's throttle), the
+// stage's method throttling (methodSettings), the account's bucket; then the key's quota.
 type Stage struct {
 	// State decides; nil applies nothing (the stage is left out of the pipeline).
 	State   State
@@ -37,7 +37,7 @@ var (
 // check is one request's meter.Check with room for every level's bucket, pooled.
 type check struct {
 	c       meter.Check
-	buckets [3]meter.Bucket
+	buckets [4]meter.Bucket
 	quota   meter.Quota
 }
 
@@ -58,6 +58,9 @@ func (s Stage) Middleware() invoke.Middleware {
 			now := s.Now()
 			ck := checks.Get().(*check)
 			b := ck.buckets[:0]
+			if m != nil && m.MethodThrottle != nil {
+				b = append(b, *m.MethodThrottle)
+			}
 			if m != nil && m.Throttle != nil {
 				b = append(b, *m.Throttle)
 			}

@@ -44,7 +44,8 @@ var (
 	keyBucket   = &meter.Bucket{Key: "k/p1/k1", Rate: 10, Burst: 5}
 	stageBucket = &meter.Bucket{Key: "s/api1/prod/pets/GET", Rate: 100, Burst: 50}
 	acctBucket  = &meter.Bucket{Key: "a", Rate: 10000, Burst: 5000}
-	weekly      = &invoke.Metering{PlanID: "p1", Throttle: keyBucket,
+	methodBkt   = &meter.Bucket{Key: "k/p1/k1/api1/prod/pets/GET", Rate: 5, Burst: 2}
+	weekly      = &invoke.Metering{PlanID: "p1", MethodThrottle: methodBkt, Throttle: keyBucket,
 		Quota: &apigateway.QuotaSettings{Limit: 100, Period: "WEEK", Offset: 1}, QuotaKey: "p1/k1"}
 )
 
@@ -58,7 +59,7 @@ func TestStageCheck(t *testing.T) {
 		wantQuota       *meter.Quota
 	}{
 		{"every level, in AWS's order", weekly, stageBucket, acctBucket,
-			[]string{"k/p1/k1", "s/api1/prod/pets/GET", "a"},
+			[]string{"k/p1/k1/api1/prod/pets/GET", "k/p1/k1", "s/api1/prod/pets/GET", "a"},
 			// WEEK offset 1: Monday to Monday.
 			&meter.Quota{Key: "p1/k1", Limit: 100, Start: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)}},
 		{"no key: the stage's and the account's", nil, stageBucket, acctBucket, []string{"s/api1/prod/pets/GET", "a"}, nil},
