@@ -27,9 +27,10 @@
 //     when the room is gone (a period's first request, or a burst faster than the store),
 //     Admit writes the lease itself, with the leases other checks wait for in the same
 //     transaction. So a crash costs at most one block of requests per key and period
-//     (under-admission: 256 for a key under 256 requests a second, about a second of its
-//     traffic for a busier one, never more than MaxLease), and the day records' counts
-//     since the last flush (at most FlushInterval of Used).
+//     (under-admission: 256 for a key under 256 requests a second; more for a busier
+//     one, never more than MaxLease; a key that slows down after a burst keeps a large
+//     block until its leases last over four seconds, halving each time), and the day
+//     records' counts since the last flush (at most FlushInterval of Used).
 //     After a crash, Used (and GetUsage's remaining) counts the lost block as used.
 //   - SetRemaining (UpdateUsage) writes the new count to the store before it answers.
 //   - A lease that cannot be written fails Admit (the caller's failure policy applies); so

@@ -187,10 +187,17 @@ func (s *State) Admit(ctx context.Context, now time.Time, c *meter.Check) (meter
 	if c == nil || (len(c.Buckets) == 0 && c.Quota == nil) {
 		return meter.Admitted, nil
 	}
+	select {
+	case <-s.closed:
+		return meter.Admitted, fmt.Errorf("redisstate: admit: %w", errClosed)
+	default:
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	r := admitRequests.Get().(*admitRequest)
 	r.set(now, c)
+	r.deadline, _ = ctx.Deadline()
+	r.state.Store(reqQueued)
 	select {
 	case s.requests <- r:
 	case <-s.closed:
@@ -206,20 +213,36 @@ func (s *State) Admit(ctx context.Context, now time.Time, c *meter.Check) (meter
 		admitRequests.Put(r)
 		return res.outcome, res.err
 	case <-ctx.Done():
-		// The batcher still answers r (its channel has room); r is not reused.
+		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			// Not taken into a batch: it will never count (the batcher drops r).
+			return meter.Admitted, fmt.Errorf("redisstate: admit: %w (not sent)", ctx.Err())
+		}
+		// In a batch already: it may have counted. The batcher still answers r (its
+		// channel has room), so r is not reused.
 		return meter.Admitted, fmt.Errorf("redisstate: admit: %w", ctx.Err())
 	}
 }
 
 // admitRequest is one Admit waiting for its batch: a copy of its check (the caller may
-// give up waiting and reuse its own), and the channel of its one answer.
+// give up waiting and reuse its own), its deadline, whether a batch took it, and the
+// channel of its one answer.
 type admitRequest struct {
-	now     time.Time
-	buckets []meter.Bucket
-	quota   meter.Quota
-	hasQ    bool
-	done    chan admitResult
+	now      time.Time
+	buckets  []meter.Bucket
+	quota    meter.Quota
+	hasQ     bool
+	deadline time.Time
+	state    atomic.Int32 // reqQueued, then reqTaken (by a batcher) or reqAbandoned (by its caller)
+	done     chan admitResult
 }
+
+// admitRequest states: a request its caller gave up on before a batch took it is dropped,
+// so that a refused request is never counted.
+const (
+	reqQueued int32 = iota
+	reqTaken
+	reqAbandoned
+)
 
 func (r *admitRequest) set(now time.Time, c *meter.Check) {
 	r.now = now
@@ -238,17 +261,20 @@ type admitResult struct {
 var admitRequests = sync.Pool{New: func() any { return &admitRequest{done: make(chan admitResult, 1)} }}
 
 // Batching: batchers script runs may be in flight at once (rueidis pipelines them on its
-// connections), each of at most maxBatch checks. Two keep one slow call from holding every
+// connections), each of at most maxBatch checks. A few keep a slow call from holding every
 // check while leaving time for checks to gather: bench/run.sh measured about 10 checks a
-// batch at 18,000 requests a second (1 batcher: 16; 4: 6, for no more requests a second).
+// run with 2 and 6 with 4 at 18,000 requests a second, for the same requests a second. A
+// check may wait for a run in flight before its own, so Options.Timeout should exceed two
+// round trips; the runs in flight bound a node's checks to batchers*maxBatch a round trip.
 const (
-	batchers = 2
-	maxBatch = 64
+	batchers = 4
+	maxBatch = 128
 )
 
 var errClosed = errors.New("state closed")
 
-// batch runs batches of queued Admits until the State is closed.
+// batch runs batches of queued Admits until the State is closed, then answers what is
+// still queued with errClosed.
 func (s *State) batch() {
 	defer s.wg.Done()
 	var rs []*admitRequest
@@ -256,23 +282,40 @@ func (s *State) batch() {
 	for {
 		var first *admitRequest
 		select {
+		case <-s.closed:
+			s.drainClosed()
+			return
+		default:
+		}
+		select {
 		case first = <-s.requests:
 		case <-s.closed:
+			s.drainClosed()
 			return
 		}
-		rs = append(rs[:0], first)
+		rs = s.take(rs[:0], first)
 	gather:
 		for len(rs) < maxBatch {
 			select {
 			case r := <-s.requests:
-				rs = append(rs, r)
+				rs = s.take(rs, r)
 			default:
 				break gather
 			}
 		}
+		if len(rs) == 0 {
+			continue
+		}
+		// The run may take until the latest of its callers' deadlines: past it no one waits.
+		deadline := rs[0].deadline
+		for _, r := range rs[1:] {
+			if r.deadline.After(deadline) {
+				deadline = r.deadline
+			}
+		}
 		s.runs.Add(1)
 		keys, args = s.batchCommand(rs, keys[:0], args[:0])
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		outs, err := s.admit.Exec(ctx, s.c, keys, args).AsIntSlice()
 		cancel()
 		if err == nil && len(outs) != len(rs) {
@@ -289,6 +332,32 @@ func (s *State) batch() {
 			}
 			r.done <- res
 			rs[i] = nil
+		}
+	}
+}
+
+// take appends r to rs unless its caller gave up on it, in which case r is dropped (back
+// to the pool: its caller no longer holds it).
+func (s *State) take(rs []*admitRequest, r *admitRequest) []*admitRequest {
+	if !r.state.CompareAndSwap(reqQueued, reqTaken) {
+		admitRequests.Put(r)
+		return rs
+	}
+	return append(rs, r)
+}
+
+// drainClosed answers every queued Admit with errClosed.
+func (s *State) drainClosed() {
+	for {
+		select {
+		case r := <-s.requests:
+			if r.state.CompareAndSwap(reqQueued, reqTaken) {
+				r.done <- admitResult{err: fmt.Errorf("redisstate: admit: %w", errClosed)}
+			} else {
+				admitRequests.Put(r)
+			}
+		default:
+			return
 		}
 	}
 }
