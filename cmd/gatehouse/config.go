@@ -101,10 +101,6 @@ const (
 	// Admit in well under a millisecond, so 50 ms means it is in trouble, and a request waits
 	// at most that long before the failure policy applies.
 	defaultStateTimeout = 50 * time.Millisecond
-	// defaultAccountRateLimit and defaultAccountBurstLimit are AWS's account-level throttle
-	// per region: 10,000 requests per second with a burst of 5,000 ([A] limits.md).
-	defaultAccountRateLimit  = 10000
-	defaultAccountBurstLimit = 5000
 )
 
 // endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
@@ -189,8 +185,8 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.DurationVar(&cfg.StateTimeout, "state-timeout", defaultStateTimeout, "Redis state: longest one throttle or quota decision (or usage read) may take; past it the request gets the state-error policy (--throttle-on-state-error, --quota-on-state-error)")
 	fs.StringVar(&cfg.ThrottleOnStateError, "throttle-on-state-error", "allow", "what a throttled request gets when the state cannot answer (Redis down or slow): allow (not throttled) or deny (500)")
 	fs.StringVar(&cfg.QuotaOnStateError, "quota-on-state-error", "deny", "what a request under a usage plan quota gets when the state cannot answer: deny (500) or allow (admitted, not counted)")
-	fs.Float64Var(&cfg.AccountRateLimit, "account-rate-limit", defaultAccountRateLimit, "the account's throttle, applied to every request after the other throttles, in requests per second (AWS's default is 10000); -1: no account throttle")
-	fs.IntVar(&cfg.AccountBurstLimit, "account-burst-limit", defaultAccountBurstLimit, "the account throttle's burst, in requests (AWS's default is 5000); -1: no account throttle")
+	fs.Float64Var(&cfg.AccountRateLimit, "account-rate-limit", apigateway.DefaultAccountRateLimit, "the account's throttle, applied to every request after the other throttles, in requests per second (AWS's default is 10000); -1: no account throttle")
+	fs.IntVar(&cfg.AccountBurstLimit, "account-burst-limit", apigateway.DefaultAccountBurstLimit, "the account throttle's burst, in requests (AWS's default is 5000); -1: no account throttle")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo API (and deploy it to stage \"demo\") if it does not exist")
 	file := fs.String("config", "", "JSON file with any of these settings (flag names as keys)")
 	fs.Usage = func() {

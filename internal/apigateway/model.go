@@ -256,6 +256,23 @@ type ThrottleSettings struct {
 	RateLimit  float64 `json:"rateLimit"`
 }
 
+// AWS's account-level throttle per region: 10,000 requests a second with a burst of 5,000
+// ([A] limits.md), GetAccount's throttleSettings, and what a new method setting's throttling
+// starts as (test_update_stage_remove_wildcard "update-stage": burst 5000, rate 10000.0).
+const (
+	DefaultAccountBurstLimit = 5000
+	DefaultAccountRateLimit  = 10000.0
+)
+
+// OrAccountDefault is t, or AWS's account default for the zero value (a configuration that
+// sets none).
+func (t ThrottleSettings) OrAccountDefault() ThrottleSettings {
+	if t == (ThrottleSettings{}) {
+		return ThrottleSettings{BurstLimit: DefaultAccountBurstLimit, RateLimit: DefaultAccountRateLimit}
+	}
+	return t
+}
+
 // Model is AWS's Model shape: a JSON Schema (draft 4) for a request or response payload of
 // one content type. Schema is the schema's text as given, not parsed.
 type Model struct {

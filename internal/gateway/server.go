@@ -158,18 +158,10 @@ func New(cfg Config) *Server {
 // Ready reports whether the first table and key index have been loaded from the store.
 func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() }
 
-// Default account throttle: AWS's, 10,000 requests a second with a burst of 5,000.
-const (
-	DefaultAccountRateLimit  = 10000
-	DefaultAccountBurstLimit = 5000
-)
-
 // accountBucket is the account's token bucket under t (Config.AccountThrottle): AWS's
 // default for the zero value, none for a negative rate or burst.
 func accountBucket(t apigateway.ThrottleSettings) *meter.Bucket {
-	if t == (apigateway.ThrottleSettings{}) {
-		t = apigateway.ThrottleSettings{RateLimit: DefaultAccountRateLimit, BurstLimit: DefaultAccountBurstLimit}
-	}
+	t = t.OrAccountDefault()
 	if t.RateLimit < 0 || t.BurstLimit < 0 {
 		return nil
 	}

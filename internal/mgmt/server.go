@@ -74,11 +74,8 @@ func New(cfg Config) *Server {
 		usage: cfg.Usage,
 
 		endpoints:       map[string]*endpoint{},
-		accountThrottle: cfg.AccountThrottle,
+		accountThrottle: cfg.AccountThrottle.OrAccountDefault(),
 		maxPatchOps:     awsjson.MaxPatchOperations,
-	}
-	if s.accountThrottle == (apigateway.ThrottleSettings{}) {
-		s.accountThrottle = apigateway.ThrottleSettings{BurstLimit: accountBurstLimit, RateLimit: accountRateLimit}
 	}
 	if s.log == nil {
 		s.log = slog.Default()

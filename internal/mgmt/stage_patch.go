@@ -181,20 +181,13 @@ func (p stagePath) String() string {
 	return ""
 }
 
-// Account-level throttling, AWS's defaults for a new account and for a new method setting
-// (test_update_stage_remove_wildcard "update-stage": burst 5000, rate 10000.0).
-const (
-	accountBurstLimit = 5000
-	accountRateLimit  = 10000.0
-)
-
 // defaultMethodSetting is a new method settings entry as AWS fills it
 // (test_update_stage_remove_wildcard "update-stage": caching enabled was the only change).
 // loggingLevel stays unset (AWS leaves it out until it is set).
 func defaultMethodSetting() *apigateway.MethodSetting {
 	return &apigateway.MethodSetting{
-		ThrottlingBurstLimit:                   accountBurstLimit,
-		ThrottlingRateLimit:                    accountRateLimit,
+		ThrottlingBurstLimit:                   apigateway.DefaultAccountBurstLimit,
+		ThrottlingRateLimit:                    apigateway.DefaultAccountRateLimit,
 		CacheTTLInSeconds:                      300,
 		RequireAuthorizationForCacheControl:    true,
 		UnauthorizedCacheControlHeaderStrategy: "SUCCEED_WITH_RESPONSE_HEADER",
