@@ -99,6 +99,7 @@ type State struct {
 	closeOnce    sync.Once
 	wg           sync.WaitGroup
 	runs         atomic.Int64 // script runs of admitScript (batches), for tests
+	requestPool  sync.Pool    // of *admitRequest
 	timeout      time.Duration
 	prefix       string
 	admit        *rueidis.Lua
@@ -160,6 +161,7 @@ func newState(ctx context.Context, url string, opts Options, tweak func(*rueidis
 			return nil, fmt.Errorf("redisstate: loading the scripts: %w", err)
 		}
 	}
+	s.requestPool.New = func() any { return &admitRequest{done: make(chan admitResult, 1)} }
 	s.wg.Add(batchers)
 	for range batchers {
 		go s.batch()
@@ -194,23 +196,23 @@ func (s *State) Admit(ctx context.Context, now time.Time, c *meter.Check) (meter
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	r := admitRequests.Get().(*admitRequest)
+	r := s.requestPool.Get().(*admitRequest)
 	r.set(now, c)
 	r.deadline, _ = ctx.Deadline()
 	r.state.Store(reqQueued)
 	select {
 	case s.requests <- r:
 	case <-s.closed:
-		admitRequests.Put(r)
+		s.requestPool.Put(r)
 		return meter.Admitted, fmt.Errorf("redisstate: admit: %w", errClosed)
 	case <-ctx.Done():
-		admitRequests.Put(r)
+		s.requestPool.Put(r)
 		return meter.Admitted, fmt.Errorf("redisstate: admit: %w", ctx.Err())
 	}
 	select {
 	case res := <-r.done:
 		// The batcher is done with r: it sent its one answer.
-		admitRequests.Put(r)
+		s.requestPool.Put(r)
 		return res.outcome, res.err
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
@@ -257,8 +259,6 @@ type admitResult struct {
 	outcome meter.Outcome
 	err     error
 }
-
-var admitRequests = sync.Pool{New: func() any { return &admitRequest{done: make(chan admitResult, 1)} }}
 
 // Batching: batchers script runs may be in flight at once (rueidis pipelines them on its
 // connections), each of at most maxBatch checks. A few keep a slow call from holding every
@@ -340,7 +340,7 @@ func (s *State) batch() {
 // to the pool: its caller no longer holds it).
 func (s *State) take(rs []*admitRequest, r *admitRequest) []*admitRequest {
 	if !r.state.CompareAndSwap(reqQueued, reqTaken) {
-		admitRequests.Put(r)
+		s.requestPool.Put(r)
 		return rs
 	}
 	return append(rs, r)
@@ -354,7 +354,7 @@ func (s *State) drainClosed() {
 			if r.state.CompareAndSwap(reqQueued, reqTaken) {
 				r.done <- admitResult{err: fmt.Errorf("redisstate: admit: %w", errClosed)}
 			} else {
-				admitRequests.Put(r)
+				s.requestPool.Put(r)
 			}
 		default:
 			return

@@ -266,6 +266,9 @@ type Invocation struct {
 	// Metering is the usage plan the API key is metered by on this stage, set with APIKey;
 	// nil otherwise. Read-only: it belongs to the compiled key index.
 	Metering *Metering
+	// Meter is the throttle stage's room for the request's one meter.Check, kept with the
+	// pooled Invocation so that building the check allocates nothing.
+	Meter MeterScratch
 
 	Request Request
 
@@ -293,6 +296,14 @@ type Metering struct {
 	// (meter.QuotaKey(plan, key)).
 	Quota    *apigateway.QuotaSettings
 	QuotaKey string
+}
+
+// MeterScratch holds one meter.Check and the buckets and quota it points at: a key's
+// method and plan buckets, the stage's and the account's.
+type MeterScratch struct {
+	Check   meter.Check
+	Buckets [4]meter.Bucket
+	Quota   meter.Quota
 }
 
 // Reset clears inv for reuse, keeping its allocations.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
@@ -34,15 +33,6 @@ var (
 	errBadQuota      = invoke.ConfigurationError.Because(errors.New("usage plan quota has a period or offset meter.Window refuses"))
 )
 
-// check is one request's meter.Check with room for every level's bucket, pooled.
-type check struct {
-	c       meter.Check
-	buckets [4]meter.Bucket
-	quota   meter.Quota
-}
-
-var checks = sync.Pool{New: func() any { return new(check) }}
-
 // Middleware applies the stage to requests; inv.Metering (set by the API key stage) adds
 // the key's bucket and quota.
 func (s Stage) Middleware() invoke.Middleware {
@@ -56,8 +46,8 @@ func (s Stage) Middleware() invoke.Middleware {
 				return next.Invoke(ctx, inv)
 			}
 			now := s.Now()
-			ck := checks.Get().(*check)
-			b := ck.buckets[:0]
+			ck := &inv.Meter
+			b := ck.Buckets[:0]
 			if m != nil && m.MethodThrottle != nil {
 				b = append(b, *m.MethodThrottle)
 			}
@@ -70,23 +60,20 @@ func (s Stage) Middleware() invoke.Middleware {
 			if s.Account != nil {
 				b = append(b, *s.Account)
 			}
-			ck.c = meter.Check{Buckets: b}
+			ck.Check = meter.Check{Buckets: b}
 			if m != nil && m.Quota != nil {
 				start, end, ok := meter.Window(m.Quota.Period, m.Quota.Offset, now)
 				if !ok {
-					checks.Put(ck)
 					return nil, errBadQuota
 				}
-				ck.quota = meter.Quota{Key: m.QuotaKey, Limit: int64(m.Quota.Limit), Start: start, End: end}
-				ck.c.Quota = &ck.quota
+				ck.Quota = meter.Quota{Key: m.QuotaKey, Limit: int64(m.Quota.Limit), Start: start, End: end}
+				ck.Check.Quota = &ck.Quota
 			}
-			if len(ck.c.Buckets) == 0 && ck.c.Quota == nil {
-				checks.Put(ck)
+			if len(b) == 0 && ck.Check.Quota == nil {
 				return next.Invoke(ctx, inv)
 			}
-			out, err := s.State.Admit(ctx, now, &ck.c)
-			hasQuota, hasBuckets := ck.c.Quota != nil, len(ck.c.Buckets) > 0
-			checks.Put(ck)
+			out, err := s.State.Admit(ctx, now, &ck.Check)
+			hasQuota, hasBuckets := ck.Check.Quota != nil, len(b) > 0
 			if err != nil {
 				return s.failed(ctx, inv, next, err, hasQuota, hasBuckets)
 			}
