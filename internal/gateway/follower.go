@@ -106,53 +106,74 @@ func (s *Server) follow(ctx context.Context) error {
 	s.recompile(ctx, f, dirty)
 	s.ready.Store(true)
 
+	clear(dirty)
+	return s.watchPair(ctx, [2]watched{
+		{what: "stages", prefix: stagePrefix, rev: stageRev, apply: func(ev store.Event) { s.applyStage(f, ev, dirty) }},
+		{what: "deployments", prefix: depPrefix, rev: depRev, apply: func(ev store.Event) { s.applyDeployment(f, ev, dirty) }},
+	}, func() {
+		s.recompile(ctx, f, dirty)
+		clear(dirty)
+	})
+}
+
+// watched is one prefix a follower watches from the revision of its listing, and what it
+// does with each of its events.
+type watched struct {
+	what   string
+	prefix string
+	rev    int64
+	apply  func(store.Event)
+}
+
+// watchPair watches two prefixes until a watch drops (errWatchDropped) or ctx ends: every
+// event goes to its prefix's apply, and publish runs once after each run of events already
+// queued, so that a burst of changes makes one swap.
+func (s *Server) watchPair(ctx context.Context, ws [2]watched, publish func()) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stageCh, err := s.store.Watch(wctx, stagePrefix, stageRev)
-	if err != nil {
-		return fmt.Errorf("watch stages: %w", err)
-	}
-	depCh, err := s.store.Watch(wctx, depPrefix, depRev)
-	if err != nil {
-		return fmt.Errorf("watch deployments: %w", err)
+	var chs [2]<-chan store.Event
+	for i, w := range ws {
+		ch, err := s.store.Watch(wctx, w.prefix, w.rev)
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", w.what, err)
+		}
+		chs[i] = ch
 	}
 	for {
-		dirty := map[string]bool{}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case ev, ok := <-stageCh:
+		case ev, ok := <-chs[0]:
 			if !ok {
 				return errWatchDropped
 			}
-			s.applyStage(f, ev, dirty)
-		case ev, ok := <-depCh:
+			ws[0].apply(ev)
+		case ev, ok := <-chs[1]:
 			if !ok {
 				return errWatchDropped
 			}
-			s.applyDeployment(f, ev, dirty)
+			ws[1].apply(ev)
 		}
-		// Coalesce whatever else is already queued into one swap.
 	drain:
 		for {
 			select {
-			case ev, ok := <-stageCh:
+			case ev, ok := <-chs[0]:
 				if !ok {
-					s.recompile(ctx, f, dirty)
+					publish()
 					return errWatchDropped
 				}
-				s.applyStage(f, ev, dirty)
-			case ev, ok := <-depCh:
+				ws[0].apply(ev)
+			case ev, ok := <-chs[1]:
 				if !ok {
-					s.recompile(ctx, f, dirty)
+					publish()
 					return errWatchDropped
 				}
-				s.applyDeployment(f, ev, dirty)
+				ws[1].apply(ev)
 			default:
 				break drain
 			}
 		}
-		s.recompile(ctx, f, dirty)
+		publish()
 	}
 }
 

@@ -42,53 +42,11 @@ func (s *Server) followKeys(ctx context.Context) error {
 	s.publishKeys(f)
 	s.keysReady.Store(true)
 
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	keyCh, err := s.store.Watch(wctx, keyPrefix, keyRev)
-	if err != nil {
-		return fmt.Errorf("watch api keys: %w", err)
-	}
-	planCh, err := s.store.Watch(wctx, planPrefix, planRev)
-	if err != nil {
-		return fmt.Errorf("watch usage plans: %w", err)
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-keyCh:
-			if !ok {
-				return errWatchDropped
-			}
-			s.applyKeyEvent(f, ev)
-		case ev, ok := <-planCh:
-			if !ok {
-				return errWatchDropped
-			}
-			s.applyKeyEvent(f, ev)
-		}
-		// Coalesce whatever else is already queued into one rebuild.
-	drain:
-		for {
-			select {
-			case ev, ok := <-keyCh:
-				if !ok {
-					s.publishKeys(f)
-					return errWatchDropped
-				}
-				s.applyKeyEvent(f, ev)
-			case ev, ok := <-planCh:
-				if !ok {
-					s.publishKeys(f)
-					return errWatchDropped
-				}
-				s.applyKeyEvent(f, ev)
-			default:
-				break drain
-			}
-		}
-		s.publishKeys(f)
-	}
+	apply := func(ev store.Event) { s.applyKeyEvent(f, ev) }
+	return s.watchPair(ctx, [2]watched{
+		{what: "api keys", prefix: keyPrefix, rev: keyRev, apply: apply},
+		{what: "usage plans", prefix: planPrefix, rev: planRev, apply: apply},
+	}, func() { s.publishKeys(f) })
 }
 
 // applyKeyEvent records one change of an API key or usage plan document.
