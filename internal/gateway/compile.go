@@ -123,7 +123,7 @@ func (s *Server) trafficStages(sd *apigateway.StageDocument, apiKeySource, resou
 			MethodPaths: apikey.MethodPaths(resourcePath, verb), Source: apiKeySource}.Middleware()
 	}
 	if s.state != nil {
-		throttling = throttle.Stage{State: s.state, Failure: s.stateFailure, Now: s.now,
+		throttling = throttle.Stage{State: s.state, Failure: s.stateFailure,
 			Method: stageMethodBucket(sd, resourcePath, verb), Account: s.account, Logger: s.log}.Middleware()
 	}
 	return keys, throttling

@@ -103,7 +103,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // begin fills what every request has, known or not.
 func (s *Server) begin(inv *invoke.Invocation, r *http.Request) {
-	inv.RequestTime = time.Now()
+	inv.RequestTime = s.now()
 	inv.RequestID, inv.ExtendedRequestID, inv.TraceID = newIDs(inv.RequestTime)
 	if v := r.Header["X-Amzn-Trace-Id"]; len(v) > 0 {
 		inv.TraceID = invoke.IncomingTrace(v[0], inv.TraceID) // the client's trace is kept

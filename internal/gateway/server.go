@@ -66,7 +66,8 @@ type Config struct {
 	// other throttles (GetAccount's throttleSettings). The zero value is AWS's default,
 	// 10,000 requests a second with a burst of 5,000; a negative rate or burst applies none.
 	AccountThrottle apigateway.ThrottleSettings
-	// Now is the clock of throttles and quota periods; nil means time.Now.
+	// Now is the gateway's clock: $context.requestTime, and the time of throttles and
+	// quota periods; nil means time.Now.
 	Now func() time.Time
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/meter"
@@ -18,8 +17,6 @@ type Stage struct {
 	// State decides; nil applies nothing (the stage is left out of the pipeline).
 	State   State
 	Failure FailurePolicy
-	// Now is the clock of buckets and quota periods.
-	Now func() time.Time
 	// Method is the stage's bucket for this method (methodSettings "{resource}/{METHOD}",
 	// else "*/*"); Account the account's. Nil: none at that level.
 	Method, Account *meter.Bucket
@@ -45,7 +42,7 @@ func (s Stage) Middleware() invoke.Middleware {
 			if m == nil && s.Method == nil && s.Account == nil {
 				return next.Invoke(ctx, inv)
 			}
-			now := s.Now()
+			now := inv.RequestTime // the gateway's (injectable) clock, read once at the edge
 			ck := &inv.Meter
 			b := ck.Buckets[:0]
 			if m != nil && m.MethodThrottle != nil {

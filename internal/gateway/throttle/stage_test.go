@@ -71,8 +71,8 @@ func TestStageCheck(t *testing.T) {
 			t.Parallel()
 			r := &recorder{}
 			n := &ok{}
-			h := Stage{State: r, Now: func() time.Time { return t0 }, Method: tt.method, Account: tt.account}.Middleware()(n)
-			if _, err := h.Invoke(context.Background(), &invoke.Invocation{Metering: tt.metering}); err != nil || n.called != 1 {
+			h := Stage{State: r, Method: tt.method, Account: tt.account}.Middleware()(n)
+			if _, err := h.Invoke(context.Background(), &invoke.Invocation{Metering: tt.metering, RequestTime: t0}); err != nil || n.called != 1 {
 				t.Fatalf("Invoke = %v (next called %d times); want admitted", err, n.called)
 			}
 			if len(r.checks) != 1 {
@@ -100,7 +100,7 @@ func TestStageNothingToCheck(t *testing.T) {
 	t.Parallel()
 	r := &recorder{out: meter.Throttled}
 	for _, s := range []Stage{
-		{State: r, Now: time.Now},         // no level applies: the state is not asked
+		{State: r},                        // no level applies: the state is not asked
 		{State: nil, Account: acctBucket}, // no state: nothing applies
 	} {
 		n := &ok{}
@@ -140,9 +140,9 @@ func TestStageOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			n := &ok{}
-			h := Stage{State: &recorder{out: tt.out, err: tt.err}, Failure: tt.policy, Now: func() time.Time { return t0 },
+			h := Stage{State: &recorder{out: tt.out, err: tt.err}, Failure: tt.policy,
 				Account: acctBucket}.Middleware()(n)
-			_, err := h.Invoke(context.Background(), &invoke.Invocation{Metering: tt.metering})
+			_, err := h.Invoke(context.Background(), &invoke.Invocation{Metering: tt.metering, RequestTime: t0})
 			if tt.want == "" {
 				if err != nil || n.called != 1 {
 					t.Fatalf("Invoke = %v (next called %d times); want admitted", err, n.called)
@@ -164,7 +164,7 @@ func TestStageBadQuota(t *testing.T) {
 	t.Parallel()
 	m := &invoke.Metering{PlanID: "p1", Quota: &apigateway.QuotaSettings{Limit: 1, Period: "YEAR"}, QuotaKey: "p1/k1"}
 	r := &recorder{}
-	_, err := Stage{State: r, Now: time.Now}.Middleware()(&ok{}).Invoke(context.Background(), &invoke.Invocation{Metering: m})
+	_, err := Stage{State: r}.Middleware()(&ok{}).Invoke(context.Background(), &invoke.Invocation{Metering: m})
 	if e, isErr := invoke.AsError(err); !isErr || e.Type != apigateway.ResponseAPIConfigurationError || len(r.checks) != 0 {
 		t.Errorf("Invoke with period YEAR = %v (%d checks); want API_CONFIGURATION_ERROR without a check", err, len(r.checks))
 	}
@@ -178,8 +178,8 @@ func (admitAll) Admit(context.Context, time.Time, *meter.Check) (meter.Outcome, 
 }
 
 func TestStageAllocs(t *testing.T) {
-	h := Stage{State: admitAll{}, Now: func() time.Time { return t0 }, Method: stageBucket, Account: acctBucket}.Middleware()(&ok{})
-	inv := &invoke.Invocation{Metering: weekly}
+	h := Stage{State: admitAll{}, Method: stageBucket, Account: acctBucket}.Middleware()(&ok{})
+	inv := &invoke.Invocation{Metering: weekly, RequestTime: t0}
 	ctx := context.Background()
 	// ok's Response is the one allocation of the call.
 	if n := testing.AllocsPerRun(200, func() { _, _ = h.Invoke(ctx, inv) }); n > 1 {
@@ -188,8 +188,8 @@ func TestStageAllocs(t *testing.T) {
 }
 
 func BenchmarkStage(b *testing.B) {
-	h := Stage{State: admitAll{}, Now: time.Now, Method: stageBucket, Account: acctBucket}.Middleware()(&ok{})
-	inv := &invoke.Invocation{Metering: weekly}
+	h := Stage{State: admitAll{}, Method: stageBucket, Account: acctBucket}.Middleware()(&ok{})
+	inv := &invoke.Invocation{Metering: weekly, RequestTime: t0}
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
