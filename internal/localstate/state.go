@@ -105,10 +105,6 @@ const (
 	dayRetention = 90 * 24 * time.Hour
 	// maxDays bounds one Days call (ten years of days).
 	maxDays = 3660
-	// renewAt is the room left under a first lease at which the next one is written ahead
-	// of need, by the renewer goroutine, so that requests rarely wait for the store: a
-	// quarter of the block (period.renewAt).
-	renewAt = leaseBlock / 4
 	// maxAttempts bounds how often one Admit asks for a lease before giving up (other
 	// checks may take the room of each new lease first).
 	maxAttempts = 64
@@ -187,7 +183,8 @@ type period struct {
 	queued   bool // in State.queue; guarded by State.qmu
 }
 
-// renewAt is the room left under p's lease at which the next is written ahead of need.
+// renewAt is the room left under p's lease at which the renewer goroutine writes the next
+// one ahead of need, so that requests rarely wait for the store: a quarter of the block.
 func (p *period) renewAt() int64 { return max(p.block, leaseBlock) / 4 }
 
 // nextBlock sizes p's next lease at now (the monotonic clock), within [leaseBlock,

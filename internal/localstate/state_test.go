@@ -451,6 +451,7 @@ func TestLeasesAreBlocks(t *testing.T) {
 	}
 	// Each lease reserves at most a block, and at least a block less the low-water mark
 	// at which the next is written ahead of need.
+	renewAt := (&period{}).renewAt() // of a first block
 	lo, hi := int64(3), int64(3*leaseBlock/(leaseBlock-renewAt)+1)
 	if got := st.txns.Load(); got < lo || got > hi {
 		t.Errorf("%d requests wrote %d transactions; want %d to %d leases", 3*leaseBlock, got, lo, hi)
@@ -622,7 +623,7 @@ func TestRenewAheadOfNeed(t *testing.T) {
 	defer s.Close()
 	q := dayQuota("plan/key", 100000, t0)
 	c := &meter.Check{Quota: q}
-	const first = leaseBlock - renewAt
+	first := int(leaseBlock - (&period{}).renewAt()) // the requests a first block takes before its renewal
 	if got := admitAll(t, s, t0, c, first); got != first {
 		t.Fatalf("admitted %d; want %d", got, first)
 	}
