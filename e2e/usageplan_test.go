@@ -592,7 +592,7 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 	t.Cleanup(func() {
 		r.cmd.Process.Signal(syscall.SIGCONT)
 		r.cmd.Process.Kill()
-		<-r.exited
+		testwait.Recv(t, r.exited, testwait.Patient, "redis-server's exit after SIGKILL")
 		if t.Failed() {
 			t.Logf("redis-server output:\n%s", out.String())
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestParseAPIKeyCSV: AWS's documented examples parse; bad rows are warnings.
@@ -297,7 +298,7 @@ func TestImportAPIKeysConcurrent(t *testing.T) {
 			}
 		}()
 	}
-	wg.Wait()
+	testwait.Group(t, &wg, testwait.Patient, "the concurrent imports")
 	for i := range n {
 		if errs[i] != nil || ids[i] == "" || ids[i] != ids[0] {
 			t.Errorf("import %d = id %q, %v; want the id every import answers (%q)", i, ids[i], errs[i], ids[0])
