@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 
 	"github.com/gatehouse/gatehouse/internal/testwait"
+	"github.com/redis/rueidis"
 )
 
 // AWS's answers to a refused request ([A] api-gateway-api-usage-plans.md,
@@ -412,36 +412,22 @@ func TestUsagePlanQuotaSurvivesRestart(t *testing.T) {
 	g.expectNoErrorLogs()
 }
 
-// redisCommand sends one command to the Redis at addr (database db) and returns its first
-// answer line.
+// redisCommand sends one command to the Redis at addr (database db) with the project's
+// Redis client and returns its answer as text (an integer answer in decimal).
 func redisCommand(addr string, db int, args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, SelectDB: db,
+		DisableCache: true, ForceSingleClient: true, Dialer: net.Dialer{Timeout: time.Second}})
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	var b strings.Builder
-	for _, cmd := range [][]string{{"SELECT", strconv.Itoa(db)}, args} {
-		fmt.Fprintf(&b, "*%d\r\n", len(cmd))
-		for _, a := range cmd {
-			fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-		}
-	}
-	if _, err := c.Write([]byte(b.String())); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := c.Do(ctx, c.B().Arbitrary(args...).Build()).ToAny()
+	if err != nil {
 		return "", err
 	}
-	rd := bufio.NewReader(c)
-	var line string
-	for range 2 {
-		if line, err = rd.ReadString('\n'); err != nil {
-			return "", err
-		}
-		if strings.HasPrefix(line, "-") {
-			return "", fmt.Errorf("redis: %s", strings.TrimSpace(line))
-		}
-	}
-	return strings.TrimSpace(line), nil
+	return fmt.Sprint(v), nil
 }
 
 // copyDir copies the regular files of a flat directory (a stopped gatehouse's data dir).
@@ -526,7 +512,7 @@ func TestUsagePlanQuotaSharedRedis(t *testing.T) {
 	}
 	t.Logf("%d requests over two processes, quota %d: %v", requests, limit, counts)
 	// The count is Redis's: the processes have no other way to agree.
-	if n, err := redisCommand(sharedRedis, sharedRedisDB, "DBSIZE"); err != nil || n == ":0" {
+	if n, err := redisCommand(sharedRedis, sharedRedisDB, "DBSIZE"); err != nil || n == "0" {
 		t.Errorf("Redis db %d after the load: DBSIZE = %q, %v; want the shared buckets and counts there", sharedRedisDB, n, err)
 	}
 	for i, g := range nodes {
@@ -599,7 +585,7 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 	})
 	if !waitFor(startDeadline, func() bool {
 		pong, err := redisCommand(r.addr, 0, "PING")
-		return err == nil && pong == "+PONG"
+		return err == nil && pong == "PONG"
 	}) {
 		t.Fatalf("redis-server on %s does not answer PING after %v:\n%s", r.addr, startDeadline, out.String())
 	}
