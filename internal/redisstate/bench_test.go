@@ -44,7 +44,7 @@ func BenchmarkAdmit(b *testing.B) {
 				if u := os.Getenv("GATEHOUSE_REDISSTATE_BENCH_URL"); u != "" {
 					url = u
 				}
-				s, err := newState(context.Background(), url, Options{Prefix: fmt.Sprintf("gatehouse-bench:%d:", prefixSeq.Add(1))}, mode.tweak)
+				s, err := newState(context.Background(), url, Options{Prefix: testPrefix(b)}, mode.tweak)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -177,7 +177,7 @@ func TestAdmitFailsFast(t *testing.T) {
 	}
 	p := newProxy(t)
 	s, err := New(context.Background(), "redis://"+p.l.Addr().String()+"/9", Options{
-		Timeout: 100 * time.Millisecond, DialTimeout: 300 * time.Millisecond, Prefix: "gatehouse-test:fail:",
+		Timeout: 100 * time.Millisecond, DialTimeout: 300 * time.Millisecond, Prefix: testPrefix(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestReconnects(t *testing.T) {
 	}
 	p := newProxy(t)
 	s, err := New(context.Background(), "redis://"+p.l.Addr().String()+"/9", Options{
-		Timeout: 2 * time.Second, DialTimeout: 2 * time.Second, Prefix: "gatehouse-test:reconnect:",
+		Timeout: 2 * time.Second, DialTimeout: 2 * time.Second, Prefix: testPrefix(t),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package redisstate
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
@@ -16,27 +18,29 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// The tests run against the Redis at testURL (DB 9, this package's own): TestMain empties
-// that DB once and every test keys under a prefix of its own, so tests run in parallel.
-// Without a Redis there, they skip, saying so.
+// The tests run against the Redis at testURL (DB 9, this package's own). Every test keys
+// under a random prefix of its own and deletes its keys when it ends, so tests run in
+// parallel, in several processes at once (the fuzzer's workers), and never meet a key left
+// by an earlier run: the DB is never emptied under a running test. Without a Redis there,
+// they skip, saying so.
 const testURL = "redis://127.0.0.1:6379/9"
 
-var (
-	redisDown string // why the tests skip; "" when Redis answered
-	prefixSeq atomic.Int64
-)
+var redisDown string // why the tests skip; "" when Redis answered
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	if err := flushTestDB(); err != nil {
+	if err := withTestClient(func(ctx context.Context, c rueidis.Client) error {
+		return c.Do(ctx, c.B().Ping().Build()).Error()
+	}); err != nil {
 		redisDown = fmt.Sprintf("Redis is not reachable at %s (%v): start redis-server on 127.0.0.1:6379 to run these tests", testURL, err)
 	}
 	os.Exit(m.Run())
 }
 
-func flushTestDB() error {
+// withTestClient runs f with a client of the test DB and a deadline.
+func withTestClient(f func(context.Context, rueidis.Client) error) error {
 	co, err := rueidis.ParseURL(testURL)
 	if err != nil {
 		return err
@@ -51,18 +55,52 @@ func flushTestDB() error {
 		return err
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return c.Do(ctx, c.B().Flushdb().Build()).Error() // DB 9 only
+	return f(ctx, c)
 }
 
-// newTestState returns a State on the test DB under a prefix no other test uses.
+// testPrefix returns a key prefix no other test, process or earlier run uses, and deletes
+// the keys under it when t ends.
+func testPrefix(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "gatehouse-test:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		err := withTestClient(func(ctx context.Context, c rueidis.Client) error {
+			var cursor uint64
+			for {
+				e, err := c.Do(ctx, c.B().Scan().Cursor(cursor).Match(prefix+"*").Count(1000).Build()).AsScanEntry()
+				if err != nil {
+					return err
+				}
+				if len(e.Elements) > 0 {
+					if err := c.Do(ctx, c.B().Del().Key(e.Elements...).Build()).Error(); err != nil {
+						return err
+					}
+				}
+				if cursor = e.Cursor; cursor == 0 {
+					return nil
+				}
+			}
+		})
+		if err != nil {
+			t.Errorf("deleting the test's keys under %s: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+// newTestState returns a State on the test DB under a prefix of its own (testPrefix).
 func newTestState(t testing.TB) *State {
 	t.Helper()
 	if redisDown != "" {
 		t.Skip(redisDown)
 	}
-	return newStateWithPrefix(t, fmt.Sprintf("gatehouse-test:%d:%d:", os.Getpid(), prefixSeq.Add(1)))
+	return newStateWithPrefix(t, testPrefix(t))
 }
 
 func newStateWithPrefix(t testing.TB, prefix string) *State {
