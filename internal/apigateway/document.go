@@ -27,6 +27,8 @@ type RestAPIDocument struct {
 	Models map[string]*Model `json:"models,omitempty"`
 	// RequestValidators by id.
 	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty"`
+	// Authorizers by id.
+	Authorizers map[string]*Authorizer `json:"authorizers,omitempty"`
 
 	// shared is the map ShareResources was given: Resources' entries that are still its
 	// values are shared with other documents and must not change (MutableResource).

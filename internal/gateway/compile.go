@@ -94,8 +94,13 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
 			}
+			authn, policy, err := s.authorization(methodRef{snap: snap, sd: sd, resourcePath: res.Path, verb: verb, m: m})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
+				continue
+			}
 			keys, throttling := s.trafficStages(sd, snap.APIKeySource, res.Path, verb, m)
-			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(m, keys, throttling, validation, h)}
+			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(authn, policy, keys, throttling, validation, h)}
 			if cm.resourceID == "" {
 				cm.resourceID = id
 			}

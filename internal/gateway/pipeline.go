@@ -7,24 +7,24 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
 // buildPipeline is the ONE place the order of a REST method's request path is written. It
 // runs once per method when a stage compiles; routing, the edge headers and gateway
-// responses happen around it in ServeHTTP and writeError. keys, throttling and validation
-// are the method's compiled API key check (apikey/), throttles and quotas (throttle/) and
-// request validation (validate/); each is nil when it has nothing to do.
-func buildPipeline(m *apigateway.Method, keys, throttling, validation invoke.Middleware, integ invoke.Handler) invoke.Handler {
+// responses happen around it in ServeHTTP and writeError. authn and policy are the method's
+// access control (authorization.go), keys, throttling and validation its compiled API key
+// check (apikey/), throttles and quotas (throttle/) and request validation (validate/);
+// each is nil when it has nothing to do.
+func buildPipeline(authn, policy, keys, throttling, validation invoke.Middleware, integ invoke.Handler) invoke.Handler {
 	return invoke.Chain(integ,
 		readBody(integration.MaxPayload), // buffer the payload; over 10 MB is REQUEST_TOO_LARGE
-		// resource policy (policy/)                      not yet
-		denyUnenforced(m),    // authorizers and IAM (auth/) not yet: fail closed
-		optional(keys),       // API key (apikey/): 403 INVALID_API_KEY
-		optional(throttling), // key, stage method and account buckets, then the key's quota (throttle/): 429 THROTTLED / QUOTA_EXCEEDED
-		optional(validation), // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
+		optional(authn),                  // authorizationType: AWS_IAM (SigV4), CUSTOM (Lambda TOKEN/REQUEST), COGNITO_USER_POOLS (JWT): 401 / 403
+		optional(policy),                 // the API's resource policy with AWS's evaluation table: 403 ACCESS_DENIED
+		optional(keys),                   // API key (apikey/): 403 INVALID_API_KEY
+		optional(throttling),             // key, stage method and account buckets, then the key's quota (throttle/): 429 THROTTLED / QUOTA_EXCEEDED
+		optional(validation),             // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
 		// response cache (cache/)                        not yet
 		// then the integration (integration/): MOCK, HTTP, HTTP_PROXY, AWS_PROXY (Lambda), AWS (Lambda or an AWS service)
 	)
@@ -84,30 +84,6 @@ func readBody(limit int64) invoke.Middleware {
 			}
 			r.Body, r.BodyReader = body, nil
 			return next.Invoke(ctx, inv)
-		})
-	}
-}
-
-// denyUnenforced fails closed for a method whose access control gatehouse does not enforce
-// yet: a method that requires an authorizer or IAM authorization answers every request as
-// AWS answers one that lacks the credential (AWS_IAM: 403 Missing Authentication Token;
-// CUSTOM and COGNITO_USER_POOLS: 401 Unauthorized), so that no deployed API is ever more
-// open than its configuration says.
-func denyUnenforced(m *apigateway.Method) invoke.Middleware {
-	var deny *invoke.Error
-	switch m.AuthorizationType {
-	case "", "NONE":
-	case "AWS_IAM":
-		deny = invoke.Errorf(apigateway.ResponseMissingAuthenticationToken, "Missing Authentication Token")
-	default: // CUSTOM, COGNITO_USER_POOLS
-		deny = invoke.Errorf(apigateway.ResponseUnauthorized, "Unauthorized")
-	}
-	return func(next invoke.Handler) invoke.Handler {
-		if deny == nil {
-			return next
-		}
-		return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
-			return nil, deny
 		})
 	}
 }

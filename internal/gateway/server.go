@@ -69,6 +69,20 @@ type Config struct {
 	// Now is the gateway's clock: $context.requestTime, and the time of throttles and
 	// quota periods; nil means time.Now.
 	Now func() time.Time
+
+	// AuthorizerCache keeps Lambda authorizer results (authorizer_lambda.go): nil keeps
+	// them in process; internal/redisstate shares them between nodes.
+	AuthorizerCache AuthorizerCache
+	// JWTIssuers maps a Cognito user pool ARN (an authorizer's providerARNs) to the OIDC
+	// issuer URL that stands in for it (--jwt-issuer ARN=URL); the JWKS is read from
+	// {issuer}/.well-known/jwks.json (authorizer_cognito.go).
+	JWTIssuers map[string]string
+	// JWKSClient fetches the issuers' JWKS; nil means a client with a 10 s timeout.
+	JWKSClient *http.Client
+	// RootCredentials are the account root's access keys (--admin-credentials: access key
+	// id → secret): AWS_IAM admits requests they sign as arn:aws:iam::{account}:root
+	// (authorization_iam.go). IAM users' keys are read from the store.
+	RootCredentials map[string]string
 }
 
 // Server is the data plane's http.Handler.

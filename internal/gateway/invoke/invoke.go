@@ -259,6 +259,19 @@ type Invocation struct {
 	// Protocol is $context.protocol: AWS reports "HTTP/1.1" even for HTTP/2 clients.
 	Protocol string
 
+	// Identity is who the request was authenticated as by AWS_IAM (SigV4) authorization:
+	// $context.identity.{caller, user, userArn, accessKey, accountId}. Zero for other
+	// authorization types. Set by the authorization stage.
+	Identity Identity
+	// Authorizer is what a Lambda or Cognito authorizer admitted the request with:
+	// $context.authorizer.*, the proxy event's requestContext.authorizer. Nil without one.
+	// Set by the authorization stage; read-only (it may be a cached, shared result).
+	Authorizer *AuthorizerResult
+	// IAMDecision is the caller's own IAM policies' verdict on execute-api:Invoke for this
+	// method (AWS_IAM only), which the resource policy stage combines with the API's policy
+	// by AWS's evaluation table. DecisionNone for other authorization types.
+	IAMDecision Decision
+
 	// APIKey and APIKeyID are $context.identity.apiKey and apiKeyId: the API key the
 	// request was admitted with, set by the API key stage for a method that requires one.
 	APIKey   string
@@ -281,6 +294,58 @@ type Invocation struct {
 	// larger on every request.
 	AnswerTrace bool
 }
+
+// Identity is an IAM caller as $context.identity shows it. The zero value is no IAM caller
+// (every field null in $context and the proxy event).
+type Identity struct {
+	// AccountID is the caller's account: "123456789012".
+	AccountID string
+	// Caller is $context.identity.caller: the user's id ("AIDA...") for an IAM user, the
+	// account id for the account's root.
+	Caller string
+	// User is $context.identity.user: the same id as Caller for users and the root.
+	User string
+	// UserARN is $context.identity.userArn: "arn:aws:iam::123456789012:user/alice", or
+	// "arn:aws:iam::123456789012:root".
+	UserARN string
+	// AccessKey is $context.identity.accessKey: the access key id the request was signed with.
+	AccessKey string
+}
+
+// AuthorizerResult is the outcome of a Lambda (TOKEN or REQUEST) or COGNITO_USER_POOLS
+// authorizer that admitted a request.
+type AuthorizerResult struct {
+	// PrincipalID is $context.authorizer.principalId (Lambda authorizers; empty for Cognito).
+	PrincipalID string
+	// Context is a Lambda authorizer's returned context: keys in the function's order, each
+	// value the JSON text of a string, number or boolean as the function returned it
+	// (`"a"`, `1`, `true`). $context.authorizer.{key} is the value without JSON quoting.
+	Context []AuthorizerValue
+	// Claims are a verified JWT's claims (Cognito): $context.authorizer.claims.{name}, each
+	// the claim's value as API Gateway renders it: a string as is, anything else as JSON.
+	Claims []AuthorizerValue
+	// UsageIdentifierKey is the API key the function named (usageIdentifierKey), for an API
+	// whose apiKeySource is AUTHORIZER; empty when none.
+	UsageIdentifierKey string
+}
+
+// AuthorizerValue is one key and value of an authorizer's context or claims.
+type AuthorizerValue struct {
+	Key string
+	// Value is JSON text in Context (a string, number or boolean), plain text in Claims.
+	Value string
+}
+
+// Decision is an IAM policy evaluation's verdict (iampolicy.Decision's values, kept here so
+// that the Invocation does not import the policy engine).
+type Decision uint8
+
+const (
+	DecisionNone         Decision = iota // not evaluated: the method is not AWS_IAM
+	DecisionImplicitDeny                 // evaluated; no statement allowed it
+	DecisionAllow                        // an Allow matched and no Deny did
+	DecisionExplicitDeny                 // a Deny matched
+)
 
 // Metering is what the throttle stage applies for a request's API key on one method of one
 // stage: the key's token bucket and quota in the usage plan that binds the key to the
