@@ -91,8 +91,48 @@ type auth struct {
 // the presigned query form. On failure the error is an *Error carrying AWS's
 // error type, status and message.
 func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
+	return v.VerifyRequest(newRequest(r), body)
+}
+
+// Request is what verification reads of a request: a server that has the request line and
+// headers but no *http.Request (or one whose URL a router rewrote) passes them here.
+type Request struct {
+	Method string
+	// Host is the Host header (HTTP/1.1) or :authority (HTTP/2), port included as sent.
+	Host string
+	// Path is the request target's path exactly as sent: percent-encoded, before any
+	// normalization, without the query. Empty means "/".
+	Path string
+	// RawQuery is the query without '?', as sent.
+	RawQuery string
+	// Header holds the headers by canonical name (Host excepted).
+	Header http.Header
+	// ContentLength is the declared body length, -1 when unknown: the content-length value
+	// signed when the client signed it and Header has none.
+	ContentLength int64
+	// TransferEncoding is the request's transfer codings when Header no longer has them
+	// (net/http moves them out).
+	TransferEncoding []string
+}
+
+// newRequest is the Request view of r.
+func newRequest(r *http.Request) *Request {
 	path, rawQuery := requestTarget(r)
-	params := parseQuery(rawQuery)
+	host := r.Host
+	if host == "" && r.URL != nil {
+		host = r.URL.Host
+	}
+	return &Request{Method: r.Method, Host: host, Path: path, RawQuery: rawQuery, Header: r.Header,
+		ContentLength: r.ContentLength, TransferEncoding: r.TransferEncoding}
+}
+
+// VerifyRequest is Verify for a request given by its parts.
+func (v *Verifier) VerifyRequest(r *Request, body []byte) (*Result, error) {
+	path := r.Path
+	if path == "" {
+		path = "/"
+	}
+	params := parseQuery(r.RawQuery)
 
 	a, err := parseAuth(r, params)
 	if err != nil {
@@ -173,7 +213,7 @@ func withoutKey(params []queryParam, key string) []queryParam {
 
 // parseAuth finds the signature in the Authorization header or, failing that,
 // the query string.
-func parseAuth(r *http.Request, params []queryParam) (*auth, error) {
+func parseAuth(r *Request, params []queryParam) (*auth, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		return parseHeaderAuth(r, h, params)
 	}
@@ -189,7 +229,7 @@ func parseAuth(r *http.Request, params []queryParam) (*auth, error) {
 // parseHeaderAuth reads the Authorization header form and the request date
 // (X-Amz-Date, else Date: AWS looks at x-amz-date first,
 // https://docs.aws.amazon.com/general/latest/gr/sigv4-date-handling.html).
-func parseHeaderAuth(r *http.Request, header string, params []queryParam) (*auth, error) {
+func parseHeaderAuth(r *Request, header string, params []queryParam) (*auth, error) {
 	amzDate := r.Header.Get("X-Amz-Date")
 	httpDate := r.Header.Get("Date")
 	fields, err := parseAuthorization(header, amzDate != "" || httpDate != "")
@@ -437,7 +477,7 @@ func minutes(d time.Duration) string {
 // the header form signs the body's hash; a presigned URL may carry either the
 // body's hash (the suite's query-* cases) or UNSIGNED-PAYLOAD (S3-style
 // presigners), so both are tried.
-func payloadHashes(r *http.Request, a *auth, body []byte) ([]string, error) {
+func payloadHashes(r *Request, a *auth, body []byte) ([]string, error) {
 	declared := r.Header.Get("X-Amz-Content-Sha256")
 	if declared == "" && a.presigned {
 		for _, p := range a.params {
