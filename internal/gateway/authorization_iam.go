@@ -51,6 +51,7 @@ func (s *Server) iamAuthorization(ref methodRef) (invoke.Middleware, error) {
 		MaxSkew: dataPlaneSkew,
 		Service: executeAPIService,
 		Region:  s.scope.Region,
+		Keys:    &s.iamKeys,
 	}
 	final := ref.snap == nil || ref.snap.Policy == ""
 	return func(next invoke.Handler) invoke.Handler {

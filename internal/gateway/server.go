@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/meter"
+	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -112,7 +113,9 @@ type Server struct {
 	iamReady  atomic.Bool // the IAM identity index is loaded
 	// rootCredentials are Config.RootCredentials: access key id → secret of the root.
 	rootCredentials map[string]string
-	defaults        *gatewayResponses // AWS's, for requests no stage is known for
+	// iamKeys are the SigV4 signing keys AWS_IAM methods derived (authorization_iam.go).
+	iamKeys  sigv4.KeyCache
+	defaults *gatewayResponses // AWS's, for requests no stage is known for
 
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving

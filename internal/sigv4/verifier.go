@@ -2,10 +2,12 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,6 +50,10 @@ type Verifier struct {
 	// ".." and empty segments: S3's rule, and the suite's *-unnormalized
 	// cases. Other AWS services normalize, so gatehouse leaves this false.
 	DisablePathNormalization bool
+
+	// Keys, when set, keeps the signing keys derived for recent access keys and scopes;
+	// nil derives one for every request. Copies of a Verifier may share it.
+	Keys *KeyCache
 }
 
 // Result describes a request whose signature verified.
@@ -170,7 +176,7 @@ func (v *Verifier) VerifyRequest(r *Request, body []byte) (*Result, error) {
 	}
 	headers := canonicalHeaders(r, a.signedHeaders)
 	scope := a.scopeDate + "/" + a.region + "/" + a.service + "/aws4_request"
-	key := signingKey(secret, a.scopeDate, a.region, a.service)
+	key := v.Keys.get(a.accessKeyID, secret, a.scopeDate, a.region, a.service)
 
 	var first *Error
 	for _, uri := range canonicalURIs(path, !v.DisablePathNormalization) {
@@ -504,4 +510,46 @@ func payloadHashes(r *Request, a *auth, body []byte) ([]string, error) {
 	default:
 		return []string{bodyHash}, nil
 	}
+}
+
+// maxCachedKeys bounds a KeyCache: past it the cache starts over.
+const maxCachedKeys = 4096
+
+// KeyCache keeps the signing keys derived for recent access key ids and credential scopes:
+// deriving one costs four HMACs, about half of a small request's check, and a client signs
+// a day's requests in one region and service with the same key. An entry is used only with
+// the secret it was derived from, so a changed secret is never served a stale key. The
+// keys never leave the process. The zero value is ready; safe for concurrent use.
+type KeyCache struct {
+	mu sync.Mutex
+	m  map[keyCacheID]keyCacheEntry
+}
+
+type keyCacheID struct{ accessKeyID, date, region, service string }
+
+type keyCacheEntry struct {
+	secret string
+	key    []byte
+}
+
+// get returns the signing key of secret for the scope, derived once; c may be nil.
+func (c *KeyCache) get(accessKeyID, secret, date, region, service string) []byte {
+	if c == nil {
+		return signingKey(secret, date, region, service)
+	}
+	id := keyCacheID{accessKeyID, date, region, service}
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
+		return e.key
+	}
+	key := signingKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedKeys {
+		c.m = make(map[keyCacheID]keyCacheEntry)
+	}
+	c.m[id] = keyCacheEntry{secret: secret, key: key}
+	c.mu.Unlock()
+	return key
 }
