@@ -26,6 +26,9 @@ type gatewayResponse struct {
 	// customStatus says the stage customized status (on the type or on its class's
 	// DEFAULT_4XX/5XX): it then wins over an invoke.Error's own Status.
 	customStatus bool
+	// iam is the body of an invoke.Error with IAMShape while the type is not customized:
+	// AWS's {"Message":...} of resource policy and IAM denials. Nil once customized.
+	iam *textTemplate
 }
 
 // grHeader is one gatewayresponse.header.X mapping.
@@ -48,6 +51,11 @@ const defaultTemplate5XX = `{"message": $context.error.messageString}`
 // errorTypeDefault5XX is the x-amzn-ErrorType of failures that are not a typed gateway
 // error ("Internal server error").
 const errorTypeDefault5XX = "InternalServerErrorException"
+
+// iamTemplate is AWS's body for denials by a resource policy or IAM, with the capitalized
+// "Message" of IAM's errors: {"Message":"User: anonymous is not authorized to perform:
+// execute-api:Invoke on resource: ..."} (AWS knowledge center, API Gateway 403 errors).
+const iamTemplate = `{"Message":$context.error.messageString}`
 
 // minFinalStatus is the least status a request is answered with, by an integration or a
 // gateway response. AWS's statusCode patterns ([1-5]\d\d) take 1xx, but a 1xx is no final
@@ -83,6 +91,9 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 		tmpls := map[string]string{"application/json": apigateway.DefaultResponseTemplate}
 		if is5XX {
 			tmpls = map[string]string{"application/json": defaultTemplate5XX}
+		}
+		if base == nil {
+			gr.iam = parseTextTemplate(iamTemplate, nil)
 		}
 		if base != nil {
 			if base.StatusCode != "" {
@@ -203,6 +214,9 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 		}
 	}
 	tmpl, ct := gr.template(inv)
+	if e.IAMShape && gr.iam != nil {
+		tmpl, ct = gr.iam, "application/json"
+	}
 	body := tmpl.render(make([]byte, 0, 64), inv)
 	if _, set := h["Content-Type"]; !set {
 		h["Content-Type"] = []string{ct}

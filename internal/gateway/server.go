@@ -109,6 +109,8 @@ type Server struct {
 	keysReady atomic.Bool       // the key index is loaded
 	defaults  *gatewayResponses // AWS's, for requests no stage is known for
 
+	policies policyCache // the last resource policy parsed (resourcepolicy.go)
+
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
 

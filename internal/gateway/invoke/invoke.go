@@ -59,6 +59,10 @@ type Error struct {
 	// answer is a DEFAULT_5XX sent as 502. A status customized on the stage's gateway
 	// response for the type still wins.
 	Status int
+	// IAMShape has AWS's default body name the message "Message", as AWS answers the
+	// denials of resource policies and IAM ({"Message":"User: anonymous is not authorized
+	// ..."}); a customized gateway response renders as usual.
+	IAMShape bool
 	// Err is the cause: logs only, never sent.
 	Err error
 }
@@ -251,6 +255,11 @@ type Invocation struct {
 
 	// SourceIP is $context.identity.sourceIp: the client's address without port.
 	SourceIP string
+	// SourceVPCE and SourceVPC are the VPC endpoint and VPC of the listener the request came
+	// through (gatehouse serve --vpce ADDR=vpce-id[,vpc-id]): the resource policy's
+	// aws:SourceVpce and aws:SourceVpc. Empty on the public listener.
+	SourceVPCE string
+	SourceVPC  string
 	// UserAgent is $context.identity.userAgent.
 	UserAgent string
 	// DomainName is $context.domainName (the Host without port), DomainPrefix its first label.
