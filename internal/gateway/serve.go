@@ -39,6 +39,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.begin(inv, r)
 	raw := rawPath(r)
+	inv.Request.WirePath = raw
 	p, ok := removeDotSegments(raw)
 	if !ok {
 		inv.ContextPath = raw

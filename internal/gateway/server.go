@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/meter"
+	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -108,9 +110,15 @@ type Server struct {
 
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
-	ready     atomic.Bool       // the stage table is loaded
-	keysReady atomic.Bool       // the key index is loaded
-	defaults  *gatewayResponses // AWS's, for requests no stage is known for
+	ready     atomic.Bool // the stage table is loaded
+	keysReady atomic.Bool // the key index is loaded
+	iam       atomic.Pointer[iamIndex]
+	iamReady  atomic.Bool // the IAM identity index is loaded
+	// rootCredentials are Config.RootCredentials: access key id → secret of the root.
+	rootCredentials map[string]string
+	// iamKeys are the SigV4 signing keys AWS_IAM methods derived (authorization_iam.go).
+	iamKeys  sigv4.KeyCache
+	defaults *gatewayResponses // AWS's, for requests no stage is known for
 
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
@@ -145,6 +153,8 @@ func New(cfg Config) *Server {
 		state:       cfg.State,
 		now:         cfg.Now,
 		account:     accountBucket(cfg.AccountThrottle),
+
+		rootCredentials: maps.Clone(cfg.RootCredentials),
 	}
 	s.stateFailure = cfg.StateFailure
 	if s.now == nil {
@@ -177,8 +187,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Ready reports whether the first table and key index have been loaded from the store.
-func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() }
+// Ready reports whether the first table, key index and IAM identity index have been loaded
+// from the store.
+func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() && s.iamReady.Load() }
 
 // accountBucket is the account's token bucket under t (Config.AccountThrottle): AWS's
 // default for the zero value, none for a negative rate or burst.

@@ -36,8 +36,9 @@ type eventHeader struct {
 //     client's encoding ("test%2Balias@gmail.com", recorded from AWS in the same file);
 //     each is null when empty, not {}.
 //   - stageVariables is null when the stage has none.
-//   - requestContext holds the $context facts, identity with sourceIp and userAgent and
-//     null for the caller facts of IAM, Cognito and API keys, which gatehouse does not have.
+//   - requestContext holds the $context facts, identity with sourceIp and userAgent, the
+//     AWS_IAM caller (accountId, caller, user, userArn, accessKey; null for other methods)
+//     and null for the caller facts of Cognito identity pools, which gatehouse does not have.
 //   - body is null without a payload; a payload whose Content-Type is one of the API's
 //     binaryMediaTypes is base64-encoded with isBase64Encoded true.
 func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byte {
@@ -142,7 +143,12 @@ func appendEventRequest(b []byte, inv *invoke.Invocation) []byte {
 	b = strconv.AppendInt(b, inv.RequestTime.UnixMilli(), 10)
 	b = append(b, `,"requestId":`...)
 	b = invoke.AppendJSONString(b, inv.RequestID)
-	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,`...)
+	id := &inv.Identity // AWS_IAM's caller; every member null without one
+	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":`...)
+	b = appendNullableString(b, id.AccountID)
+	b = append(b, `,"cognitoIdentityId":null,"caller":`...)
+	b = appendNullableString(b, id.Caller)
+	b = append(b, ',')
 	if inv.APIKey != "" {
 		// Only with a key, as AWS's events without one have neither member; their place
 		// among the others is not recorded from AWS.
@@ -154,9 +160,15 @@ func appendEventRequest(b []byte, inv *invoke.Invocation) []byte {
 	}
 	b = append(b, `"sourceIp":`...)
 	b = invoke.AppendJSONString(b, inv.SourceIP)
-	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
+	b = append(b, `,"principalOrgId":null,"accessKey":`...)
+	b = appendNullableString(b, id.AccessKey)
+	b = append(b, `,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":`...)
+	b = appendNullableString(b, id.UserARN)
+	b = append(b, `,"userAgent":`...)
 	b = appendNullableString(b, inv.UserAgent)
-	b = append(b, `,"user":null},"domainName":`...)
+	b = append(b, `,"user":`...)
+	b = appendNullableString(b, id.User)
+	b = append(b, `},"domainName":`...)
 	b = invoke.AppendJSONString(b, inv.DomainName)
 	b = append(b, `,"deploymentId":`...)
 	b = invoke.AppendJSONString(b, inv.DeploymentID)

@@ -65,6 +65,11 @@ type Error struct {
 	// answer is a DEFAULT_5XX sent as 502. A status customized on the stage's gateway
 	// response for the type still wins.
 	Status int
+	// MessageKey, when set, names the message's member in AWS's default body instead of
+	// "message": "Message" for the IAM and resource policy denials, which AWS sends as
+	// {"Message":"User: ... is not authorized to perform: execute-api:Invoke on resource:
+	// ..."}. A stage's customized template is rendered as it is.
+	MessageKey string
 	// Err is the cause: logs only, never sent.
 	Err error
 }
@@ -130,6 +135,10 @@ type Request struct {
 	RawPath string
 	// RawQuery is the query string without '?', as the client encoded it.
 	RawQuery string
+	// WirePath is the path as the client sent it on the wire: percent-encoded, with the
+	// stage (and a path-based /restapis/... prefix), before dot segments are removed. A
+	// SigV4 signature covers it.
+	WirePath string
 	// Host is the client's Host header, port included ("api.example.com:8080"); net/http
 	// keeps it out of Header.
 	Host string
@@ -489,6 +498,16 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.SourceIP, true
 	case "identity.userAgent":
 		return inv.UserAgent, true
+	case "identity.caller":
+		return inv.Identity.Caller, inv.Identity.Caller != ""
+	case "identity.user":
+		return inv.Identity.User, inv.Identity.User != ""
+	case "identity.userArn":
+		return inv.Identity.UserARN, inv.Identity.UserARN != ""
+	case "identity.accessKey":
+		return inv.Identity.AccessKey, inv.Identity.AccessKey != ""
+	case "identity.accountId":
+		return inv.Identity.AccountID, inv.Identity.AccountID != ""
 	case "identity.apiKey":
 		return inv.APIKey, inv.APIKey != ""
 	case "identity.apiKeyId":
