@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
+	"github.com/gatehouse/gatehouse/internal/gateway/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
@@ -104,6 +105,8 @@ type Server struct {
 	stateFailure throttle.FailurePolicy
 	account      *meter.Bucket
 	now          func() time.Time
+	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
+	authCache AuthorizerCache
 
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
@@ -158,6 +161,10 @@ func New(cfg Config) *Server {
 	s.stateFailure = cfg.StateFailure
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.authCache = cfg.AuthorizerCache
+	if s.authCache == nil {
+		s.authCache = authorizer.NewMemoryCache(0)
 	}
 	if s.domain == "" {
 		s.domain = DefaultDomain
