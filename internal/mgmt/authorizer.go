@@ -27,7 +27,7 @@ import (
 
 // AuthorizerRuntime is what the authorizer operations need of the data plane: cmd passes
 // the gateway (mgmt never imports it). Nil answers FlushStageAuthorizersCache and
-// TestInvokeAuthorizer with errAuthorizerRuntimeUnavailable.
+// TestInvokeAuthorizer with ErrAuthorizerRuntimeUnavailable.
 type AuthorizerRuntime interface {
 	// FlushStageAuthorizersCache drops the cached authorizer results of one stage.
 	FlushStageAuthorizersCache(ctx context.Context, apiID, stage string) error
@@ -43,8 +43,10 @@ var (
 	// CreateAuthorizer on an unknown API with this conflict (and validates the authorizerUri
 	// first, as the test's comment notes).
 	errAuthorizerAPINotFound = awsjson.Conflict("Unable to complete operation due to concurrent modification. Please try again later.")
-	// gatehouse's wording: a server built without the data plane's authorizer runtime.
-	errAuthorizerRuntimeUnavailable = awsjson.BadRequest("Authorizer runtime is not available: this gatehouse management server runs without a data plane to flush or test authorizers")
+	// ErrAuthorizerRuntimeUnavailable answers FlushStageAuthorizersCache and
+	// TestInvokeAuthorizer on a server without the data plane's authorizer runtime
+	// (gatehouse's wording); a runtime that is not ready yet may return it too.
+	ErrAuthorizerRuntimeUnavailable = awsjson.BadRequest("Authorizer runtime is not available: this gatehouse management server runs without a data plane to flush or test authorizers")
 )
 
 // maxAuthorizerTTL is authorizerResultTtlInSeconds' largest value: [B] Authorizer
@@ -423,7 +425,7 @@ func (s *Server) FlushStageAuthorizersCache(ctx context.Context, c *call) error 
 		return err
 	}
 	if s.authorizers == nil {
-		return errAuthorizerRuntimeUnavailable
+		return ErrAuthorizerRuntimeUnavailable
 	}
 	if err := s.authorizers.FlushStageAuthorizersCache(ctx, apiID, stage); err != nil {
 		return fmt.Errorf("flush authorizer cache of stage %s of API %s: %w", stage, apiID, err)
@@ -452,7 +454,7 @@ func (s *Server) TestInvokeAuthorizer(ctx context.Context, c *call) error {
 		return errAuthorizerNotFound
 	}
 	if s.authorizers == nil {
-		return errAuthorizerRuntimeUnavailable
+		return ErrAuthorizerRuntimeUnavailable
 	}
 	out, err := s.authorizers.TestInvokeAuthorizer(ctx, apiID, a, in.StageVariables, &in)
 	if err != nil {

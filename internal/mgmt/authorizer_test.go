@@ -453,11 +453,11 @@ func TestAuthorizerRuntimeUnavailable(t *testing.T) {
 	apiID := e.stagedAPI(t, "prod")
 	tok := tokenAuthorizer(t, e, apiID)
 	_, err := e.client.FlushStageAuthorizersCache(ctx(t), &apigateway.FlushStageAuthorizersCacheInput{RestApiId: &apiID, StageName: aws.String("prod")})
-	if code, msg := apiErr(t, err); code != "BadRequestException" || msg != errAuthorizerRuntimeUnavailable.Message {
+	if code, msg := apiErr(t, err); code != "BadRequestException" || msg != ErrAuthorizerRuntimeUnavailable.Message {
 		t.Errorf("FlushStageAuthorizersCache without a runtime = %s %q", code, msg)
 	}
 	_, err = e.client.TestInvokeAuthorizer(ctx(t), &apigateway.TestInvokeAuthorizerInput{RestApiId: &apiID, AuthorizerId: &tok})
-	if code, msg := apiErr(t, err); code != "BadRequestException" || msg != errAuthorizerRuntimeUnavailable.Message {
+	if code, msg := apiErr(t, err); code != "BadRequestException" || msg != ErrAuthorizerRuntimeUnavailable.Message {
 		t.Errorf("TestInvokeAuthorizer without a runtime = %s %q", code, msg)
 	}
 }

@@ -41,7 +41,7 @@ type Config struct {
 	// nil answers both with errUsageUnavailable.
 	Usage UsageCounter
 	// Authorizers flushes a stage's authorizer cache and runs TestInvokeAuthorizer
-	// (authorizer.go); nil answers both with errAuthorizerRuntimeUnavailable.
+	// (authorizer.go); nil answers both with ErrAuthorizerRuntimeUnavailable.
 	Authorizers AuthorizerRuntime
 }
 
