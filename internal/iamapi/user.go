@@ -139,9 +139,14 @@ func (s *Server) GetUser(ctx context.Context, c *call) (any, error) {
 }
 
 type listUsersResult struct {
-	Users       []xmlUser `xml:"Users>member"`
+	Users       usersElement `xml:"Users"`
 	IsTruncated bool      `xml:"IsTruncated"`
 	Marker      string    `xml:"Marker,omitempty"`
+}
+
+// usersElement is a Users list, written even when empty (<Users/>), as IAM writes it.
+type usersElement struct {
+	Member []xmlUser `xml:"member"`
 }
 
 // ListUsers lists the users whose path begins with PathPrefix, in name order (without
@@ -158,7 +163,7 @@ func (s *Server) ListUsers(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := listUsersResult{Users: []xmlUser{}}
+	var res listUsersResult
 	start := s.cfg.Scope.UserKey(marker)
 	for _, kv := range kvs {
 		if marker != "" && kv.Key < start {
@@ -171,11 +176,11 @@ func (s *Server) ListUsers(ctx context.Context, c *call) (any, error) {
 		if !strings.HasPrefix(doc.Path, prefix) {
 			continue
 		}
-		if len(res.Users) == limit {
+		if len(res.Users.Member) == limit {
 			res.IsTruncated, res.Marker = true, doc.UserName
 			break
 		}
-		res.Users = append(res.Users, userAnswer(&doc.User))
+		res.Users.Member = append(res.Users.Member, userAnswer(&doc.User))
 	}
 	return res, nil
 }
