@@ -140,8 +140,8 @@ func (s *Server) GetUser(ctx context.Context, c *call) (any, error) {
 
 type listUsersResult struct {
 	Users       usersElement `xml:"Users"`
-	IsTruncated bool      `xml:"IsTruncated"`
-	Marker      string    `xml:"Marker,omitempty"`
+	IsTruncated bool         `xml:"IsTruncated"`
+	Marker      string       `xml:"Marker,omitempty"`
 }
 
 // usersElement is a Users list, written even when empty (<Users/>), as IAM writes it.
