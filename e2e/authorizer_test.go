@@ -6,22 +6,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
-
-	"github.com/gatehouse/gatehouse/internal/gateway"
-	"github.com/gatehouse/gatehouse/internal/mgmt"
 )
 
 // e2eAuthorizerURI names a Lambda function by its invocation URI; the management calls here
 // never invoke it.
 const e2eAuthorizerURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:e2e-authorizer/invocations"
-
-// gatewayFlushesAuthorizers reports whether this build's data plane serves
-// FlushStageAuthorizersCache; until it does, gatehouse answers that the authorizer runtime
-// is not available.
-func gatewayFlushesAuthorizers() bool {
-	_, ok := any((*gateway.Server)(nil)).(mgmt.AuthorizerRuntime)
-	return ok
-}
 
 // TestAWSCLIAuthorizers drives a REST API's authorizers with the real aws CLI as a user
 // would: create-authorizer (and AWS's refusal of a URI that is no Lambda invocation),
@@ -36,10 +25,6 @@ func TestAWSCLIAuthorizers(t *testing.T) {
 	v := vars{}
 	flush := cliStep{name: "flush-stage-authorizers-cache",
 		args: []string{"flush-stage-authorizers-cache", "--rest-api-id", "<api>", "--stage-name", "prod"}}
-	if !gatewayFlushesAuthorizers() {
-		flush.name += " answers that the authorizer runtime is not available"
-		flush.wantErr, flush.wantMsg = "BadRequestException", mgmt.ErrAuthorizerRuntimeUnavailable.Message
-	}
 
 	steps := []cliStep{
 		{name: "create-rest-api",
