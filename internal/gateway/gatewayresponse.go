@@ -26,9 +26,9 @@ type gatewayResponse struct {
 	// customStatus says the stage customized status (on the type or on its class's
 	// DEFAULT_4XX/5XX): it then wins over an invoke.Error's own Status.
 	customStatus bool
-	// iam is the body of an invoke.Error with IAMShape while the type is not customized:
-	// AWS's {"Message":...} of resource policy and IAM denials. Nil once customized.
-	iam *textTemplate
+	// defaultBody says the templates are AWS's default: an invoke.Error's MessageKey then
+	// names the message's member.
+	defaultBody bool
 }
 
 // grHeader is one gatewayresponse.header.X mapping.
@@ -51,11 +51,6 @@ const defaultTemplate5XX = `{"message": $context.error.messageString}`
 // errorTypeDefault5XX is the x-amzn-ErrorType of failures that are not a typed gateway
 // error ("Internal server error").
 const errorTypeDefault5XX = "InternalServerErrorException"
-
-// iamTemplate is AWS's body for denials by a resource policy or IAM, with the capitalized
-// "Message" of IAM's errors: {"Message":"User: anonymous is not authorized to perform:
-// execute-api:Invoke on resource: ..."} (AWS knowledge center, API Gateway 403 errors).
-const iamTemplate = `{"Message":$context.error.messageString}`
 
 // minFinalStatus is the least status a request is answered with, by an integration or a
 // gateway response. AWS's statusCode patterns ([1-5]\d\d) take 1xx, but a 1xx is no final
@@ -81,7 +76,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				base = custom[apigateway.ResponseDefault4XX]
 			}
 		}
-		gr := &gatewayResponse{status: info.Status, errorType: info.ErrorType}
+		gr := &gatewayResponse{status: info.Status, errorType: info.ErrorType, defaultBody: true}
 		switch {
 		case info.Type == apigateway.ResponseDefault5XX:
 			gr.status, gr.errorType = 500, errorTypeDefault5XX
@@ -91,9 +86,6 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 		tmpls := map[string]string{"application/json": apigateway.DefaultResponseTemplate}
 		if is5XX {
 			tmpls = map[string]string{"application/json": defaultTemplate5XX}
-		}
-		if base == nil {
-			gr.iam = parseTextTemplate(iamTemplate, nil)
 		}
 		if base != nil {
 			if base.StatusCode != "" {
@@ -111,7 +103,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				}
 			}
 			if len(base.ResponseTemplates) > 0 {
-				tmpls = base.ResponseTemplates
+				tmpls, gr.defaultBody = base.ResponseTemplates, false
 			} else {
 				// A customization without templates keeps AWS's default template.
 				tmpls = map[string]string{"application/json": apigateway.DefaultResponseTemplate}
@@ -214,10 +206,13 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 		}
 	}
 	tmpl, ct := gr.template(inv)
-	if e.IAMShape && gr.iam != nil {
-		tmpl, ct = gr.iam, "application/json"
+	var body []byte
+	if e.MessageKey != "" && gr.defaultBody {
+		body = append(append(append(make([]byte, 0, 64+len(e.Message)), `{"`...), e.MessageKey...), `":`...)
+		body = append(invoke.AppendJSONString(body, e.Message), '}')
+	} else {
+		body = tmpl.render(make([]byte, 0, 64), inv)
 	}
-	body := tmpl.render(make([]byte, 0, 64), inv)
 	if _, set := h["Content-Type"]; !set {
 		h["Content-Type"] = []string{ct}
 	}

@@ -71,6 +71,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 
 	s.begin(inv, r)
 	raw := rawPath(r)
+	inv.Request.WirePath = raw
 	p, ok := removeDotSegments(raw)
 	if !ok {
 		inv.ContextPath = raw

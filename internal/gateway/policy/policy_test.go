@@ -171,8 +171,8 @@ func TestStage(t *testing.T) {
 			if !isErr {
 				t.Fatalf("stage(%s) = %v; want 403 %q", tt.name, err, tt.want)
 			}
-			if e.Type != apigateway.ResponseAccessDenied || e.Message != tt.want || !e.IAMShape {
-				t.Errorf("stage(%s) = %s %q IAMShape=%v; want ACCESS_DENIED %q IAMShape", tt.name, e.Type, e.Message, e.IAMShape, tt.want)
+			if e.Type != apigateway.ResponseAccessDenied || e.Message != tt.want || e.MessageKey != "Message" {
+				t.Errorf("stage(%s) = %s %q MessageKey=%q; want ACCESS_DENIED %q MessageKey Message", tt.name, e.Type, e.Message, e.MessageKey, tt.want)
 			}
 		})
 	}

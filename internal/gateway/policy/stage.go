@@ -149,7 +149,7 @@ func denied(inv *invoke.Invocation, resource string, d invoke.Decision) *invoke.
 	if d == invoke.DecisionExplicitDeny {
 		msg += " with an explicit deny"
 	}
-	return &invoke.Error{Type: apigateway.ResponseAccessDenied, Message: msg, IAMShape: true}
+	return &invoke.Error{Type: apigateway.ResponseAccessDenied, Message: msg, MessageKey: "Message"}
 }
 
 func fromIAM(d iampolicy.Decision) invoke.Decision {
