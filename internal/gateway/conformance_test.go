@@ -64,6 +64,9 @@ type fixtureSetup struct {
 	UsagePlans []apigateway.UsagePlanDocument `json:"usagePlans"`
 	// Authorizers are the API's authorizers by id.
 	Authorizers map[string]*apigateway.Authorizer `json:"authorizers"`
+	// Policy is the API's resource policy, a JSON object stored as the management plane
+	// stores it (escaped).
+	Policy json.RawMessage `json:"policy"`
 }
 
 // fixtureFiles returns a txtar archive's files by name.
@@ -125,6 +128,9 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	doc.BinaryMediaTypes = setup.BinaryMediaTypes
 	doc.APIKeySource = setup.APIKeySource
 	doc.Authorizers = setup.Authorizers
+	if len(setup.Policy) > 0 {
+		doc.Policy = storedForm(t, string(setup.Policy))
+	}
 	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
 	putKeysAndPlans(t, s, setup)
 	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files), State: newTestState(t)})

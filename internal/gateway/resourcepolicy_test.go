@@ -255,3 +255,49 @@ func TestResourcePolicyGatewayResponse(t *testing.T) {
 	}})
 	_ = http.StatusOK
 }
+
+// TestResourcePolicyIAM is Table A through the real AWS_IAM stage: a user without an IAM
+// policy is let in by the resource policy alone, an IAM allow is enough where the policy is
+// silent, and the policy's deny of a user wins over the user's allow.
+func TestResourcePolicyIAM(t *testing.T) {
+	needPolicyEngine(t)
+	t.Parallel()
+	srv, ts, s := iamSetup(t)
+	doc := buildAPI("iamapi", map[string]*apigateway.Method{
+		"GET /pets/{id}":  iamMethod(`{"got":true}`),
+		"POST /pets/{id}": iamMethod(`{"posted":true}`),
+		"GET /open":       mockMethod(`{"open":true}`),
+	}, nil)
+	doc.Policy = storedForm(t, `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/nobody"},"Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/*"},
+		{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/open"},
+		{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`)
+	deploy(t, s, doc, "d2", "prod", nil)
+	waitFor(t, servedStage(srv, "iamapi", "prod", "d2"))
+
+	arn := "arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/"
+	base := ts.URL + "/restapis/iamapi/prod/_user_request_"
+	tests := []struct {
+		name, method, path, key, secret string
+		status                          int
+		body                            string
+	}{
+		{"no IAM policy, resource policy allows", "GET", "/pets/1", iamNobodyKey, iamNobodySecret, 200, `{"got":true}`},
+		{"no IAM policy, resource policy silent", "POST", "/pets/1", iamNobodyKey, iamNobodySecret, 403,
+			`{"Message":"User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: execute-api:Invoke on resource: ` + arn + `POST/pets/1"}`},
+		{"IAM allows, resource policy silent", "GET", "/pets/2", iamCarolKey, iamCarolSecret, 200, `{"got":true}`},
+		{"IAM allows, resource policy denies", "GET", "/pets/3", iamAliceKey, iamAliceSecret, 403,
+			`{"Message":"User: arn:aws:iam::123456789012:user/alice is not authorized to perform: execute-api:Invoke on resource: ` + arn + `GET/pets/3 with an explicit deny"}`},
+	}
+	for _, tt := range tests {
+		status, _, body := send(t, signedRequest(t, tt.method, base+tt.path, "", tt.key, tt.secret, "us-east-1", "execute-api", iamTestNow))
+		if status != tt.status || body != tt.body {
+			t.Errorf("%s: %s %s = %d %s; want %d %s", tt.name, tt.method, tt.path, status, body, tt.status, tt.body)
+		}
+	}
+	// NONE beside it: the policy must allow (anonymous).
+	r, _ := http.NewRequest("GET", base+"/open", nil)
+	if status, _, body := send(t, r); status != 200 || body != `{"open":true}` {
+		t.Errorf("GET /open (NONE) = %d %s; want 200", status, body)
+	}
+}

@@ -65,14 +65,15 @@ resource "aws_api_gateway_rest_api_policy" "guarded" {
         Effect    = "Allow"
         Principal = "*"
         Action    = "execute-api:Invoke"
-        Resource  = "${aws_api_gateway_rest_api.guarded.execution_arn}/*"
+        Resource  = "execute-api:/*"
         Condition = { IpAddress = { "aws:SourceIp" = [var.allowed_cidr] } }
       },
       {
         Effect    = "Deny"
         Principal = "*"
         Action    = "execute-api:Invoke"
-        Resource  = "${aws_api_gateway_rest_api.guarded.execution_arn}/*/GET/*"
+        # execution_arn has no account here: the provider skips requesting it.
+        Resource  = "arn:aws:execute-api:us-east-1:*:${aws_api_gateway_rest_api.guarded.id}/*/GET/*"
         Condition = { IpAddress = { "aws:SourceIp" = [var.denied_cidr] } }
       },
     ]

@@ -306,9 +306,14 @@ func TestRequest(t *testing.T) {
 // TestNoPolicyDeniesAll: a private API without a policy (nil) denies every request.
 func TestNoPolicyDeniesAll(t *testing.T) {
 	t.Parallel()
-	err := run(New(nil, testAPI, AuthnNone), newInv())
-	if e, ok := invoke.AsError(err); !ok || e.Type != apigateway.ResponseAccessDenied || strings.Contains(e.Message, "explicit") {
-		t.Errorf("no policy: %v; want implicit ACCESS_DENIED", err)
+	for _, authn := range []Authn{AuthnNone, AuthnIAM, AuthnLambda, AuthnCognito} {
+		inv := newInv()
+		inv.IAMDecision, inv.Authorizer = allow, &invoke.AuthorizerResult{}
+		err := run(New(nil, testAPI, authn), inv)
+		want := "User: anonymous is not authorized to perform: execute-api:Invoke on resource: " + arnStage + "/prod/GET/pets/1"
+		if e, ok := invoke.AsError(err); !ok || e.Type != apigateway.ResponseAccessDenied || e.Message != want {
+			t.Errorf("no policy, authn %d: %v; want ACCESS_DENIED %q", authn, err, want)
+		}
 	}
 }
 

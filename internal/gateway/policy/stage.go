@@ -103,14 +103,16 @@ func (s *Stage) Decide(inv *invoke.Invocation) (invoke.Decision, string) {
 // evaluate returns the verdict on inv (with pre, the resource policy's alone for the
 // anonymous caller) and, when it is not Allow, the request's resource ARN for the message.
 func (s *Stage) evaluate(inv *invoke.Invocation, pre bool) (invoke.Decision, string) {
+	if s.policy == nil {
+		// A private API without a policy: nothing is let through, whoever calls (AWS does not
+		// deploy one; see New).
+		return invoke.DecisionImplicitDeny, s.resourceARN(inv)
+	}
 	sc := s.scratch.Get().(*scratch)
 	defer s.scratch.Put(sc)
 	sc.fill(s, inv, pre)
 
-	resource := invoke.DecisionImplicitDeny
-	if s.policy != nil {
-		resource = fromIAM(s.policy.Evaluate(&sc.req))
-	}
+	resource := fromIAM(s.policy.Evaluate(&sc.req))
 	var d invoke.Decision
 	switch {
 	case pre:
@@ -259,6 +261,15 @@ func (sc *scratch) fill(s *Stage, inv *invoke.Invocation, pre bool) {
 	if _, res, ok := strings.Cut(id.UserARN, ":user/"); ok {
 		sc.set(keyUsername, res[strings.LastIndexByte(res, '/')+1:])
 	}
+}
+
+// resourceARN is the request's execute-api ARN, for a message.
+func (s *Stage) resourceARN(inv *invoke.Invocation) string {
+	sep := ""
+	if !strings.HasPrefix(inv.Request.Path, "/") {
+		sep = "/"
+	}
+	return s.arnPrefix + "/" + inv.Stage + "/" + inv.HTTPMethod + sep + inv.Request.Path
 }
 
 // view is b as a string without copying; the caller keeps b unchanged while it is used.
