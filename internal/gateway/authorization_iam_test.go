@@ -67,6 +67,11 @@ func iamSetupAt(t *testing.T, now func() time.Time) (*Server, *httptest.Server, 
 		"POST /pets/{id}": iamMethod(`{"posted":true}`),
 		"GET /open":       mockMethod(`{"open":true}`),
 	}, nil), "d1", "prod", nil)
+	deploy(t, s, buildAPI("iamcustom", map[string]*apigateway.Method{"GET /x": iamMethod(`{}`)},
+		map[apigateway.GatewayResponseType]*apigateway.GatewayResponse{
+			apigateway.ResponseAccessDenied: {ResponseType: apigateway.ResponseAccessDenied, StatusCode: "401",
+				ResponseTemplates: map[string]string{"application/json": `{"denied":"$context.error.message","type":"$context.error.responseType"}`}},
+		}), "d1", "prod", nil)
 	putIAMUser(t, s, "alice", iamAliceID, map[string]string{"get": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/*"}]}`})
 	putIAMKey(t, s, iamAliceKey, iamAliceSecret, "alice", iam.StatusActive)
 	putIAMUser(t, s, "bob", "AIDABOBBOBBOBBOBBOBB2", map[string]string{"all": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`})
@@ -85,6 +90,7 @@ func iamSetupAt(t *testing.T, now func() time.Time) (*Server, *httptest.Server, 
 		Logger:          testLogger(t),
 	})
 	waitFor(t, servedStage(srv, "iamapi", "prod", "d1"))
+	waitFor(t, servedStage(srv, "iamcustom", "prod", "d1"))
 	waitFor(t, func() bool { return srv.iam.Load().lookup(iamNobodyKey) != nil })
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -278,10 +284,19 @@ func TestIAMSignedRequests(t *testing.T) {
 			return signedRequest(t, "POST", base+"/pets/7", `{}`, iamCarolKey, iamCarolSecret, "us-east-1", "execute-api", now)
 		}, status: 403, errorType: "AccessDeniedException",
 			body: `{"Message":"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/POST/pets/7 with an explicit deny"}`},
-		{name: "user without policies", policy: true, req: func() *http.Request {
+		{name: "user without policies", req: func() *http.Request {
 			return signedRequest(t, "GET", base+"/pets/1", "", iamNobodyKey, iamNobodySecret, "us-east-1", "execute-api", now)
 		}, status: 403, errorType: "AccessDeniedException",
 			body: `{"Message":"User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/GET/pets/1 because no identity-based policy allows the execute-api:Invoke action"}`},
+		{name: "customized ACCESS_DENIED renders the denial", req: func() *http.Request {
+			return signedRequest(t, "GET", ts.URL+"/restapis/iamcustom/prod/_user_request_/x", "", iamNobodyKey, iamNobodySecret, "us-east-1", "execute-api", now)
+		}, status: 401, errorType: "AccessDeniedException",
+			body: `{"denied":"User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamcustom/prod/GET/x because no identity-based policy allows the execute-api:Invoke action","type":"ACCESS_DENIED"}`},
+		{name: "host-based", req: func() *http.Request {
+			r := signedRequest(t, "GET", "http://iamapi.execute-api.localhost/prod/pets/1", "", iamRootKey, iamRootSecret, "us-east-1", "execute-api", now)
+			r.URL.Host = strings.TrimPrefix(ts.URL, "http://") // sent to the test listener, Host as signed
+			return r
+		}, status: 200, body: `{"caller":"123456789012","user":"123456789012","userArn":"arn:aws:iam::123456789012:root","accessKey":"AKIAROOTROOTROOT2345","accountId":"123456789012"}`},
 		{name: "method without authorization ignores a bad signature", req: func() *http.Request {
 			return signedRequest(t, "GET", base+"/open", "", "AKIAUNKNOWNUNKNOWN22", "x", "us-east-1", "execute-api", now)
 		}, status: 200, body: `{"open":true}`},
