@@ -53,15 +53,7 @@ func (s *Server) iamAuthorization(ref methodRef) (invoke.Middleware, error) {
 		Region:  s.scope.Region,
 		Keys:    &s.iamKeys,
 	}
-	// With a resource policy, its stage combines the verdicts; without one (or while the
-	// stage applies none), the verdict is final here, so that a caller its own policies
-	// do not allow never gets through unchecked.
 	final := ref.snap == nil || ref.snap.Policy == ""
-	if !final {
-		if mw, err := s.resourcePolicy(ref); err == nil && mw == nil {
-			final = true
-		}
-	}
 	return func(next invoke.Handler) invoke.Handler {
 		return invoke.HandlerFunc(func(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 			ident, err := s.authenticateIAM(v, inv)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
+	"github.com/gatehouse/gatehouse/internal/gateway/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
@@ -104,6 +105,8 @@ type Server struct {
 	stateFailure throttle.FailurePolicy
 	account      *meter.Bucket
 	now          func() time.Time
+	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
+	authCache AuthorizerCache
 
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
@@ -116,6 +119,8 @@ type Server struct {
 	// iamKeys are the SigV4 signing keys AWS_IAM methods derived (authorization_iam.go).
 	iamKeys  sigv4.KeyCache
 	defaults *gatewayResponses // AWS's, for requests no stage is known for
+
+	policies policyCache // the last resource policy parsed (resourcepolicy.go)
 
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
@@ -156,6 +161,10 @@ func New(cfg Config) *Server {
 	s.stateFailure = cfg.StateFailure
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.authCache = cfg.AuthorizerCache
+	if s.authCache == nil {
+		s.authCache = authorizer.NewMemoryCache(0)
 	}
 	if s.domain == "" {
 		s.domain = DefaultDomain
