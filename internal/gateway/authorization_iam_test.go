@@ -77,7 +77,7 @@ func iamSetupAt(t *testing.T, now func() time.Time) (*Server, *httptest.Server, 
 	putIAMKey(t, s, iamBobKey, "bobSECRETbobSECRETbobSECRETbobSECRET/+0", "bob", iam.StatusInactive)
 	putIAMUser(t, s, "carol", "AIDACAROLCAROLCAROL22", map[string]string{
 		"allow": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:*","Resource":"*"}]}`,
-		"deny":  `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:iamapi/*/POST/*"}}`,
+		"deny":  `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:*/*/POST/*"}}`,
 	})
 	putIAMKey(t, s, iamCarolKey, iamCarolSecret, "carol", iam.StatusActive)
 	putIAMUser(t, s, "nobody", "AIDANOBODYNOBODYNOB22", nil)
@@ -438,4 +438,48 @@ func TestIAMIdentityIndexFollowsStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return srv.iam.Load().lookup(iamAliceKey) == nil })
+}
+
+// TestIAMWithResourcePolicy: with a resource policy, the IAM verdict is combined with the
+// policy's by AWS's table (same account): the policy's Allow admits a caller whose own
+// policies do not; its Deny refuses even the root; the caller's explicit deny refuses.
+func TestIAMWithResourcePolicy(t *testing.T) {
+	t.Parallel()
+	_, ts, s := iamSetup(t)
+	doc := buildAPI("iampol", map[string]*apigateway.Method{
+		"GET /pets/{id}":  iamMethod(identityTemplate),
+		"POST /pets/{id}": iamMethod(`{"posted":true}`),
+	}, nil)
+	doc.Policy = `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:user/nobody","arn:aws:iam::123456789012:user/carol"]},"Action":"execute-api:Invoke","Resource":"execute-api:/*"},` +
+		`{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/pets/secret"}]}`
+	deploy(t, s, doc, "d1", "prod", nil)
+	base := ts.URL + "/restapis/iampol/prod/_user_request_"
+	waitFor(t, func() bool {
+		code, _, _ := send(t, signedRequest(t, "GET", base+"/pets/1", "", iamRootKey, iamRootSecret, "us-east-1", "execute-api", iamTestNow))
+		return code == 200
+	})
+	tests := []struct {
+		name, method, path, key, secret string
+		status                          int
+		prefix                          string
+	}{
+		{"policy allows a user IAM does not", "GET", "/pets/1", iamNobodyKey, iamNobodySecret, 200, `{"caller":"AIDANOBODYNOBODYNOB22"`},
+		{"root", "GET", "/pets/1", iamRootKey, iamRootSecret, 200, `{"caller":"123456789012"`},
+		{"policy denies the root", "GET", "/pets/secret", iamRootKey, iamRootSecret, 403, `{"Message":"User: arn:aws:iam::123456789012:root is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iampol/prod/GET/pets/secret`},
+		{"caller's explicit deny wins over the policy's allow", "POST", "/pets/1", iamCarolKey, iamCarolSecret, 403, `{"Message":"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iampol/prod/POST/pets/1 with an explicit deny"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := ""
+			if tt.method == "POST" {
+				body = "{}"
+			}
+			code, _, got := send(t, signedRequest(t, tt.method, base+tt.path, body, tt.key, tt.secret, "us-east-1", "execute-api", iamTestNow))
+			if code != tt.status || !strings.HasPrefix(got, tt.prefix) {
+				t.Errorf("%s %s = %d %s; want %d %s...", tt.method, tt.path, code, got, tt.status, tt.prefix)
+			}
+		})
+	}
 }
