@@ -65,10 +65,10 @@ func lambdaAuthenticator(auth mgmt.Authenticator) lambdaapi.Authenticator {
 
 // sigv4Auth adapts the SigV4 verifier to the management plane, rendering its failures as
 // AWS renders them.
+// keys are the admin credentials, which the IAM API (iam.go) also checks, as the root's,
+// and the data plane's AWS_IAM methods admit as the root's (rootCredentials).
 type sigv4Auth struct {
-	v *sigv4.Verifier
-	// keys are --admin-credentials' keys: the account root's, which the data plane's
-	// AWS_IAM methods admit too (rootCredentials).
+	v    *sigv4.Verifier
 	keys map[string]string
 }
 

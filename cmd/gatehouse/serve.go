@@ -47,7 +47,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 			log.Error("runtime state not closed cleanly: the last quota counts may be lost", "err", err)
 		}
 	}()
-	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle()})
+	authorizers := new(lateAuthorizers) // the gateway, once it exists (authorizers.go)
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle(), Authorizers: authorizers})
 	awsServices, err := awsServiceConfig(cfg, log)
 	if err != nil {
 		return err
@@ -64,6 +65,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
 		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(), AuthorizerCache: rs.authorizers,
 		RootCredentials: rootCredentials(auth)})
+	authorizers.set(gw)
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
@@ -114,7 +116,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	for i, e := range cfg.VPCEndpoints.entries {
 		vpceSrvs[i] = dataServer(gw.Handler(e.VPCE, e.VPC))
 	}
-	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
+	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api, newIAMAPI(cfg, st, auth, log)), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.AdminRequestTimeout, WriteTimeout: cfg.AdminRequestTimeout,
 		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
