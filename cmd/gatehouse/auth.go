@@ -65,10 +65,20 @@ func lambdaAuthenticator(auth mgmt.Authenticator) lambdaapi.Authenticator {
 
 // sigv4Auth adapts the SigV4 verifier to the management plane, rendering its failures as
 // AWS renders them.
-// keys are the admin credentials, which the IAM API (iam.go) also checks, as the root's.
+// keys are the admin credentials, which the IAM API (iam.go) also checks, as the root's,
+// and the data plane's AWS_IAM methods admit as the root's (rootCredentials).
 type sigv4Auth struct {
 	v    *sigv4.Verifier
 	keys map[string]string
+}
+
+// rootCredentials are the account root's keys for the data plane (gateway.Config's
+// RootCredentials): --admin-credentials' keys, none without them.
+func rootCredentials(auth mgmt.Authenticator) map[string]string {
+	if a, ok := auth.(*sigv4Auth); ok {
+		return a.keys
+	}
+	return nil
 }
 
 func (a *sigv4Auth) Authenticate(r *http.Request, body []byte) error {

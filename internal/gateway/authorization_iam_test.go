@@ -21,7 +21,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/iam"
-	"github.com/gatehouse/gatehouse/internal/iampolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
@@ -67,13 +66,18 @@ func iamSetupAt(t *testing.T, now func() time.Time) (*Server, *httptest.Server, 
 		"POST /pets/{id}": iamMethod(`{"posted":true}`),
 		"GET /open":       mockMethod(`{"open":true}`),
 	}, nil), "d1", "prod", nil)
+	deploy(t, s, buildAPI("iamcustom", map[string]*apigateway.Method{"GET /x": iamMethod(`{}`)},
+		map[apigateway.GatewayResponseType]*apigateway.GatewayResponse{
+			apigateway.ResponseAccessDenied: {ResponseType: apigateway.ResponseAccessDenied, StatusCode: "401",
+				ResponseTemplates: map[string]string{"application/json": `{"denied":"$context.error.message","type":"$context.error.responseType"}`}},
+		}), "d1", "prod", nil)
 	putIAMUser(t, s, "alice", iamAliceID, map[string]string{"get": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/*"}]}`})
 	putIAMKey(t, s, iamAliceKey, iamAliceSecret, "alice", iam.StatusActive)
 	putIAMUser(t, s, "bob", "AIDABOBBOBBOBBOBBOBB2", map[string]string{"all": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`})
 	putIAMKey(t, s, iamBobKey, "bobSECRETbobSECRETbobSECRETbobSECRET/+0", "bob", iam.StatusInactive)
 	putIAMUser(t, s, "carol", "AIDACAROLCAROLCAROL22", map[string]string{
 		"allow": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:*","Resource":"*"}]}`,
-		"deny":  `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:iamapi/*/POST/*"}}`,
+		"deny":  `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:*/*/POST/*"}}`,
 	})
 	putIAMKey(t, s, iamCarolKey, iamCarolSecret, "carol", iam.StatusActive)
 	putIAMUser(t, s, "nobody", "AIDANOBODYNOBODYNOB22", nil)
@@ -85,6 +89,7 @@ func iamSetupAt(t *testing.T, now func() time.Time) (*Server, *httptest.Server, 
 		Logger:          testLogger(t),
 	})
 	waitFor(t, servedStage(srv, "iamapi", "prod", "d1"))
+	waitFor(t, servedStage(srv, "iamcustom", "prod", "d1"))
 	waitFor(t, func() bool { return srv.iam.Load().lookup(iamNobodyKey) != nil })
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -114,15 +119,6 @@ func putIAMKey(t *testing.T, s store.Store, id, secret, user, status string) {
 	}
 	if _, err := s.Txn(context.Background(), op); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// needPolicyEngine skips tests that evaluate users' policies while internal/iampolicy is
-// its contract's stub.
-func needPolicyEngine(t *testing.T) {
-	t.Helper()
-	if _, err := iampolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[]}`)); err != nil {
-		t.Skipf("internal/iampolicy: %v", err)
 	}
 }
 
@@ -193,7 +189,6 @@ func TestIAMSignedRequests(t *testing.T) {
 	tests := []struct {
 		name      string
 		req       func() *http.Request
-		policy    bool // evaluates a user's policies (internal/iampolicy)
 		status    int
 		errorType string
 		body      string
@@ -271,17 +266,26 @@ func TestIAMSignedRequests(t *testing.T) {
 			r.URL.RawQuery = "view=brief"
 			return r
 		}, status: 403, errorType: "InvalidSignatureException", body: `{"message":"` + msgMismatch + `"}`},
-		{name: "user allowed", policy: true, req: func() *http.Request {
+		{name: "user allowed", req: func() *http.Request {
 			return signedRequest(t, "GET", base+"/pets/1", "", iamAliceKey, iamAliceSecret, "us-east-1", "execute-api", now)
 		}, status: 200, body: `{"caller":"AIDAALICEALICEALICE23","user":"AIDAALICEALICEALICE23","userArn":"arn:aws:iam::123456789012:user/alice","accessKey":"AKIAALICEALICEALIC2","accountId":"123456789012"}`},
-		{name: "user explicitly denied", policy: true, req: func() *http.Request {
+		{name: "user explicitly denied", req: func() *http.Request {
 			return signedRequest(t, "POST", base+"/pets/7", `{}`, iamCarolKey, iamCarolSecret, "us-east-1", "execute-api", now)
 		}, status: 403, errorType: "AccessDeniedException",
 			body: `{"Message":"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/POST/pets/7 with an explicit deny"}`},
-		{name: "user without policies", policy: true, req: func() *http.Request {
+		{name: "user without policies", req: func() *http.Request {
 			return signedRequest(t, "GET", base+"/pets/1", "", iamNobodyKey, iamNobodySecret, "us-east-1", "execute-api", now)
 		}, status: 403, errorType: "AccessDeniedException",
 			body: `{"Message":"User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/GET/pets/1 because no identity-based policy allows the execute-api:Invoke action"}`},
+		{name: "customized ACCESS_DENIED renders the denial", req: func() *http.Request {
+			return signedRequest(t, "GET", ts.URL+"/restapis/iamcustom/prod/_user_request_/x", "", iamNobodyKey, iamNobodySecret, "us-east-1", "execute-api", now)
+		}, status: 401, errorType: "AccessDeniedException",
+			body: `{"denied":"User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iamcustom/prod/GET/x because no identity-based policy allows the execute-api:Invoke action","type":"ACCESS_DENIED"}`},
+		{name: "host-based", req: func() *http.Request {
+			r := signedRequest(t, "GET", "http://iamapi.execute-api.localhost/prod/pets/1", "", iamRootKey, iamRootSecret, "us-east-1", "execute-api", now)
+			r.URL.Host = strings.TrimPrefix(ts.URL, "http://") // sent to the test listener, Host as signed
+			return r
+		}, status: 200, body: `{"caller":"123456789012","user":"123456789012","userArn":"arn:aws:iam::123456789012:root","accessKey":"AKIAROOTROOTROOT2345","accountId":"123456789012"}`},
 		{name: "method without authorization ignores a bad signature", req: func() *http.Request {
 			return signedRequest(t, "GET", base+"/open", "", "AKIAUNKNOWNUNKNOWN22", "x", "us-east-1", "execute-api", now)
 		}, status: 200, body: `{"open":true}`},
@@ -289,9 +293,6 @@ func TestIAMSignedRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if tt.policy {
-				needPolicyEngine(t)
-			}
 			code, h, body := send(t, tt.req())
 			if code != tt.status || body != tt.body {
 				t.Errorf("= %d %s; want %d %s", code, body, tt.status, tt.body)
@@ -437,4 +438,48 @@ func TestIAMIdentityIndexFollowsStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return srv.iam.Load().lookup(iamAliceKey) == nil })
+}
+
+// TestIAMWithResourcePolicy: with a resource policy, the IAM verdict is combined with the
+// policy's by AWS's table (same account): the policy's Allow admits a caller whose own
+// policies do not; its Deny refuses even the root; the caller's explicit deny refuses.
+func TestIAMWithResourcePolicy(t *testing.T) {
+	t.Parallel()
+	_, ts, s := iamSetup(t)
+	doc := buildAPI("iampol", map[string]*apigateway.Method{
+		"GET /pets/{id}":  iamMethod(identityTemplate),
+		"POST /pets/{id}": iamMethod(`{"posted":true}`),
+	}, nil)
+	doc.Policy = `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:user/nobody","arn:aws:iam::123456789012:user/carol"]},"Action":"execute-api:Invoke","Resource":"execute-api:/*"},` +
+		`{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/pets/secret"}]}`
+	deploy(t, s, doc, "d1", "prod", nil)
+	base := ts.URL + "/restapis/iampol/prod/_user_request_"
+	waitFor(t, func() bool {
+		code, _, _ := send(t, signedRequest(t, "GET", base+"/pets/1", "", iamRootKey, iamRootSecret, "us-east-1", "execute-api", iamTestNow))
+		return code == 200
+	})
+	tests := []struct {
+		name, method, path, key, secret string
+		status                          int
+		prefix                          string
+	}{
+		{"policy allows a user IAM does not", "GET", "/pets/1", iamNobodyKey, iamNobodySecret, 200, `{"caller":"AIDANOBODYNOBODYNOB22"`},
+		{"root", "GET", "/pets/1", iamRootKey, iamRootSecret, 200, `{"caller":"123456789012"`},
+		{"policy denies the root", "GET", "/pets/secret", iamRootKey, iamRootSecret, 403, `{"Message":"User: arn:aws:iam::123456789012:root is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iampol/prod/GET/pets/secret`},
+		{"caller's explicit deny wins over the policy's allow", "POST", "/pets/1", iamCarolKey, iamCarolSecret, 403, `{"Message":"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:iampol/prod/POST/pets/1 with an explicit deny"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := ""
+			if tt.method == "POST" {
+				body = "{}"
+			}
+			code, _, got := send(t, signedRequest(t, tt.method, base+tt.path, body, tt.key, tt.secret, "us-east-1", "execute-api", iamTestNow))
+			if code != tt.status || !strings.HasPrefix(got, tt.prefix) {
+				t.Errorf("%s %s = %d %s; want %d %s...", tt.method, tt.path, code, got, tt.status, tt.prefix)
+			}
+		})
+	}
 }

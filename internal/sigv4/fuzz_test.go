@@ -120,3 +120,52 @@ func errorDetail(err error) string {
 	}
 	return err.Error()
 }
+
+// FuzzVerifyRequest: VerifyRequest, with a key cache, never panics on any method, host, path,
+// query, Authorization header, security token or body; fails only with an *Error of a known
+// type; accepts only the known key; and agrees with Verify on the same request.
+func FuzzVerifyRequest(f *testing.F) {
+	f.Add("GET", "example.amazonaws.com", "/", "", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31", "20150830T123600Z", "", "")
+	f.Add("GET", "example.amazonaws.com", "/", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fservice%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host&X-Amz-Expires=3600&X-Amz-Signature=e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d", "", "", "tok", "")
+	f.Add("POST", "", "", "&&=%zz", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/2015/x/y/aws4_request, SignedHeaders=content-length;host, Signature=00", "2015", "", "body")
+	valid := map[string]bool{
+		CodeMissingAuthenticationToken: true, CodeIncompleteSignature: true,
+		CodeUnrecognizedClient: true, CodeInvalidSignature: true,
+	}
+	v := exVerifier(exTime)
+	v.Keys = new(KeyCache)
+	f.Fuzz(func(t *testing.T, method, host, path, rawQuery, authz, amzDate, token, body string) {
+		h := http.Header{}
+		if authz != "" {
+			h.Set("Authorization", authz)
+		}
+		if amzDate != "" {
+			h.Set("X-Amz-Date", amzDate)
+		}
+		if token != "" {
+			h.Set("X-Amz-Security-Token", token)
+		}
+		req := &Request{Method: method, Host: host, Path: path, RawQuery: rawQuery, Header: h, ContentLength: int64(len(body))}
+		res, err := v.VerifyRequest(req, []byte(body))
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || !valid[e.Code] || e.Status != http.StatusForbidden || e.Message == "" {
+				t.Fatalf("VerifyRequest = %#v", err)
+			}
+		} else if res.AccessKeyID != exKeyID {
+			t.Fatalf("VerifyRequest accepted key %q", res.AccessKeyID)
+		}
+		if strings.ContainsAny(path+rawQuery, " #\r\n") || (path != "" && path[0] != '/') {
+			return // not a request target a server reads as such
+		}
+		target := path
+		if rawQuery != "" {
+			target += "?" + rawQuery
+		}
+		r := &http.Request{Method: method, RequestURI: target, Host: host, Header: h, ContentLength: int64(len(body))}
+		_, err2 := v.Verify(r, []byte(body))
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("VerifyRequest = %v but Verify = %v", err, err2)
+		}
+	})
+}
