@@ -168,13 +168,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ns, requestID, invalidAction(action, version))
 		return
 	}
-	if e := s.authorize(c, service, action, f); e != nil {
-		writeError(w, ns, requestID, e)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
-	result, err := op(ctx, &call{form: f, caller: c, action: action})
+	err = s.authorize(ctx, c, service, action, f)
+	var result any
+	if err == nil {
+		result, err = op(ctx, &call{form: f, caller: c, action: action})
+	}
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {

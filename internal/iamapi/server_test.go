@@ -254,6 +254,24 @@ func TestCallers(t *testing.T) {
 	_, err = iamClient(url, id, secret).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mallory")})
 	wantError(t, "CreateUser with carol's key", err, "AccessDenied", 403,
 		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::123456789012:user/mallory because no identity-based policy allows the iam:CreateUser action")
+	// With an inline policy, a user's key may do what it allows, and nothing it denies.
+	const selfService = `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys","iam:ListUsers"],"Resource":"arn:aws:iam::123456789012:user/${aws:username}"},
+		{"Effect":"Deny","Action":"iam:ListAccessKeys","Resource":"*"}]}`
+	if _, err := admin.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("carol"), PolicyName: aws.String("self"), PolicyDocument: aws.String(selfService)}); err != nil {
+		t.Fatal(err)
+	}
+	asCarol := iamClient(url, id, secret)
+	if me, err := asCarol.GetUser(ctx, &iam.GetUserInput{}); err != nil || aws.ToString(me.User.UserName) != "carol" {
+		t.Errorf("GetUser without a name as carol, allowed by her policy = %+v, %v; want carol", me, err)
+	}
+	_, err = asCarol.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("admin-only")})
+	wantError(t, "GetUser of another user as carol", err, "AccessDenied", 403,
+		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:GetUser on resource: arn:aws:iam::123456789012:user/admin-only because no identity-based policy allows the iam:GetUser action")
+	_, err = asCarol.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	wantError(t, "ListAccessKeys as carol, allowed and denied", err, "AccessDenied", 403,
+		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:ListAccessKeys on resource: arn:aws:iam::123456789012:user/carol with an explicit deny in an identity-based policy")
+
 	_, err = stsClient(url, id, "wrong-secret").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantError(t, "GetCallerIdentity with a wrong secret", err, "SignatureDoesNotMatch", 403, "")
 	_, err = stsClient(url, "AKIAUNKNOWNKEY000001", "x").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -349,7 +367,7 @@ func TestErrors(t *testing.T) {
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*"}}`), 400, "MalformedPolicyDocument", "Policy statement must contain resources."},
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`), 400, "MalformedPolicyDocument", "Policy document should not specify a principal."},
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2013-01-01","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`), 400, "MalformedPolicyDocument", "The policy failed legacy parsing"},
-		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"`+strings.Repeat("x", 2048)+`"}}`), 409, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user erin"},
+		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::`+strings.Repeat("x", 2048)+`"}}`), 409, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user erin"},
 		{"Action=UpdateAccessKey&Version=2010-05-08&UserName=erin&AccessKeyId=AKIAAAAAAAAAAAAAAAAA&Status=Off", 400, "ValidationError", "1 validation error detected: Value 'Off' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]"},
 		{"Action=UpdateAccessKey&Version=2010-05-08&UserName=erin&AccessKeyId=AKIAAAAAAAAAAAAAAAAA&Status=Inactive", 404, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found."},
 		{"Action=DeleteUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=none", 404, "NoSuchEntity", "The user policy with name none cannot be found."},
