@@ -304,6 +304,9 @@ func TestCallers(t *testing.T) {
 	}
 	_, err = stsClient(dev, aws.ToString(dk.AccessKey.AccessKeyId), "wrong").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantError(t, "GetCallerIdentity with dave's key and a wrong secret in development mode", err, "SignatureDoesNotMatch", 403, "")
+	if created := post(t, dev, "Action=CreateUser&Version=2010-05-08&UserName=untagged", http.StatusOK); strings.Contains(created, "<Tags") {
+		t.Errorf("CreateUser without tags = %s; want no Tags element", created)
+	}
 	body := post(t, dev, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusOK)
 	if !strings.Contains(body, "<Arn>arn:aws:iam::123456789012:root</Arn>") || !strings.HasPrefix(body, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`) {
 		t.Errorf("unsigned GetCallerIdentity in development mode = %s; want the root in STS's shape", body)

@@ -14,12 +14,12 @@ import (
 
 // xmlUser is IAM's User element.
 type xmlUser struct {
-	Path       string   `xml:"Path,omitempty"`
-	UserName   string   `xml:"UserName,omitempty"`
-	UserID     string   `xml:"UserId"`
-	ARN        string   `xml:"Arn"`
-	CreateDate string   `xml:"CreateDate"`
-	Tags       []xmlTag `xml:"Tags>member,omitempty"`
+	Path       string       `xml:"Path,omitempty"`
+	UserName   string       `xml:"UserName,omitempty"`
+	UserID     string       `xml:"UserId"`
+	ARN        string       `xml:"Arn"`
+	CreateDate string       `xml:"CreateDate"`
+	Tags       *tagsElement `xml:"Tags,omitempty"`
 }
 
 type xmlTag struct {
@@ -31,7 +31,11 @@ type xmlTag struct {
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func userAnswer(u *iam.User) xmlUser {
-	return xmlUser{Path: u.Path, UserName: u.UserName, UserID: u.UserID, ARN: u.ARN, CreateDate: isoTime(u.CreateDate), Tags: tagList(u.Tags)}
+	x := xmlUser{Path: u.Path, UserName: u.UserName, UserID: u.UserID, ARN: u.ARN, CreateDate: isoTime(u.CreateDate)}
+	if len(u.Tags) > 0 { // no Tags element for a user without tags, as IAM answers
+		x.Tags = &tagsElement{Member: tagList(u.Tags)}
+	}
+	return x
 }
 
 // tagList is a user's tags in key order.
