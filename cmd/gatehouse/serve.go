@@ -47,7 +47,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 			log.Error("runtime state not closed cleanly: the last quota counts may be lost", "err", err)
 		}
 	}()
-	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle()})
+	authorizers := new(lateAuthorizers) // the gateway, once it exists (authorizers.go)
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle(), Authorizers: authorizers})
 	awsServices, err := awsServiceConfig(cfg, log)
 	if err != nil {
 		return err
@@ -63,6 +64,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}()
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
 		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(), AuthorizerCache: rs.authorizers})
+	authorizers.set(gw)
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
