@@ -189,12 +189,12 @@ func (s *Server) resourceARN(ctx context.Context, c *caller, action string, f fo
 	if !validUserName(name) {
 		return "arn:aws:iam::" + c.Account + ":user/" + name, nil
 	}
-	var doc iam.UserDocument
-	_, err := store.GetJSON(ctx, s.cfg.Store, s.cfg.Scope.UserKey(name), &doc)
+	doc, _, err := s.loadUser(ctx, name)
+	var e *Error
 	switch {
 	case err == nil:
 		return doc.ARN, nil
-	case errors.Is(err, store.ErrNotFound):
+	case errors.As(err, &e): // no such user
 		return "arn:aws:iam::" + c.Account + ":user/" + name, nil
 	}
 	return "", err

@@ -415,3 +415,43 @@ func TestPanicIsServiceFailure(t *testing.T) {
 		t.Errorf("ListUsers over a panicking store = %s; want a Receiver ServiceFailure", body)
 	}
 }
+
+// TestStoredLayout checks the documents the data plane reads (internal/iam's layout): a
+// user created as "Mixed.Case" is at UserKey("Mixed.Case"), its key's document names it so,
+// found as "mixed.case" by the API, and DeleteUser frees the name in every case.
+func TestStoredLayout(t *testing.T) {
+	t.Parallel()
+	m := memory.New()
+	t.Cleanup(func() { m.Close() })
+	url := newServer(t, true, m)
+	c := iamClient(url, adminKey, adminSecret)
+	ctx := t.Context()
+	scope := model.Scope{AccountID: account}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("Mixed.Case")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("mixed.case")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key model.AccessKeyDocument
+	if _, err := store.GetJSON(ctx, m, scope.AccessKeyKey(aws.ToString(k.AccessKey.AccessKeyId)), &key); err != nil || key.UserName != "Mixed.Case" || key.Status != model.StatusActive {
+		t.Fatalf("stored access key = %+v, %v; want Mixed.Case's, active", key, err)
+	}
+	var user model.UserDocument
+	if _, err := store.GetJSON(ctx, m, scope.UserKey(key.UserName), &user); err != nil || !slices.Equal(user.AccessKeyIDs, []string{key.AccessKeyID}) {
+		t.Fatalf("stored user at UserKey(%q) = %+v, %v; want it with the key", key.UserName, user, err)
+	}
+	if _, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("MIXED.CASE"), AccessKeyId: k.AccessKey.AccessKeyId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("mixed.CASE")}); err != nil {
+		t.Fatal(err)
+	}
+	if kvs, _, err := m.List(ctx, scope.Prefix()); err != nil || len(kvs) != 0 {
+		t.Errorf("after DeleteUser the account's IAM keys = %v, %v; want none", kvs, err)
+	}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mixed.case")}); err != nil {
+		t.Errorf("CreateUser mixed.case after Mixed.Case's deletion = %v; want success", err)
+	}
+}
