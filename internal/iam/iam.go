@@ -60,7 +60,9 @@ func (s Scope) UserKey(name string) string { return s.UserPrefix() + name }
 // UserNameKey reserves a user's name without regard to case: IAM's names are unique so
 // ("Bob" and "bob" cannot both exist, and GetUser finds "Bob" as "BOB"). Its value is the
 // name as created; it is written and deleted with the user's document.
-func (s Scope) UserNameKey(name string) string { return s.prefix() + "usernames/" + strings.ToLower(name) }
+func (s Scope) UserNameKey(name string) string {
+	return s.prefix() + "usernames/" + strings.ToLower(name)
+}
 
 // AccessKeyPrefix is the prefix of the account's AccessKeyDocuments.
 func (s Scope) AccessKeyPrefix() string { return s.prefix() + "accesskeys/" }
