@@ -66,6 +66,9 @@ var rules = []rule{
 	{"the IAM API is management plane: it never imports the data plane, nor the other management APIs", func(a, b string) bool {
 		return under(a, "internal/iamapi") && (under(b, "internal/gateway") || under(b, "internal/mgmt") || under(b, "internal/lambdaapi"))
 	}},
+	{"awsapi, the management APIs' shared scaffold, imports nothing internal", func(a, b string) bool {
+		return under(a, "internal/awsapi") && strings.HasPrefix(b, "internal/")
+	}},
 	{"the apigateway management API never imports the Lambda API", func(a, b string) bool {
 		return under(a, "internal/mgmt") && under(b, "internal/lambdaapi")
 	}},
@@ -129,6 +132,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/lambdaapi", "internal/mgmt/awsjson"},
 		{"internal/iamapi", "internal/gateway/invoke"},
 		{"internal/iamapi", "internal/mgmt"},
+		{"internal/awsapi", "internal/store"},
 		{"internal/mgmt", "internal/lambdaapi"},
 		{"internal/lambda", "internal/mgmt"},
 		{"internal/lambda", "internal/gateway/integration"},
@@ -157,6 +161,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/lambdaapi", "internal/lambda"},
 		{"internal/lambdaapi", "internal/sigv4"},
 		{"internal/iamapi", "internal/sigv4"},
+		{"internal/iamapi", "internal/awsapi"},
+		{"internal/mgmt", "internal/awsapi"},
+		{"internal/lambdaapi", "internal/awsapi"},
 		{"internal/iamapi", "internal/iam"},
 		{"internal/iamapi", "internal/store"},
 		{"cmd/gatehouse", "internal/iamapi"},

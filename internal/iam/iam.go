@@ -54,10 +54,15 @@ func (s Scope) Prefix() string { return s.prefix() }
 // UserPrefix is the prefix of the account's UserDocuments.
 func (s Scope) UserPrefix() string { return s.prefix() + "users/" }
 
-// UserKey is the key of the UserDocument of the named user. IAM's names are unique without
-// regard to case ("Bob" and "bob" cannot both exist, and GetUser finds "Bob" as "BOB"), so
-// the key holds the name in lower case; the document keeps it as created.
-func (s Scope) UserKey(name string) string { return s.UserPrefix() + strings.ToLower(name) }
+// UserKey is the key of the UserDocument of the named user, the name as created.
+func (s Scope) UserKey(name string) string { return s.UserPrefix() + name }
+
+// UserNameKey reserves a user's name without regard to case: IAM's names are unique so
+// ("Bob" and "bob" cannot both exist, and GetUser finds "Bob" as "BOB"). Its value is the
+// name as created; it is written and deleted with the user's document.
+func (s Scope) UserNameKey(name string) string {
+	return s.prefix() + "usernames/" + strings.ToLower(name)
+}
 
 // AccessKeyPrefix is the prefix of the account's AccessKeyDocuments.
 func (s Scope) AccessKeyPrefix() string { return s.prefix() + "accesskeys/" }

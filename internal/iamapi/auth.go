@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/iampolicy"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -130,17 +131,78 @@ func querySignatureError(se *sigv4.Error) *Error {
 	return &Error{Status: se.Status, Code: code, Message: se.Message}
 }
 
-// authorize decides whether c may run action. The root may run everything. An IAM user may
-// call sts:GetCallerIdentity, which AWS answers without any permission; everything else an
-// IAM user's keys may not do on the management listener (its inline policies are for the
-// data plane's AWS_IAM authorization), answered as IAM answers a call no policy allows.
-func (s *Server) authorize(c *caller, service, action string, f form) *Error {
+// authorize decides whether c may run action, as IAM decides it for an identity policy:
+// the root may run everything; sts:GetCallerIdentity needs no permission; an IAM user needs
+// an inline policy that allows "{service}:{Action}" on the user the call is about (its ARN,
+// or "arn:aws:iam::{account}:user/" for ListUsers), and none that denies it.
+func (s *Server) authorize(ctx context.Context, c *caller, service, action string, f form) error {
 	if c.UserName == "" || (service == serviceSTS && action == "GetCallerIdentity") {
 		return nil
 	}
-	name := f["UserName"]
-	if name == "" && action != "ListUsers" {
-		name = c.UserName
+	iamAction := service + ":" + action
+	resource, err := s.resourceARN(ctx, c, action, f)
+	if err != nil {
+		return err
 	}
-	return accessDenied(c.ARN, service+":"+action, "arn:aws:iam::"+c.Account+":user/"+name)
+	var doc iam.UserDocument
+	if _, err := store.GetJSON(ctx, s.cfg.Store, s.cfg.Scope.UserKey(c.UserName), &doc); err != nil {
+		if errors.Is(err, store.ErrNotFound) { // deleted since it signed
+			return accessDenied(c.ARN, iamAction, resource)
+		}
+		return err
+	}
+	req := &iampolicy.Request{
+		Action: iamAction, Resource: resource,
+		Principal:  iampolicy.Principal{ARN: c.ARN, AccountID: c.Account},
+		Conditions: map[string][]string{"aws:username": {c.UserName}, "aws:userid": {c.UserID}, "aws:principalarn": {c.ARN}, "aws:principalaccount": {c.Account}},
+	}
+	allowed := false
+	for _, text := range doc.Policies {
+		p, err := iampolicy.Parse([]byte(text))
+		if err != nil {
+			continue // PutUserPolicy refuses what iampolicy cannot read; nothing to grant
+		}
+		switch p.Evaluate(req) {
+		case iampolicy.ExplicitDeny:
+			return &Error{Status: http.StatusForbidden, Code: "AccessDenied",
+				Message: "User: " + c.ARN + " is not authorized to perform: " + iamAction + " on resource: " + resource + " with an explicit deny in an identity-based policy"}
+		case iampolicy.Allow:
+			allowed = true
+		}
+	}
+	if allowed {
+		return nil
+	}
+	return accessDenied(c.ARN, iamAction, resource)
+}
+
+// resourceARN is the IAM resource a call is about: the user it names (the caller when it
+// names none), by its ARN when it exists; the account's user path for ListUsers.
+func (s *Server) resourceARN(ctx context.Context, c *caller, action string, f form) (string, error) {
+	if action == "ListUsers" {
+		return "arn:aws:iam::" + c.Account + ":user/", nil
+	}
+	name, given := f.get("UserName")
+	if !given || name == "" {
+		return c.ARN, nil
+	}
+	if !validUserName(name) {
+		return "arn:aws:iam::" + c.Account + ":user/" + name, nil
+	}
+	doc, _, err := s.loadUser(ctx, name)
+	var e *Error
+	switch {
+	case err == nil:
+		return doc.ARN, nil
+	case errors.As(err, &e): // no such user
+		return "arn:aws:iam::" + c.Account + ":user/" + name, nil
+	}
+	return "", err
+}
+
+// validUserName reports whether name could be a stored user's (a store key component).
+func validUserName(name string) bool {
+	var v validation
+	v.checkName(form{"UserName": name}, "UserName", "userName", true, 128)
+	return len(v) == 0
 }

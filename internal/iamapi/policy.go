@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/iampolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -47,22 +49,24 @@ func checkPolicyDocument(v *validation, f form) string {
 	return doc
 }
 
-// checkIdentityPolicy is the grammar IAM holds an identity policy to, with its messages: a
-// JSON object whose Version is 2012-10-17 or 2008-10-17 (or absent), whose Statement is a
-// statement or a list of them, each with Effect Allow or Deny, an Action or NotAction, a
-// Resource or NotResource, and no Principal (an identity policy's principal is its user).
+// checkIdentityPolicy holds a document to IAM's grammar (iampolicy.Parse) and to what IAM
+// asks of an identity policy, with IAM's messages for the common mistakes: a JSON object
+// whose Version is 2012-10-17 or 2008-10-17 (or absent), whose Statement is a statement or
+// a list of them, each with Effect Allow or Deny, an Action or NotAction, a Resource or
+// NotResource, and no Principal (an identity policy's principal is its user). Element
+// names are matched without regard to case, as iampolicy and IAM match them.
 func checkIdentityPolicy(doc string) error {
 	var p map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(doc), &p); err != nil || p == nil {
 		return malformedPolicy("Syntax errors in policy.")
 	}
-	if raw, ok := p["Version"]; ok {
+	if raw, ok := element(p, "Version"); ok {
 		var version string
-		if json.Unmarshal(raw, &version) != nil || (version != "2012-10-17" && version != "2008-10-17") {
+		if json.Unmarshal(raw, &version) != nil || (version != iampolicy.Version2012 && version != iampolicy.Version2008) {
 			return malformedPolicy("The policy failed legacy parsing")
 		}
 	}
-	raw, ok := p["Statement"]
+	raw, ok := element(p, "Statement")
 	if !ok {
 		return malformedPolicy("Syntax errors in policy.")
 	}
@@ -82,15 +86,8 @@ func checkIdentityPolicy(doc string) error {
 		if st == nil {
 			return malformedPolicy("Syntax errors in policy.")
 		}
-		if _, ok := st["Principal"]; ok {
+		if has(st, "Principal") || has(st, "NotPrincipal") {
 			return malformedPolicy("Policy document should not specify a principal.")
-		}
-		if _, ok := st["NotPrincipal"]; ok {
-			return malformedPolicy("Policy document should not specify a principal.")
-		}
-		var effect string
-		if json.Unmarshal(st["Effect"], &effect) != nil || (effect != "Allow" && effect != "Deny") {
-			return malformedPolicy("Syntax errors in policy.")
 		}
 		if !has(st, "Action") && !has(st, "NotAction") {
 			return malformedPolicy("Policy statement must contain actions.")
@@ -99,10 +96,23 @@ func checkIdentityPolicy(doc string) error {
 			return malformedPolicy("Policy statement must contain resources.")
 		}
 	}
+	if _, err := iampolicy.Parse([]byte(doc)); err != nil {
+		return malformedPolicy("Syntax errors in policy.")
+	}
 	return nil
 }
 
-func has(m map[string]json.RawMessage, k string) bool { _, ok := m[k]; return ok }
+// element returns the member of a policy object named name without regard to case.
+func element(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func has(m map[string]json.RawMessage, name string) bool { _, ok := element(m, name); return ok }
 
 // policySize is a policy's size as IAM counts it toward the user's quota: without
 // whitespace.

@@ -11,13 +11,12 @@ package iamapi
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -116,31 +115,30 @@ const (
 // document, which percent-encoding can make three times longer.
 const maxBody = 1 << 20
 
-// ServeHTTP implements http.Handler: the request id, the body read once and bounded, the
-// parameters parsed, the caller authenticated, then the action. A panic becomes a 500
-// ServiceFailure, never a dropped connection.
+// ServeHTTP implements http.Handler through the management APIs' scaffold (awsapi.Serve:
+// the request id, panic recovery as a 500 ServiceFailure), then serve: the body read once
+// and bounded, the parameters parsed, the caller authenticated and authorized, the action.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newRequestID()
-	w.Header().Set("x-amzn-RequestId", requestID)
-	ns := nsIAM
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.Error("iam API call panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeError(w, ns, requestID, errServiceFailure)
-		}
-	}()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	ns := nsIAM // STS's once the action is known to be STS's
+	rec := awsapi.Recovery{Log: s.log, What: "iam API call", Internal: func(w http.ResponseWriter, requestID string) {
+		writeError(w, ns, requestID, errServiceFailure)
+	}}
+	awsapi.Serve(w, r, rec, func(w http.ResponseWriter, r *http.Request, requestID string) { s.serve(w, r, requestID, &ns) })
+}
+
+// serve runs one call; ns is the namespace its errors are written in, set to STS's for an
+// STS action.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, requestID string, nsp *string) {
+	body, err := awsapi.ReadBody(r, maxBody)
+	if errors.Is(err, awsapi.ErrTooLarge) {
+		writeError(w, nsIAM, requestID, &Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: "Request body must be at most 1048576 bytes"})
+		return
+	}
 	if err != nil {
-		writeError(w, ns, requestID, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "Could not read the request body"})
+		writeError(w, nsIAM, requestID, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "Could not read the request body"})
 		return
 	}
-	if len(body) > maxBody {
-		writeError(w, ns, requestID, &Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: "Request body must be at most 1048576 bytes"})
-		return
-	}
+	ns := nsIAM
 	f, err := parseForm(r.URL.RawQuery, body)
 	if err != nil {
 		var e *Error
@@ -154,6 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service, ops, wantVersion := serviceIAM, s.iam, versionIAM
 	if _, ok := s.sts[action]; ok {
 		service, ops, wantVersion, ns = serviceSTS, s.sts, versionSTS, nsSTS
+		*nsp = ns
 	}
 	c, e := s.authenticate(r, body, service)
 	if e != nil {
@@ -168,13 +167,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ns, requestID, invalidAction(action, version))
 		return
 	}
-	if e := s.authorize(c, service, action, f); e != nil {
-		writeError(w, ns, requestID, e)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 	defer cancel()
-	result, err := op(ctx, &call{form: f, caller: c, action: action})
+	err = s.authorize(ctx, c, service, action, f)
+	var result any
+	if err == nil {
+		result, err = op(ctx, &call{form: f, caller: c, action: action})
+	}
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -192,20 +191,3 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // callTimeout bounds one call's store work.
 const callTimeout = 30 * time.Second
-
-// newRequestID returns a random UUID (version 4), as AWS's request ids are.
-func newRequestID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hex[c>>4], hex[c&0xf])
-	}
-	return string(out)
-}

@@ -254,6 +254,24 @@ func TestCallers(t *testing.T) {
 	_, err = iamClient(url, id, secret).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mallory")})
 	wantError(t, "CreateUser with carol's key", err, "AccessDenied", 403,
 		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::123456789012:user/mallory because no identity-based policy allows the iam:CreateUser action")
+	// With an inline policy, a user's key may do what it allows, and nothing it denies.
+	const selfService = `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys","iam:ListUsers"],"Resource":"arn:aws:iam::123456789012:user/${aws:username}"},
+		{"Effect":"Deny","Action":"iam:ListAccessKeys","Resource":"*"}]}`
+	if _, err := admin.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("carol"), PolicyName: aws.String("self"), PolicyDocument: aws.String(selfService)}); err != nil {
+		t.Fatal(err)
+	}
+	asCarol := iamClient(url, id, secret)
+	if me, err := asCarol.GetUser(ctx, &iam.GetUserInput{}); err != nil || aws.ToString(me.User.UserName) != "carol" {
+		t.Errorf("GetUser without a name as carol, allowed by her policy = %+v, %v; want carol", me, err)
+	}
+	_, err = asCarol.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("admin-only")})
+	wantError(t, "GetUser of another user as carol", err, "AccessDenied", 403,
+		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:GetUser on resource: arn:aws:iam::123456789012:user/admin-only because no identity-based policy allows the iam:GetUser action")
+	_, err = asCarol.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	wantError(t, "ListAccessKeys as carol, allowed and denied", err, "AccessDenied", 403,
+		"User: arn:aws:iam::123456789012:user/carol is not authorized to perform: iam:ListAccessKeys on resource: arn:aws:iam::123456789012:user/carol with an explicit deny in an identity-based policy")
+
 	_, err = stsClient(url, id, "wrong-secret").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantError(t, "GetCallerIdentity with a wrong secret", err, "SignatureDoesNotMatch", 403, "")
 	_, err = stsClient(url, "AKIAUNKNOWNKEY000001", "x").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -286,6 +304,9 @@ func TestCallers(t *testing.T) {
 	}
 	_, err = stsClient(dev, aws.ToString(dk.AccessKey.AccessKeyId), "wrong").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantError(t, "GetCallerIdentity with dave's key and a wrong secret in development mode", err, "SignatureDoesNotMatch", 403, "")
+	if created := post(t, dev, "Action=CreateUser&Version=2010-05-08&UserName=untagged", http.StatusOK); strings.Contains(created, "<Tags") {
+		t.Errorf("CreateUser without tags = %s; want no Tags element", created)
+	}
 	body := post(t, dev, "Action=GetCallerIdentity&Version=2011-06-15", http.StatusOK)
 	if !strings.Contains(body, "<Arn>arn:aws:iam::123456789012:root</Arn>") || !strings.HasPrefix(body, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`) {
 		t.Errorf("unsigned GetCallerIdentity in development mode = %s; want the root in STS's shape", body)
@@ -349,7 +370,7 @@ func TestErrors(t *testing.T) {
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*"}}`), 400, "MalformedPolicyDocument", "Policy statement must contain resources."},
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`), 400, "MalformedPolicyDocument", "Policy document should not specify a principal."},
 		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Version":"2013-01-01","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`), 400, "MalformedPolicyDocument", "The policy failed legacy parsing"},
-		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"`+strings.Repeat("x", 2048)+`"}}`), 409, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user erin"},
+		{"Action=PutUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=p&PolicyDocument=" + url.QueryEscape(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::`+strings.Repeat("x", 2048)+`"}}`), 409, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user erin"},
 		{"Action=UpdateAccessKey&Version=2010-05-08&UserName=erin&AccessKeyId=AKIAAAAAAAAAAAAAAAAA&Status=Off", 400, "ValidationError", "1 validation error detected: Value 'Off' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]"},
 		{"Action=UpdateAccessKey&Version=2010-05-08&UserName=erin&AccessKeyId=AKIAAAAAAAAAAAAAAAAA&Status=Inactive", 404, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found."},
 		{"Action=DeleteUserPolicy&Version=2010-05-08&UserName=erin&PolicyName=none", 404, "NoSuchEntity", "The user policy with name none cannot be found."},
@@ -392,5 +413,45 @@ func TestPanicIsServiceFailure(t *testing.T) {
 	body := post(t, url, "Action=ListUsers&Version=2010-05-08", http.StatusInternalServerError)
 	if !strings.Contains(body, "<Type>Receiver</Type><Code>ServiceFailure</Code>") {
 		t.Errorf("ListUsers over a panicking store = %s; want a Receiver ServiceFailure", body)
+	}
+}
+
+// TestStoredLayout checks the documents the data plane reads (internal/iam's layout): a
+// user created as "Mixed.Case" is at UserKey("Mixed.Case"), its key's document names it so,
+// found as "mixed.case" by the API, and DeleteUser frees the name in every case.
+func TestStoredLayout(t *testing.T) {
+	t.Parallel()
+	m := memory.New()
+	t.Cleanup(func() { m.Close() })
+	url := newServer(t, true, m)
+	c := iamClient(url, adminKey, adminSecret)
+	ctx := t.Context()
+	scope := model.Scope{AccountID: account}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("Mixed.Case")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("mixed.case")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key model.AccessKeyDocument
+	if _, err := store.GetJSON(ctx, m, scope.AccessKeyKey(aws.ToString(k.AccessKey.AccessKeyId)), &key); err != nil || key.UserName != "Mixed.Case" || key.Status != model.StatusActive {
+		t.Fatalf("stored access key = %+v, %v; want Mixed.Case's, active", key, err)
+	}
+	var user model.UserDocument
+	if _, err := store.GetJSON(ctx, m, scope.UserKey(key.UserName), &user); err != nil || !slices.Equal(user.AccessKeyIDs, []string{key.AccessKeyID}) {
+		t.Fatalf("stored user at UserKey(%q) = %+v, %v; want it with the key", key.UserName, user, err)
+	}
+	if _, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("MIXED.CASE"), AccessKeyId: k.AccessKey.AccessKeyId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("mixed.CASE")}); err != nil {
+		t.Fatal(err)
+	}
+	if kvs, _, err := m.List(ctx, scope.Prefix()); err != nil || len(kvs) != 0 {
+		t.Errorf("after DeleteUser the account's IAM keys = %v, %v; want none", kvs, err)
+	}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mixed.case")}); err != nil {
+		t.Errorf("CreateUser mixed.case after Mixed.Case's deletion = %v; want success", err)
 	}
 }

@@ -14,12 +14,12 @@ import (
 
 // xmlUser is IAM's User element.
 type xmlUser struct {
-	Path       string   `xml:"Path,omitempty"`
-	UserName   string   `xml:"UserName,omitempty"`
-	UserID     string   `xml:"UserId"`
-	ARN        string   `xml:"Arn"`
-	CreateDate string   `xml:"CreateDate"`
-	Tags       []xmlTag `xml:"Tags>member,omitempty"`
+	Path       string       `xml:"Path,omitempty"`
+	UserName   string       `xml:"UserName,omitempty"`
+	UserID     string       `xml:"UserId"`
+	ARN        string       `xml:"Arn"`
+	CreateDate string       `xml:"CreateDate"`
+	Tags       *tagsElement `xml:"Tags,omitempty"`
 }
 
 type xmlTag struct {
@@ -31,7 +31,11 @@ type xmlTag struct {
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func userAnswer(u *iam.User) xmlUser {
-	return xmlUser{Path: u.Path, UserName: u.UserName, UserID: u.UserID, ARN: u.ARN, CreateDate: isoTime(u.CreateDate), Tags: tagList(u.Tags)}
+	x := xmlUser{Path: u.Path, UserName: u.UserName, UserID: u.UserID, ARN: u.ARN, CreateDate: isoTime(u.CreateDate)}
+	if len(u.Tags) > 0 { // no Tags element for a user without tags, as IAM answers
+		x.Tags = &tagsElement{Member: tagList(u.Tags)}
+	}
+	return x
 }
 
 // tagList is a user's tags in key order.
@@ -53,10 +57,35 @@ func (s *Server) userARN(path, name string) string {
 	return "arn:aws:iam::" + s.cfg.Scope.AccountID + ":user" + path + name
 }
 
-// loadUser reads the named user, NoSuchEntity when there is none.
+// userName is the name a user was created with, found without regard to case (the name as
+// given first, then the case-insensitive reservation); NoSuchEntity when there is none.
+func (s *Server) userName(ctx context.Context, name string) (string, error) {
+	_, err := s.cfg.Store.Get(ctx, s.cfg.Scope.UserKey(name))
+	if err == nil {
+		return name, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	kv, err := s.cfg.Store.Get(ctx, s.cfg.Scope.UserNameKey(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", noSuchUser(name)
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(kv.Value), nil
+}
+
+// loadUser reads the named user (found without regard to case), NoSuchEntity when there is
+// none.
 func (s *Server) loadUser(ctx context.Context, name string) (*iam.UserDocument, int64, error) {
+	canonical, err := s.userName(ctx, name)
+	if err != nil {
+		return nil, 0, err
+	}
 	var doc iam.UserDocument
-	rev, err := store.GetJSON(ctx, s.cfg.Store, s.cfg.Scope.UserKey(name), &doc)
+	rev, err := store.GetJSON(ctx, s.cfg.Store, s.cfg.Scope.UserKey(canonical), &doc)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, noSuchUser(name)
 	}
@@ -69,7 +98,11 @@ func (s *Server) loadUser(ctx context.Context, name string) (*iam.UserDocument, 
 // updateUser changes the named user's document with fn (store.Update), NoSuchEntity when
 // there is none; extra ops commit in the same transaction.
 func (s *Server) updateUser(ctx context.Context, name string, fn func(doc *iam.UserDocument) ([]store.Op, error)) (*iam.UserDocument, error) {
-	return store.Update(ctx, s.cfg.Store, s.cfg.Scope.UserKey(name), func(cur *iam.UserDocument) (*iam.UserDocument, []store.Op, error) {
+	canonical, err := s.userName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return store.Update(ctx, s.cfg.Store, s.cfg.Scope.UserKey(canonical), func(cur *iam.UserDocument) (*iam.UserDocument, []store.Op, error) {
 		if cur == nil {
 			return nil, nil, noSuchUser(name)
 		}
@@ -108,7 +141,8 @@ func (s *Server) CreateUser(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.cfg.Store.Txn(ctx, op); err != nil {
+	reserve := store.Op{Key: s.cfg.Scope.UserNameKey(name), Value: []byte(name), IfRevision: store.Absent}
+	if _, err := s.cfg.Store.Txn(ctx, op, reserve); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, userExists(name)
 		}
@@ -204,7 +238,9 @@ func (s *Server) DeleteUser(ctx context.Context, c *call) (any, error) {
 		if len(doc.Policies) > 0 {
 			return deleteConflict("policies")
 		}
-		_, err = s.cfg.Store.Txn(ctx, store.Op{Key: s.cfg.Scope.UserKey(name), Delete: true, IfRevision: rev})
+		_, err = s.cfg.Store.Txn(ctx,
+			store.Op{Key: s.cfg.Scope.UserKey(doc.UserName), Delete: true, IfRevision: rev},
+			store.Op{Key: s.cfg.Scope.UserNameKey(doc.UserName), Delete: true, IfRevision: store.AnyRevision})
 		return err
 	})
 	return nil, err

@@ -10,11 +10,11 @@ package lambdaapi
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
@@ -97,14 +97,14 @@ const (
 // handle registers op at pattern with AWS's URI labels; limit bounds the request body.
 func (s *Server) handle(pattern string, limit int64, op handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-		if err != nil {
-			writeError(w, invalidRequestContent("Could not read request body"))
-			return
-		}
-		if int64(len(body)) > limit {
+		body, err := awsapi.ReadBody(r, limit)
+		if errors.Is(err, awsapi.ErrTooLarge) {
 			writeError(w, &Error{Status: http.StatusRequestEntityTooLarge, Type: "RequestTooLargeException",
 				Message: "Request must be smaller than " + itoa(limit) + " bytes for the " + operationName(pattern) + " operation"})
+			return
+		}
+		if err != nil {
+			writeError(w, invalidRequestContent("Could not read request body"))
 			return
 		}
 		if s.cfg.Auth != nil {
@@ -133,20 +133,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// ServeHTTP implements http.Handler. Every response carries x-amzn-RequestId; a panic becomes
-// a 500 ServiceException, never a dropped connection.
+// ServeHTTP implements http.Handler through the management APIs' scaffold (awsapi.Serve):
+// every response carries x-amzn-RequestId; a panic becomes a 500 ServiceException, never a
+// dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", lambda.NewUUID())
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.Error("lambda API call panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeError(w, errService)
-		}
-	}()
-	s.mux.ServeHTTP(w, r)
+	awsapi.Serve(w, r, awsapi.Recovery{Log: s.log, What: "lambda API call", Internal: func(w http.ResponseWriter, _ string) { writeError(w, errService) }},
+		func(w http.ResponseWriter, r *http.Request, _ string) { s.mux.ServeHTTP(w, r) })
 }
 
 // operationName is the AWS operation a route pattern serves, for RequestTooLargeException.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -64,6 +65,8 @@ type Server struct {
 	maxPatchOps int
 	// apis caches REST API documents by head revision (apidoc.go).
 	apis apiCache
+	// recovery is how ServeHTTP answers a panic (awsapi.Serve).
+	recovery awsapi.Recovery
 }
 
 // New returns a management server.
@@ -86,6 +89,7 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.recovery = awsapi.Recovery{Log: s.log, What: "management call", Internal: func(w http.ResponseWriter, _ string) { awsjson.WriteError(w, awsjson.Internal) }}
 	if s.now == nil {
 		s.now = apigateway.Now
 	}
@@ -195,20 +199,11 @@ func (s *Server) serve(e *endpoint, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ServeHTTP implements http.Handler. Every response carries x-amzn-RequestId; a panic in an
-// operation becomes a 500 InternalFailure, never a dropped connection.
+// ServeHTTP implements http.Handler through the management APIs' scaffold (awsapi.Serve):
+// every response carries x-amzn-RequestId; a panic in an operation becomes a 500
+// InternalFailure, never a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", newRequestID())
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.Error("management call panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			awsjson.WriteError(w, awsjson.Internal)
-		}
-	}()
-	s.mux.ServeHTTP(w, r)
+	awsapi.Serve(w, r, s.recovery, func(w http.ResponseWriter, r *http.Request, _ string) { s.mux.ServeHTTP(w, r) })
 }
 
 // unknownOperation answers a request no served operation matched. An operation of the
@@ -258,23 +253,6 @@ func newID(n int) string {
 		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
 	}
 	return string(b)
-}
-
-// newRequestID returns a random UUID (version 4) as AWS's request ids are.
-func newRequestID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hex[c>>4], hex[c&0xf])
-	}
-	return string(out)
 }
 
 // ctxTimeout bounds one management call's store work.

@@ -7,11 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 )
 
 // Error is a management API error as AWS renders it: the x-amzn-ErrorType header names Type
@@ -136,12 +137,12 @@ func Decode(body []byte, v any) error {
 
 // ReadBody reads at most MaxBodyBytes of r's body.
 func ReadBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	b, err := awsapi.ReadBody(r, MaxBodyBytes)
+	if errors.Is(err, awsapi.ErrTooLarge) {
+		return nil, &Error{http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body too large"}
+	}
 	if err != nil {
 		return nil, BadRequest("Could not read request body")
-	}
-	if len(b) > MaxBodyBytes {
-		return nil, &Error{http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body too large"}
 	}
 	return b, nil
 }
