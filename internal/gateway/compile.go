@@ -27,7 +27,9 @@ type stage struct {
 	deploymentID string
 	variables    map[string]string
 	// disabled is the API's disableExecuteApiEndpoint: the default endpoint refuses it.
-	disabled  bool
+	disabled bool
+	// private is the API's endpoint type PRIVATE: only VPC endpoint listeners serve it.
+	private   bool
 	router    *route.Router[*method]
 	responses *gatewayResponses
 }
@@ -53,6 +55,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		deploymentID: sd.DeploymentID,
 		variables:    sd.Variables,
 		disabled:     snap.DisableExecuteAPIEndpoint,
+		private:      isPrivate(snap),
 		router:       route.New[*method](),
 	}
 	var errs []error

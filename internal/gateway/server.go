@@ -120,6 +120,8 @@ type Server struct {
 	iamKeys  sigv4.KeyCache
 	defaults *gatewayResponses // AWS's, for requests no stage is known for
 
+	policies policyCache // the last resource policy parsed (resourcepolicy.go)
+
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
 

@@ -266,6 +266,11 @@ type Invocation struct {
 
 	// SourceIP is $context.identity.sourceIp: the client's address without port.
 	SourceIP string
+	// SourceVPCE and SourceVPC are the VPC endpoint and VPC of the listener the request came
+	// through (gatehouse serve --vpce ADDR=vpce-id[,vpc-id]): the resource policy's
+	// aws:SourceVpce and aws:SourceVpc. Empty on the public listener.
+	SourceVPCE string
+	SourceVPC  string
 	// UserAgent is $context.identity.userAgent.
 	UserAgent string
 	// DomainName is $context.domainName (the Host without port), DomainPrefix its first label.
