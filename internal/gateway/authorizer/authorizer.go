@@ -258,7 +258,11 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 	}
 	if z.ttl > 0 && z.cfg.Cache != nil {
 		key := z.cacheKey(ids)
-		now := z.cfg.Now()
+		// The request's time is the gateway's clock already: no second clock read.
+		now := inv.RequestTime
+		if now.IsZero() {
+			now = z.cfg.Now()
+		}
 		if raw, hit, err := z.cfg.Cache.Get(ctx, key, now); err == nil && hit {
 			if ans, err := z.parsed.get(raw); err == nil {
 				return ans.decideCached(z, inv)
