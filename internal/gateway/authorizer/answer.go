@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/iampolicy"
@@ -19,6 +20,9 @@ type answer struct {
 	doc string
 	// fresh is result with the call's integration latency, for the request that called.
 	fresh invoke.AuthorizerResult
+
+	mu       sync.RWMutex
+	verdicts map[string]iampolicy.Decision // by method ARN (decideCached)
 }
 
 // maxContextKeys bounds the context a function may return; AWS documents no number, and

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -90,12 +91,28 @@ type Authorizer struct {
 	ttl     time.Duration  // 0: no caching
 	prefix  string         // cache key prefix "{apiId}/{stage}/{authorizerId}/"
 	parsed  parsedCache
+	// keys memoizes cache keys by identity, so that a known identity is not hashed again.
+	// Bounded as parsed is.
+	keys struct {
+		mu sync.RWMutex
+		m  map[string]string
+	}
 }
 
 // source is one identity source.
 type source struct {
 	kind byte // 'h' header, 'q' query string, 's' stage variable, 'c' $context
 	name string
+	// canon is a header's canonical name; hidden a header AWS drops as it reads a request
+	// (invoke.Hidden), which has no value. Resolved once, as the edge canonicalizes names.
+	canon  string
+	hidden bool
+}
+
+// headerSource is the identity source of header name.
+func headerSource(name string) source {
+	canon := http.CanonicalHeaderKey(name)
+	return source{kind: 'h', name: name, canon: canon, hidden: canon != "Host" && invoke.HeaderHas(canon, invoke.Hidden)}
 }
 
 // New compiles cfg. It refuses what AWS refuses at CreateAuthorizer: an authorizer type
@@ -125,7 +142,7 @@ func New(cfg Config) (*Authorizer, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("authorizer %s: identitySource %q: a TOKEN authorizer reads method.request.header.{name}", a.ID, a.IdentitySource)
 		}
-		z.sources = []source{{kind: 'h', name: name}}
+		z.sources = []source{headerSource(name)}
 		if a.IdentityValidationExpression != "" {
 			// AWS's expression is a Java regex; Go's RE2 syntax covers the usual ones
 			// (^Bearer [-0-9a-zA-Z._]*$). It must match the whole token, as Java's
@@ -165,6 +182,9 @@ func parseSource(s string) (source, error) {
 		kind   byte
 	}{{"method.request.header.", 'h'}, {"method.request.querystring.", 'q'}, {"stageVariables.", 's'}, {"context.", 'c'}} {
 		if name, ok := strings.CutPrefix(s, p.prefix); ok && name != "" {
+			if p.kind == 'h' {
+				return headerSource(name), nil
+			}
 			return source{kind: p.kind, name: name}, nil
 		}
 	}
@@ -175,8 +195,19 @@ func parseSource(s string) (source, error) {
 func (s source) value(inv *invoke.Invocation, vars map[string]string) string {
 	switch s.kind {
 	case 'h':
-		v, _ := inv.Request.HeaderValue(s.name)
-		return v
+		// invoke.Request.HeaderValue's view (the last value, Host the client's, hidden
+		// headers none) without its per-request name lookups.
+		switch {
+		case s.hidden:
+			return ""
+		case s.canon == "Host":
+			return inv.Request.Host
+		}
+		vs := inv.Request.Header[s.canon]
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[len(vs)-1]
 	case 'q':
 		v, _ := inv.Request.QueryValue(s.name)
 		return v
@@ -225,16 +256,20 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 	if !ok {
 		return nil, unauthorized
 	}
-	methodARN := z.MethodARN(inv)
 	if z.ttl > 0 && z.cfg.Cache != nil {
 		key := z.cacheKey(ids)
-		now := z.cfg.Now()
+		// The request's time is the gateway's clock already: no second clock read.
+		now := inv.RequestTime
+		if now.IsZero() {
+			now = z.cfg.Now()
+		}
 		if raw, hit, err := z.cfg.Cache.Get(ctx, key, now); err == nil && hit {
 			if ans, err := z.parsed.get(raw); err == nil {
-				return ans.decide(methodARN, nil)
+				return ans.decideCached(z, inv)
 			}
 			// A cached value that no longer parses (another version wrote it) is a miss.
 		}
+		methodARN := z.MethodARN(inv)
 		ans, raw, err := z.call(ctx, inv, methodARN, ids)
 		if err != nil {
 			return nil, err
@@ -244,6 +279,7 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 		z.parsed.put(raw, ans)
 		return ans.decide(methodARN, &ans.fresh)
 	}
+	methodARN := z.MethodARN(inv)
 	ans, _, err := z.call(ctx, inv, methodARN, ids)
 	if err != nil {
 		return nil, err
@@ -272,18 +308,33 @@ func (z *Authorizer) identity(inv *invoke.Invocation, ids []string) ([]string, b
 // cacheKey is "{apiId}/{stage}/{authorizerId}/{hash}": the hash of the identity values
 // (base64url SHA-256 of their lengths and bytes), so that no token is stored as a key.
 func (z *Authorizer) cacheKey(ids []string) string {
-	h := sha256.New()
-	var n [8]byte
+	// On the stack for the usual sizes: a known identity costs a map lookup, a new one
+	// the hash and the key's one allocation.
+	var in [512]byte
+	b := in[:0]
 	for _, v := range ids {
-		l := len(v)
-		for i := range n {
-			n[i] = byte(l >> (8 * i))
-		}
-		h.Write(n[:])
-		h.Write([]byte(v))
+		l := uint64(len(v))
+		b = append(b, byte(l), byte(l>>8), byte(l>>16), byte(l>>24), byte(l>>32), byte(l>>40), byte(l>>48), byte(l>>56))
+		b = append(b, v...)
 	}
-	var sum [sha256.Size]byte
-	return z.prefix + base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0]))
+	z.keys.mu.RLock()
+	k, ok := z.keys.m[string(b)]
+	z.keys.mu.RUnlock()
+	if ok {
+		return k
+	}
+	sum := sha256.Sum256(b)
+	var out [256]byte
+	kb := append(out[:0], z.prefix...)
+	kb = base64.RawURLEncoding.AppendEncode(kb, sum[:])
+	k = string(kb)
+	z.keys.mu.Lock()
+	if z.keys.m == nil || len(z.keys.m) >= maxParsed {
+		z.keys.m = make(map[string]string)
+	}
+	z.keys.m[string(b)] = k
+	z.keys.mu.Unlock()
+	return k
 }
 
 // call invokes the function with the event for inv and reads its answer. The error is the
@@ -338,7 +389,11 @@ func configError(cause error) *invoke.Error {
 // (fresh, when the function was just called, carries its latency; the shared cached result
 // otherwise), or a 403.
 func (a *answer) decide(methodARN string, fresh *invoke.AuthorizerResult) (*invoke.AuthorizerResult, error) {
-	switch a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: methodARN}) {
+	return a.verdict(a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: methodARN}), fresh)
+}
+
+func (a *answer) verdict(d iampolicy.Decision, fresh *invoke.AuthorizerResult) (*invoke.AuthorizerResult, error) {
+	switch d {
 	case iampolicy.Allow:
 		if fresh != nil {
 			return fresh, nil
@@ -350,6 +405,46 @@ func (a *answer) decide(methodARN string, fresh *invoke.AuthorizerResult) (*invo
 		return nil, implicitDeny
 	}
 }
+
+// decideCached is decide for a cached answer, whose verdicts it memoizes by method ARN: a
+// known method costs a map lookup (the ARN built on the stack), a new one an evaluation.
+func (a *answer) decideCached(z *Authorizer, inv *invoke.Invocation) (*invoke.AuthorizerResult, error) {
+	var buf [256]byte
+	p := inv.Request.Path
+	if p == "" {
+		p = "/"
+	}
+	b := append(buf[:0], "arn:aws:execute-api:"...)
+	b = append(b, z.cfg.Region...)
+	b = append(b, ':')
+	b = append(b, z.cfg.AccountID...)
+	b = append(b, ':')
+	b = append(b, z.cfg.APIID...)
+	b = append(b, '/')
+	b = append(b, z.cfg.Stage...)
+	b = append(b, '/')
+	b = append(b, inv.HTTPMethod...)
+	b = append(b, p...)
+	a.mu.RLock()
+	d, ok := a.verdicts[string(b)]
+	a.mu.RUnlock()
+	if ok {
+		return a.verdict(d, nil)
+	}
+	methodARN := string(b)
+	d = a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: methodARN})
+	a.mu.Lock()
+	if a.verdicts == nil || len(a.verdicts) >= maxVerdicts {
+		a.verdicts = make(map[string]iampolicy.Decision)
+	}
+	a.verdicts[methodARN] = d
+	a.mu.Unlock()
+	return a.verdict(d, nil)
+}
+
+// maxVerdicts bounds an answer's memoized verdicts (one per method ARN: per path for
+// methods with path parameters).
+const maxVerdicts = 1024
 
 func truncate(b []byte, n int) string {
 	if len(b) > n {
