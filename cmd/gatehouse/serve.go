@@ -62,7 +62,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		lp.close(closeCtx, log)
 	}()
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
-		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle()})
+		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(),
+		JWTIssuers: cfg.JWTIssuers.Map()})
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)

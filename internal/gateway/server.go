@@ -103,6 +103,8 @@ type Server struct {
 	account      *meter.Bucket
 	now          func() time.Time
 
+	cognito *cognitoPools // COGNITO_USER_POOLS authorizers (authorizer_cognito.go)
+
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
 	ready     atomic.Bool       // the stage table is loaded
@@ -147,6 +149,7 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.cognito = newCognitoPools(cfg.JWTIssuers, cfg.JWKSClient, s.now)
 	if s.domain == "" {
 		s.domain = DefaultDomain
 	}

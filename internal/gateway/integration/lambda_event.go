@@ -82,6 +82,7 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 
 	b = append(b, `,"requestContext":{"resourceId":`...)
 	b = invoke.AppendJSONString(b, inv.ResourceID)
+	b = appendEventClaims(b, inv)
 	b = append(b, `,"resourcePath":`...)
 	b = invoke.AppendJSONString(b, inv.ResourcePath)
 	b = append(b, `,"httpMethod":`...)

@@ -461,6 +461,24 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		}
 		return inv.Err.ValidationErrorString, true
 	}
+	if v, ok := inv.claimVar(name); ok {
+		return v, true
+	}
+	return "", false
+}
+
+// claimVar is $context.authorizer.claims.{name}: a claim of the token a Cognito authorizer
+// admitted the request with.
+func (inv *Invocation) claimVar(name string) (string, bool) {
+	const prefix = "authorizer.claims."
+	if inv.Authorizer == nil || len(name) <= len(prefix) || name[:len(prefix)] != prefix {
+		return "", false
+	}
+	for _, c := range inv.Authorizer.Claims {
+		if c.Key == name[len(prefix):] {
+			return c.Value, true
+		}
+	}
 	return "", false
 }
 

@@ -67,6 +67,11 @@ func (c *contextObject) AsMap() *vtl.Map {
 	if c.prefix == "error." && c.r.inv.Err == nil {
 		keys = nil
 	}
+	if c.prefix == "authorizer.claims." && c.r.inv.Authorizer != nil {
+		for _, cl := range c.r.inv.Authorizer.Claims {
+			keys = append(keys, cl.Key)
+		}
+	}
 	for _, k := range keys {
 		v, _ := c.Property(k)
 		m.Set(k, v)
