@@ -48,6 +48,8 @@ type config struct {
 	LambdaCredentials string
 	// StrictPermissions enforces functions' resource policies on API Gateway invocations.
 	StrictPermissions bool
+	// VPCEndpoints are the data plane listeners that stand for VPC endpoints (vpce.go).
+	VPCEndpoints vpceList
 	// LambdaLocalCodeRoot lets the Lambda API package local directories under it as code.
 	LambdaLocalCodeRoot string
 
@@ -175,6 +177,7 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.Var(&cfg.AWSEndpoints, "aws-endpoint", "SERVICE=URL: send AWS service integrations of SERVICE (as the integration URI names it: sqs, s3, dynamodb; * for all) to URL instead of AWS's https://SERVICE.REGION.amazonaws.com (repeatable, or comma-separated; default: none)")
 	fs.StringVar(&cfg.LambdaEndpoint, "lambda-endpoint", "", "Lambda API URL that integrations invoke functions of other accounts or regions at (e.g. https://lambda.eu-west-1.amazonaws.com, or another gatehouse's management address); empty: such functions are not found")
 	fs.StringVar(&cfg.LambdaCredentials, "lambda-credentials", "", "AWS shared-credentials file whose [default] keys sign the calls to --lambda-endpoint; empty: unsigned")
+	fs.Var(&cfg.VPCEndpoints, "vpce", "LISTEN_ADDR=vpce-id[,vpc-id]: also serve the data plane on LISTEN_ADDR as the VPC endpoint vpce-id (of VPC vpc-id): private APIs are served there only, and resource policies see aws:SourceVpce and aws:SourceVpc (repeatable, or space-separated; default: none)")
 	fs.BoolVar(&cfg.StrictPermissions, "strict-permissions", false, "enforce functions' resource policies (AddPermission) on API Gateway invocations, as AWS does; off: API Gateway may invoke any local function")
 	fs.StringVar(&cfg.LambdaLocalCodeRoot, "lambda-local-code-root", "", "directory under which CreateFunction/UpdateFunctionCode may take code from a local directory (S3Bucket gatehouse-local, S3Key the absolute path); empty: disabled")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send a request's line and header section, from its first byte (both listeners; nginx's client_header_timeout is 60s); it is then closed")
@@ -320,6 +323,7 @@ func (cfg config) validate() []string {
 	}
 	problems = append(problems, cfg.AWSEndpoints.problems()...)
 	problems = append(problems, cfg.JWTIssuers.problems()...)
+	problems = append(problems, cfg.VPCEndpoints.problems(cfg.Listen, cfg.AdminListen)...)
 	if cfg.LambdaEndpoint != "" {
 		if u, err := url.Parse(cfg.LambdaEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("lambda-endpoint: %q is not an http(s) URL", cfg.LambdaEndpoint))

@@ -47,7 +47,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 			log.Error("runtime state not closed cleanly: the last quota counts may be lost", "err", err)
 		}
 	}()
-	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle()})
+	authorizers := new(lateAuthorizers) // the gateway, once it exists (authorizers.go)
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle(), Authorizers: authorizers})
 	awsServices, err := awsServiceConfig(cfg, log)
 	if err != nil {
 		return err
@@ -62,8 +63,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		lp.close(closeCtx, log)
 	}()
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
-		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(),
+		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(), AuthorizerCache: rs.authorizers,
 		JWTIssuers: cfg.JWTIssuers.Map()})
+	authorizers.set(gw)
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)
@@ -76,9 +78,23 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("listen (management API): %w", err)
 	}
 
+	vpceLns := make([]net.Listener, 0, len(cfg.VPCEndpoints.entries))
+	for _, e := range cfg.VPCEndpoints.entries {
+		ln, err := net.Listen("tcp", e.Addr)
+		if err != nil {
+			dataLn.Close()
+			adminLn.Close()
+			for _, l := range vpceLns {
+				l.Close()
+			}
+			return fmt.Errorf("listen (VPC endpoint %s): %w", e.VPCE, err)
+		}
+		vpceLns = append(vpceLns, ln)
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 4)
+	errc := make(chan error, 4+len(vpceLns))
 	go func() { errc <- gw.Run(ctx) }()
 	waitState := rs.start(ctx, errc)
 
@@ -88,16 +104,28 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	// request's CPU (docs/performance.md). The management API keeps net/http.
 	// Both bound slow and idle clients (docs/guide.md, "limits and timeouts"); a chunk
 	// larger than the data plane's payload limit is refused as soon as it is announced.
-	dataSrv := &h1server.Server{Handler: gw,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadBodyTimeout: cfg.ReadBodyTimeout, WriteTimeout: cfg.WriteTimeout,
-		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, MaxChunkSize: integration.MaxPayload,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	dataServer := func(h http.Handler) *h1server.Server {
+		return &h1server.Server{Handler: h,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadBodyTimeout: cfg.ReadBodyTimeout, WriteTimeout: cfg.WriteTimeout,
+			IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes, MaxChunkSize: integration.MaxPayload,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
+	dataSrv := dataServer(gw)
+	// Each --vpce listener serves the data plane as that VPC endpoint (private APIs).
+	vpceSrvs := make([]*h1server.Server, len(vpceLns))
+	for i, e := range cfg.VPCEndpoints.entries {
+		vpceSrvs[i] = dataServer(gw.Handler(e.VPCE, e.VPC))
+	}
 	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.AdminRequestTimeout, WriteTimeout: cfg.AdminRequestTimeout,
 		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { errc <- serveHTTP(dataSrv, dataLn) }()
 	go func() { errc <- serveHTTP(adminSrv, adminLn) }()
+	for i, srv := range vpceSrvs {
+		go func() { errc <- serveHTTP(srv, vpceLns[i]) }()
+		log.Info("VPC endpoint listener", "url", displayURL(vpceLns[i].Addr()), "vpce", cfg.VPCEndpoints.entries[i].VPCE, "vpc", cfg.VPCEndpoints.entries[i].VPC)
+	}
 
 	dataURL := displayURL(dataLn.Addr())
 	adminURL := displayURL(adminLn.Addr())
@@ -123,6 +151,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	defer done()
 	if err := dataSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("data plane did not drain in time", "err", err)
+	}
+	for i, srv := range vpceSrvs {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("VPC endpoint listener did not drain in time", "vpce", cfg.VPCEndpoints.entries[i].VPCE, "err", err)
+		}
 	}
 	if err := adminSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("management API did not drain in time", "err", err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/localstate"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
@@ -17,10 +18,11 @@ import (
 // Both states serve both planes: the data plane's throttle stage and the management API's
 // GetUsage/UpdateUsage.
 var (
-	_ throttle.State    = (*localstate.State)(nil)
-	_ mgmt.UsageCounter = (*localstate.State)(nil)
-	_ throttle.State    = (*redisstate.State)(nil)
-	_ mgmt.UsageCounter = (*redisstate.State)(nil)
+	_ gateway.AuthorizerCache = (*redisstate.AuthorizerCache)(nil)
+	_ throttle.State          = (*localstate.State)(nil)
+	_ mgmt.UsageCounter       = (*localstate.State)(nil)
+	_ throttle.State          = (*redisstate.State)(nil)
+	_ mgmt.UsageCounter       = (*redisstate.State)(nil)
 )
 
 // meteringState is the runtime state of throttles and quotas that serve runs: in process
@@ -34,6 +36,9 @@ type meteringState interface {
 type runtimeState struct {
 	state   meteringState
 	failure throttle.FailurePolicy
+	// authorizers is the Lambda authorizer cache: nil keeps it in process (the gateway's
+	// default), Redis's shares it between nodes.
+	authorizers gateway.AuthorizerCache
 	// run, when set, runs until ctx is done (the in-process state's flush loop).
 	run func(ctx context.Context) error
 	// close releases the state; the in-process state writes its last counts to the store,
@@ -63,7 +68,7 @@ func openState(ctx context.Context, cfg config, st store.Store, scope apigateway
 	}
 	log.Info("throttle and quota state in Redis", "redis", u.Redacted(), "timeout", cfg.StateTimeout,
 		"throttle_on_state_error", cfg.ThrottleOnStateError, "quota_on_state_error", cfg.QuotaOnStateError)
-	return &runtimeState{state: rs, failure: failure, close: func() error { rs.Close(); return nil }}, nil
+	return &runtimeState{state: rs, failure: failure, authorizers: rs.AuthorizerCache(), close: func() error { rs.Close(); return nil }}, nil
 }
 
 // failurePolicy is what --throttle-on-state-error and --quota-on-state-error ask for; the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
+	"github.com/gatehouse/gatehouse/internal/redisstate"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 )
 
@@ -54,5 +55,29 @@ func TestOpenStateRedisUnreachable(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("openState took %v to give up on a closed port; want about the 1 s dial timeout at most", took)
+	}
+}
+
+// TestOpenStateAuthorizerCache: --state redis:// shares the Lambda authorizer cache through
+// Redis; the in-process state leaves it to the gateway (nil).
+func TestOpenStateAuthorizerCache(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	scope := apigateway.Scope{AccountID: "123456789012", Region: "us-east-1"}
+	local, err := openState(t.Context(), config{DataDir: t.TempDir()}, memory.New(), scope, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.close()
+	if local.authorizers != nil {
+		t.Errorf("in-process state: authorizers = %T; want nil (the gateway's own)", local.authorizers)
+	}
+	rs, err := openState(t.Context(), config{State: "redis://127.0.0.1:6379/9", StateTimeout: time.Second}, memory.New(), scope, log)
+	if err != nil {
+		t.Skipf("no Redis at 127.0.0.1:6379: %v", err)
+	}
+	defer rs.close()
+	if _, ok := rs.authorizers.(*redisstate.AuthorizerCache); !ok {
+		t.Errorf("redis state: authorizers = %T; want *redisstate.AuthorizerCache", rs.authorizers)
 	}
 }

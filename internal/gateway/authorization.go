@@ -36,8 +36,21 @@ func (s *Server) authorization(ref methodRef) (authn, policy invoke.Middleware, 
 	if err != nil {
 		return nil, nil, err
 	}
-	policy, err = s.resourcePolicy(ref) // resourcepolicy.go
+	pre, policy, err := s.resourcePolicy(ref) // resourcepolicy.go
+	if pre != nil {
+		// A Lambda authorizer's method: the policy's explicit deny is checked before the
+		// authorizer runs ("pre-auth"), then the whole table after it.
+		authn = then(pre, authn)
+	}
 	return authn, policy, err
+}
+
+// then is the middleware that runs a, then b (b may be nil).
+func then(a, b invoke.Middleware) invoke.Middleware {
+	if b == nil {
+		return a
+	}
+	return func(next invoke.Handler) invoke.Handler { return a(b(next)) }
 }
 
 // denyAll answers every request with err.

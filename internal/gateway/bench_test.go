@@ -142,3 +142,38 @@ func allocsPerServe(b testing.TB, srv *Server, target, value string) float64 {
 	})
 	return allocs
 }
+
+// BenchmarkPipelineLambdaAuthorizer is BenchmarkPipelineMock's method behind a TOKEN
+// authorizer whose answer is cached (the real function answers the first request only).
+func BenchmarkPipelineLambdaAuthorizer(b *testing.B) {
+	fn := newRuntimeInvoker(b)
+	s := newStore(b)
+	m := mockMethod(`{"ok":true}`)
+	m.AuthorizationType, m.AuthorizerID = apigateway.AuthorizationCustom, "tok"
+	doc := buildAPI("bench1", map[string]*apigateway.Method{"GET /pets/{id}": m}, nil)
+	doc.Authorizers = map[string]*apigateway.Authorizer{"tok": {ID: "tok", Type: apigateway.AuthorizerToken,
+		AuthorizerURI: authorizerURI, IdentitySource: "method.request.header.Authorization"}}
+	deploy(b, s, doc, "d1", "prod", nil)
+	srv := startServer(b, s, Config{Lambda: fn})
+	req := httptest.NewRequest("GET", "/prod/pets/7", nil)
+	req.Host = "bench1.execute-api.localhost"
+	req.RemoteAddr = "192.0.2.1:1234"
+	req.Header.Set("Authorization", "allow")
+	w := &discardWriter{h: http.Header{}}
+	srv.ServeHTTP(w, req) // the one call of the function
+	if w.code != 200 {
+		b.Fatalf("status %d; want 200", w.code)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w.reset()
+		srv.ServeHTTP(w, req)
+		if w.code != 200 {
+			b.Fatalf("status %d; want 200", w.code)
+		}
+	}
+	if n := fn.count(b, "allow"); n != 1 {
+		b.Fatalf("function called %d times; want once", n)
+	}
+}

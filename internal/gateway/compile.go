@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
@@ -26,7 +27,9 @@ type stage struct {
 	deploymentID string
 	variables    map[string]string
 	// disabled is the API's disableExecuteApiEndpoint: the default endpoint refuses it.
-	disabled  bool
+	disabled bool
+	// private is the API's endpoint type PRIVATE: only VPC endpoint listeners serve it.
+	private   bool
 	router    *route.Router[*method]
 	responses *gatewayResponses
 }
@@ -52,6 +55,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		deploymentID: sd.DeploymentID,
 		variables:    sd.Variables,
 		disabled:     snap.DisableExecuteAPIEndpoint,
+		private:      isPrivate(snap),
 		router:       route.New[*method](),
 	}
 	var errs []error
@@ -76,7 +80,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 			if m == nil {
 				continue
 			}
-			sourceARN := "arn:aws:execute-api:" + s.scope.Region + ":" + s.scope.AccountID + ":" + sd.RestAPIID + "/" + sd.StageName + "/" + verb + res.Path
+			sourceARN := arn.ExecuteAPI(s.scope.Region, s.scope.AccountID, sd.RestAPIID, sd.StageName, verb, res.Path)
 			h, err := s.newIntegration(m.MethodIntegration, sd.RestAPIID, sd.Variables, snap.BinaryMediaTypes, sourceARN)
 			if sve := (*integration.StageValueError)(nil); errors.As(err, &sve) {
 				// The stage's values broke this method only: AWS deploys it and fails

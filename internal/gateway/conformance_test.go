@@ -26,7 +26,7 @@ import (
 //
 //	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses",
 //	                   "models", "requestValidators", "binaryMediaTypes", "apiKeySource",
-//	                   "methodSettings", "apiKeys", "usagePlans"}; the gateway runs with
+//	                   "methodSettings", "apiKeys", "usagePlans", "authorizers"}; the gateway runs with
 //	                   a throttle state and AWS's account throttle
 //	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
 //	                   to a string: a MOCK answering 200 with that body. "${backend}" is
@@ -62,6 +62,8 @@ type fixtureSetup struct {
 	// APIKeys and UsagePlans are stored as the management plane stores them.
 	APIKeys    []apigateway.APIKeyDocument    `json:"apiKeys"`
 	UsagePlans []apigateway.UsagePlanDocument `json:"usagePlans"`
+	// Authorizers are the API's authorizers by id.
+	Authorizers map[string]*apigateway.Authorizer `json:"authorizers"`
 }
 
 // fixtureFiles returns a txtar archive's files by name.
@@ -122,6 +124,7 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
 	doc.BinaryMediaTypes = setup.BinaryMediaTypes
 	doc.APIKeySource = setup.APIKeySource
+	doc.Authorizers = setup.Authorizers
 	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
 	putKeysAndPlans(t, s, setup)
 	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files), State: newTestState(t)})

@@ -17,15 +17,19 @@ import (
 // errWatchDropped means the store closed a watch: re-list and watch again.
 var errWatchDropped = errors.New("store watch dropped")
 
-// Run loads every stage, the API keys and the usage plans, and follows the store until ctx
+// Run loads every stage, the API keys, the usage plans and the IAM identities, and follows the store until ctx
 // is done, then returns nil. A dropped watch is followed by a fresh List; store errors are
 // retried with backoff.
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		s.keep(ctx, "api keys", s.followKeys)
+	}()
+	go func() {
+		defer wg.Done()
+		s.keep(ctx, "iam identities", s.followIAM)
 	}()
 	s.keep(ctx, "stages", s.follow)
 	wg.Wait()

@@ -26,6 +26,9 @@ type gatewayResponse struct {
 	// customStatus says the stage customized status (on the type or on its class's
 	// DEFAULT_4XX/5XX): it then wins over an invoke.Error's own Status.
 	customStatus bool
+	// defaultBody says the templates are AWS's default: an invoke.Error's MessageKey then
+	// names the message's member.
+	defaultBody bool
 }
 
 // grHeader is one gatewayresponse.header.X mapping.
@@ -73,7 +76,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				base = custom[apigateway.ResponseDefault4XX]
 			}
 		}
-		gr := &gatewayResponse{status: info.Status, errorType: info.ErrorType}
+		gr := &gatewayResponse{status: info.Status, errorType: info.ErrorType, defaultBody: true}
 		switch {
 		case info.Type == apigateway.ResponseDefault5XX:
 			gr.status, gr.errorType = 500, errorTypeDefault5XX
@@ -100,7 +103,7 @@ func compileGatewayResponses(custom map[apigateway.GatewayResponseType]*apigatew
 				}
 			}
 			if len(base.ResponseTemplates) > 0 {
-				tmpls = base.ResponseTemplates
+				tmpls, gr.defaultBody = base.ResponseTemplates, false
 			} else {
 				// A customization without templates keeps AWS's default template.
 				tmpls = map[string]string{"application/json": apigateway.DefaultResponseTemplate}
@@ -203,7 +206,13 @@ func (s *Server) writeError(w http.ResponseWriter, grs *gatewayResponses, inv *i
 		}
 	}
 	tmpl, ct := gr.template(inv)
-	body := tmpl.render(make([]byte, 0, 64), inv)
+	var body []byte
+	if e.MessageKey != "" && gr.defaultBody {
+		body = append(append(append(make([]byte, 0, 64+len(e.Message)), `{"`...), e.MessageKey...), `":`...)
+		body = append(invoke.AppendJSONString(body, e.Message), '}')
+	} else {
+		body = tmpl.render(make([]byte, 0, 64), inv)
+	}
 	if _, set := h["Content-Type"]; !set {
 		h["Content-Type"] = []string{ct}
 	}

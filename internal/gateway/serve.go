@@ -20,7 +20,39 @@ import (
 // path-based /restapis/{api-id}/{stage}/_user_request_/{path} on any host. An unknown API,
 // stage, resource or method answers 403 "Missing Authentication Token", through the stage's
 // MISSING_AUTHENTICATION_TOKEN gateway response when the stage is known.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r, nil) }
+
+// Handler returns what a listener configured as the VPC endpoint vpce (of the VPC vpc,
+// which may be empty) serves: the data plane, with aws:SourceVpce and aws:SourceVpc set for
+// resource policies, serving private APIs (endpointConfiguration PRIVATE) and, as AWS's VPC
+// endpoints do, answering 403 Forbidden for every other API. An empty vpce is ServeHTTP,
+// the public listener, which answers 403 Forbidden for private APIs.
+func (s *Server) Handler(vpce, vpc string) http.Handler {
+	if vpce == "" {
+		return s
+	}
+	return &endpointHandler{s: s, l: &listener{vpce: vpce, vpc: vpc}}
+}
+
+// listener is what the request's listener says of it: its VPC endpoint and VPC.
+type listener struct{ vpce, vpc string }
+
+type endpointHandler struct {
+	s *Server
+	l *listener
+}
+
+func (h *endpointHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.s.serve(w, r, h.l) }
+
+// errEndpointType is the answer for an API the listener does not serve: a private API on the
+// public listener (where AWS's public DNS does not resolve it) and a public API through a VPC
+// endpoint (AWS: "VPC endpoints can route traffic only to private APIs, the result is an
+// HTTP 403 error", knowledge center api-gateway-vpc-connections). The body is AWS's
+// {"message":"Forbidden"} with ForbiddenException, as for disableExecuteApiEndpoint.
+func errEndpointType() error { return invoke.Errorf(apigateway.ResponseInvalidAPIKey, "Forbidden") }
+
+// serve is ServeHTTP for the listener l (nil: the public one).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	inv := s.invPool.Get().(*invoke.Invocation)
 	var grs *gatewayResponses
 	defer func() {
@@ -39,6 +71,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.begin(inv, r)
 	raw := rawPath(r)
+	inv.Request.WirePath = raw
 	p, ok := removeDotSegments(raw)
 	if !ok {
 		inv.ContextPath = raw
@@ -58,6 +91,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	grs = st.responses
 	inv.APIID, inv.Stage, inv.DeploymentID, inv.StageVariables = st.apiID, st.name, st.deploymentID, st.variables
+	if l != nil {
+		inv.SourceVPCE, inv.SourceVPC = l.vpce, l.vpc
+	}
+	if st.private != (l != nil) {
+		s.writeError(w, s.defaults, inv, errEndpointType())
+		return
+	}
 	if st.disabled {
 		// disableExecuteApiEndpoint turns off the default endpoint, which both forms here
 		// are: 403 {"message":"Forbidden"} with ForbiddenException, AWS's default

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,10 +16,12 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
+	"github.com/gatehouse/gatehouse/internal/gateway/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/meter"
+	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -102,14 +105,24 @@ type Server struct {
 	stateFailure throttle.FailurePolicy
 	account      *meter.Bucket
 	now          func() time.Time
+	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
+	authCache AuthorizerCache
 
 	cognito *cognitoPools // COGNITO_USER_POOLS authorizers (authorizer_cognito.go)
 
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
-	ready     atomic.Bool       // the stage table is loaded
-	keysReady atomic.Bool       // the key index is loaded
-	defaults  *gatewayResponses // AWS's, for requests no stage is known for
+	ready     atomic.Bool // the stage table is loaded
+	keysReady atomic.Bool // the key index is loaded
+	iam       atomic.Pointer[iamIndex]
+	iamReady  atomic.Bool // the IAM identity index is loaded
+	// rootCredentials are Config.RootCredentials: access key id → secret of the root.
+	rootCredentials map[string]string
+	// iamKeys are the SigV4 signing keys AWS_IAM methods derived (authorization_iam.go).
+	iamKeys  sigv4.KeyCache
+	defaults *gatewayResponses // AWS's, for requests no stage is known for
+
+	policies policyCache // the last resource policy parsed (resourcepolicy.go)
 
 	mu       sync.Mutex
 	failures map[string]error // "apiId/stage" → the error that keeps its last table serving
@@ -144,10 +157,16 @@ func New(cfg Config) *Server {
 		state:       cfg.State,
 		now:         cfg.Now,
 		account:     accountBucket(cfg.AccountThrottle),
+
+		rootCredentials: maps.Clone(cfg.RootCredentials),
 	}
 	s.stateFailure = cfg.StateFailure
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.authCache = cfg.AuthorizerCache
+	if s.authCache == nil {
+		s.authCache = authorizer.NewMemoryCache(0)
 	}
 	s.cognito = newCognitoPools(cfg.JWTIssuers, cfg.JWKSClient, s.now)
 	if s.domain == "" {
@@ -173,8 +192,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Ready reports whether the first table and key index have been loaded from the store.
-func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() }
+// Ready reports whether the first table, key index and IAM identity index have been loaded
+// from the store.
+func (s *Server) Ready() bool { return s.ready.Load() && s.keysReady.Load() && s.iamReady.Load() }
 
 // accountBucket is the account's token bucket under t (Config.AccountThrottle): AWS's
 // default for the zero value, none for a negative rate or burst.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -59,7 +60,7 @@ type Scope struct {
 
 // FunctionARN is the unqualified ARN of the function name in this scope.
 func (s Scope) FunctionARN(name string) string {
-	return "arn:aws:lambda:" + s.Region + ":" + s.AccountID + ":function:" + name
+	return arn.Lambda(s.Region, s.AccountID, name)
 }
 
 // LastModifiedLayout is FunctionConfiguration.LastModified's format, as Lambda answers it
@@ -190,8 +191,8 @@ func NewPrincipal(p string) Principal {
 	switch {
 	case p == "*":
 		return Principal{}
-	case len(p) == 12 && strings.Trim(p, "0123456789") == "":
-		return Principal{AWS: "arn:aws:iam::" + p + ":root"}
+	case arn.IsAccountID(p):
+		return Principal{AWS: arn.IAMRoot(p)}
 	case strings.HasPrefix(p, "arn:"):
 		return Principal{AWS: p}
 	default:
@@ -321,15 +322,20 @@ func ParseFunctionRef(s string) (ref FunctionRef, ok bool) {
 	hasQualifier := false
 	switch {
 	case parts[0] == "arn":
-		if len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" || !strings.HasPrefix(parts[1], "aws") {
+		a, err := arn.Parse(s)
+		if err != nil || a.Service != "lambda" || !strings.HasPrefix(a.Partition, "aws") {
 			return ref, false
 		}
-		ref = FunctionRef{Region: parts[3], AccountID: parts[4], Name: parts[6]}
-		if len(parts) == 8 {
-			ref.Qualifier, hasQualifier = parts[7], true
+		res := strings.Split(a.Resource, ":")
+		if len(res) < 2 || len(res) > 3 || res[0] != "function" {
+			return ref, false
+		}
+		ref = FunctionRef{Region: a.Region, AccountID: a.AccountID, Name: res[1]}
+		if len(res) == 3 {
+			ref.Qualifier, hasQualifier = res[2], true
 		}
 	case len(parts) >= 3 && parts[1] == "function":
-		if len(parts) > 4 || !isAccountID(parts[0]) {
+		if len(parts) > 4 || !arn.IsAccountID(parts[0]) {
 			return ref, false
 		}
 		ref = FunctionRef{AccountID: parts[0], Name: parts[2]}
@@ -355,8 +361,6 @@ func ParseFunctionRef(s string) (ref FunctionRef, ok bool) {
 func validQualifier(q string) bool {
 	return q == LatestVersion || (q != "" && len(q) <= 128 && nameChars(q))
 }
-
-func isAccountID(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }
 
 // ValidFunctionName reports whether name is a bare function name: 1 to 64 of [a-zA-Z0-9-_].
 func ValidFunctionName(name string) bool {

@@ -17,8 +17,7 @@ import (
 // httpMethods are the verbs a method may have, in the order AWS lists them.
 var httpMethods = []string{"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY"}
 
-// Authorization types. Only NONE is enforced by the data plane for now; the others are
-// stored as given.
+// Authorization types ([B] Method.authorizationType).
 var authorizationTypes = []string{"NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"}
 
 var (
@@ -105,21 +104,30 @@ func checkModels(doc *apigateway.RestAPIDocument, models map[string]string) []st
 // test_put_integration_responses "put-method-put", put with "none" and answered "NONE").
 func authorizationType(v string) string { return strings.ToUpper(v) }
 
-// checkAuthorization validates a method's authorization settings and drops an authorizer
-// id that its type does not use, as AWS does (recorded: test_update_method_validation
-// "skip-auth-id-with-wrong-type"). Authorizers are not stored by gatehouse yet, so a given
-// authorizerId is kept without the existence check AWS makes.
-func checkAuthorization(m *apigateway.Method) []string {
+// checkAuthorization validates a method's authorization settings against the API doc and
+// drops what its type does not use, as AWS does: an authorizer id unless the type is
+// CUSTOM or COGNITO_USER_POOLS (recorded: test_update_method_validation
+// "skip-auth-id-with-wrong-type"), and authorization scopes unless it is
+// COGNITO_USER_POOLS ([B] Method.authorizationScopes: "used with a COGNITO_USER_POOLS
+// authorizer"; that AWS drops rather than refuses them is not recorded). The authorizer
+// must exist and fit the type (checkMethodAuthorizer).
+func checkAuthorization(doc *apigateway.RestAPIDocument, m *apigateway.Method) []string {
 	if !slices.Contains(authorizationTypes, m.AuthorizationType) {
 		// Not recorded in a fixture; AWS's wording for the verbs is the model.
 		return []string{"Invalid authorization type specified. Valid options are " + strings.Join(authorizationTypes, ",")}
 	}
-	if m.AuthorizationType != "CUSTOM" && m.AuthorizationType != "COGNITO_USER_POOLS" {
+	if m.AuthorizationType != apigateway.AuthorizationCognitoUserPools {
+		m.AuthorizationScopes = nil
+	}
+	if m.AuthorizationType != apigateway.AuthorizationCustom && m.AuthorizationType != apigateway.AuthorizationCognitoUserPools {
 		m.AuthorizerID = ""
 		return nil
 	}
 	if m.AuthorizerID == "" {
 		return []string{msgAuthorizerRequired}
+	}
+	if p := checkMethodAuthorizer(doc, m); p != "" {
+		return []string{p}
 	}
 	return nil
 }
@@ -169,7 +177,7 @@ func (s *Server) PutMethod(ctx context.Context, c *call) error {
 			RequestValidatorID:  in.RequestValidatorID,
 			AuthorizationScopes: in.AuthorizationScopes,
 		}
-		problems := checkAuthorization(m)
+		problems := checkAuthorization(doc, m)
 		problems = append(problems, checkMethodRequestParams(m.RequestParameters)...)
 		problems = append(problems, checkModels(doc, m.RequestModels)...)
 		if err := checkRequestValidator(doc, m.RequestValidatorID); err != nil {
@@ -307,7 +315,7 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 	if scopes != nil {
 		m.AuthorizationScopes = scopes.List()
 	}
-	problems = append(problems, checkAuthorization(m)...)
+	problems = append(problems, checkAuthorization(doc, m)...)
 	problems = append(problems, checkMethodRequestParams(m.RequestParameters)...)
 	problems = append(problems, checkModels(doc, m.RequestModels)...)
 	if err := checkRequestValidator(doc, m.RequestValidatorID); err != nil {

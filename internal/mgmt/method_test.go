@@ -52,6 +52,7 @@ func TestMethodLifecycle(t *testing.T) {
 		t.Errorf("PutMethod again = %s %q", code, msg)
 	}
 
+	authID := tokenAuthorizer(t, e, apiID)
 	upd, err := c.UpdateMethod(ctx(t), &apigateway.UpdateMethodInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), PatchOperations: []types.PatchOperation{
 		{Op: types.OpAdd, Path: aws.String("/requestParameters/method.request.querystring.optional"), Value: aws.String("true")},
 		{Op: types.OpReplace, Path: aws.String("/requestParameters/method.request.querystring.q"), Value: aws.String("false")},
@@ -60,7 +61,7 @@ func TestMethodLifecycle(t *testing.T) {
 		{Op: types.OpReplace, Path: aws.String("/apiKeyRequired"), Value: aws.String("whatever")},
 		{Op: types.OpReplace, Path: aws.String("/operationName"), Value: aws.String("Renamed")},
 		{Op: types.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("CUSTOM")},
-		{Op: types.OpReplace, Path: aws.String("/authorizerId"), Value: aws.String("abc123")},
+		{Op: types.OpReplace, Path: aws.String("/authorizerId"), Value: aws.String(authID)},
 	}})
 	if err != nil {
 		t.Fatalf("UpdateMethod: %v", err)
@@ -69,7 +70,7 @@ func TestMethodLifecycle(t *testing.T) {
 	if len(upd.RequestParameters) != 2 || upd.RequestParameters["method.request.querystring.optional"] != wantParams["method.request.querystring.optional"] || upd.RequestParameters["method.request.querystring.q"] {
 		t.Errorf("UpdateMethod requestParameters = %v; want %v", upd.RequestParameters, wantParams)
 	}
-	if upd.RequestModels != nil || *upd.ApiKeyRequired || *upd.OperationName != "Renamed" || *upd.AuthorizationType != "CUSTOM" || *upd.AuthorizerId != "abc123" {
+	if upd.RequestModels != nil || *upd.ApiKeyRequired || *upd.OperationName != "Renamed" || *upd.AuthorizationType != "CUSTOM" || *upd.AuthorizerId != authID {
 		t.Errorf("UpdateMethod = models %v key %v op %q auth %q/%v", upd.RequestModels, *upd.ApiKeyRequired, *upd.OperationName, *upd.AuthorizationType, upd.AuthorizerId)
 	}
 
@@ -280,7 +281,7 @@ func FuzzPatchMethod(f *testing.F) {
 		if problems := checkMethodRequestParams(m.RequestParameters); problems != nil {
 			t.Fatalf("accepted %s %q %q leaves invalid parameters: %v", op, path, value, problems)
 		}
-		if problems := checkAuthorization(m); problems != nil {
+		if problems := checkAuthorization(doc, m); problems != nil {
 			t.Fatalf("accepted %s %q %q leaves invalid authorization: %v", op, path, value, problems)
 		}
 		if problems := checkModels(doc, m.RequestModels); problems != nil {

@@ -73,6 +73,15 @@ func (s *Server) routes() {
 	s.handle("PATCH /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}", s.UpdateRequestValidator)
 	s.handle("DELETE /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}", s.DeleteRequestValidator)
 
+	// Authorizers (authorizer.go). TestInvokeAuthorizer is POST at an authorizer's own path.
+	s.handle("POST /restapis/{restapi_id}/authorizers", s.CreateAuthorizer)
+	s.handle("GET /restapis/{restapi_id}/authorizers", s.GetAuthorizers)
+	s.handle("GET /restapis/{restapi_id}/authorizers/{authorizer_id}", s.GetAuthorizer)
+	s.handle("PATCH /restapis/{restapi_id}/authorizers/{authorizer_id}", s.UpdateAuthorizer)
+	s.handle("DELETE /restapis/{restapi_id}/authorizers/{authorizer_id}", s.DeleteAuthorizer)
+	s.handle("POST /restapis/{restapi_id}/authorizers/{authorizer_id}", s.TestInvokeAuthorizer)
+	s.handle("DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers", s.FlushStageAuthorizersCache)
+
 	// Gateway responses.
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses", s.GetGatewayResponses)
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses/{response_type}", s.GetGatewayResponse)

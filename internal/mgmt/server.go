@@ -40,6 +40,9 @@ type Config struct {
 	// Usage reads and changes the quota counts GetUsage and UpdateUsage report (usage.go);
 	// nil answers both with errUsageUnavailable.
 	Usage UsageCounter
+	// Authorizers flushes a stage's authorizer cache and runs TestInvokeAuthorizer
+	// (authorizer.go); nil answers both with ErrAuthorizerRuntimeUnavailable.
+	Authorizers AuthorizerRuntime
 }
 
 // Server serves the management API.
@@ -55,6 +58,7 @@ type Server struct {
 	// accountThrottle is Config.AccountThrottle with AWS's default filled in.
 	accountThrottle apigateway.ThrottleSettings
 	usage           UsageCounter
+	authorizers     AuthorizerRuntime
 	// maxPatchOps bounds an Update call's patch operations: awsjson.MaxPatchOperations (a
 	// benchmark lifts it to measure the cost per operation of larger calls).
 	maxPatchOps int
@@ -72,6 +76,8 @@ func New(cfg Config) *Server {
 		now:   cfg.Now,
 		mux:   http.NewServeMux(),
 		usage: cfg.Usage,
+
+		authorizers: cfg.Authorizers,
 
 		endpoints:       map[string]*endpoint{},
 		accountThrottle: cfg.AccountThrottle.OrAccountDefault(),

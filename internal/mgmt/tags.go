@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/mgmt/awsjson"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -46,16 +47,16 @@ type taggable struct {
 // region. An ARN of another partition, service or region, or of a resource kind that cannot
 // be tagged, is errInvalidARN; an API or stage that does not exist is NotFoundException as
 // GetRestApi and GetStage answer it.
-func (s *Server) taggableResource(arn string) (*taggable, error) {
-	prefix := "arn:aws:apigateway:" + s.scope.Region + "::/"
-	rest, ok := strings.CutPrefix(arn, prefix)
-	if !ok {
-		return nil, errInvalidARN(arn)
+func (s *Server) taggableResource(resourceARN string) (*taggable, error) {
+	a, err := arn.Parse(resourceARN)
+	rest, ok := strings.CutPrefix(a.Resource, "/")
+	if err != nil || !ok || a.Partition != arn.Partition || a.Service != "apigateway" || a.Region != s.scope.Region || a.AccountID != "" {
+		return nil, errInvalidARN(resourceARN)
 	}
 	seg := strings.Split(rest, "/")
 	for _, p := range seg {
 		if p == "" {
-			return nil, errInvalidARN(arn)
+			return nil, errInvalidARN(resourceARN)
 		}
 	}
 	switch {
@@ -108,7 +109,7 @@ func (s *Server) taggableResource(arn string) (*taggable, error) {
 		id := seg[1]
 		return docTaggable(s, s.scope.UsagePlanKey(id), errUsagePlanNotFound, func(d *apigateway.UsagePlanDocument) *map[string]string { return &d.Tags }), nil
 	}
-	return nil, errInvalidARN(arn)
+	return nil, errInvalidARN(resourceARN)
 }
 
 // docTaggable is the tags of a resource stored as one JSON document at key (API keys, usage

@@ -435,7 +435,7 @@ func checkAPIDocument(doc *apigateway.RestAPIDocument) []string {
 	}
 	for where, m := range methodsByPath(doc) {
 		mc := *m
-		add(where, checkAuthorization(&mc)...)
+		add(where, checkAuthorization(doc, &mc)...)
 		add(where, checkMethodRequestParams(m.RequestParameters)...)
 		add(where, checkModels(doc, m.RequestModels)...)
 		if err := checkRequestValidator(doc, m.RequestValidatorID); err != nil {

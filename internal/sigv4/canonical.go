@@ -215,7 +215,7 @@ func canonicalQuery(params []queryParam, skip string) string {
 // net/http moves some headers out of Header on the server: Host into r.Host,
 // Transfer-Encoding into r.TransferEncoding; a client-built request keeps its
 // length only in ContentLength. They are read from there.
-func canonicalHeaders(r *http.Request, names []string) string {
+func canonicalHeaders(r *Request, names []string) string {
 	var b strings.Builder
 	for _, name := range names {
 		b.WriteString(name)
@@ -231,14 +231,10 @@ func canonicalHeaders(r *http.Request, names []string) string {
 	return b.String()
 }
 
-func headerValues(r *http.Request, name string) []string {
+func headerValues(r *Request, name string) []string {
 	switch strings.ToLower(name) {
 	case "host", ":authority": // HTTP/2 signers may sign the pseudo-header instead
-		host := r.Host
-		if host == "" && r.URL != nil {
-			host = r.URL.Host
-		}
-		return []string{host}
+		return []string{r.Host}
 	case "content-length":
 		if v := r.Header.Values(name); len(v) > 0 {
 			return v

@@ -2,10 +2,12 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,6 +50,10 @@ type Verifier struct {
 	// ".." and empty segments: S3's rule, and the suite's *-unnormalized
 	// cases. Other AWS services normalize, so gatehouse leaves this false.
 	DisablePathNormalization bool
+
+	// Keys, when set, keeps the signing keys derived for recent access keys and scopes;
+	// nil derives one for every request. Copies of a Verifier may share it.
+	Keys *KeyCache
 }
 
 // Result describes a request whose signature verified.
@@ -91,8 +97,48 @@ type auth struct {
 // the presigned query form. On failure the error is an *Error carrying AWS's
 // error type, status and message.
 func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
+	return v.VerifyRequest(newRequest(r), body)
+}
+
+// Request is what verification reads of a request: a server that has the request line and
+// headers but no *http.Request (or one whose URL a router rewrote) passes them here.
+type Request struct {
+	Method string
+	// Host is the Host header (HTTP/1.1) or :authority (HTTP/2), port included as sent.
+	Host string
+	// Path is the request target's path exactly as sent: percent-encoded, before any
+	// normalization, without the query. Empty means "/".
+	Path string
+	// RawQuery is the query without '?', as sent.
+	RawQuery string
+	// Header holds the headers by canonical name (Host excepted).
+	Header http.Header
+	// ContentLength is the declared body length, -1 when unknown: the content-length value
+	// signed when the client signed it and Header has none.
+	ContentLength int64
+	// TransferEncoding is the request's transfer codings when Header no longer has them
+	// (net/http moves them out).
+	TransferEncoding []string
+}
+
+// newRequest is the Request view of r.
+func newRequest(r *http.Request) *Request {
 	path, rawQuery := requestTarget(r)
-	params := parseQuery(rawQuery)
+	host := r.Host
+	if host == "" && r.URL != nil {
+		host = r.URL.Host
+	}
+	return &Request{Method: r.Method, Host: host, Path: path, RawQuery: rawQuery, Header: r.Header,
+		ContentLength: r.ContentLength, TransferEncoding: r.TransferEncoding}
+}
+
+// VerifyRequest is Verify for a request given by its parts.
+func (v *Verifier) VerifyRequest(r *Request, body []byte) (*Result, error) {
+	path := r.Path
+	if path == "" {
+		path = "/"
+	}
+	params := parseQuery(r.RawQuery)
 
 	a, err := parseAuth(r, params)
 	if err != nil {
@@ -130,7 +176,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
 	}
 	headers := canonicalHeaders(r, a.signedHeaders)
 	scope := a.scopeDate + "/" + a.region + "/" + a.service + "/aws4_request"
-	key := signingKey(secret, a.scopeDate, a.region, a.service)
+	key := v.Keys.get(a.accessKeyID, secret, a.scopeDate, a.region, a.service)
 
 	var first *Error
 	for _, uri := range canonicalURIs(path, !v.DisablePathNormalization) {
@@ -173,7 +219,7 @@ func withoutKey(params []queryParam, key string) []queryParam {
 
 // parseAuth finds the signature in the Authorization header or, failing that,
 // the query string.
-func parseAuth(r *http.Request, params []queryParam) (*auth, error) {
+func parseAuth(r *Request, params []queryParam) (*auth, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		return parseHeaderAuth(r, h, params)
 	}
@@ -189,7 +235,7 @@ func parseAuth(r *http.Request, params []queryParam) (*auth, error) {
 // parseHeaderAuth reads the Authorization header form and the request date
 // (X-Amz-Date, else Date: AWS looks at x-amz-date first,
 // https://docs.aws.amazon.com/general/latest/gr/sigv4-date-handling.html).
-func parseHeaderAuth(r *http.Request, header string, params []queryParam) (*auth, error) {
+func parseHeaderAuth(r *Request, header string, params []queryParam) (*auth, error) {
 	amzDate := r.Header.Get("X-Amz-Date")
 	httpDate := r.Header.Get("Date")
 	fields, err := parseAuthorization(header, amzDate != "" || httpDate != "")
@@ -437,7 +483,7 @@ func minutes(d time.Duration) string {
 // the header form signs the body's hash; a presigned URL may carry either the
 // body's hash (the suite's query-* cases) or UNSIGNED-PAYLOAD (S3-style
 // presigners), so both are tried.
-func payloadHashes(r *http.Request, a *auth, body []byte) ([]string, error) {
+func payloadHashes(r *Request, a *auth, body []byte) ([]string, error) {
 	declared := r.Header.Get("X-Amz-Content-Sha256")
 	if declared == "" && a.presigned {
 		for _, p := range a.params {
@@ -464,4 +510,46 @@ func payloadHashes(r *http.Request, a *auth, body []byte) ([]string, error) {
 	default:
 		return []string{bodyHash}, nil
 	}
+}
+
+// maxCachedKeys bounds a KeyCache: past it the cache starts over.
+const maxCachedKeys = 4096
+
+// KeyCache keeps the signing keys derived for recent access key ids and credential scopes:
+// deriving one costs four HMACs, about half of a small request's check, and a client signs
+// a day's requests in one region and service with the same key. An entry is used only with
+// the secret it was derived from, so a changed secret is never served a stale key. The
+// keys never leave the process. The zero value is ready; safe for concurrent use.
+type KeyCache struct {
+	mu sync.Mutex
+	m  map[keyCacheID]keyCacheEntry
+}
+
+type keyCacheID struct{ accessKeyID, date, region, service string }
+
+type keyCacheEntry struct {
+	secret string
+	key    []byte
+}
+
+// get returns the signing key of secret for the scope, derived once; c may be nil.
+func (c *KeyCache) get(accessKeyID, secret, date, region, service string) []byte {
+	if c == nil {
+		return signingKey(secret, date, region, service)
+	}
+	id := keyCacheID{accessKeyID, date, region, service}
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
+		return e.key
+	}
+	key := signingKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedKeys {
+		c.m = make(map[keyCacheID]keyCacheEntry)
+	}
+	c.m[id] = keyCacheEntry{secret: secret, key: key}
+	c.mu.Unlock()
+	return key
 }

@@ -363,7 +363,7 @@ func TestVerifyDateHeader(t *testing.T) {
 	t.Parallel()
 	r := withHeaders("/restapis", "Date", "Sun, 30 Aug 2015 12:36:00 GMT")
 	signed := []string{"date", "host"}
-	creq := canonicalRequest("GET", "/restapis", "", canonicalHeaders(r, signed), "date;host", emptySHA256)
+	creq := canonicalRequest("GET", "/restapis", "", canonicalHeaders(newRequest(r), signed), "date;host", emptySHA256)
 	sts := stringToSign("20150830T123600Z", "20150830/us-east-1/apigateway/aws4_request", creq)
 	sig := signature(signingKey(exSecret, "20150830", "us-east-1", "apigateway"), sts)
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+exKeyID+"/20150830/us-east-1/apigateway/aws4_request, SignedHeaders=date;host, Signature="+sig)

@@ -125,17 +125,22 @@ func TestStage(t *testing.T) {
 		name    string
 		source  string
 		header  http.Header
-		wantKey string // "" means 403 Forbidden
+		usage   *invoke.AuthorizerResult // the Lambda authorizer's answer, nil without one
+		wantKey string                   // "" means 403 Forbidden
 	}{
-		{"no header", "HEADER", http.Header{}, ""},
-		{"empty header", "HEADER", http.Header{"X-Api-Key": {""}}, ""},
-		{"unknown key", "HEADER", http.Header{"X-Api-Key": {"nope-nope-nope-nope-nope"}}, ""},
-		{"disabled key", "HEADER", http.Header{"X-Api-Key": {"value-two-abcdefghijkl"}}, ""},
-		{"valid key", "HEADER", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, "k1"},
-		{"empty source means HEADER", "", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, "k1"},
-		{"first of repeated headers", "", http.Header{"X-Api-Key": {"value-one-abcdefghijkl", "x"}}, "k1"},
-		// The authorizer's usageIdentifierKey needs authorizers: fail closed.
-		{"AUTHORIZER source", "AUTHORIZER", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, ""},
+		{"no header", "HEADER", http.Header{}, nil, ""},
+		{"empty header", "HEADER", http.Header{"X-Api-Key": {""}}, nil, ""},
+		{"unknown key", "HEADER", http.Header{"X-Api-Key": {"nope-nope-nope-nope-nope"}}, nil, ""},
+		{"disabled key", "HEADER", http.Header{"X-Api-Key": {"value-two-abcdefghijkl"}}, nil, ""},
+		{"valid key", "HEADER", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, nil, "k1"},
+		{"empty source means HEADER", "", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, nil, "k1"},
+		{"first of repeated headers", "", http.Header{"X-Api-Key": {"value-one-abcdefghijkl", "x"}}, nil, "k1"},
+		// AUTHORIZER takes the authorizer's usageIdentifierKey, never the header.
+		{"AUTHORIZER source without authorizer", "AUTHORIZER", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, nil, ""},
+		{"AUTHORIZER source without usageIdentifierKey", "AUTHORIZER", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, &invoke.AuthorizerResult{PrincipalID: "u"}, ""},
+		{"AUTHORIZER source with unknown key", "AUTHORIZER", nil, &invoke.AuthorizerResult{UsageIdentifierKey: "nope-nope-nope-nope-nope"}, ""},
+		{"AUTHORIZER source with key", "AUTHORIZER", nil, &invoke.AuthorizerResult{UsageIdentifierKey: "value-one-abcdefghijkl"}, "k1"},
+		{"unknown source fails closed", "COOKIE", http.Header{"X-Api-Key": {"value-one-abcdefghijkl"}}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +148,7 @@ func TestStage(t *testing.T) {
 			n := &next{}
 			h := Stage{Index: func() *Index { return ix }, APIID: "api1", StageName: "prod",
 				MethodPaths: MethodPaths("/pets", "GET"), Source: tt.source}.Middleware()(n)
-			inv := &invoke.Invocation{Request: invoke.Request{Header: tt.header}}
+			inv := &invoke.Invocation{Request: invoke.Request{Header: tt.header}, Authorizer: tt.usage}
 			resp, err := h.Invoke(context.Background(), inv)
 			if tt.wantKey == "" {
 				e, ok := invoke.AsError(err)
@@ -155,7 +160,8 @@ func TestStage(t *testing.T) {
 			if err != nil || n.inv == nil {
 				t.Fatalf("Invoke = %v, %v; want admitted", resp, err)
 			}
-			if inv.APIKeyID != tt.wantKey || inv.APIKey != tt.header["X-Api-Key"][0] || inv.Metering == nil || inv.Metering.PlanID != "p1" {
+			wantValue := "value-one-abcdefghijkl"
+			if inv.APIKeyID != tt.wantKey || inv.APIKey != wantValue || inv.Metering == nil || inv.Metering.PlanID != "p1" {
 				t.Errorf("admitted with APIKey %q, APIKeyID %q, Metering %+v; want key %s in plan p1", inv.APIKey, inv.APIKeyID, inv.Metering, tt.wantKey)
 			}
 		})

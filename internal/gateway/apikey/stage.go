@@ -23,8 +23,9 @@ type Stage struct {
 	APIID, StageName string
 	MethodPaths      []string
 	// Source is the API's apiKeySource: HEADER (or empty) reads x-api-key; AUTHORIZER
-	// takes the key from the authorizer's usageIdentifierKey, which needs the authorizers
-	// gatehouse does not run yet: such methods refuse every request (fail closed).
+	// takes the key from the Lambda authorizer's usageIdentifierKey (inv.Authorizer), and a
+	// method without an authorizer's key refuses the request (AWS: 403 Forbidden). Any
+	// other source refuses every request (fail closed).
 	Source string
 }
 
@@ -32,21 +33,29 @@ type Stage struct {
 // stage, setting inv.APIKey, inv.APIKeyID and inv.Metering; otherwise it answers 403.
 func (s Stage) Middleware() invoke.Middleware {
 	return func(next invoke.Handler) invoke.Handler {
-		if s.Source != "" && s.Source != "HEADER" {
+		fromAuthorizer := s.Source == "AUTHORIZER"
+		if s.Source != "" && s.Source != "HEADER" && !fromAuthorizer {
 			return invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) {
 				return nil, forbidden
 			})
 		}
 		return invoke.HandlerFunc(func(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
-			vs := inv.Request.Header[header]
-			if len(vs) == 0 || vs[0] == "" {
+			var key string
+			if fromAuthorizer {
+				if inv.Authorizer != nil {
+					key = inv.Authorizer.UsageIdentifierKey
+				}
+			} else if vs := inv.Request.Header[header]; len(vs) > 0 {
+				key = vs[0]
+			}
+			if key == "" {
 				return nil, forbidden
 			}
-			id, m, ok := s.Index().Lookup(vs[0], s.APIID, s.StageName, s.MethodPaths)
+			id, m, ok := s.Index().Lookup(key, s.APIID, s.StageName, s.MethodPaths)
 			if !ok {
 				return nil, forbidden
 			}
-			inv.APIKey, inv.APIKeyID, inv.Metering = vs[0], id, m
+			inv.APIKey, inv.APIKeyID, inv.Metering = key, id, m
 			return next.Invoke(ctx, inv)
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
 )
@@ -35,12 +36,13 @@ type functionNotFound interface{ FunctionNotFound() bool }
 type accessDenied interface{ AccessDenied() bool }
 
 // lambdaURIPath and lambdaURISuffix frame the function ARN in a Lambda integration URI:
-// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.
-// The part after "path" is the path of Lambda's Invoke operation, which AWS's developer
-// guide writes with its own leading slash (":lambda:path//2015-03-31/functions/...",
+// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations,
+// whose account part is "lambda" (the service) and resource part "path/...". The part after
+// "path" is the path of Lambda's Invoke operation, which AWS's developer guide writes with
+// its own leading slash (":lambda:path//2015-03-31/functions/...",
 // integration-request-basic-setup): the doubled slash names the same function.
 const (
-	lambdaURIPath   = ":lambda:path/"
+	lambdaURIPath   = "path/"
 	lambdaInvoke    = "2015-03-31/functions/"
 	lambdaURISuffix = "/invocations"
 )
@@ -58,21 +60,19 @@ func lambdaFunction(uri string) (string, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("lambda integration uri %q: %s; want arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", uri, why)
 	}
-	rest, ok := strings.CutPrefix(uri, "arn:")
-	if !ok {
+	if !strings.HasPrefix(uri, "arn:") {
 		return "", bad("not an ARN")
 	}
-	partition, rest, _ := strings.Cut(rest, ":")
-	service, rest, _ := strings.Cut(rest, ":")
-	if partition == "" || service != "apigateway" {
+	a, err := arn.Parse(uri)
+	if err != nil || a.Service != "apigateway" {
 		return "", bad("not an apigateway ARN")
 	}
-	i := strings.Index(rest, lambdaURIPath)
-	if i < 0 || strings.IndexByte(rest[:i], ':') >= 0 {
+	rest, ok := strings.CutPrefix(a.Resource, lambdaURIPath)
+	if a.AccountID != "lambda" || !ok {
 		return "", bad("not a Lambda invocation path")
 	}
 	// path//2015-03-31/..., as AWS's guide writes it, is the same path.
-	op := strings.TrimPrefix(rest[i+len(lambdaURIPath):], "/")
+	op := strings.TrimPrefix(rest, "/")
 	op, ok = strings.CutPrefix(op, lambdaInvoke)
 	if !ok {
 		return "", bad("not a Lambda invocation path")

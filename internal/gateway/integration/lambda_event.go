@@ -36,13 +36,47 @@ type eventHeader struct {
 //     client's encoding ("test%2Balias@gmail.com", recorded from AWS in the same file);
 //     each is null when empty, not {}.
 //   - stageVariables is null when the stage has none.
-//   - requestContext holds the $context facts, identity with sourceIp and userAgent and
-//     null for the caller facts of IAM, Cognito and API keys, which gatehouse does not have.
+//   - requestContext holds the $context facts, identity with sourceIp and userAgent, the
+//     AWS_IAM caller (accountId, caller, user, userArn, accessKey; null for other methods)
+//     and null for the caller facts of Cognito identity pools, which gatehouse does not have.
 //   - body is null without a payload; a payload whose Content-Type is one of the API's
 //     binaryMediaTypes is base64-encoded with isBase64Encoded true.
 func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byte {
+	b = append(b, '{')
+	b = appendEventRequest(b, inv)
+	b = append(b, `,"body":`...)
+	switch body := inv.Request.Body; {
+	case len(body) == 0:
+		b = append(b, `null,"isBase64Encoded":false}`...)
+	case binary.match(contentType(inv)): // */* takes a payload without a Content-Type too
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, body)
+		b = append(b, `","isBase64Encoded":true}`...)
+	default:
+		b = invoke.AppendJSONBytes(b, textUTF8(body)) // read as UTF-8 text (contenthandling.go)
+		b = append(b, `,"isBase64Encoded":false}`...)
+	}
+	return b
+}
+
+// AppendAuthorizerRequestEvent appends a REQUEST Lambda authorizer's event for inv: type
+// and methodArn, then the request's facts as the Lambda proxy event has them (resource,
+// path, httpMethod, headers, multiValueHeaders, queryStringParameters,
+// multiValueQueryStringParameters, pathParameters, stageVariables, requestContext) and no
+// body (AWS's api-gateway-lambda-authorizer-input; aws-lambda-go's
+// events.APIGatewayCustomAuthorizerRequestTypeRequest).
+func AppendAuthorizerRequestEvent(b []byte, inv *invoke.Invocation, methodARN string) []byte {
+	b = append(b, `{"type":"REQUEST","methodArn":`...)
+	b = invoke.AppendJSONString(b, methodARN)
+	b = append(b, ',')
+	b = appendEventRequest(b, inv)
+	return append(b, '}')
+}
+
+// appendEventRequest appends the proxy event's members from resource to requestContext.
+func appendEventRequest(b []byte, inv *invoke.Invocation) []byte {
 	r := &inv.Request
-	b = append(b, `{"resource":`...)
+	b = append(b, `"resource":`...)
 	b = invoke.AppendJSONString(b, inv.ResourcePath)
 	b = append(b, `,"path":`...)
 	p := r.RawPath
@@ -82,7 +116,15 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 
 	b = append(b, `,"requestContext":{"resourceId":`...)
 	b = invoke.AppendJSONString(b, inv.ResourceID)
-	b = appendEventClaims(b, inv)
+	switch {
+	case inv.Authorizer == nil:
+	case len(inv.Authorizer.Claims) > 0: // a Cognito authorizer's (lambda_event_claims.go)
+		b = appendEventClaims(b, inv)
+	default:
+		// Where AWS puts it among the others is not recorded; after resourceId, as
+		// events quoted from AWS show it.
+		b = appendEventAuthorizer(b, inv.Authorizer)
+	}
 	b = append(b, `,"resourcePath":`...)
 	b = invoke.AppendJSONString(b, inv.ResourcePath)
 	b = append(b, `,"httpMethod":`...)
@@ -105,7 +147,12 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	b = strconv.AppendInt(b, inv.RequestTime.UnixMilli(), 10)
 	b = append(b, `,"requestId":`...)
 	b = invoke.AppendJSONString(b, inv.RequestID)
-	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,`...)
+	id := &inv.Identity // AWS_IAM's caller; every member null without one
+	b = append(b, `,"identity":{"cognitoIdentityPoolId":null,"accountId":`...)
+	b = appendNullableString(b, id.AccountID)
+	b = append(b, `,"cognitoIdentityId":null,"caller":`...)
+	b = appendNullableString(b, id.Caller)
+	b = append(b, ',')
 	if inv.APIKey != "" {
 		// Only with a key, as AWS's events without one have neither member; their place
 		// among the others is not recorded from AWS.
@@ -117,28 +164,46 @@ func appendProxyEvent(b []byte, inv *invoke.Invocation, binary mediaTypes) []byt
 	}
 	b = append(b, `"sourceIp":`...)
 	b = invoke.AppendJSONString(b, inv.SourceIP)
-	b = append(b, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
+	b = append(b, `,"principalOrgId":null,"accessKey":`...)
+	b = appendNullableString(b, id.AccessKey)
+	b = append(b, `,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":`...)
+	b = appendNullableString(b, id.UserARN)
+	b = append(b, `,"userAgent":`...)
 	b = appendNullableString(b, inv.UserAgent)
-	b = append(b, `,"user":null},"domainName":`...)
+	b = append(b, `,"user":`...)
+	b = appendNullableString(b, id.User)
+	b = append(b, `},"domainName":`...)
 	b = invoke.AppendJSONString(b, inv.DomainName)
 	b = append(b, `,"deploymentId":`...)
 	b = invoke.AppendJSONString(b, inv.DeploymentID)
 	b = append(b, `,"apiId":`...)
 	b = invoke.AppendJSONString(b, inv.APIID)
-	b = append(b, `},"body":`...)
+	return append(b, '}')
+}
 
-	switch body := r.Body; {
-	case len(body) == 0:
-		b = append(b, `null,"isBase64Encoded":false}`...)
-	case binary.match(contentType(inv)): // */* takes a payload without a Content-Type too
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, body)
-		b = append(b, `","isBase64Encoded":true}`...)
-	default:
-		b = invoke.AppendJSONBytes(b, textUTF8(body)) // read as UTF-8 text (contenthandling.go)
-		b = append(b, `,"isBase64Encoded":false}`...)
+// appendEventAuthorizer appends requestContext's authorizer member when a Lambda
+// authorizer admitted the request: its context values stringified ("1", "true"; a null
+// stays null), then principalId and integrationLatency, as AWS writes them (AWS's
+// api-gateway-lambda-authorizer-output: "Their values are stringified"; an event recorded
+// from AWS in DefinitelyTyped#69823: {"str":"hello","bool":"true","null":null,"num":"123",
+// "principalId":"my-username","integrationLatency":0}).
+func appendEventAuthorizer(b []byte, a *invoke.AuthorizerResult) []byte {
+	b = append(b, `,"authorizer":{`...)
+	for _, c := range a.Context {
+		b = invoke.AppendJSONString(b, c.Key)
+		b = append(b, ':')
+		if v, ok := c.Text(); ok {
+			b = invoke.AppendJSONString(b, v)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, ',')
 	}
-	return b
+	b = append(b, `"principalId":`...)
+	b = invoke.AppendJSONString(b, a.PrincipalID)
+	b = append(b, `,"integrationLatency":`...)
+	b = strconv.AppendInt(b, a.IntegrationLatency, 10)
+	return append(b, '}')
 }
 
 // rawGreedy returns the value of the greedy parameter of resourcePath ("/files/{proxy+}") in

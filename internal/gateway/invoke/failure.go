@@ -15,12 +15,14 @@ type Failure struct {
 	Type    apigateway.GatewayResponseType
 	Status  int // 0: the type's default status
 	Message string
+	// MessageNull: the message is null ({"message": null}), not Message.
+	MessageNull bool
 }
 
 // Because returns the Error for this failure; cause is logged beside the request id and
 // never sent.
 func (f Failure) Because(cause error) *Error {
-	return &Error{Type: f.Type, Status: f.Status, Message: f.Message, Err: cause}
+	return &Error{Type: f.Type, Status: f.Status, Message: f.Message, MessageNull: f.MessageNull, Err: cause}
 }
 
 // The failures, and what AWS answers for each.
@@ -77,6 +79,13 @@ var (
 	// QuotaExceeded is a request over its API key's usage plan quota for the period:
 	// QUOTA_EXCEEDED, 429 {"message":"Limit Exceeded"}.
 	QuotaExceeded = Failure{Type: apigateway.ResponseQuotaExceeded, Message: "Limit Exceeded"}
+
+	// AuthorizerConfigurationError is a Lambda authorizer that could not be called, failed
+	// with another error than "Unauthorized", timed out or answered no valid output (no
+	// policyDocument, an unparsable policy, a context value that is an object):
+	// AUTHORIZER_CONFIGURATION_ERROR, 500 {"message": null} (AuthorizerConfigurationException;
+	// widely reported, e.g. stackoverflow 47921803 and the failure modes of dev.to/marcogrcr).
+	AuthorizerConfigurationError = Failure{Type: apigateway.ResponseAuthorizerConfigurationError, MessageNull: true}
 
 	// TooLarge is a request payload over 10485760 bytes: REQUEST_TOO_LARGE, 413 with AWS's
 	// text, recorded from AWS ("413 HTTP content length exceeded 10485760 bytes." in client

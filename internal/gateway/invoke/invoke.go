@@ -7,12 +7,14 @@ package invoke
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -54,11 +56,20 @@ type Error struct {
 	// ValidationErrorString is $context.error.validationErrorString; empty unless a request
 	// validator failed.
 	ValidationErrorString string
+	// MessageNull makes the message null rather than Message: $context.error.messageString
+	// renders null and $context.error.message nothing, as AWS's AUTHORIZER_CONFIGURATION_ERROR
+	// answers {"message": null}.
+	MessageNull bool
 	// Status, when not zero, is the HTTP status AWS answers with for this failure where it
 	// differs from the default status of Type's gateway response: a malformed Lambda proxy
 	// answer is a DEFAULT_5XX sent as 502. A status customized on the stage's gateway
 	// response for the type still wins.
 	Status int
+	// MessageKey, when set, names the message's member in AWS's default body instead of
+	// "message": "Message" for the IAM and resource policy denials, which AWS sends as
+	// {"Message":"User: ... is not authorized to perform: execute-api:Invoke on resource:
+	// ..."}. A stage's customized template is rendered as it is.
+	MessageKey string
 	// Err is the cause: logs only, never sent.
 	Err error
 }
@@ -124,6 +135,10 @@ type Request struct {
 	RawPath string
 	// RawQuery is the query string without '?', as the client encoded it.
 	RawQuery string
+	// WirePath is the path as the client sent it on the wire: percent-encoded, with the
+	// stage (and a path-based /restapis/... prefix), before dot segments are removed. A
+	// SigV4 signature covers it.
+	WirePath string
 	// Host is the client's Host header, port included ("api.example.com:8080"); net/http
 	// keeps it out of Header.
 	Host string
@@ -251,6 +266,11 @@ type Invocation struct {
 
 	// SourceIP is $context.identity.sourceIp: the client's address without port.
 	SourceIP string
+	// SourceVPCE and SourceVPC are the VPC endpoint and VPC of the listener the request came
+	// through (gatehouse serve --vpce ADDR=vpce-id[,vpc-id]): the resource policy's
+	// aws:SourceVpce and aws:SourceVpc. Empty on the public listener.
+	SourceVPCE string
+	SourceVPC  string
 	// UserAgent is $context.identity.userAgent.
 	UserAgent string
 	// DomainName is $context.domainName (the Host without port), DomainPrefix its first label.
@@ -327,6 +347,55 @@ type AuthorizerResult struct {
 	// UsageIdentifierKey is the API key the function named (usageIdentifierKey), for an API
 	// whose apiKeySource is AUTHORIZER; empty when none.
 	UsageIdentifierKey string
+	// IntegrationLatency is the function's call in milliseconds, the proxy event's
+	// requestContext.authorizer.integrationLatency: 0 for an answer from the cache.
+	IntegrationLatency int64
+}
+
+// Text is the value as $context.authorizer.{key} and the Lambda proxy event's
+// requestContext.authorizer show it, stringified: a string without its JSON quotes, a
+// number or boolean as its JSON text ("1", "true"). ok is false for a null.
+func (v AuthorizerValue) Text() (string, bool) {
+	s := v.Value
+	if s == "null" {
+		return "", false
+	}
+	if len(s) >= 2 && s[0] == '"' {
+		if strings.IndexByte(s, '\\') < 0 {
+			return s[1 : len(s)-1], true
+		}
+		var out string
+		if json.Unmarshal([]byte(s), &out) == nil {
+			return out, true
+		}
+	}
+	return s, true
+}
+
+// AuthorizerVar returns $context.authorizer.{name}: principalId, a context key's
+// stringified value or claims.{claim} (Cognito); false when there is none.
+func (inv *Invocation) AuthorizerVar(name string) (string, bool) {
+	a := inv.Authorizer
+	if a == nil {
+		return "", false
+	}
+	if claim, ok := strings.CutPrefix(name, "claims."); ok {
+		for _, c := range a.Claims {
+			if c.Key == claim {
+				return c.Value, true
+			}
+		}
+		return "", false
+	}
+	for _, c := range a.Context {
+		if c.Key == name {
+			return c.Text()
+		}
+	}
+	if name == "principalId" {
+		return a.PrincipalID, a.PrincipalID != "" || len(a.Claims) == 0
+	}
+	return "", false
 }
 
 // AuthorizerValue is one key and value of an authorizer's context or claims.
@@ -434,6 +503,16 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.SourceIP, true
 	case "identity.userAgent":
 		return inv.UserAgent, true
+	case "identity.caller":
+		return inv.Identity.Caller, inv.Identity.Caller != ""
+	case "identity.user":
+		return inv.Identity.User, inv.Identity.User != ""
+	case "identity.userArn":
+		return inv.Identity.UserARN, inv.Identity.UserARN != ""
+	case "identity.accessKey":
+		return inv.Identity.AccessKey, inv.Identity.AccessKey != ""
+	case "identity.accountId":
+		return inv.Identity.AccountID, inv.Identity.AccountID != ""
 	case "identity.apiKey":
 		return inv.APIKey, inv.APIKey != ""
 	case "identity.apiKeyId":
@@ -441,13 +520,16 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 	case "isCanaryRequest":
 		return "false", true
 	case "error.message":
-		if inv.Err == nil {
+		if inv.Err == nil || inv.Err.MessageNull {
 			return "", false
 		}
 		return inv.Err.Message, true
 	case "error.messageString":
 		if inv.Err == nil {
 			return "", false
+		}
+		if inv.Err.MessageNull {
+			return "null", true
 		}
 		return string(AppendJSONString(nil, inv.Err.Message)), true
 	case "error.responseType":
@@ -461,23 +543,8 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		}
 		return inv.Err.ValidationErrorString, true
 	}
-	if v, ok := inv.claimVar(name); ok {
-		return v, true
-	}
-	return "", false
-}
-
-// claimVar is $context.authorizer.claims.{name}: a claim of the token a Cognito authorizer
-// admitted the request with.
-func (inv *Invocation) claimVar(name string) (string, bool) {
-	const prefix = "authorizer.claims."
-	if inv.Authorizer == nil || len(name) <= len(prefix) || name[:len(prefix)] != prefix {
-		return "", false
-	}
-	for _, c := range inv.Authorizer.Claims {
-		if c.Key == name[len(prefix):] {
-			return c.Value, true
-		}
+	if k, ok := strings.CutPrefix(name, "authorizer."); ok {
+		return inv.AuthorizerVar(k)
 	}
 	return "", false
 }

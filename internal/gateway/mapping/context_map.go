@@ -1,6 +1,9 @@
 package mapping
 
-import "github.com/gatehouse/gatehouse/internal/vtl"
+import (
+	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/vtl"
+)
 
 // $context and its groups are Java maps on AWS: templates iterate them
 // (#foreach($key in $context.identity.keySet()), as the Serverless Framework's and the CDK's
@@ -24,7 +27,27 @@ var contextKeys = map[string][]string{
 	// $context.error, while the invocation carries an error (a gateway response renders);
 	// empty otherwise (AsMap).
 	"error.": {"message", "messageString", "responseType", "validationErrorString"},
-	// $context.authorizer is empty without an authorizer (gatehouse does not run them yet).
+	// $context.authorizer has no fixed keys: authorizerKeys.
+}
+
+// authorizerKeys are $context.authorizer's keys: a Lambda authorizer's principalId and
+// context keys, in the order of the proxy event's requestContext.authorizer (context first);
+// none without an authorizer.
+func authorizerKeys(inv *invoke.Invocation) []string {
+	a := inv.Authorizer
+	if a == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(a.Context)+1)
+	for _, c := range a.Context {
+		keys = append(keys, c.Key)
+	}
+	if len(a.Claims) == 0 {
+		keys = append(keys, "principalId")
+	} else {
+		keys = append(keys, "claims") // Cognito: requestContext.authorizer is {"claims": {...}}
+	}
+	return keys
 }
 
 // ContextKeys returns the keys of the $context group prefix ("" for $context itself,
@@ -64,11 +87,15 @@ func (c *contextObject) AsMap() *vtl.Map {
 	}
 	m := vtl.NewMap()
 	keys := contextKeys[c.prefix]
-	if c.prefix == "error." && c.r.inv.Err == nil {
-		keys = nil
-	}
-	if c.prefix == "authorizer.claims." && c.r.inv.Authorizer != nil {
-		for _, cl := range c.r.inv.Authorizer.Claims {
+	switch c.prefix {
+	case "error.":
+		if c.r.inv.Err == nil {
+			keys = nil
+		}
+	case "authorizer.":
+		keys = authorizerKeys(c.r.inv)
+	case "authorizer.claims.": // a Cognito authorizer's claims, in the token's order
+		for _, cl := range c.r.inv.Authorizer.Claims { // Property made this group only with claims
 			keys = append(keys, cl.Key)
 		}
 	}
