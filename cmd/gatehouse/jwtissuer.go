@@ -36,10 +36,10 @@ func (l issuerList) Map() map[string]string {
 	return m
 }
 
-// userPoolARNPattern is a Cognito user pool's ARN: arn:aws:cognito-idp:{region}:{account}:userpool/{id}.
-// AWS's pool ids are the region, an underscore and letters and digits (us-east-1_AbC123);
-// any word characters and dashes are taken, for pools that exist only here.
-var userPoolARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:cognito-idp:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:userpool/[\w-]+$`)
+// userPoolARNPattern is a Cognito user pool's ARN, as CreateAuthorizer takes it in
+// providerARNs (internal/mgmt/authorizer.go): arn:aws:cognito-idp:{region}:{account}:userpool/{id},
+// the id the region, an underscore and letters and digits (us-east-1_AbC123).
+var userPoolARNPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):cognito-idp:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:userpool/[\w-]+_[0-9a-zA-Z]+$`)
 
 // problems lists every malformed entry: ARN a user pool ARN, URL an http(s) URL without
 // query or fragment (the issuer as tokens' iss names it; the JWKS is read below it), each
