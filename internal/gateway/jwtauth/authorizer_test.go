@@ -42,7 +42,7 @@ type fixture struct {
 	v     *Verifier
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	f := &fixture{
 		rsa:   jwttest.Key{Kid: "rsa1", Alg: "RS256", Private: jwttest.RSAKey(0)},
 		ec:    jwttest.Key{Kid: "ec1", Alg: "ES256", Private: jwttest.ECKey(elliptic.P256())},
