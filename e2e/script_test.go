@@ -18,6 +18,8 @@ type awsCLI struct {
 	bin      string // the aws executable, from awsExecutable
 	endpoint string
 	env      []string
+	// service is the aws CLI command (iam, sts); empty means apigateway.
+	service string
 }
 
 // awsExecutable finds the aws CLI once per test binary. A pyenv shim (a bash script that
@@ -63,11 +65,19 @@ func newAWSCLI(t *testing.T, endpoint, accessKey, secretKey string) *awsCLI {
 	return &awsCLI{bin: bin, endpoint: endpoint, env: env}
 }
 
-// run runs `aws --endpoint-url E --output json apigateway args...`.
+// serviceName is the aws CLI command the calls go to: service, or apigateway when empty.
+func (c *awsCLI) serviceName() string {
+	if c.service == "" {
+		return "apigateway"
+	}
+	return c.service
+}
+
+// run runs `aws --endpoint-url E --output json {service} args...`.
 func (c *awsCLI) run(ctx context.Context, args ...string) (stdout, stderr string, code int) {
 	ctx, cancel := context.WithTimeout(ctx, commandDeadline)
 	defer cancel()
-	full := append([]string{"--endpoint-url", c.endpoint, "--output", "json", "apigateway"}, args...)
+	full := append([]string{"--endpoint-url", c.endpoint, "--output", "json", c.serviceName()}, args...)
 	cmd := exec.CommandContext(ctx, c.bin, full...)
 	cmd.Env = c.env
 	var out, errb bytes.Buffer
@@ -112,7 +122,7 @@ func runScript(t *testing.T, cli *awsCLI, v vars, steps []cliStep) {
 			for i, a := range s.args {
 				args[i] = v.expand(a)
 			}
-			cmdline := "aws apigateway " + strings.Join(args, " ")
+			cmdline := "aws " + cli.serviceName() + " " + strings.Join(args, " ")
 			stdout, stderr, code := cli.run(t.Context(), args...)
 			if s.wantErr != "" {
 				if code != 254 && code != 255 {

@@ -31,7 +31,7 @@ func newAuthenticator(cfg config, log *slog.Logger) (mgmt.Authenticator, error) 
 		return nil, fmt.Errorf("admin credentials %s: %w", cfg.AdminCredentials, err)
 	}
 	log.Info("management API verifies SigV4", "keys", len(keys), "region", cfg.Region)
-	return &sigv4Auth{v: &sigv4.Verifier{
+	return &sigv4Auth{keys: keys, v: &sigv4.Verifier{
 		Credentials: func(id string) (string, bool) { s, ok := keys[id]; return s, ok },
 		Region:      cfg.Region,
 		Service:     serviceAPIGateway,
@@ -65,7 +65,11 @@ func lambdaAuthenticator(auth mgmt.Authenticator) lambdaapi.Authenticator {
 
 // sigv4Auth adapts the SigV4 verifier to the management plane, rendering its failures as
 // AWS renders them.
-type sigv4Auth struct{ v *sigv4.Verifier }
+// keys are the admin credentials, which the IAM API (iam.go) also checks, as the root's.
+type sigv4Auth struct {
+	v    *sigv4.Verifier
+	keys map[string]string
+}
 
 func (a *sigv4Auth) Authenticate(r *http.Request, body []byte) error {
 	_, err := a.v.Verify(r, body)

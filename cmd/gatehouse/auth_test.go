@@ -17,7 +17,9 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	model "github.com/gatehouse/gatehouse/internal/apigateway"
@@ -72,7 +74,8 @@ func adminServer(t *testing.T) string {
 		Registry: lambda.NewRegistry(st, lambda.Scope{AccountID: "123456789012", Region: "us-east-1"}, nil),
 		Code:     code, Logger: log, Auth: lambdaAuthenticator(auth),
 	})
-	srv := httptest.NewServer(adminHandler(apigw, la))
+	ia := newIAMAPI(config{AccountID: "123456789012", Region: "us-east-1"}, st, auth, log)
+	srv := httptest.NewServer(adminHandler(apigw, la, ia))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -87,8 +90,8 @@ func TestAdminAuthScope(t *testing.T) {
 	tests := []struct {
 		name    string
 		signer  signAs
-		api     string // "apigateway" or "lambda"
-		wantErr string // "" for success; else the message of a 403 InvalidSignatureException
+		api     string // "apigateway", "lambda", "iam" or "sts"
+		wantErr string // "" for success; else the message of a 403 InvalidSignatureException (SignatureDoesNotMatch for iam and sts)
 	}{
 		{"apigateway signed for apigateway", signAs{}, "apigateway", ""},
 		{"apigateway signed for lambda", signAs{service: "lambda"}, "apigateway", "Credential should be scoped to correct service: 'apigateway'. "},
@@ -99,6 +102,12 @@ func TestAdminAuthScope(t *testing.T) {
 		{"lambda signed for apigateway", signAs{service: "apigateway"}, "lambda", "Credential should be scoped to correct service: 'lambda'. "},
 		{"lambda signed for s3", signAs{service: "s3"}, "lambda", "Credential should be scoped to correct service: 'lambda'. "},
 		{"lambda signed in another region", signAs{region: "eu-west-1"}, "lambda", "Credential should be scoped to a valid region, not 'eu-west-1'. "},
+		{"iam signed for iam", signAs{}, "iam", ""},
+		{"iam signed for apigateway", signAs{service: "apigateway"}, "iam", "Credential should be scoped to correct service: 'iam'. "},
+		{"iam signed for sts", signAs{service: "sts"}, "iam", "Credential should be scoped to correct service: 'iam'. "},
+		{"iam signed in another region", signAs{region: "eu-west-1"}, "iam", "Credential should be scoped to a valid region. "},
+		{"sts signed for sts", signAs{}, "sts", ""},
+		{"sts signed for iam", signAs{service: "iam"}, "sts", "Credential should be scoped to correct service: 'sts'. "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +120,12 @@ func TestAdminAuthScope(t *testing.T) {
 			case "lambda":
 				c := awslambda.New(awslambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer, HTTPClient: authTestClient})
 				_, err = c.ListFunctions(t.Context(), &awslambda.ListFunctionsInput{})
+			case "iam":
+				c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer, HTTPClient: authTestClient})
+				_, err = c.ListUsers(t.Context(), &iam.ListUsersInput{})
+			case "sts":
+				c := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1, HTTPSignerV4: tt.signer, HTTPClient: authTestClient})
+				_, err = c.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 			}
 			if tt.wantErr == "" {
 				if err != nil {
@@ -123,8 +138,12 @@ func TestAdminAuthScope(t *testing.T) {
 			if !errors.As(err, &ae) || !errors.As(err, &re) {
 				t.Fatalf("%s call = %v; want an AWS API error", tt.api, err)
 			}
-			if ae.ErrorCode() != "InvalidSignatureException" || re.HTTPStatusCode() != http.StatusForbidden || ae.ErrorMessage() != tt.wantErr {
-				t.Errorf("%s call = %d %s %q; want 403 InvalidSignatureException %q", tt.api, re.HTTPStatusCode(), ae.ErrorCode(), ae.ErrorMessage(), tt.wantErr)
+			wantCode := "InvalidSignatureException"
+			if tt.api == "iam" || tt.api == "sts" {
+				wantCode = "SignatureDoesNotMatch" // the query protocol's name for it
+			}
+			if ae.ErrorCode() != wantCode || re.HTTPStatusCode() != http.StatusForbidden || ae.ErrorMessage() != tt.wantErr {
+				t.Errorf("%s call = %d %s %q; want 403 %s %q", tt.api, re.HTTPStatusCode(), ae.ErrorCode(), ae.ErrorMessage(), wantCode, tt.wantErr)
 			}
 		})
 	}

@@ -5,26 +5,24 @@ import (
 	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 )
 
 // lateAuthorizers is the management plane's mgmt.AuthorizerRuntime: serve creates mgmt
 // before the gateway that flushes and test-invokes authorizers, so the gateway is set
-// once it exists. Until then, or when the gateway does not offer authorizers, calls answer
-// mgmt.ErrAuthorizerRuntimeUnavailable.
+// once it exists. Until then calls answer mgmt.ErrAuthorizerRuntimeUnavailable.
 type lateAuthorizers struct {
 	rt atomic.Pointer[mgmt.AuthorizerRuntime]
 }
 
-var _ mgmt.AuthorizerRuntime = (*lateAuthorizers)(nil)
+var (
+	_ mgmt.AuthorizerRuntime = (*lateAuthorizers)(nil)
+	_ mgmt.AuthorizerRuntime = (*gateway.Server)(nil)
+)
 
-// set makes gw the runtime if it is one (any: the gateway's methods may not have landed in
-// every build of this binary; a gateway without them leaves the runtime unavailable).
-func (l *lateAuthorizers) set(gw any) {
-	if rt, ok := gw.(mgmt.AuthorizerRuntime); ok {
-		l.rt.Store(&rt)
-	}
-}
+// set makes rt (the gateway) the runtime.
+func (l *lateAuthorizers) set(rt mgmt.AuthorizerRuntime) { l.rt.Store(&rt) }
 
 func (l *lateAuthorizers) get() mgmt.AuthorizerRuntime {
 	if p := l.rt.Load(); p != nil {

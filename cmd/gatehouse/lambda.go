@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/gatehouse/gatehouse/internal/iamapi"
 	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
@@ -73,10 +74,14 @@ func (p *lambdaPlane) close(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// adminHandler serves the management listener: the Lambda API at its dated paths, the
-// apigateway API at every other.
-func adminHandler(apigw, lambdaAPI http.Handler) http.Handler {
+// adminHandler serves the management listener: the IAM and STS query API at POST /, the
+// Lambda API at its dated paths, the apigateway API at every other.
+func adminHandler(apigw, lambdaAPI, iamAPI http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if iamapi.Handles(r) {
+			iamAPI.ServeHTTP(w, r)
+			return
+		}
 		if lambdaapi.Handles(r.URL.Path) {
 			lambdaAPI.ServeHTTP(w, r)
 			return

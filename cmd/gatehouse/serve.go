@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	for i, e := range cfg.VPCEndpoints.entries {
 		vpceSrvs[i] = dataServer(gw.Handler(e.VPCE, e.VPC))
 	}
-	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
+	adminSrv := &http.Server{Handler: adminLimits(adminHandler(admin, lp.api, newIAMAPI(cfg, st, auth, log)), cfg.AdminMaxBodyBytes, cfg.ReadBodyTimeout, cfg.AdminRequestTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.AdminRequestTimeout, WriteTimeout: cfg.AdminRequestTimeout,
 		IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -63,6 +63,9 @@ var rules = []rule{
 	{"the Lambda API is management plane: it never imports the data plane or the apigateway management API", func(a, b string) bool {
 		return under(a, "internal/lambdaapi") && (under(b, "internal/gateway") || under(b, "internal/mgmt"))
 	}},
+	{"the IAM API is management plane: it never imports the data plane, nor the other management APIs", func(a, b string) bool {
+		return under(a, "internal/iamapi") && (under(b, "internal/gateway") || under(b, "internal/mgmt") || under(b, "internal/lambdaapi"))
+	}},
 	{"the apigateway management API never imports the Lambda API", func(a, b string) bool {
 		return under(a, "internal/mgmt") && under(b, "internal/lambdaapi")
 	}},
@@ -124,6 +127,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/apigateway", "internal/store"},
 		{"internal/lambdaapi", "internal/gateway/integration"},
 		{"internal/lambdaapi", "internal/mgmt/awsjson"},
+		{"internal/iamapi", "internal/gateway/invoke"},
+		{"internal/iamapi", "internal/mgmt"},
 		{"internal/mgmt", "internal/lambdaapi"},
 		{"internal/lambda", "internal/mgmt"},
 		{"internal/lambda", "internal/gateway/integration"},
@@ -151,6 +156,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"cmd/gatehouse", "internal/gateway"},
 		{"internal/lambdaapi", "internal/lambda"},
 		{"internal/lambdaapi", "internal/sigv4"},
+		{"internal/iamapi", "internal/sigv4"},
+		{"internal/iamapi", "internal/iam"},
+		{"internal/iamapi", "internal/store"},
+		{"cmd/gatehouse", "internal/iamapi"},
 		{"internal/lambda", "internal/store"},
 		{"cmd/gatehouse", "internal/lambdaapi"},
 		{"internal/meter/metertest", "internal/meter"},

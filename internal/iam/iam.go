@@ -3,7 +3,10 @@
 // policies, with IAM's JSON names, their stored documents and the key layout. No I/O.
 package iam
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // User is IAM's User shape.
 type User struct {
@@ -16,10 +19,13 @@ type User struct {
 }
 
 // UserDocument is one user as stored, with its inline policies (PutUserPolicy) by name,
-// each the policy document's JSON text as given (URL-decoded).
+// each the policy document's JSON text as given (URL-decoded), and the ids of its access
+// keys (at most two, IAM's quota), so that DeleteUser and CreateAccessKey decide on the
+// user's document alone, in one transaction with the key's.
 type UserDocument struct {
 	User
-	Policies map[string]string `json:"Policies,omitempty"`
+	Policies     map[string]string `json:"Policies,omitempty"`
+	AccessKeyIDs []string          `json:"AccessKeyIds,omitempty"`
 }
 
 // Access key statuses.
@@ -48,8 +54,10 @@ func (s Scope) Prefix() string { return s.prefix() }
 // UserPrefix is the prefix of the account's UserDocuments.
 func (s Scope) UserPrefix() string { return s.prefix() + "users/" }
 
-// UserKey is the key of the UserDocument of the named user.
-func (s Scope) UserKey(name string) string { return s.UserPrefix() + name }
+// UserKey is the key of the UserDocument of the named user. IAM's names are unique without
+// regard to case ("Bob" and "bob" cannot both exist, and GetUser finds "Bob" as "BOB"), so
+// the key holds the name in lower case; the document keeps it as created.
+func (s Scope) UserKey(name string) string { return s.UserPrefix() + strings.ToLower(name) }
 
 // AccessKeyPrefix is the prefix of the account's AccessKeyDocuments.
 func (s Scope) AccessKeyPrefix() string { return s.prefix() + "accesskeys/" }

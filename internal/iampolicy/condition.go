@@ -87,6 +87,20 @@ type condition struct {
 	ifExists bool
 	set      setQualifier
 	values   []condValue
+	vars     bool // a value has policy variables
+}
+
+// resolvable reports whether every policy variable of the condition's values has a value
+// in r.
+func (c *condition) resolvable(r *Request) bool {
+	for i := range c.values {
+		if c.values[i].vars {
+			if _, ok := substitute(c.values[i].s, r, false); !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // condValue is one policy value, read as its operator reads it.
@@ -112,6 +126,9 @@ func (c *condition) eval(r *Request) bool {
 			}
 		}
 		return false
+	}
+	if c.vars && !c.resolvable(r) {
+		return false // IAM: a variable it cannot resolve invalidates the statement
 	}
 	if len(vals) == 0 {
 		switch {
@@ -346,6 +363,7 @@ func (pp *parser) conditions(path string, v any) []condition {
 			for i, s := range pp.condValues(kpath, keys[key]) {
 				if cv, ok := pp.condValue(fmt.Sprintf("%s[%d]", kpath, i), op.kind, s); ok {
 					c.values = append(c.values, cv)
+					c.vars = c.vars || cv.vars
 				}
 			}
 			out = append(out, c)

@@ -164,6 +164,10 @@ func TestPolicyVariables(t *testing.T) {
 		// In condition values.
 		{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}}`, "arn:aws:s3:::bucket", map[string][]string{"aws:username": {"alice"}, "s3:prefix": {"home/alice/docs"}}, Allow},
 		{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"${aws:username}"}}}}`, "arn:aws:s3:::bucket", map[string][]string{"aws:username": {"a*"}, "s3:prefix": {"a*"}}, Allow},
+		// A condition whose variable cannot be resolved fails, a negated one too.
+		{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringNotEquals":{"s3:prefix":"${aws:username}"}}}}`, "arn:aws:s3:::bucket", map[string][]string{"s3:prefix": {"x"}}, ImplicitDeny},
+		{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringNotEquals":{"s3:prefix":"${aws:username}"}}}}`, "arn:aws:s3:::bucket", map[string][]string{"s3:prefix": {"x"}, "aws:username": {"y"}}, Allow},
+		{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"${ AWS:UserName , 'it''s' }"}}}}`, "arn:aws:s3:::bucket", map[string][]string{"s3:prefix": {"it's"}}, Allow},
 	}
 	for _, tt := range tests {
 		p := mustParse(t, tt.doc)

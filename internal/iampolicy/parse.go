@@ -35,6 +35,10 @@ const (
 // with both or neither of Action and NotAction (Resource and NotResource), an unknown
 // condition operator, and a condition value its operator cannot read (a number for
 // NumericEquals, a date for DateLessThan, a CIDR for IpAddress).
+//
+// A Resource is "*", an ARN pattern, or API Gateway's resource-policy shorthand
+// "execute-api:/{stage}/{verb}/{path}", which matches that part of any execute-api ARN (the
+// policy is attached to one API).
 func Parse(doc []byte) (*Policy, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()

@@ -7,10 +7,11 @@ import (
 
 // Policy variables (2012-10-17 documents only): ${key} in a Resource value or a string or
 // ARN condition value is replaced by the request's value of the condition key
-// ("${aws:username}"), or by the default of ${key, 'default'} when the key is missing.
-// ${$} is a literal "$". A key with no value and no default, or with several values,
-// makes the value match nothing (fail closed); so does a value holding * or ? where the
-// text is a pattern, since it would become a wildcard. IAM's ${*} and ${?} (a literal *
+// ("${aws:username}"), or by the default of ${key, 'default'} when the key is missing
+// (a quote in the default written twice: 'it''s'). ${$} is a literal "$". A key with no
+// value and no default, or with several values, makes the statement not apply (IAM: a
+// variable it cannot resolve invalidates the statement); so does a value holding * or ?
+// where the text is a pattern, since it would become a wildcard. IAM's ${*} and ${?} (a literal *
 // or ?) are not supported: Parse reports them.
 
 // checkVariables reports a malformed variable in s.
@@ -50,10 +51,15 @@ func splitVariable(inner string) (key string, def *string, err error) {
 		return key, nil, nil
 	}
 	rest = strings.TrimSpace(rest)
-	if len(rest) < 2 || rest[0] != '\'' || rest[len(rest)-1] != '\'' || strings.Contains(rest[1:len(rest)-1], "'") {
+	if len(rest) < 2 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
 		return "", nil, errors.New("malformed default of policy variable ${" + inner + "}")
 	}
+	// A quote inside the default is written twice.
 	d := rest[1 : len(rest)-1]
+	if strings.Contains(strings.ReplaceAll(d, "''", ""), "'") {
+		return "", nil, errors.New("malformed default of policy variable ${" + inner + "}")
+	}
+	d = strings.ReplaceAll(d, "''", "'")
 	return key, &d, nil
 }
 

@@ -115,7 +115,7 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 		return nil, "", err
 	}
 	fn := h.fn
-	if checkSource && i.cfg.StrictPermissions && !fn.AllowsAPIGateway(sourceARN, scope.AccountID) {
+	if checkSource && i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(sourceARN, scope.AccountID) {
 		return nil, "", &AccessDeniedError{FunctionARN: fn.Configuration.FunctionArn, SourceARN: sourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
@@ -131,9 +131,10 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 // hotFunction is a function decoded for calls, with its Spec (shared, never modified; nil
 // for a runtime that does not run here).
 type hotFunction struct {
-	rev  int64
-	fn   *Function
-	spec *Spec
+	rev   int64
+	fn    *Function
+	spec  *Spec
+	perms *Permissions // fn's resource policy, compiled
 }
 
 // lookupHot returns the local function ref names, decoded once per revision of its document.
@@ -157,7 +158,7 @@ func (i *Invoker) lookupHot(ctx context.Context, ref FunctionRef) (*hotFunction,
 	if err != nil {
 		return nil, err
 	}
-	h := &hotFunction{rev: rev, fn: fn}
+	h := &hotFunction{rev: rev, fn: fn, perms: fn.Permissions()}
 	if LocalRuntime(fn.Configuration.Runtime) {
 		// A failure (the package missing from the code store) is not kept: the next call
 		// tries again, as the code store extracts a package when it is back.

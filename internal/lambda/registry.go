@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/arn"
+	"github.com/gatehouse/gatehouse/internal/iampolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -242,71 +243,76 @@ func (f *Function) PolicyDocument() *PolicyDocument {
 
 // AllowsAPIGateway reports whether the resource policy lets API Gateway invoke the function
 // from sourceARN (arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}) in
-// account: an Allow statement for lambda:InvokeFunction (or lambda:*, *) whose principal is
-// apigateway.amazonaws.com (or *), whose AWS:SourceArn condition, if any, matches sourceARN
-// with IAM's wildcards (* any run of characters, ? one), and whose AWS:SourceAccount
-// condition, if any, names account.
+// account; see Permissions.AllowsAPIGateway. It compiles the policy on each call: the
+// invoker keeps the compiled Permissions of the functions it calls.
 func (f *Function) AllowsAPIGateway(sourceARN, account string) bool {
-	for _, s := range f.Policy {
-		if s.Effect != "Allow" {
-			continue
-		}
-		if s.Action != "lambda:InvokeFunction" && s.Action != "lambda:*" && s.Action != "*" {
-			continue
-		}
-		if s.Principal.AWS != "" || (s.Principal.Service != "" && s.Principal.Service != "apigateway.amazonaws.com") {
-			continue
-		}
-		if pattern, ok := conditionValue(s.Condition, "AWS:SourceArn"); ok && !WildcardMatch(pattern, sourceARN) {
-			continue
-		}
-		if acct, ok := conditionValue(s.Condition, "AWS:SourceAccount"); ok && acct != account {
-			continue
-		}
-		return true
-	}
-	return false
+	return f.Permissions().AllowsAPIGateway(sourceARN, account)
 }
 
-// conditionValue finds a condition key under any operator (ArnLike, ArnEquals, StringEquals),
-// keys compared without regard to case as IAM does.
-func conditionValue(cond map[string]map[string]string, key string) (string, bool) {
-	for _, kv := range cond {
-		for k, v := range kv {
-			if strings.EqualFold(k, key) {
-				return v, true
-			}
+// Permissions is a function's resource policy compiled for evaluation by iampolicy.
+type Permissions struct {
+	// statements are compiled one by one, so that one iampolicy cannot read (a document
+	// stored by an older gatehouse) allows nothing but does not disable the others. They
+	// are AddPermission's Allow statements, so evaluating them apart is evaluating them
+	// together.
+	statements []*iampolicy.Policy
+}
+
+// Permissions compiles the function's resource policy. Each statement is evaluated with
+// Resource "*": the invoker has already resolved the function the call names, and
+// gatehouse runs only $LATEST, so a statement for one of the function's versions or
+// aliases counts for it too (AWS would hold it to that qualifier).
+func (f *Function) Permissions() *Permissions {
+	p := &Permissions{}
+	for _, st := range f.Policy {
+		st.Resource = "*"
+		doc, err := json.Marshal(PolicyDocument{Version: iampolicy.Version2012, Statement: []Statement{st}})
+		if err != nil {
+			continue
+		}
+		if pol, err := iampolicy.Parse(doc); err == nil {
+			p.statements = append(p.statements, pol)
 		}
 	}
-	return "", false
+	return p
+}
+
+// apiGateway is the service principal API Gateway invokes functions as.
+const apiGateway = "apigateway.amazonaws.com"
+
+// AllowsAPIGateway reports whether the policy lets API Gateway invoke the function from
+// sourceARN in account: iampolicy's verdict on lambda:InvokeFunction by the service
+// principal apigateway.amazonaws.com with the condition keys aws:SourceArn and
+// aws:SourceAccount. So an Allow statement for lambda:InvokeFunction (or lambda:*, *)
+// whose principal is apigateway.amazonaws.com (or *), whose ArnLike AWS:SourceArn
+// condition, if any, matches sourceARN with IAM's wildcards (* any run of characters
+// within the ARN's part, ? one), and whose StringEquals AWS:SourceAccount condition, if
+// any, names account, allows it; an explicit deny in any statement refuses it.
+func (p *Permissions) AllowsAPIGateway(sourceARN, account string) bool {
+	r := &iampolicy.Request{
+		Action:    "lambda:InvokeFunction",
+		Resource:  "*",
+		Principal: iampolicy.Principal{Service: apiGateway},
+		Conditions: map[string][]string{
+			"aws:sourcearn":     {sourceARN},
+			"aws:sourceaccount": {account},
+		},
+	}
+	allowed := false
+	for _, st := range p.statements {
+		switch st.Evaluate(r) {
+		case iampolicy.ExplicitDeny:
+			return false
+		case iampolicy.Allow:
+			allowed = true
+		}
+	}
+	return allowed
 }
 
 // WildcardMatch matches s against an IAM pattern: * is any run of characters (also none,
 // also across "/" and ":"), ? exactly one; everything else literally.
-func WildcardMatch(pattern, s string) bool {
-	// Iterative match with one backtrack point for the last *.
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
+func WildcardMatch(pattern, s string) bool { return iampolicy.Match(pattern, s, false) }
 
 // FunctionRef is a function named the ways Lambda accepts: "name", "name:qualifier",
 // "123456789012:function:name[:qualifier]" or

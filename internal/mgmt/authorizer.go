@@ -46,7 +46,7 @@ var (
 	// ErrAuthorizerRuntimeUnavailable answers FlushStageAuthorizersCache and
 	// TestInvokeAuthorizer on a server without the data plane's authorizer runtime
 	// (gatehouse's wording); a runtime that is not ready yet may return it too.
-	ErrAuthorizerRuntimeUnavailable = awsjson.BadRequest("Authorizer runtime is not available: this gatehouse management server runs without a data plane to flush or test authorizers")
+	ErrAuthorizerRuntimeUnavailable = awsjson.BadRequest("The authorizer runtime is not available: this gatehouse cannot flush or test-invoke authorizers")
 )
 
 // maxAuthorizerTTL is authorizerResultTtlInSeconds' largest value: [B] Authorizer
