@@ -242,3 +242,32 @@ func benchAuthorized(b *testing.B, srv *Server, path, authorization string) {
 		}
 	}
 }
+
+// TestCognitoTestInvokeAuthorizer: TestInvokeAuthorizer checks an ID token as a method
+// without scopes does, answering the claims or clientStatus 401.
+func TestCognitoTestInvokeAuthorizer(t *testing.T) {
+	t.Parallel()
+	srv, iss, rsaKey, _, now := cognitoSetup(t)
+	sec := time.Unix(0, now.Load()).Unix()
+	az := &apigateway.Authorizer{ID: "pool", Type: apigateway.AuthorizerCognitoUserPools, ProviderARNs: []string{testPoolARN}, IdentitySource: "method.request.header.Authorization"}
+	for _, tt := range []struct {
+		name, token string
+		status      int
+	}{
+		{"ID token", idToken(rsaKey, "RS256", iss.URL, sec, nil), 200},
+		{"expired", idToken(rsaKey, "RS256", iss.URL, sec, func(c map[string]any) { c["exp"] = sec - 60 }), 401},
+		{"none", "", 401},
+	} {
+		in := &apigateway.TestInvokeAuthorizerRequest{Headers: map[string]string{}}
+		if tt.token != "" {
+			in.Headers["Authorization"] = tt.token
+		}
+		out, err := srv.TestInvokeAuthorizer(context.Background(), "cog1", az, nil, in)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if out.ClientStatus != tt.status || (tt.status == 200) != (out.Claims["email"] == "jane@example.com") || !strings.Contains(out.Log, "Starting authorizer: pool") {
+			t.Errorf("%s: TestInvokeAuthorizer = %+v; want clientStatus %d", tt.name, out, tt.status)
+		}
+	}
+}
