@@ -39,6 +39,8 @@ type config struct {
 	AWSCredentials string
 	// AWSEndpoints override AWS's endpoint per service: SERVICE=URL entries.
 	AWSEndpoints endpointList
+	// JWTIssuers are the issuers standing for Cognito user pools: ARN=URL entries (jwtissuer.go).
+	JWTIssuers issuerList
 	// LambdaEndpoint is the Lambda API that functions outside this gatehouse's account and
 	// region are invoked at; empty: none (they are not found).
 	LambdaEndpoint string
@@ -171,6 +173,7 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.AWSCredentials, "aws-credentials", "", "AWS shared-credentials file that AWS service integrations sign with: the profile named after the integration's credentials role ARN, else [default]; empty: none (such integrations answer 500)")
+	fs.Var(&cfg.JWTIssuers, "jwt-issuer", "ARN=URL: verify the tokens of the Cognito user pool ARN (a COGNITO_USER_POOLS authorizer's providerARNs) as issued by the OIDC issuer URL: iss must be URL, keys are read from URL/.well-known/jwks.json (repeatable, or comma-separated; default: none, such authorizers answer 401)")
 	fs.Var(&cfg.AWSEndpoints, "aws-endpoint", "SERVICE=URL: send AWS service integrations of SERVICE (as the integration URI names it: sqs, s3, dynamodb; * for all) to URL instead of AWS's https://SERVICE.REGION.amazonaws.com (repeatable, or comma-separated; default: none)")
 	fs.StringVar(&cfg.LambdaEndpoint, "lambda-endpoint", "", "Lambda API URL that integrations invoke functions of other accounts or regions at (e.g. https://lambda.eu-west-1.amazonaws.com, or another gatehouse's management address); empty: such functions are not found")
 	fs.StringVar(&cfg.LambdaCredentials, "lambda-credentials", "", "AWS shared-credentials file whose [default] keys sign the calls to --lambda-endpoint; empty: unsigned")
@@ -319,6 +322,7 @@ func (cfg config) validate() []string {
 		}
 	}
 	problems = append(problems, cfg.AWSEndpoints.problems()...)
+	problems = append(problems, cfg.JWTIssuers.problems()...)
 	problems = append(problems, cfg.VPCEndpoints.problems(cfg.Listen, cfg.AdminListen)...)
 	if cfg.LambdaEndpoint != "" {
 		if u, err := url.Parse(cfg.LambdaEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -108,6 +108,9 @@ func (s *Server) TestInvokeAuthorizer(ctx context.Context, apiID string, a *apig
 	if len(in.StageVariables) > 0 {
 		vars = in.StageVariables
 	}
+	if a != nil && a.Type == apigateway.AuthorizerCognitoUserPools { // authorizer_cognito.go
+		return s.testInvokeCognito(ctx, a, testInvocation(apiID, s.scope.AccountID, vars, in, s.now()))
+	}
 	z, err := s.compileAuthorizer(apiID, testInvokeStage, a, vars)
 	if err != nil {
 		return nil, err

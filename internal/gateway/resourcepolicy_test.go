@@ -260,7 +260,6 @@ func TestResourcePolicyGatewayResponse(t *testing.T) {
 // policy is let in by the resource policy alone, an IAM allow is enough where the policy is
 // silent, and the policy's deny of a user wins over the user's allow.
 func TestResourcePolicyIAM(t *testing.T) {
-	needPolicyEngine(t)
 	t.Parallel()
 	srv, ts, s := iamSetup(t)
 	doc := buildAPI("iamapi", map[string]*apigateway.Method{

@@ -108,6 +108,8 @@ type Server struct {
 	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
 	authCache AuthorizerCache
 
+	cognito *cognitoPools // COGNITO_USER_POOLS authorizers (authorizer_cognito.go)
+
 	table     atomic.Pointer[table]
 	keys      atomic.Pointer[apikey.Index]
 	ready     atomic.Bool // the stage table is loaded
@@ -166,6 +168,7 @@ func New(cfg Config) *Server {
 	if s.authCache == nil {
 		s.authCache = authorizer.NewMemoryCache(0)
 	}
+	s.cognito = newCognitoPools(cfg.JWTIssuers, cfg.JWKSClient, s.now)
 	if s.domain == "" {
 		s.domain = DefaultDomain
 	}

@@ -116,7 +116,11 @@ func appendEventRequest(b []byte, inv *invoke.Invocation) []byte {
 
 	b = append(b, `,"requestContext":{"resourceId":`...)
 	b = invoke.AppendJSONString(b, inv.ResourceID)
-	if inv.Authorizer != nil {
+	switch {
+	case inv.Authorizer == nil:
+	case len(inv.Authorizer.Claims) > 0: // a Cognito authorizer's (lambda_event_claims.go)
+		b = appendEventClaims(b, inv)
+	default:
 		// Where AWS puts it among the others is not recorded; after resourceId, as
 		// events quoted from AWS show it.
 		b = appendEventAuthorizer(b, inv.Authorizer)

@@ -203,9 +203,10 @@ type contextObject struct {
 }
 
 // contextGroups are the $context variables that hold other variables. $context.authorizer.claims
-// is null, as AWS documents it (and gatehouse has no Cognito authorizers to fill its members
-// yet); identity.clientCert is null without mutual TLS, which gatehouse does not serve.
-var contextGroups = map[string]bool{"identity": true, "authorizer": true, "error": true}
+// holds a Cognito authorizer's claims ($context.authorizer.claims.email): null without them;
+// AWS documents the group itself as null, gatehouse shows a map of the claims (context_map.go).
+// identity.clientCert is null without mutual TLS, which gatehouse does not serve.
+var contextGroups = map[string]bool{"identity": true, "authorizer": true, "authorizer.claims": true, "error": true}
 
 // Property implements vtl.Object.
 func (c *contextObject) Property(name string) (any, bool) {
@@ -229,6 +230,9 @@ func (c *contextObject) Property(name string) (any, bool) {
 	case "requestTimeEpoch":
 		// A Java long on AWS, so templates can do arithmetic with it.
 		return c.r.inv.RequestTime.UnixMilli(), true
+	}
+	if full == "authorizer.claims" && (c.r.inv.Authorizer == nil || len(c.r.inv.Authorizer.Claims) == 0) {
+		return nil, false // null without a Cognito authorizer's claims
 	}
 	if contextGroups[full] {
 		if full == "identity" { // the group templates use most: made once per render

@@ -44,6 +44,8 @@ func authorizerKeys(inv *invoke.Invocation) []string {
 	}
 	if len(a.Claims) == 0 {
 		keys = append(keys, "principalId")
+	} else {
+		keys = append(keys, "claims") // Cognito: requestContext.authorizer is {"claims": {...}}
 	}
 	return keys
 }
@@ -92,6 +94,10 @@ func (c *contextObject) AsMap() *vtl.Map {
 		}
 	case "authorizer.":
 		keys = authorizerKeys(c.r.inv)
+	case "authorizer.claims.": // a Cognito authorizer's claims, in the token's order
+		for _, cl := range c.r.inv.Authorizer.Claims { // Property made this group only with claims
+			keys = append(keys, cl.Key)
+		}
 	}
 	for _, k := range keys {
 		v, _ := c.Property(k)
