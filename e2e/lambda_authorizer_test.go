@@ -105,7 +105,7 @@ func TestLambdaTokenAuthorizer(t *testing.T) {
 		token, errorType, body string
 		status                 int
 	}{
-		{"deny", "AccessDeniedException", `{"message":"User is not authorized to access this resource with an explicit deny"}`, 403},
+		{"deny", "AccessDeniedException", `{"Message":"User is not authorized to access this resource with an explicit deny"}`, 403},
 		{"nope", "UnauthorizedException", `{"message":"Unauthorized"}`, 401},
 		{"", "UnauthorizedException", `{"message":"Unauthorized"}`, 401},
 	} {

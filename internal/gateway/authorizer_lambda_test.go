@@ -192,8 +192,8 @@ func TestLambdaAuthorizerToken(t *testing.T) {
 		calls     int // calls of the function with the token
 	}{
 		{"allow", "allow", 200, "", `{"principalId":"user-allow","name":"alice","count":"42","admin":"true","nothing":"","keys":"name count admin nothing principalId "}`, 1},
-		{"explicit deny", "deny", 403, "AccessDeniedException", `{"message":"User is not authorized to access this resource with an explicit deny"}`, 1},
-		{"no allow matches", "other", 403, "AccessDeniedException", `{"message":"User is not authorized to access this resource"}`, 1},
+		{"explicit deny", "deny", 403, "AccessDeniedException", `{"Message":"User is not authorized to access this resource with an explicit deny"}`, 1},
+		{"no allow matches", "other", 403, "AccessDeniedException", `{"Message":"User is not authorized to access this resource"}`, 1},
 		{"function says Unauthorized", "unauthorized", 401, "UnauthorizedException", `{"message":"Unauthorized"}`, 1},
 		{"function fails", "fail", 500, "AuthorizerConfigurationException", `{"message": null}`, 1},
 		{"no policy", "garbage", 500, "AuthorizerConfigurationException", `{"message": null}`, 1},

@@ -76,9 +76,9 @@ var (
 	// {"message":"Unauthorized"}.
 	unauthorized = invoke.Errorf(apigateway.ResponseUnauthorized, "Unauthorized")
 	// explicitDeny and implicitDeny are the policy's verdicts other than Allow: 403
-	// ACCESS_DENIED.
-	explicitDeny = invoke.Errorf(apigateway.ResponseAccessDenied, "User is not authorized to access this resource with an explicit deny")
-	implicitDeny = invoke.Errorf(apigateway.ResponseAccessDenied, "User is not authorized to access this resource")
+	// ACCESS_DENIED, whose default body AWS spells {"Message":...} with a capital M.
+	explicitDeny = &invoke.Error{Type: apigateway.ResponseAccessDenied, Message: "User is not authorized to access this resource with an explicit deny", MessageKey: "Message"}
+	implicitDeny = &invoke.Error{Type: apigateway.ResponseAccessDenied, Message: "User is not authorized to access this resource", MessageKey: "Message"}
 )
 
 // Authorizer is a compiled authorizer: immutable but for its caches, safe for concurrent
