@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
@@ -42,7 +43,37 @@ func (s *Server) authorization(ref methodRef) (authn, policy invoke.Middleware, 
 		// authorizer runs ("pre-auth"), then the whole table after it.
 		authn = then(pre, authn)
 	}
+	if authn != nil || policy != nil {
+		authn = then(s.methodARNLimit(), authn)
+	}
 	return authn, policy, err
+}
+
+// maxMethodARNBytes is the longest execute-api ARN of a request to a method with
+// authorization or under a resource policy: AWS's REST API quotas ("Length, in
+// characters, of the method's ARN ... 1600 bytes. Path parameter values, whose size is
+// determined at run time, can cause the ARN length to exceed the limit. When this
+// happens, the API client receives a 414 Request URI too long response"; the limit
+// applies to every private API, which needs a resource policy).
+const maxMethodARNBytes = 1600
+
+// errMethodARNTooLong is that 414. AWS's body is not recorded: the words are its
+// documentation's, in the default body's shape.
+var errMethodARNTooLong = &invoke.Error{Type: apigateway.ResponseDefault4XX, Status: http.StatusRequestURITooLong, Message: "Request URI too long"}
+
+// methodARNLimit refuses a request whose execute-api ARN (requestARN) would be longer than
+// maxMethodARNBytes, before any authorizer or policy sees it. The length is summed, not
+// built.
+func (s *Server) methodARNLimit() invoke.Middleware {
+	fixed := len("arn:aws:execute-api:") + len(s.scope.Region) + len(":") + len(":") + len("/") + len("/")
+	return func(next invoke.Handler) invoke.Handler {
+		return invoke.HandlerFunc(func(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
+			if fixed+len(inv.AccountID)+len(inv.APIID)+len(inv.Stage)+len(inv.HTTPMethod)+len(inv.Request.Path) > maxMethodARNBytes {
+				return nil, errMethodARNTooLong
+			}
+			return next.Invoke(ctx, inv)
+		})
+	}
 }
 
 // then is the middleware that runs a, then b (b may be nil).

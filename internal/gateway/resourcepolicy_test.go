@@ -300,3 +300,33 @@ func TestResourcePolicyIAM(t *testing.T) {
 		t.Errorf("GET /open (NONE) = %d %s; want 200", status, body)
 	}
 }
+
+// TestMethodARNLimit: a request whose execute-api ARN is longer than 1600 bytes is 414 on a
+// method under a resource policy (as under any authorization), and served without one.
+func TestMethodARNLimit(t *testing.T) {
+	t.Parallel()
+	const prefix = "arn:aws:execute-api:us-east-1:123456789012:pol1/prod/GET/pets/"
+	fits := strings.Repeat("a", maxMethodARNBytes-len(prefix))
+	for _, tt := range []struct {
+		name   string
+		policy string
+		cases  []policyCase
+	}{
+		{"under a policy", `{"Version":"2012-10-17","Statement":[` + allowAll + `]}`, []policyCase{
+			{name: "1600 bytes", path: "/pets/" + fits, status: 200, body: `{"pet":true}`},
+			{name: "1601 bytes", path: "/pets/" + fits + "a", status: 414, body: `{"message":"Request URI too long"}`},
+		}},
+		{"no authorization", "", []policyCase{
+			{name: "1601 bytes", path: "/pets/" + fits + "a", status: 200, body: `{"pet":true}`},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			srv := startServer(t, s, Config{})
+			deploy(t, s, policyDoc(t, tt.policy, ""), "d1", "prod", nil)
+			waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
+			runPolicyCases(t, srv, "prod", tt.cases)
+		})
+	}
+}
