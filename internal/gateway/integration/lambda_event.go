@@ -172,6 +172,14 @@ func appendEventRequest(b []byte, inv *invoke.Invocation) []byte {
 	b = appendNullableString(b, inv.UserAgent)
 	b = append(b, `,"user":`...)
 	b = appendNullableString(b, id.User)
+	if inv.SourceVPCE != "" {
+		// A request through a VPC endpoint listener (serve --vpce): AWS adds the endpoint
+		// and its VPC for private APIs only; their place among the others is not recorded.
+		b = append(b, `,"vpceId":`...)
+		b = invoke.AppendJSONString(b, inv.SourceVPCE)
+		b = append(b, `,"vpcId":`...)
+		b = appendNullableString(b, inv.SourceVPC)
+	}
 	b = append(b, `},"domainName":`...)
 	b = invoke.AppendJSONString(b, inv.DomainName)
 	b = append(b, `,"deploymentId":`...)

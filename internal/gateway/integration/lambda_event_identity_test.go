@@ -40,3 +40,44 @@ func TestProxyEventIAMIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyEventVPCEndpoint: a request through a VPC endpoint listener carries the endpoint
+// and its VPC in requestContext.identity (vpceId, vpcId), and $context.identity.vpceId and
+// vpcId have them; a request on the public listener has neither member.
+func TestProxyEventVPCEndpoint(t *testing.T) {
+	t.Parallel()
+	identity := func(inv *invoke.Invocation) map[string]any {
+		var event struct {
+			RequestContext struct {
+				Identity map[string]any `json:"identity"`
+			} `json:"requestContext"`
+		}
+		raw := appendProxyEvent(nil, inv, nil)
+		if err := json.Unmarshal(raw, &event); err != nil {
+			t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
+		}
+		return event.RequestContext.Identity
+	}
+	inv := testInvocation()
+	inv.SourceVPCE, inv.SourceVPC = "vpce-0123456789abcdef0", "vpc-0abc1234"
+	got := identity(inv)
+	if got["vpceId"] != "vpce-0123456789abcdef0" || got["vpcId"] != "vpc-0abc1234" {
+		t.Errorf("identity through a VPC endpoint = %v; want vpceId and vpcId", got)
+	}
+	for name, want := range map[string]string{"identity.vpceId": "vpce-0123456789abcdef0", "identity.vpcId": "vpc-0abc1234"} {
+		if v, ok := inv.ContextVar(name); !ok || v != want {
+			t.Errorf("ContextVar(%q) = %q, %v; want %q", name, v, ok, want)
+		}
+	}
+	inv.SourceVPC = "" // --vpce ADDR=vpce-id without a VPC
+	if got := identity(inv); got["vpcId"] != nil {
+		t.Errorf("identity through an endpoint of no VPC: vpcId = %v; want null", got["vpcId"])
+	}
+	got = identity(testInvocation())
+	if _, has := got["vpceId"]; has {
+		t.Errorf("identity on the public listener = %v; want no vpceId", got)
+	}
+	if _, ok := testInvocation().ContextVar("identity.vpceId"); ok {
+		t.Error("ContextVar(identity.vpceId) on the public listener has a value")
+	}
+}

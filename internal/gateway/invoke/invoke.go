@@ -513,6 +513,10 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 		return inv.Identity.AccessKey, inv.Identity.AccessKey != ""
 	case "identity.accountId":
 		return inv.Identity.AccountID, inv.Identity.AccountID != ""
+	case "identity.vpceId":
+		return inv.SourceVPCE, inv.SourceVPCE != ""
+	case "identity.vpcId":
+		return inv.SourceVPC, inv.SourceVPC != ""
 	case "identity.apiKey":
 		return inv.APIKey, inv.APIKey != ""
 	case "identity.apiKeyId":
