@@ -2,6 +2,7 @@ package iamapi
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"slices"
@@ -248,24 +249,32 @@ func (s *Server) DeleteUser(ctx context.Context, c *call) (any, error) {
 
 // ListGroupsForUser: gatehouse has no groups, so a user is in none.
 func (s *Server) ListGroupsForUser(ctx context.Context, c *call) (any, error) {
-	if err := s.existingUser(ctx, c); err != nil {
-		return nil, err
-	}
-	return struct {
-		Groups      struct{} `xml:"Groups"`
-		IsTruncated bool     `xml:"IsTruncated"`
-	}{}, nil
+	return s.noneForUser(ctx, c, "Groups")
 }
 
 // ListAttachedUserPolicies: gatehouse has no managed policies, so none is attached.
 func (s *Server) ListAttachedUserPolicies(ctx context.Context, c *call) (any, error) {
+	return s.noneForUser(ctx, c, "AttachedPolicies")
+}
+
+// emptyList is a List operation's answer with nothing in it: the list element, empty,
+// then IsTruncated false.
+type emptyList struct {
+	List struct {
+		XMLName xml.Name // the list element's name: Groups, AttachedPolicies
+	}
+	IsTruncated bool `xml:"IsTruncated"`
+}
+
+// noneForUser answers a List operation of things gatehouse users never have (groups,
+// managed policies): an empty list element named list for an existing user.
+func (s *Server) noneForUser(ctx context.Context, c *call, list string) (any, error) {
 	if err := s.existingUser(ctx, c); err != nil {
 		return nil, err
 	}
-	return struct {
-		AttachedPolicies struct{} `xml:"AttachedPolicies"`
-		IsTruncated      bool     `xml:"IsTruncated"`
-	}{}, nil
+	var out emptyList
+	out.List.XMLName.Local = list
+	return out, nil
 }
 
 // GetLoginProfile: gatehouse users have no console password, answered as IAM answers a
