@@ -8,17 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
-	"github.com/gatehouse/gatehouse/internal/iampolicy"
 )
-
-// requireIAMPolicy skips a test while the policy engine is a stub.
-func requireIAMPolicy(t *testing.T) {
-	t.Helper()
-	_, err := iampolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"*"}]}`))
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skip("internal/iampolicy is not implemented yet")
-	}
-}
 
 // storedForm is a policy as the management plane stores it: the body of a JSON string with
 // '/' escaped, as AWS answers it (internal/mgmt/policy.go).
@@ -122,7 +112,6 @@ func denial(path string, explicit bool) string {
 const forbidden = `{"message":"Forbidden"}`
 
 func TestResourcePolicyExamples(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -169,7 +158,6 @@ func TestResourcePolicyExamples(t *testing.T) {
 // TestPrivateAPI: a private API is served on VPC endpoint listeners only, with the
 // listener's endpoint and VPC as aws:SourceVpce and aws:SourceVpc.
 func TestPrivateAPI(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
@@ -219,7 +207,6 @@ func TestPrivateAPIWithoutEngine(t *testing.T) {
 // TestResourcePolicyNextDeployment: the policy is the deployment's; an update applies when
 // the API is deployed again.
 func TestResourcePolicyNextDeployment(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
@@ -238,7 +225,6 @@ func TestResourcePolicyNextDeployment(t *testing.T) {
 // TestResourcePolicyGatewayResponse: a customized ACCESS_DENIED renders the denial as any
 // gateway response, with $context.error.message.
 func TestResourcePolicyGatewayResponse(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
