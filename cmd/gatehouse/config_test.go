@@ -16,6 +16,27 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// loadConfigCase runs loadConfig(args, environ) for one case of a table: with wantErr it
+// reports each part the error does not contain and returns false; without, it reports an
+// error and returns false, or returns the config and true.
+func loadConfigCase(t *testing.T, args []string, environ map[string]string, wantErr []string) (config, bool) {
+	t.Helper()
+	cfg, err := loadConfig(args, env(environ), io.Discard)
+	if wantErr != nil {
+		for _, w := range wantErr {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("loadConfig(%q, %v) = %v; want an error containing %q", args, environ, err, w)
+			}
+		}
+		return config{}, false
+	}
+	if err != nil {
+		t.Errorf("loadConfig(%q, %v) = %v", args, environ, err)
+		return config{}, false
+	}
+	return cfg, true
+}
+
 func TestLoadConfigPrecedence(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "gatehouse.json")
@@ -128,17 +149,8 @@ func TestLoadConfigAWSEndpoints(t *testing.T) {
 		{args: []string{"--aws-credentials", "/nonexistent/credentials"}, wantErr: []string{"aws-credentials: stat /nonexistent/credentials"}},
 	}
 	for _, tt := range tests {
-		cfg, err := loadConfig(tt.args, env(tt.env), io.Discard)
-		if tt.wantErr != nil {
-			for _, w := range tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), w) {
-					t.Errorf("loadConfig(%q, %v) = %v; want an error containing %q", tt.args, tt.env, err, w)
-				}
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("loadConfig(%q, %v) = %v", tt.args, tt.env, err)
+		cfg, ok := loadConfigCase(t, tt.args, tt.env, tt.wantErr)
+		if !ok {
 			continue
 		}
 		if got := cfg.AWSEndpoints.Map(); !maps.Equal(got, tt.want) {

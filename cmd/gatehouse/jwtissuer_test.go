@@ -1,11 +1,9 @@
 package main
 
 import (
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -55,17 +53,8 @@ func TestLoadConfigJWTIssuers(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		cfg, err := loadConfig(tt.args, env(tt.env), io.Discard)
-		if tt.wantErr != nil {
-			for _, w := range tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), w) {
-					t.Errorf("loadConfig(%q, %v) = %v; want an error containing %q", tt.args, tt.env, err, w)
-				}
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("loadConfig(%q, %v) = %v", tt.args, tt.env, err)
+		cfg, ok := loadConfigCase(t, tt.args, tt.env, tt.wantErr)
+		if !ok {
 			continue
 		}
 		if got := cfg.JWTIssuers.Map(); !maps.Equal(got, tt.want) {

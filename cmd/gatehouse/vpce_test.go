@@ -1,9 +1,7 @@
 package main
 
 import (
-	"io"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -37,17 +35,8 @@ func TestLoadConfigVPCE(t *testing.T) {
 			}},
 	}
 	for _, tt := range tests {
-		cfg, err := loadConfig(tt.args, env(tt.env), io.Discard)
-		if tt.wantErr != nil {
-			for _, w := range tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), w) {
-					t.Errorf("loadConfig(%q, %v) = %v; want an error containing %q", tt.args, tt.env, err, w)
-				}
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("loadConfig(%q, %v) = %v", tt.args, tt.env, err)
+		cfg, ok := loadConfigCase(t, tt.args, tt.env, tt.wantErr)
+		if !ok {
 			continue
 		}
 		if got := cfg.VPCEndpoints.entries; !slices.Equal(got, tt.want) {

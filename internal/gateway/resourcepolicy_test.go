@@ -8,17 +8,8 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
-	"github.com/gatehouse/gatehouse/internal/iampolicy"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
-
-// requireIAMPolicy skips a test while the policy engine is a stub.
-func requireIAMPolicy(t *testing.T) {
-	t.Helper()
-	_, err := iampolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"*"}]}`))
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skip("internal/iampolicy is not implemented yet")
-	}
-}
 
 // storedForm is a policy as the management plane stores it: the body of a JSON string with
 // '/' escaped, as AWS answers it (internal/mgmt/policy.go).
@@ -111,6 +102,37 @@ func runPolicyCases(t *testing.T, srv *Server, stageName string, cases []policyC
 	}
 }
 
+// serveDeployment deploys doc as deployment depID of stage prod and waits until srv serves
+// it.
+func serveDeployment(t *testing.T, s store.Store, srv *Server, doc *apigateway.RestAPIDocument, depID string) {
+	t.Helper()
+	deploy(t, s, doc, depID, "prod", nil)
+	waitFor(t, servedStage(srv, doc.ID, "prod", depID))
+}
+
+// policyTest is one resource policy (the API's whole document, "" for none) and the
+// requests tried against it.
+type policyTest struct {
+	name   string
+	policy string
+	cases  []policyCase
+}
+
+// runPolicyTests serves each test's policy on policyDoc's API, alone on a fresh server, and
+// runs its cases; the tests run in parallel.
+func runPolicyTests(t *testing.T, tests []policyTest) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			srv := startServer(t, s, Config{})
+			serveDeployment(t, s, srv, policyDoc(t, tt.policy, ""), "d1")
+			runPolicyCases(t, srv, "prod", tt.cases)
+		})
+	}
+}
+
 func denial(path string, explicit bool) string {
 	msg := `{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:pol1/` + path
 	if explicit {
@@ -122,13 +144,8 @@ func denial(path string, explicit bool) string {
 const forbidden = `{"message":"Forbidden"}`
 
 func TestResourcePolicyExamples(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
-	tests := []struct {
-		name   string
-		policy string
-		cases  []policyCase
-	}{
+	tests := []policyTest{
 		{"deny source IPs", denyIPs, []policyCase{
 			{name: "other v4", remote: "203.0.113.9:1", path: "/pets", status: 200, body: `{"pets":true}`},
 			{name: "denied v4", remote: "192.0.2.77:1", path: "/pets", status: 403, body: denial("prod/GET/pets", true)},
@@ -154,27 +171,16 @@ func TestResourcePolicyExamples(t *testing.T) {
 			{name: "public API on a VPC endpoint", vpce: "vpce-1a2b3c4d", path: "/pets", status: 403, body: forbidden},
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			srv := startServer(t, s, Config{})
-			deploy(t, s, policyDoc(t, tt.policy, ""), "d1", "prod", nil)
-			waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
-			runPolicyCases(t, srv, "prod", tt.cases)
-		})
-	}
+	runPolicyTests(t, tests)
 }
 
 // TestPrivateAPI: a private API is served on VPC endpoint listeners only, with the
 // listener's endpoint and VPC as aws:SourceVpce and aws:SourceVpc.
 func TestPrivateAPI(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
-	deploy(t, s, policyDoc(t, onlyVPCE, "PRIVATE"), "d1", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
+	serveDeployment(t, s, srv, policyDoc(t, onlyVPCE, "PRIVATE"), "d1")
 	runPolicyCases(t, srv, "prod", []policyCase{
 		{name: "public listener", path: "/pets", status: 403, body: forbidden},
 		{name: "its endpoint", vpce: "vpce-1a2b3c4d", path: "/pets", status: 200, body: `{"pets":true}`},
@@ -183,13 +189,11 @@ func TestPrivateAPI(t *testing.T) {
 
 	// By VPC: AWS's cross-account example, aws:SourceVpc.
 	byVPC := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-2f09a348"}}}]}`
-	deploy(t, s, policyDoc(t, byVPC, "PRIVATE"), "d2", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d2"))
+	serveDeployment(t, s, srv, policyDoc(t, byVPC, "PRIVATE"), "d2")
 	runPolicyCases(t, srv, "prod", []policyCase{{name: "by VPC", vpce: "vpce-77777777", path: "/pets/1", status: 200}})
 
 	// Without a policy every request is denied.
-	deploy(t, s, policyDoc(t, "", "PRIVATE"), "d3", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d3"))
+	serveDeployment(t, s, srv, policyDoc(t, "", "PRIVATE"), "d3")
 	runPolicyCases(t, srv, "prod", []policyCase{
 		{name: "no policy", vpce: "vpce-1a2b3c4d", path: "/pets", status: 403, body: denial("prod/GET/pets", false)},
 		{name: "no policy, public listener", path: "/pets", status: 403, body: forbidden},
@@ -202,14 +206,12 @@ func TestPrivateAPIWithoutEngine(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
-	deploy(t, s, policyDoc(t, "", "PRIVATE"), "d1", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
+	serveDeployment(t, s, srv, policyDoc(t, "", "PRIVATE"), "d1")
 	runPolicyCases(t, srv, "prod", []policyCase{
 		{name: "private on the public listener", path: "/pets", status: 403, body: forbidden},
 		{name: "private without a policy", vpce: "vpce-1", path: "/pets", status: 403, body: denial("prod/GET/pets", false)},
 	})
-	deploy(t, s, policyDoc(t, "", "REGIONAL"), "d2", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d2"))
+	serveDeployment(t, s, srv, policyDoc(t, "", "REGIONAL"), "d2")
 	runPolicyCases(t, srv, "prod", []policyCase{
 		{name: "regional on the public listener", path: "/pets", status: 200},
 		{name: "regional on a VPC endpoint", vpce: "vpce-1", path: "/pets", status: 403, body: forbidden},
@@ -219,16 +221,13 @@ func TestPrivateAPIWithoutEngine(t *testing.T) {
 // TestResourcePolicyNextDeployment: the policy is the deployment's; an update applies when
 // the API is deployed again.
 func TestResourcePolicyNextDeployment(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
-	deploy(t, s, policyDoc(t, allowIPs, ""), "d1", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
+	serveDeployment(t, s, srv, policyDoc(t, allowIPs, ""), "d1")
 	runPolicyCases(t, srv, "prod", []policyCase{{name: "allowed", remote: "198.51.100.1:1", path: "/pets", status: 200}})
 	denyThat := `{"Version":"2012-10-17","Statement":[` + allowAll + `,{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"198.51.100.0/24"}}}]}`
-	deploy(t, s, policyDoc(t, denyThat, ""), "d2", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d2"))
+	serveDeployment(t, s, srv, policyDoc(t, denyThat, ""), "d2")
 	runPolicyCases(t, srv, "prod", []policyCase{
 		{name: "denied now", remote: "198.51.100.1:1", path: "/pets", status: 403, body: denial("prod/GET/pets", true)},
 		{name: "others now allowed", remote: "203.0.113.1:1", path: "/pets", status: 200},
@@ -238,7 +237,6 @@ func TestResourcePolicyNextDeployment(t *testing.T) {
 // TestResourcePolicyGatewayResponse: a customized ACCESS_DENIED renders the denial as any
 // gateway response, with $context.error.message.
 func TestResourcePolicyGatewayResponse(t *testing.T) {
-	requireIAMPolicy(t)
 	t.Parallel()
 	s := newStore(t)
 	srv := startServer(t, s, Config{})
@@ -247,13 +245,11 @@ func TestResourcePolicyGatewayResponse(t *testing.T) {
 		apigateway.ResponseAccessDenied: {ResponseType: apigateway.ResponseAccessDenied, StatusCode: "451",
 			ResponseTemplates: map[string]string{"application/json": `{"why":"$context.error.message"}`}},
 	}
-	deploy(t, s, doc, "d1", "prod", nil)
-	waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
+	serveDeployment(t, s, srv, doc, "d1")
 	runPolicyCases(t, srv, "prod", []policyCase{{
 		name: "customized", remote: "192.0.2.1:1", path: "/pets", status: 451,
 		body: `{"why":"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:pol1/prod/GET/pets with an explicit deny"}`,
 	}})
-	_ = http.StatusOK
 }
 
 // TestResourcePolicyIAM is Table A through the real AWS_IAM stage: a user without an IAM
@@ -271,8 +267,7 @@ func TestResourcePolicyIAM(t *testing.T) {
 		{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/nobody"},"Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/*"},
 		{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/open"},
 		{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`)
-	deploy(t, s, doc, "d2", "prod", nil)
-	waitFor(t, servedStage(srv, "iamapi", "prod", "d2"))
+	serveDeployment(t, s, srv, doc, "d2")
 
 	arn := "arn:aws:execute-api:us-east-1:123456789012:iamapi/prod/"
 	base := ts.URL + "/restapis/iamapi/prod/_user_request_"
@@ -307,11 +302,7 @@ func TestMethodARNLimit(t *testing.T) {
 	t.Parallel()
 	const prefix = "arn:aws:execute-api:us-east-1:123456789012:pol1/prod/GET/pets/"
 	fits := strings.Repeat("a", maxMethodARNBytes-len(prefix))
-	for _, tt := range []struct {
-		name   string
-		policy string
-		cases  []policyCase
-	}{
+	runPolicyTests(t, []policyTest{
 		{"under a policy", `{"Version":"2012-10-17","Statement":[` + allowAll + `]}`, []policyCase{
 			{name: "1600 bytes", path: "/pets/" + fits, status: 200, body: `{"pet":true}`},
 			{name: "1601 bytes", path: "/pets/" + fits + "a", status: 414, body: `{"message":"Request URI too long"}`},
@@ -319,14 +310,5 @@ func TestMethodARNLimit(t *testing.T) {
 		{"no authorization", "", []policyCase{
 			{name: "1601 bytes", path: "/pets/" + fits + "a", status: 200, body: `{"pet":true}`},
 		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			srv := startServer(t, s, Config{})
-			deploy(t, s, policyDoc(t, tt.policy, ""), "d1", "prod", nil)
-			waitFor(t, servedStage(srv, policyAPI, "prod", "d1"))
-			runPolicyCases(t, srv, "prod", tt.cases)
-		})
-	}
+	})
 }

@@ -174,6 +174,16 @@ func TestUserLifecycle(t *testing.T) {
 	if err != nil || !slices.Equal(names.PolicyNames, []string{"invoke"}) {
 		t.Errorf("ListUserPolicies = %v, %v; want [invoke]", names, err)
 	}
+	groups, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String("alice")})
+	if err != nil || len(groups.Groups) != 0 || groups.IsTruncated {
+		t.Errorf("ListGroupsForUser = %+v, %v; want none, not truncated", groups, err)
+	}
+	attached, err := c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String("alice")})
+	if err != nil || len(attached.AttachedPolicies) != 0 || attached.IsTruncated {
+		t.Errorf("ListAttachedUserPolicies = %+v, %v; want none, not truncated", attached, err)
+	}
+	_, err = c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String("nobody")})
+	wantError(t, "ListGroupsForUser of an unknown user", err, "NoSuchEntity", 404, "The user with name nobody cannot be found.")
 
 	_, err = c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("alice")})
 	wantError(t, "DeleteUser with access keys", err, "DeleteConflict", 409, "Cannot delete entity, must delete access keys first.")

@@ -2,6 +2,7 @@ package iamapi
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"slices"
@@ -154,13 +155,9 @@ func (s *Server) CreateUser(ctx context.Context, c *call) (any, error) {
 // GetUser returns the named user, or without UserName the caller: for the account's root,
 // its ARN, with the account id as UserId, as IAM answers it.
 func (s *Server) GetUser(ctx context.Context, c *call) (any, error) {
-	var v validation
-	name := v.checkName(c.form, "UserName", "userName", false, 128)
-	if err := v.err(); err != nil {
+	name, err := userNameParam(c, false)
+	if err != nil {
 		return nil, err
-	}
-	if name == "" {
-		name = c.caller.UserName
 	}
 	if name == "" {
 		return userResult{User: xmlUser{UserID: c.caller.UserID, ARN: c.caller.ARN, CreateDate: isoTime(time.Unix(0, 0))}}, nil
@@ -222,12 +219,11 @@ func (s *Server) ListUsers(ctx context.Context, c *call) (any, error) {
 // DeleteUser deletes a user that has no access keys and no inline policies left: IAM
 // refuses the others with DeleteConflict.
 func (s *Server) DeleteUser(ctx context.Context, c *call) (any, error) {
-	var v validation
-	name := v.checkName(c.form, "UserName", "userName", true, 128)
-	if err := v.err(); err != nil {
+	name, err := userNameParam(c, true)
+	if err != nil {
 		return nil, err
 	}
-	err := store.Retry(ctx, "delete user", func() error {
+	err = store.Retry(ctx, "delete user", func() error {
 		doc, rev, err := s.loadUser(ctx, name)
 		if err != nil {
 			return err
@@ -248,36 +244,40 @@ func (s *Server) DeleteUser(ctx context.Context, c *call) (any, error) {
 
 // ListGroupsForUser: gatehouse has no groups, so a user is in none.
 func (s *Server) ListGroupsForUser(ctx context.Context, c *call) (any, error) {
-	if err := s.existingUser(ctx, c); err != nil {
-		return nil, err
-	}
-	return struct {
-		Groups      struct{} `xml:"Groups"`
-		IsTruncated bool     `xml:"IsTruncated"`
-	}{}, nil
+	return s.noneForUser(ctx, c, "Groups")
 }
 
 // ListAttachedUserPolicies: gatehouse has no managed policies, so none is attached.
 func (s *Server) ListAttachedUserPolicies(ctx context.Context, c *call) (any, error) {
+	return s.noneForUser(ctx, c, "AttachedPolicies")
+}
+
+// emptyList is a List operation's answer with nothing in it: the list element, empty,
+// then IsTruncated false.
+type emptyList struct {
+	List struct {
+		XMLName xml.Name // the list element's name: Groups, AttachedPolicies
+	}
+	IsTruncated bool `xml:"IsTruncated"`
+}
+
+// noneForUser answers a List operation of things gatehouse users never have (groups,
+// managed policies): an empty list element named list for an existing user.
+func (s *Server) noneForUser(ctx context.Context, c *call, list string) (any, error) {
 	if err := s.existingUser(ctx, c); err != nil {
 		return nil, err
 	}
-	return struct {
-		AttachedPolicies struct{} `xml:"AttachedPolicies"`
-		IsTruncated      bool     `xml:"IsTruncated"`
-	}{}, nil
+	var out emptyList
+	out.List.XMLName.Local = list
+	return out, nil
 }
 
 // GetLoginProfile: gatehouse users have no console password, answered as IAM answers a
 // user without one.
 func (s *Server) GetLoginProfile(ctx context.Context, c *call) (any, error) {
-	var v validation
-	name := v.checkName(c.form, "UserName", "userName", false, 128)
-	if err := v.err(); err != nil {
+	name, err := userNameParam(c, false)
+	if err != nil {
 		return nil, err
-	}
-	if name == "" {
-		name = c.caller.UserName
 	}
 	if _, _, err := s.loadUser(ctx, name); err != nil {
 		return nil, err
@@ -287,13 +287,27 @@ func (s *Server) GetLoginProfile(ctx context.Context, c *call) (any, error) {
 
 // existingUser checks that the call's UserName (required) names a user.
 func (s *Server) existingUser(ctx context.Context, c *call) error {
-	var v validation
-	name := v.checkName(c.form, "UserName", "userName", true, 128)
-	if err := v.err(); err != nil {
+	name, err := userNameParam(c, true)
+	if err != nil {
 		return err
 	}
-	_, _, err := s.loadUser(ctx, name)
+	_, _, err = s.loadUser(ctx, name)
 	return err
+}
+
+// userNameParam checks the UserName (at most 128 characters) of a call that takes no other
+// parameter. Unless required, an absent one is the caller's own name ("" for the account's
+// root).
+func userNameParam(c *call, required bool) (string, error) {
+	var v validation
+	name := v.checkName(c.form, "UserName", "userName", required, 128)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = c.caller.UserName
+	}
+	return name, nil
 }
 
 // checkMarker checks a Marker (markerType: 1 to 320 of [\u0020-\u00FF]).

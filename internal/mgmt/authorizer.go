@@ -195,14 +195,8 @@ func (s *Server) CreateAuthorizer(ctx context.Context, c *call) error {
 		return err
 	}
 	_, err := s.updateAPIOr(ctx, c.path("restapi_id"), errAuthorizerAPINotFound, func(doc *apigateway.RestAPIDocument) error {
-		a.ID = newID(6)
-		for doc.Authorizers[a.ID] != nil {
-			a.ID = newID(6)
-		}
-		if doc.Authorizers == nil {
-			doc.Authorizers = map[string]*apigateway.Authorizer{}
-		}
-		doc.Authorizers[a.ID] = a
+		a.ID = newEntryID(doc.Authorizers)
+		putEntry(&doc.Authorizers, a.ID, a)
 		return nil
 	})
 	if err != nil {
@@ -215,33 +209,18 @@ func (s *Server) CreateAuthorizer(ctx context.Context, c *call) error {
 // GetAuthorizer is GET /restapis/{restapi_id}/authorizers/{authorizer_id}. An unknown API
 // answers as an unknown authorizer (gatehouse's choice, as for request validators).
 func (s *Server) GetAuthorizer(ctx context.Context, c *call) error {
-	doc, err := s.loadAPIOr(ctx, c.path("restapi_id"), errAuthorizerNotFound)
-	if err != nil {
-		return err
-	}
-	a := doc.Authorizers[c.path("authorizer_id")]
-	if a == nil {
-		return errAuthorizerNotFound
-	}
-	awsjson.WriteJSON(c.w, http.StatusOK, a)
-	return nil
+	return getEntry(ctx, s, c, "authorizer_id", errAuthorizerNotFound, authorizersOf)
 }
 
 // GetAuthorizers is GET /restapis/{restapi_id}/authorizers, in id order with position and
 // limit. An unknown API is [L] "wrong-rest-api-id-get-authorizers": 404 "Invalid API
 // identifier specified {account}:{id}".
 func (s *Server) GetAuthorizers(ctx context.Context, c *call) error {
-	page, err := awsjson.ParsePage(c.r)
-	if err != nil {
-		return err
-	}
-	doc, err := s.loadAPI(ctx, c.path("restapi_id"))
-	if err != nil {
-		return err
-	}
-	items, next := awsjson.PaginateMap(doc.Authorizers, page)
-	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[*apigateway.Authorizer]{Items: items, Position: next})
-	return nil
+	return listEntries(ctx, s, c, authorizersOf)
+}
+
+func authorizersOf(doc *apigateway.RestAPIDocument) map[string]*apigateway.Authorizer {
+	return doc.Authorizers
 }
 
 // authorizerPatchPaths are UpdateAuthorizer's replaceable fields, listed in the refusal of
@@ -445,13 +424,9 @@ func (s *Server) TestInvokeAuthorizer(ctx context.Context, c *call) error {
 		return err
 	}
 	apiID := c.path("restapi_id")
-	doc, err := s.loadAPIOr(ctx, apiID, errAuthorizerNotFound)
+	_, a, err := loadEntry(ctx, s, apiID, c.path("authorizer_id"), errAuthorizerNotFound, authorizersOf)
 	if err != nil {
 		return err
-	}
-	a := doc.Authorizers[c.path("authorizer_id")]
-	if a == nil {
-		return errAuthorizerNotFound
 	}
 	if s.authorizers == nil {
 		return ErrAuthorizerRuntimeUnavailable

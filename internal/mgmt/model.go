@@ -238,10 +238,7 @@ func (s *Server) CreateModel(ctx context.Context, c *call) error {
 			return err
 		}
 		created = &apigateway.Model{ID: newID(6), Name: in.Name, Description: in.Description, Schema: in.Schema, ContentType: in.ContentType}
-		if doc.Models == nil {
-			doc.Models = map[string]*apigateway.Model{}
-		}
-		doc.Models[in.Name] = created
+		putEntry(&doc.Models, in.Name, created)
 		return nil
 	})
 	if err != nil {
@@ -255,15 +252,7 @@ func (s *Server) CreateModel(ctx context.Context, c *call) error {
 // "Invalid model name specified" for an unknown API or model.
 func (s *Server) loadModel(ctx context.Context, c *call) (*apigateway.RestAPIDocument, *apigateway.Model, error) {
 	name := c.path("model_name")
-	doc, err := s.loadAPIOr(ctx, c.path("restapi_id"), errModelNotFound(name))
-	if err != nil {
-		return nil, nil, err
-	}
-	m := doc.Models[name]
-	if m == nil {
-		return nil, nil, errModelNotFound(name)
-	}
-	return doc, m, nil
+	return loadEntry(ctx, s, c.path("restapi_id"), name, errModelNotFound(name), modelsOf)
 }
 
 // GetModel is GET /restapis/{restapi_id}/models/{model_name}. With ?flatten=true the schema
@@ -283,18 +272,10 @@ func (s *Server) GetModel(ctx context.Context, c *call) error {
 
 // GetModels is GET /restapis/{restapi_id}/models, in name order.
 func (s *Server) GetModels(ctx context.Context, c *call) error {
-	page, err := awsjson.ParsePage(c.r)
-	if err != nil {
-		return err
-	}
-	doc, err := s.loadAPI(ctx, c.path("restapi_id"))
-	if err != nil {
-		return err
-	}
-	items, next := awsjson.PaginateMap(doc.Models, page)
-	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[*apigateway.Model]{Items: items, Position: next})
-	return nil
+	return listEntries(ctx, s, c, modelsOf)
 }
+
+func modelsOf(doc *apigateway.RestAPIDocument) map[string]*apigateway.Model { return doc.Models }
 
 // UpdateModel is PATCH /restapis/{restapi_id}/models/{model_name}: replace /schema and
 // /description, AWS's only patchable paths (recorded: test_update_model

@@ -46,18 +46,12 @@ func (s *Server) CreateRequestValidator(ctx context.Context, c *call) error {
 	var created *apigateway.RequestValidator
 	_, err := s.updateAPIOr(ctx, c.path("restapi_id"), errValidatorAPINotFound, func(doc *apigateway.RestAPIDocument) error {
 		created = &apigateway.RequestValidator{
-			ID:                        newID(6),
+			ID:                        newEntryID(doc.RequestValidators),
 			Name:                      in.Name,
 			ValidateRequestBody:       in.ValidateRequestBody,
 			ValidateRequestParameters: in.ValidateRequestParameters,
 		}
-		for doc.RequestValidators[created.ID] != nil {
-			created.ID = newID(6)
-		}
-		if doc.RequestValidators == nil {
-			doc.RequestValidators = map[string]*apigateway.RequestValidator{}
-		}
-		doc.RequestValidators[created.ID] = created
+		putEntry(&doc.RequestValidators, created.ID, created)
 		return nil
 	})
 	if err != nil {
@@ -69,31 +63,16 @@ func (s *Server) CreateRequestValidator(ctx context.Context, c *call) error {
 
 // GetRequestValidator is GET /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}.
 func (s *Server) GetRequestValidator(ctx context.Context, c *call) error {
-	doc, err := s.loadAPIOr(ctx, c.path("restapi_id"), errValidatorNotFound)
-	if err != nil {
-		return err
-	}
-	v := doc.RequestValidators[c.path("requestvalidator_id")]
-	if v == nil {
-		return errValidatorNotFound
-	}
-	awsjson.WriteJSON(c.w, http.StatusOK, v)
-	return nil
+	return getEntry(ctx, s, c, "requestvalidator_id", errValidatorNotFound, requestValidatorsOf)
 }
 
 // GetRequestValidators is GET /restapis/{restapi_id}/requestvalidators, in id order.
 func (s *Server) GetRequestValidators(ctx context.Context, c *call) error {
-	page, err := awsjson.ParsePage(c.r)
-	if err != nil {
-		return err
-	}
-	doc, err := s.loadAPI(ctx, c.path("restapi_id"))
-	if err != nil {
-		return err
-	}
-	items, next := awsjson.PaginateMap(doc.RequestValidators, page)
-	awsjson.WriteJSON(c.w, http.StatusOK, listOutput[*apigateway.RequestValidator]{Items: items, Position: next})
-	return nil
+	return listEntries(ctx, s, c, requestValidatorsOf)
+}
+
+func requestValidatorsOf(doc *apigateway.RestAPIDocument) map[string]*apigateway.RequestValidator {
+	return doc.RequestValidators
 }
 
 // UpdateRequestValidator is PATCH .../requestvalidators/{requestvalidator_id}: replace

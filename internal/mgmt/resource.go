@@ -205,29 +205,20 @@ func (s *Server) GetResource(ctx context.Context, c *call) error {
 // "/parent/{proxy+}" before "/{proxy+}"), which is also the pagination order; the position
 // token is the path of the next page's first resource.
 func (s *Server) GetResources(ctx context.Context, c *call) error {
-	page, err := awsjson.ParsePage(c.r)
-	if err != nil {
-		return err
-	}
-	// A list under an unknown API answers with the API message, as AWS's other list
-	// operations do (test_invalid_get_request_validators).
-	doc, err := s.loadAPI(ctx, c.path("restapi_id"))
-	if err != nil {
-		return err
-	}
-	all := make([]*apigateway.Resource, 0, len(doc.Resources))
-	for _, r := range doc.Resources {
-		all = append(all, r)
-	}
-	slices.SortFunc(all, func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
-	items, next := awsjson.Paginate(all, func(r *apigateway.Resource) string { return r.Path }, page)
 	embed := embedsMethods(c)
-	out := listOutput[*resourceOutput]{Items: make([]*resourceOutput, 0, len(items)), Position: next}
-	for _, r := range items {
-		out.Items = append(out.Items, newResourceOutput(r, embed))
-	}
-	awsjson.WriteJSON(c.w, http.StatusOK, out)
-	return nil
+	return listPage(ctx, s, c, func(doc *apigateway.RestAPIDocument, page awsjson.Page) ([]*resourceOutput, string) {
+		all := make([]*apigateway.Resource, 0, len(doc.Resources))
+		for _, r := range doc.Resources {
+			all = append(all, r)
+		}
+		slices.SortFunc(all, func(a, b *apigateway.Resource) int { return strings.Compare(a.Path, b.Path) })
+		items, next := awsjson.Paginate(all, func(r *apigateway.Resource) string { return r.Path }, page)
+		out := make([]*resourceOutput, 0, len(items))
+		for _, r := range items {
+			out = append(out, newResourceOutput(r, embed))
+		}
+		return out, next
+	})
 }
 
 // UpdateResource is PATCH /restapis/{restapi_id}/resources/{resource_id}: replace

@@ -86,39 +86,60 @@ resource "aws_api_gateway_resource" "items" {
   path_part   = "items"
 }
 
-resource "aws_api_gateway_method" "items_get" {
-  rest_api_id   = aws_api_gateway_rest_api.guarded.id
-  resource_id   = aws_api_gateway_resource.items.id
+# Each API's one method: a MOCK GET answering 200 with a fixed body, on the regional API's
+# /items and on the private API's root.
+locals {
+  mock_gets = {
+    items = {
+      rest_api_id = aws_api_gateway_rest_api.guarded.id
+      resource_id = aws_api_gateway_resource.items.id
+      body        = "{\"items\": []}"
+    }
+    private = {
+      rest_api_id = aws_api_gateway_rest_api.private.id
+      resource_id = aws_api_gateway_rest_api.private.root_resource_id
+      body        = "{\"private\": true}"
+    }
+  }
+}
+
+resource "aws_api_gateway_method" "get" {
+  for_each      = local.mock_gets
+  rest_api_id   = each.value.rest_api_id
+  resource_id   = each.value.resource_id
   http_method   = "GET"
   authorization = "NONE"
 }
 
-resource "aws_api_gateway_integration" "items_mock" {
-  rest_api_id = aws_api_gateway_rest_api.guarded.id
-  resource_id = aws_api_gateway_resource.items.id
-  http_method = aws_api_gateway_method.items_get.http_method
+resource "aws_api_gateway_integration" "get" {
+  for_each    = local.mock_gets
+  rest_api_id = each.value.rest_api_id
+  resource_id = each.value.resource_id
+  http_method = aws_api_gateway_method.get[each.key].http_method
   type        = "MOCK"
   request_templates = {
     "application/json" = "{\"statusCode\": 200}"
   }
 }
 
-resource "aws_api_gateway_method_response" "items_200" {
-  rest_api_id = aws_api_gateway_rest_api.guarded.id
-  resource_id = aws_api_gateway_resource.items.id
-  http_method = aws_api_gateway_method.items_get.http_method
+resource "aws_api_gateway_method_response" "get_200" {
+  for_each    = local.mock_gets
+  rest_api_id = each.value.rest_api_id
+  resource_id = each.value.resource_id
+  http_method = aws_api_gateway_method.get[each.key].http_method
   status_code = "200"
 }
 
-resource "aws_api_gateway_integration_response" "items_200" {
-  rest_api_id = aws_api_gateway_rest_api.guarded.id
-  resource_id = aws_api_gateway_resource.items.id
-  http_method = aws_api_gateway_method.items_get.http_method
-  status_code = aws_api_gateway_method_response.items_200.status_code
+resource "aws_api_gateway_integration_response" "get_200" {
+  for_each    = local.mock_gets
+  rest_api_id = each.value.rest_api_id
+  resource_id = each.value.resource_id
+  http_method = aws_api_gateway_method.get[each.key].http_method
+  status_code = aws_api_gateway_method_response.get_200[each.key].status_code
   response_templates = {
-    "application/json" = "{\"items\": []}"
+    "application/json" = each.value.body
   }
-  depends_on = [aws_api_gateway_integration.items_mock]
+  depends_on = [aws_api_gateway_integration.get]
 }
 
 resource "aws_api_gateway_deployment" "guarded" {
@@ -129,7 +150,7 @@ resource "aws_api_gateway_deployment" "guarded" {
   lifecycle {
     create_before_destroy = true
   }
-  depends_on = [aws_api_gateway_integration_response.items_200, aws_api_gateway_rest_api_policy.guarded]
+  depends_on = [aws_api_gateway_integration_response.get_200, aws_api_gateway_rest_api_policy.guarded]
 }
 
 resource "aws_api_gateway_stage" "prod" {
@@ -165,44 +186,9 @@ resource "aws_api_gateway_rest_api" "private" {
   })
 }
 
-resource "aws_api_gateway_method" "private_root" {
-  rest_api_id   = aws_api_gateway_rest_api.private.id
-  resource_id   = aws_api_gateway_rest_api.private.root_resource_id
-  http_method   = "GET"
-  authorization = "NONE"
-}
-
-resource "aws_api_gateway_integration" "private_root" {
-  rest_api_id = aws_api_gateway_rest_api.private.id
-  resource_id = aws_api_gateway_rest_api.private.root_resource_id
-  http_method = aws_api_gateway_method.private_root.http_method
-  type        = "MOCK"
-  request_templates = {
-    "application/json" = "{\"statusCode\": 200}"
-  }
-}
-
-resource "aws_api_gateway_method_response" "private_200" {
-  rest_api_id = aws_api_gateway_rest_api.private.id
-  resource_id = aws_api_gateway_rest_api.private.root_resource_id
-  http_method = aws_api_gateway_method.private_root.http_method
-  status_code = "200"
-}
-
-resource "aws_api_gateway_integration_response" "private_200" {
-  rest_api_id = aws_api_gateway_rest_api.private.id
-  resource_id = aws_api_gateway_rest_api.private.root_resource_id
-  http_method = aws_api_gateway_method.private_root.http_method
-  status_code = aws_api_gateway_method_response.private_200.status_code
-  response_templates = {
-    "application/json" = "{\"private\": true}"
-  }
-  depends_on = [aws_api_gateway_integration.private_root]
-}
-
 resource "aws_api_gateway_deployment" "private" {
   rest_api_id = aws_api_gateway_rest_api.private.id
-  depends_on  = [aws_api_gateway_integration_response.private_200]
+  depends_on  = [aws_api_gateway_integration_response.get_200]
 }
 
 resource "aws_api_gateway_stage" "private" {
