@@ -11,6 +11,7 @@
 package authorizer
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -90,14 +91,27 @@ type Authorizer struct {
 	valid   *regexp.Regexp // TOKEN's identityValidationExpression; nil when none
 	ttl     time.Duration  // 0: no caching
 	prefix  string         // cache key prefix "{apiId}/{stage}/{authorizerId}/"
-	parsed  parsedCache
-	// keys memoizes cache keys by identity, so that a known identity is not hashed again.
-	// Bounded as parsed is.
-	keys struct {
+	// known memoizes, by identity (identityBytes), the identity's cache key and the answer
+	// last parsed for it, so that a cache hit neither hashes the identity nor parses the
+	// cached value again: one lookup here, one in the cache. Bounded: it starts over when
+	// full.
+	known struct {
 		mu sync.RWMutex
-		m  map[string]string
+		m  map[string]*memo
 	}
 }
+
+// memo is one identity's entry in Authorizer.known. Immutable: a new answer replaces it.
+type memo struct {
+	key string // the cache key
+	// raw is the cached value ans was parsed from, compared with each hit's value (another
+	// node may have stored a new one); both nil until the identity's first answer.
+	raw []byte
+	ans *answer
+}
+
+// maxKnown bounds Authorizer.known.
+const maxKnown = 4096
 
 // source is one identity source.
 type source struct {
@@ -257,14 +271,17 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 		return nil, unauthorized
 	}
 	if z.ttl > 0 && z.cfg.Cache != nil {
-		key := z.cacheKey(ids)
+		// On the stack for the usual sizes.
+		var in [512]byte
+		id := identityBytes(in[:0], ids)
+		m := z.lookup(id)
 		// The request's time is the gateway's clock already: no second clock read.
 		now := inv.RequestTime
 		if now.IsZero() {
 			now = z.cfg.Now()
 		}
-		if raw, hit, err := z.cfg.Cache.Get(ctx, key, now); err == nil && hit {
-			if ans, err := z.parsed.get(raw); err == nil {
+		if raw, hit, err := z.cfg.Cache.Get(ctx, m.key, now); err == nil && hit {
+			if ans := z.parsedHit(id, m, raw); ans != nil {
 				return ans.decideCached(z, inv)
 			}
 			// A cached value that no longer parses (another version wrote it) is a miss.
@@ -275,8 +292,8 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 			return nil, err
 		}
 		// A cache that cannot store costs a call next time, nothing more.
-		_ = z.cfg.Cache.Set(ctx, key, raw, now, now.Add(z.ttl))
-		z.parsed.put(raw, ans)
+		_ = z.cfg.Cache.Set(ctx, m.key, raw, now, now.Add(z.ttl))
+		z.remember(id, &memo{key: m.key, raw: raw, ans: ans})
 		return ans.decide(methodARN, &ans.fresh)
 	}
 	methodARN := z.MethodARN(inv)
@@ -305,36 +322,62 @@ func (z *Authorizer) identity(inv *invoke.Invocation, ids []string) ([]string, b
 	return ids, true
 }
 
-// cacheKey is "{apiId}/{stage}/{authorizerId}/{hash}": the hash of the identity values
-// (base64url SHA-256 of their lengths and bytes), so that no token is stored as a key.
-func (z *Authorizer) cacheKey(ids []string) string {
-	// On the stack for the usual sizes: a known identity costs a map lookup, a new one
-	// the hash and the key's one allocation.
-	var in [512]byte
-	b := in[:0]
+// identityBytes appends the identity values to b as the cache key hashes them: each
+// value's length (8 bytes, little-endian), then its bytes.
+func identityBytes(b []byte, ids []string) []byte {
 	for _, v := range ids {
 		l := uint64(len(v))
 		b = append(b, byte(l), byte(l>>8), byte(l>>16), byte(l>>24), byte(l>>32), byte(l>>40), byte(l>>48), byte(l>>56))
 		b = append(b, v...)
 	}
-	z.keys.mu.RLock()
-	k, ok := z.keys.m[string(b)]
-	z.keys.mu.RUnlock()
-	if ok {
-		return k
+	return b
+}
+
+// lookup is identity id's memo, made (with its cache key and no answer) when unknown.
+func (z *Authorizer) lookup(id []byte) *memo {
+	z.known.mu.RLock()
+	m := z.known.m[string(id)]
+	z.known.mu.RUnlock()
+	if m != nil {
+		return m
 	}
-	sum := sha256.Sum256(b)
+	m = &memo{key: z.cacheKey(id)}
+	z.remember(id, m)
+	return m
+}
+
+// remember makes m identity id's memo.
+func (z *Authorizer) remember(id []byte, m *memo) {
+	z.known.mu.Lock()
+	if z.known.m == nil || len(z.known.m) >= maxKnown {
+		z.known.m = make(map[string]*memo)
+	}
+	z.known.m[string(id)] = m
+	z.known.mu.Unlock()
+}
+
+// parsedHit is the answer of the cached value raw of identity id: m's when m was parsed
+// from the same bytes, else raw parsed (and remembered); nil when raw does not parse.
+func (z *Authorizer) parsedHit(id []byte, m *memo, raw []byte) *answer {
+	if m.ans != nil && bytes.Equal(m.raw, raw) {
+		return m.ans
+	}
+	ans, err := parseAnswer(raw)
+	if err != nil {
+		return nil
+	}
+	z.remember(id, &memo{key: m.key, raw: raw, ans: ans})
+	return ans
+}
+
+// cacheKey is "{apiId}/{stage}/{authorizerId}/{hash}": the hash of the identity's bytes
+// (identityBytes; base64url SHA-256), so that no token is stored as a key.
+func (z *Authorizer) cacheKey(id []byte) string {
+	sum := sha256.Sum256(id)
 	var out [256]byte
 	kb := append(out[:0], z.prefix...)
 	kb = base64.RawURLEncoding.AppendEncode(kb, sum[:])
-	k = string(kb)
-	z.keys.mu.Lock()
-	if z.keys.m == nil || len(z.keys.m) >= maxParsed {
-		z.keys.m = make(map[string]string)
-	}
-	z.keys.m[string(b)] = k
-	z.keys.mu.Unlock()
-	return k
+	return string(kb)
 }
 
 // call invokes the function with the event for inv and reads its answer. The error is the
@@ -451,38 +494,4 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "..."
 	}
 	return string(b)
-}
-
-// parsedCache keeps the parsed form of cached answers by their raw bytes, so that a cache
-// hit parses its policy once per node, not once per request. Bounded: it starts over when
-// full.
-type parsedCache struct {
-	mu sync.RWMutex
-	m  map[string]*answer
-}
-
-const maxParsed = 4096
-
-func (c *parsedCache) get(raw []byte) (*answer, error) {
-	c.mu.RLock()
-	a := c.m[string(raw)]
-	c.mu.RUnlock()
-	if a != nil {
-		return a, nil
-	}
-	a, err := parseAnswer(raw)
-	if err != nil {
-		return nil, err
-	}
-	c.put(raw, a)
-	return a, nil
-}
-
-func (c *parsedCache) put(raw []byte, a *answer) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxParsed {
-		c.m = make(map[string]*answer)
-	}
-	c.m[string(raw)] = a
-	c.mu.Unlock()
 }
