@@ -449,38 +449,30 @@ func (a *answer) verdict(d iampolicy.Decision, fresh *invoke.AuthorizerResult) (
 	}
 }
 
-// decideCached is decide for a cached answer, whose verdicts it memoizes by method ARN: a
-// known method costs a map lookup (the ARN built on the stack), a new one an evaluation.
+// decideCached is decide for a cached answer, whose verdicts it memoizes by method: a known
+// method costs a map lookup, a new one an evaluation on its method ARN. The memo's key is
+// the ARN's "{VERB}{path}" alone (built on the stack), as an answer belongs to one
+// Authorizer, whose ARN prefix (region, account, API, stage) is fixed; a verb has no "/"
+// and a path starts with one, so the two cannot run together ambiguously.
 func (a *answer) decideCached(z *Authorizer, inv *invoke.Invocation) (*invoke.AuthorizerResult, error) {
 	var buf [256]byte
 	p := inv.Request.Path
 	if p == "" {
 		p = "/"
 	}
-	b := append(buf[:0], "arn:aws:execute-api:"...)
-	b = append(b, z.cfg.Region...)
-	b = append(b, ':')
-	b = append(b, z.cfg.AccountID...)
-	b = append(b, ':')
-	b = append(b, z.cfg.APIID...)
-	b = append(b, '/')
-	b = append(b, z.cfg.Stage...)
-	b = append(b, '/')
-	b = append(b, inv.HTTPMethod...)
-	b = append(b, p...)
+	method := append(append(buf[:0], inv.HTTPMethod...), p...)
 	a.mu.RLock()
-	d, ok := a.verdicts[string(b)]
+	d, ok := a.verdicts[string(method)]
 	a.mu.RUnlock()
 	if ok {
 		return a.verdict(d, nil)
 	}
-	methodARN := string(b)
-	d = a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: methodARN})
+	d = a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: z.MethodARN(inv)})
 	a.mu.Lock()
 	if a.verdicts == nil || len(a.verdicts) >= maxVerdicts {
 		a.verdicts = make(map[string]iampolicy.Decision)
 	}
-	a.verdicts[methodARN] = d
+	a.verdicts[string(method)] = d
 	a.mu.Unlock()
 	return a.verdict(d, nil)
 }
