@@ -17,7 +17,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -117,16 +116,13 @@ const maxKnown = 4096
 type source struct {
 	kind byte // 'h' header, 'q' query string, 's' stage variable, 'c' $context
 	name string
-	// canon is a header's canonical name; hidden a header AWS drops as it reads a request
-	// (invoke.Hidden), which has no value. Resolved once, as the edge canonicalizes names.
-	canon  string
-	hidden bool
+	// header is a header's name, resolved once.
+	header invoke.HeaderKey
 }
 
 // headerSource is the identity source of header name.
 func headerSource(name string) source {
-	canon := http.CanonicalHeaderKey(name)
-	return source{kind: 'h', name: name, canon: canon, hidden: canon != "Host" && invoke.HeaderHas(canon, invoke.Hidden)}
+	return source{kind: 'h', name: name, header: invoke.NewHeaderKey(name)}
 }
 
 // New compiles cfg. It refuses what AWS refuses at CreateAuthorizer: an authorizer type
@@ -209,19 +205,8 @@ func parseSource(s string) (source, error) {
 func (s source) value(inv *invoke.Invocation, vars map[string]string) string {
 	switch s.kind {
 	case 'h':
-		// invoke.Request.HeaderValue's view (the last value, Host the client's, hidden
-		// headers none) without its per-request name lookups.
-		switch {
-		case s.hidden:
-			return ""
-		case s.canon == "Host":
-			return inv.Request.Host
-		}
-		vs := inv.Request.Header[s.canon]
-		if len(vs) == 0 {
-			return ""
-		}
-		return vs[len(vs)-1]
+		v, _ := inv.Request.HeaderKeyValue(s.header)
+		return v
 	case 'q':
 		v, _ := inv.Request.QueryValue(s.name)
 		return v
