@@ -22,7 +22,7 @@ type answer struct {
 	fresh invoke.AuthorizerResult
 
 	mu       sync.RWMutex
-	verdicts map[string]iampolicy.Decision // by method ARN (decideCached)
+	verdicts map[string]iampolicy.Decision // by the method ARN's "{VERB}{path}" (decideCached)
 }
 
 // maxContextKeys bounds the context a function may return; AWS documents no number, and

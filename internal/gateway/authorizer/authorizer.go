@@ -11,12 +11,12 @@
 package authorizer
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -90,29 +90,39 @@ type Authorizer struct {
 	valid   *regexp.Regexp // TOKEN's identityValidationExpression; nil when none
 	ttl     time.Duration  // 0: no caching
 	prefix  string         // cache key prefix "{apiId}/{stage}/{authorizerId}/"
-	parsed  parsedCache
-	// keys memoizes cache keys by identity, so that a known identity is not hashed again.
-	// Bounded as parsed is.
-	keys struct {
+	// known memoizes, by identity (identityBytes), the identity's cache key and the answer
+	// last parsed for it, so that a cache hit neither hashes the identity nor parses the
+	// cached value again: one lookup here, one in the cache. Bounded: it starts over when
+	// full.
+	known struct {
 		mu sync.RWMutex
-		m  map[string]string
+		m  map[string]*memo
 	}
 }
+
+// memo is one identity's entry in Authorizer.known. Immutable: a new answer replaces it.
+type memo struct {
+	key string // the cache key
+	// raw is the cached value ans was parsed from, compared with each hit's value (another
+	// node may have stored a new one); both nil until the identity's first answer.
+	raw []byte
+	ans *answer
+}
+
+// maxKnown bounds Authorizer.known.
+const maxKnown = 4096
 
 // source is one identity source.
 type source struct {
 	kind byte // 'h' header, 'q' query string, 's' stage variable, 'c' $context
 	name string
-	// canon is a header's canonical name; hidden a header AWS drops as it reads a request
-	// (invoke.Hidden), which has no value. Resolved once, as the edge canonicalizes names.
-	canon  string
-	hidden bool
+	// header is a header's name, resolved once.
+	header invoke.HeaderKey
 }
 
 // headerSource is the identity source of header name.
 func headerSource(name string) source {
-	canon := http.CanonicalHeaderKey(name)
-	return source{kind: 'h', name: name, canon: canon, hidden: canon != "Host" && invoke.HeaderHas(canon, invoke.Hidden)}
+	return source{kind: 'h', name: name, header: invoke.NewHeaderKey(name)}
 }
 
 // New compiles cfg. It refuses what AWS refuses at CreateAuthorizer: an authorizer type
@@ -195,19 +205,8 @@ func parseSource(s string) (source, error) {
 func (s source) value(inv *invoke.Invocation, vars map[string]string) string {
 	switch s.kind {
 	case 'h':
-		// invoke.Request.HeaderValue's view (the last value, Host the client's, hidden
-		// headers none) without its per-request name lookups.
-		switch {
-		case s.hidden:
-			return ""
-		case s.canon == "Host":
-			return inv.Request.Host
-		}
-		vs := inv.Request.Header[s.canon]
-		if len(vs) == 0 {
-			return ""
-		}
-		return vs[len(vs)-1]
+		v, _ := inv.Request.HeaderKeyValue(s.header)
+		return v
 	case 'q':
 		v, _ := inv.Request.QueryValue(s.name)
 		return v
@@ -257,14 +256,17 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 		return nil, unauthorized
 	}
 	if z.ttl > 0 && z.cfg.Cache != nil {
-		key := z.cacheKey(ids)
+		// On the stack for the usual sizes.
+		var in [512]byte
+		id := identityBytes(in[:0], ids)
+		m := z.lookup(id)
 		// The request's time is the gateway's clock already: no second clock read.
 		now := inv.RequestTime
 		if now.IsZero() {
 			now = z.cfg.Now()
 		}
-		if raw, hit, err := z.cfg.Cache.Get(ctx, key, now); err == nil && hit {
-			if ans, err := z.parsed.get(raw); err == nil {
+		if raw, hit, err := z.cfg.Cache.Get(ctx, m.key, now); err == nil && hit {
+			if ans := z.parsedHit(id, m, raw); ans != nil {
 				return ans.decideCached(z, inv)
 			}
 			// A cached value that no longer parses (another version wrote it) is a miss.
@@ -275,8 +277,8 @@ func (z *Authorizer) Authorize(ctx context.Context, inv *invoke.Invocation) (*in
 			return nil, err
 		}
 		// A cache that cannot store costs a call next time, nothing more.
-		_ = z.cfg.Cache.Set(ctx, key, raw, now, now.Add(z.ttl))
-		z.parsed.put(raw, ans)
+		_ = z.cfg.Cache.Set(ctx, m.key, raw, now, now.Add(z.ttl))
+		z.remember(id, &memo{key: m.key, raw: raw, ans: ans})
 		return ans.decide(methodARN, &ans.fresh)
 	}
 	methodARN := z.MethodARN(inv)
@@ -305,36 +307,62 @@ func (z *Authorizer) identity(inv *invoke.Invocation, ids []string) ([]string, b
 	return ids, true
 }
 
-// cacheKey is "{apiId}/{stage}/{authorizerId}/{hash}": the hash of the identity values
-// (base64url SHA-256 of their lengths and bytes), so that no token is stored as a key.
-func (z *Authorizer) cacheKey(ids []string) string {
-	// On the stack for the usual sizes: a known identity costs a map lookup, a new one
-	// the hash and the key's one allocation.
-	var in [512]byte
-	b := in[:0]
+// identityBytes appends the identity values to b as the cache key hashes them: each
+// value's length (8 bytes, little-endian), then its bytes.
+func identityBytes(b []byte, ids []string) []byte {
 	for _, v := range ids {
 		l := uint64(len(v))
 		b = append(b, byte(l), byte(l>>8), byte(l>>16), byte(l>>24), byte(l>>32), byte(l>>40), byte(l>>48), byte(l>>56))
 		b = append(b, v...)
 	}
-	z.keys.mu.RLock()
-	k, ok := z.keys.m[string(b)]
-	z.keys.mu.RUnlock()
-	if ok {
-		return k
+	return b
+}
+
+// lookup is identity id's memo, made (with its cache key and no answer) when unknown.
+func (z *Authorizer) lookup(id []byte) *memo {
+	z.known.mu.RLock()
+	m := z.known.m[string(id)]
+	z.known.mu.RUnlock()
+	if m != nil {
+		return m
 	}
-	sum := sha256.Sum256(b)
+	m = &memo{key: z.cacheKey(id)}
+	z.remember(id, m)
+	return m
+}
+
+// remember makes m identity id's memo.
+func (z *Authorizer) remember(id []byte, m *memo) {
+	z.known.mu.Lock()
+	if z.known.m == nil || len(z.known.m) >= maxKnown {
+		z.known.m = make(map[string]*memo)
+	}
+	z.known.m[string(id)] = m
+	z.known.mu.Unlock()
+}
+
+// parsedHit is the answer of the cached value raw of identity id: m's when m was parsed
+// from the same bytes, else raw parsed (and remembered); nil when raw does not parse.
+func (z *Authorizer) parsedHit(id []byte, m *memo, raw []byte) *answer {
+	if m.ans != nil && bytes.Equal(m.raw, raw) {
+		return m.ans
+	}
+	ans, err := parseAnswer(raw)
+	if err != nil {
+		return nil
+	}
+	z.remember(id, &memo{key: m.key, raw: raw, ans: ans})
+	return ans
+}
+
+// cacheKey is "{apiId}/{stage}/{authorizerId}/{hash}": the hash of the identity's bytes
+// (identityBytes; base64url SHA-256), so that no token is stored as a key.
+func (z *Authorizer) cacheKey(id []byte) string {
+	sum := sha256.Sum256(id)
 	var out [256]byte
 	kb := append(out[:0], z.prefix...)
 	kb = base64.RawURLEncoding.AppendEncode(kb, sum[:])
-	k = string(kb)
-	z.keys.mu.Lock()
-	if z.keys.m == nil || len(z.keys.m) >= maxParsed {
-		z.keys.m = make(map[string]string)
-	}
-	z.keys.m[string(b)] = k
-	z.keys.mu.Unlock()
-	return k
+	return string(kb)
 }
 
 // call invokes the function with the event for inv and reads its answer. The error is the
@@ -406,38 +434,30 @@ func (a *answer) verdict(d iampolicy.Decision, fresh *invoke.AuthorizerResult) (
 	}
 }
 
-// decideCached is decide for a cached answer, whose verdicts it memoizes by method ARN: a
-// known method costs a map lookup (the ARN built on the stack), a new one an evaluation.
+// decideCached is decide for a cached answer, whose verdicts it memoizes by method: a known
+// method costs a map lookup, a new one an evaluation on its method ARN. The memo's key is
+// the ARN's "{VERB}{path}" alone (built on the stack), as an answer belongs to one
+// Authorizer, whose ARN prefix (region, account, API, stage) is fixed; a verb has no "/"
+// and a path starts with one, so the two cannot run together ambiguously.
 func (a *answer) decideCached(z *Authorizer, inv *invoke.Invocation) (*invoke.AuthorizerResult, error) {
 	var buf [256]byte
 	p := inv.Request.Path
 	if p == "" {
 		p = "/"
 	}
-	b := append(buf[:0], "arn:aws:execute-api:"...)
-	b = append(b, z.cfg.Region...)
-	b = append(b, ':')
-	b = append(b, z.cfg.AccountID...)
-	b = append(b, ':')
-	b = append(b, z.cfg.APIID...)
-	b = append(b, '/')
-	b = append(b, z.cfg.Stage...)
-	b = append(b, '/')
-	b = append(b, inv.HTTPMethod...)
-	b = append(b, p...)
+	method := append(append(buf[:0], inv.HTTPMethod...), p...)
 	a.mu.RLock()
-	d, ok := a.verdicts[string(b)]
+	d, ok := a.verdicts[string(method)]
 	a.mu.RUnlock()
 	if ok {
 		return a.verdict(d, nil)
 	}
-	methodARN := string(b)
-	d = a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: methodARN})
+	d = a.policy.Evaluate(&iampolicy.Request{Action: "execute-api:Invoke", Resource: z.MethodARN(inv)})
 	a.mu.Lock()
 	if a.verdicts == nil || len(a.verdicts) >= maxVerdicts {
 		a.verdicts = make(map[string]iampolicy.Decision)
 	}
-	a.verdicts[methodARN] = d
+	a.verdicts[string(method)] = d
 	a.mu.Unlock()
 	return a.verdict(d, nil)
 }
@@ -451,38 +471,4 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "..."
 	}
 	return string(b)
-}
-
-// parsedCache keeps the parsed form of cached answers by their raw bytes, so that a cache
-// hit parses its policy once per node, not once per request. Bounded: it starts over when
-// full.
-type parsedCache struct {
-	mu sync.RWMutex
-	m  map[string]*answer
-}
-
-const maxParsed = 4096
-
-func (c *parsedCache) get(raw []byte) (*answer, error) {
-	c.mu.RLock()
-	a := c.m[string(raw)]
-	c.mu.RUnlock()
-	if a != nil {
-		return a, nil
-	}
-	a, err := parseAnswer(raw)
-	if err != nil {
-		return nil, err
-	}
-	c.put(raw, a)
-	return a, nil
-}
-
-func (c *parsedCache) put(raw []byte, a *answer) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxParsed {
-		c.m = make(map[string]*answer)
-	}
-	c.m[string(raw)] = a
-	c.mu.Unlock()
 }

@@ -168,3 +168,45 @@ func TestMemoryCache(t *testing.T) {
 		t.Fatalf("Len = %d after 100 sets; want at most 10", n)
 	}
 }
+
+// TestCachedValueReplaced: a cache hit is decided by the value the cache holds now, not by
+// the answer this node parsed before (another node may have stored a new one), and a value
+// that does not parse is a miss that calls the function.
+func TestCachedValueReplaced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	allow := []byte(`{"principalId":"u1","policyDocument":` + allowAll + `}`)
+	deny := []byte(`{"principalId":"u2","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}}`)
+	calls := 0
+	cache := NewMemoryCache(0)
+	z, err := New(Config{
+		Authorizer: &apigateway.Authorizer{ID: "tok", Type: apigateway.AuthorizerToken, IdentitySource: "method.request.header.Authorization"},
+		Region:     "us-east-1", AccountID: "123456789012", APIID: "api1", Stage: "prod",
+		Call: func(context.Context, []byte) ([]byte, string, error) {
+			calls++
+			return allow, "", nil
+		},
+		Cache: cache,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1000, 0)
+	inv := &invoke.Invocation{HTTPMethod: "GET", RequestTime: now,
+		Request: invoke.Request{Path: "/pets/7", Header: map[string][]string{"Authorization": {"tok"}}}}
+	for range 2 {
+		if res, err := z.Authorize(ctx, inv); err != nil || res.PrincipalID != "u1" || calls != 1 {
+			t.Fatalf("Authorize = %v, %v after %d calls; want u1 after 1", res, err, calls)
+		}
+	}
+	var in [512]byte
+	key := z.cacheKey(identityBytes(in[:0], []string{"tok"}))
+	cache.Set(ctx, key, deny, now, now.Add(time.Minute))
+	if _, err := z.Authorize(ctx, inv); err != explicitDeny || calls != 1 {
+		t.Fatalf("Authorize after another node's deny = %v after %d calls; want the explicit deny, no call", err, calls)
+	}
+	cache.Set(ctx, key, []byte("not JSON"), now, now.Add(time.Minute))
+	if res, err := z.Authorize(ctx, inv); err != nil || res.PrincipalID != "u1" || calls != 2 {
+		t.Fatalf("Authorize on an unparsable value = %v, %v after %d calls; want u1 after 2", res, err, calls)
+	}
+}

@@ -1,6 +1,9 @@
 package invoke
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 func TestIncomingTrace(t *testing.T) {
 	const generated = "Root=1-6b0fb592-22cffc7bcbf8fa5668d5b5a0"
@@ -53,4 +56,24 @@ func FuzzIncomingTrace(f *testing.F) {
 			t.Fatalf("IncomingTrace(%q) = %q", v, got)
 		}
 	})
+}
+
+// TestHeaderKeyValue: a resolved HeaderKey reads what HeaderValue reads, by any casing.
+func TestHeaderKeyValue(t *testing.T) {
+	t.Parallel()
+	r := &Request{Host: "api.example.com", Header: http.Header{
+		"Authorization":  {"first", "last"},
+		"Content-Length": {"12"},
+		"X-Empty":        {},
+	}}
+	for _, name := range []string{"Authorization", "authorization", "AUTHORIZATION", "Host", "host", "Content-Length", "content-length", "X-Empty", "X-Missing", "Connection"} {
+		want, wantOK := r.HeaderValue(name)
+		got, ok := r.HeaderKeyValue(NewHeaderKey(name))
+		if got != want || ok != wantOK {
+			t.Errorf("HeaderKeyValue(%q) = %q, %v; HeaderValue says %q, %v", name, got, ok, want, wantOK)
+		}
+	}
+	if got, ok := (&Request{}).HeaderKeyValue(NewHeaderKey("Host")); got != "" || ok {
+		t.Errorf("HeaderKeyValue(Host) without a host = %q, %v; want none", got, ok)
+	}
 }

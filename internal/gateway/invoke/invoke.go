@@ -218,6 +218,36 @@ func (r *Request) HeaderValues(name string) []string {
 	return vs
 }
 
+// HeaderKey is a header name resolved once, for a stage that reads the same header on
+// every request (an authorizer's identity source): HeaderValue's view of it without the
+// per-request canonicalization and rule lookup. The zero HeaderKey names no header.
+type HeaderKey struct {
+	canon  string // the canonical name
+	hidden bool   // a Hidden header, which has no value
+}
+
+// NewHeaderKey resolves the header name (any casing).
+func NewHeaderKey(name string) HeaderKey {
+	canon := http.CanonicalHeaderKey(name)
+	return HeaderKey{canon: canon, hidden: canon != "Host" && HeaderHas(canon, Hidden)}
+}
+
+// HeaderKeyValue is HeaderValue of k's name: the last value, Host the client's, a Hidden
+// header none. The request's names are canonical, as the edge and TestInvoke build them.
+func (r *Request) HeaderKeyValue(k HeaderKey) (string, bool) {
+	switch {
+	case k.hidden:
+		return "", false
+	case k.canon == "Host":
+		return r.Host, r.Host != ""
+	}
+	vs := r.Header[k.canon]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
 // HeaderName returns the name of the client's header k (canonical) as the client spelled
 // it: "tEsT-HEADeR" for Test-Header when it was sent so.
 func (r *Request) HeaderName(k string) string {

@@ -52,6 +52,7 @@ type Config struct {
 // Authorizer checks requests' tokens with a shared Verifier.
 type Authorizer struct {
 	cfg      Config
+	header   invoke.HeaderKey // cfg.Header, resolved once
 	verifier *Verifier
 }
 
@@ -60,7 +61,7 @@ func NewAuthorizer(cfg Config, v *Verifier) *Authorizer {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Authorizer{cfg: cfg, verifier: v}
+	return &Authorizer{cfg: cfg, header: invoke.NewHeaderKey(cfg.Header), verifier: v}
 }
 
 // ParseIdentitySource returns the header a COGNITO_USER_POOLS authorizer's identitySource
@@ -99,7 +100,7 @@ func (a *Authorizer) Middleware() invoke.Middleware {
 
 // Authorize checks r's token and returns what it was admitted with, or an *invoke.Error.
 func (a *Authorizer) Authorize(ctx context.Context, r *invoke.Request) (*invoke.AuthorizerResult, error) {
-	value, _ := r.HeaderValue(a.cfg.Header)
+	value, _ := r.HeaderKeyValue(a.header)
 	raw := bearer(value)
 	if raw == "" {
 		return nil, unauthorized(fmt.Errorf("no token in the %s header", a.cfg.Header))
