@@ -18,7 +18,9 @@
 #   More proxies: gatehouse-key (the same method requiring an API key of a usage plan with a
 #   throttle and a quota, in-process state), gatehouse-redis and gatehouse-redis-key (both
 #   with --state on a private redis-server on the load CPU, started here), e.g.
-#   PROXIES="gatehouse gatehouse-key gatehouse-redis gatehouse-redis-key"
+#   PROXIES="gatehouse gatehouse-key gatehouse-redis gatehouse-redis-key"; gatehouse-authz (the
+#   method behind a TOKEN Lambda authorizer, bench/authfn, whose answer is cached) and
+#   gatehouse-jwt (behind a COGNITO_USER_POOLS authorizer, tokens of bench/jwtissuer)
 #   FORCE=1 runs even when the CPUs are more than MAX_BUSY percent busy before it starts.
 set -euo pipefail
 
@@ -104,7 +106,9 @@ log "building into $WORK/bin"
 	go build -o "$WORK/bin/gatehouse" ./cmd/gatehouse &&
 	go build -o "$WORK/bin/backend" ./bench/backend &&
 	go build -o "$WORK/bin/goproxy" ./bench/goproxy &&
-	go build -o "$WORK/bin/setup" ./bench/setup)
+	go build -o "$WORK/bin/setup" ./bench/setup &&
+	GOOS=linux CGO_ENABLED=0 go build -tags lambda.norpc -o "$WORK/bin/authfn" ./bench/authfn &&
+	go build -o "$WORK/bin/jwtissuer" ./bench/jwtissuer)
 
 wait_http() { # url [want-status]
 	local url=$1 want=${2:-200} i code
@@ -184,13 +188,13 @@ start_gatehouse_as() {
 		sleep 0.05
 	done
 	grep -q "gatehouse started" "$WORK/$name.log" || { cat "$WORK/$name.log" >&2; return 1; }
-	local id key
-	read -r id key < <("$WORK/bin/setup" -admin "http://127.0.0.1:$admin" -backend "http://127.0.0.1:$BACKEND_PORT" $setup_flags)
+	local id hdr
+	read -r id hdr < <("$WORK/bin/setup" -admin "http://127.0.0.1:$admin" -backend "http://127.0.0.1:$BACKEND_PORT" $setup_flags)
 	URL[$name]="http://127.0.0.1:$port/restapis/$id/bench/_user_request_/hello"
-	HDR[$name]=${key:+x-api-key: $key}
+	HDR[$name]=$hdr
 	local i code
 	for i in $(seq 1 200); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 ${key:+-H "x-api-key: $key"} "${URL[$name]}" || true)
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 ${hdr:+-H "$hdr"} "${URL[$name]}" || true)
 		[ "$code" = 200 ] && return 0
 		sleep 0.05
 	done
@@ -199,6 +203,21 @@ start_gatehouse_as() {
 }
 start_gatehouse() { start_gatehouse_as gatehouse "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" ""; }
 start_gatehouse-key() { start_gatehouse_as gatehouse-key $((VARIANT_PORT_BASE)) $((VARIANT_PORT_BASE + 1)) -api-key; }
+start_gatehouse-authz() {
+	start_gatehouse_as gatehouse-authz $((VARIANT_PORT_BASE + 30)) $((VARIANT_PORT_BASE + 31)) "-authorizer-bin $WORK/bin/authfn"
+}
+# gatehouse-jwt: the method behind a COGNITO_USER_POOLS authorizer whose pool stands for
+# bench/jwtissuer, run on the load CPU; every request carries the same ID token.
+JWT_PORT=${JWT_PORT:-19106}
+JWT_POOL=arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_bench
+start_gatehouse-jwt() {
+	taskset -c "$LOAD_CPU" "$WORK/bin/jwtissuer" -listen "127.0.0.1:$JWT_PORT" 2>"$WORK/jwtissuer.log" &
+	PIDS+=($!)
+	local tok
+	tok=$("$WORK/bin/jwtissuer" -token -issuer "http://127.0.0.1:$JWT_PORT")
+	start_gatehouse_as gatehouse-jwt $((VARIANT_PORT_BASE + 40)) $((VARIANT_PORT_BASE + 41)) \
+		"-cognito-pool $JWT_POOL -cognito-token $tok" --jwt-issuer "$JWT_POOL=http://127.0.0.1:$JWT_PORT"
+}
 start_gatehouse-redis() {
 	start_redis
 	start_gatehouse_as gatehouse-redis $((VARIANT_PORT_BASE + 10)) $((VARIANT_PORT_BASE + 11)) "" --state "redis://127.0.0.1:$REDIS_PORT/0"
@@ -379,6 +398,16 @@ awk -F'\t' -v proxies="$PROXIES" '
 				r >= 0.7 ? "MET" : "NOT MET", r, R["gatehouse-redis-key"] / R["gatehouse"]
 			if ("gatehouse-key" in R)
 				printf "\nthe Redis state costs the gateway %.1f us CPU a request more than the in-process state (median of rounds)", round_diff("gatehouse-redis-key", "gatehouse-key")
+		}
+		if (("gatehouse" in R) && ("gatehouse-authz" in R)) {
+			r = round_ratio("gatehouse-authz", "gatehouse")
+			printf "\ntarget: gatehouse-authz req/s >= 0.85x gatehouse (a cached Lambda TOKEN authorizer): %s (median of rounds %.2fx; medians %.2fx)",
+				r >= 0.85 ? "MET" : "NOT MET", r, R["gatehouse-authz"] / R["gatehouse"]
+		}
+		if (("gatehouse" in R) && ("gatehouse-jwt" in R)) {
+			r = round_ratio("gatehouse-jwt", "gatehouse")
+			printf "\ntarget: gatehouse-jwt req/s >= 0.85x gatehouse (a COGNITO_USER_POOLS authorizer): %s (median of rounds %.2fx; medians %.2fx)",
+				r >= 0.85 ? "MET" : "NOT MET", r, R["gatehouse-jwt"] / R["gatehouse"]
 		}
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",

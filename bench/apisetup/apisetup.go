@@ -84,7 +84,7 @@ func Call(do Doer, method, path string, in, out any) error {
 // Create creates and deploys the API and returns its id. backendURL is the integration's
 // base, e.g. "http://127.0.0.1:9000"; requests to .../_user_request_/{path} go to
 // {backendURL}/{path}.
-func Create(do Doer, backendURL string) (string, error) { return create(do, backendURL, false) }
+func Create(do Doer, backendURL string) (string, error) { return create(do, backendURL, method{}) }
 
 // Metered bounds the usage plan of CreateWithAPIKey: a throttle and a quota that every
 // request is checked against and none reaches.
@@ -97,7 +97,7 @@ var (
 // usage plan on the stage with MeteredThrottle and MeteredQuota that holds the key; it
 // returns the API id and the key's value (sent as x-api-key).
 func CreateWithAPIKey(do Doer, backendURL string) (apiID, keyValue string, err error) {
-	apiID, err = create(do, backendURL, true)
+	apiID, err = create(do, backendURL, method{apiKeyRequired: true})
 	if err != nil {
 		return "", "", err
 	}
@@ -122,7 +122,41 @@ func CreateWithAPIKey(do Doer, backendURL string) (apiID, keyValue string, err e
 	return apiID, key.Value, nil
 }
 
-func create(do Doer, backendURL string, apiKeyRequired bool) (string, error) {
+// AuthorizerFunction is the Lambda function CreateWithAuthorizer deploys.
+const AuthorizerFunction = "bench-authorizer"
+
+// CreateWithAuthorizer deploys zipFile (a custom runtime's bootstrap, zipped) as
+// AuthorizerFunction through the Lambda API, and creates the API with its method behind a
+// TOKEN authorizer of that function on the Authorization header, with the default TTL of
+// 300 seconds: every request after the first is decided from the cache.
+func CreateWithAuthorizer(do Doer, backendURL string, zipFile []byte, region, account string) (string, error) {
+	if err := Call(do, "POST", "/2015-03-31/functions", map[string]any{
+		"FunctionName": AuthorizerFunction, "Runtime": "provided.al2023", "Handler": "bootstrap",
+		"Role": "arn:aws:iam::" + account + ":role/bench", "Code": map[string]any{"ZipFile": zipFile},
+	}, nil); err != nil {
+		return "", err
+	}
+	uri := "arn:aws:apigateway:" + region + ":lambda:path/2015-03-31/functions/arn:aws:lambda:" + region + ":" + account +
+		":function:" + AuthorizerFunction + "/invocations"
+	return create(do, backendURL, method{authorizerURI: uri})
+}
+
+// CreateWithCognito creates the API with its method behind a COGNITO_USER_POOLS authorizer
+// of the user pool poolARN (which gatehouse's --jwt-issuer maps to an issuer) on the
+// Authorization header.
+func CreateWithCognito(do Doer, backendURL, poolARN string) (string, error) {
+	return create(do, backendURL, method{poolARN: poolARN})
+}
+
+// method is how create's method is guarded: by an API key, by a TOKEN authorizer of the
+// Lambda function authorizerURI invokes, or by a Cognito authorizer of poolARN.
+type method struct {
+	apiKeyRequired bool
+	authorizerURI  string
+	poolARN        string
+}
+
+func create(do Doer, backendURL string, guard method) (string, error) {
 	call := func(method, path string, in, out any) error { return Call(do, method, path, in, out) }
 	var api struct {
 		ID             string `json:"id"`
@@ -138,12 +172,30 @@ func create(do Doer, backendURL string, apiKeyRequired bool) (string, error) {
 	if err := call("POST", base+"/resources/"+api.RootResourceID, map[string]any{"pathPart": "{proxy+}"}, &proxy); err != nil {
 		return "", err
 	}
-	m := base + "/resources/" + proxy.ID + "/methods/ANY"
-	if err := call("PUT", m, map[string]any{
+	put := map[string]any{
 		"authorizationType": "NONE",
-		"apiKeyRequired":    apiKeyRequired,
+		"apiKeyRequired":    guard.apiKeyRequired,
 		"requestParameters": map[string]bool{"method.request.path.proxy": true},
-	}, nil); err != nil {
+	}
+	if guard.authorizerURI != "" || guard.poolARN != "" {
+		az := map[string]any{"name": "bench", "type": "TOKEN", "authorizerUri": guard.authorizerURI,
+			"identitySource": "method.request.header.Authorization"}
+		put["authorizationType"] = "CUSTOM"
+		if guard.poolARN != "" {
+			az = map[string]any{"name": "bench", "type": "COGNITO_USER_POOLS", "providerARNs": []string{guard.poolARN},
+				"identitySource": "method.request.header.Authorization"}
+			put["authorizationType"] = "COGNITO_USER_POOLS"
+		}
+		var created struct {
+			ID string `json:"id"`
+		}
+		if err := call("POST", base+"/authorizers", az, &created); err != nil {
+			return "", err
+		}
+		put["authorizerId"] = created.ID
+	}
+	m := base + "/resources/" + proxy.ID + "/methods/ANY"
+	if err := call("PUT", m, put, nil); err != nil {
 		return "", err
 	}
 	if err := call("PUT", m+"/integration", map[string]any{

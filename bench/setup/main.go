@@ -1,12 +1,18 @@
 // Command setup creates the benchmark's HTTP_PROXY REST API on a running gatehouse through
-// its management API and prints the API id; with -api-key the method requires an API key
-// of a metered usage plan, and the key's value follows the id on the same line.
+// its management API and prints the API id. With -api-key the method requires an API key of
+// a metered usage plan; with -authorizer-bin it is behind a TOKEN authorizer running that
+// bootstrap (bench/authfn); with -cognito-pool behind a Cognito authorizer. The header a
+// request then needs follows the id on the same line ("x-api-key: {key}",
+// "Authorization: allow", "Authorization: Bearer {token}").
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"flag"
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/gatehouse/gatehouse/bench/apisetup"
 )
@@ -15,18 +21,64 @@ func main() {
 	admin := flag.String("admin", "http://127.0.0.1:9090", "management API base URL")
 	backend := flag.String("backend", "http://127.0.0.1:9000", "backend base URL for the integration")
 	withKey := flag.Bool("api-key", false, "require an API key in a usage plan with a throttle and a quota")
+	authorizer := flag.String("authorizer-bin", "", "put the method behind a TOKEN authorizer running this custom-runtime bootstrap (linux)")
+	pool := flag.String("cognito-pool", "", "put the method behind a COGNITO_USER_POOLS authorizer of this user pool ARN")
+	token := flag.String("cognito-token", "", "with -cognito-pool: the token requests send")
+	region := flag.String("region", "us-east-1", "gatehouse's region (serve --region)")
+	account := flag.String("account", "000000000000", "gatehouse's account id (serve --account-id)")
 	flag.Parse()
-	if *withKey {
-		id, key, err := apisetup.CreateWithAPIKey(apisetup.Remote(*admin), *backend)
+	do := apisetup.Remote(*admin)
+	switch {
+	case *withKey:
+		id, key, err := apisetup.CreateWithAPIKey(do, *backend)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(id, key)
-		return
+		fmt.Println(id, "x-api-key: "+key)
+	case *authorizer != "":
+		code, err := zipBootstrap(*authorizer)
+		if err != nil {
+			log.Fatal(err)
+		}
+		id, err := apisetup.CreateWithAuthorizer(do, *backend, code, *region, *account)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id, "Authorization: allow")
+	case *pool != "":
+		id, err := apisetup.CreateWithCognito(do, *backend, *pool)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id, "Authorization: Bearer "+*token)
+	default:
+		id, err := apisetup.Create(do, *backend)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id)
 	}
-	id, err := apisetup.Create(apisetup.Remote(*admin), *backend)
+}
+
+// zipBootstrap is the deployment package of the executable at path: one file, bootstrap.
+func zipBootstrap(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
-	fmt.Println(id)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
