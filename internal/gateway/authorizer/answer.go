@@ -29,13 +29,21 @@ type answer struct {
 // the proxy event and $context.authorizer carry them all.
 const maxContextKeys = 256
 
+// MaxAnswerBytes is AWS's quota on a Lambda authorizer's result: 8 KB (API Gateway quotas,
+// "Lambda authorizer result size"). A larger answer is not an authorizer's answer.
+const MaxAnswerBytes = 8 << 10
+
 // parseAnswer reads a Lambda authorizer's output (AWS's api-gateway-lambda-authorizer-output):
 // {"principalId": string, "policyDocument": {...}, "context": {key: string|number|boolean},
 // "usageIdentifierKey": string}. A missing principalId or policyDocument, a policy IAM
 // cannot parse, or a context value that is an object or array is an error: AWS answers 500
 // AuthorizerConfigurationException. A null context value is kept, as AWS passes it on as
-// null (recorded in DefinitelyTyped#69823's discussion of the proxy event).
+// null (recorded in DefinitelyTyped#69823's discussion of the proxy event). An answer over
+// MaxAnswerBytes is an error too.
 func parseAnswer(out []byte) (*answer, error) {
+	if len(out) > MaxAnswerBytes {
+		return nil, fmt.Errorf("the answer is %d bytes, over the %d bytes of AWS's quota", len(out), MaxAnswerBytes)
+	}
 	var raw struct {
 		PrincipalID        *string         `json:"principalId"`
 		PolicyDocument     json.RawMessage `json:"policyDocument"`

@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ func TestParseAnswer(t *testing.T) {
 		{"context not an object", `{"principalId":"u","policyDocument":` + allowAll + `,"context":"x"}`, false, nil, ""},
 		{"not JSON", `nope`, false, nil, ""},
 		{"principalId a number", `{"principalId":1,"policyDocument":` + allowAll + `}`, false, nil, ""},
+		{"8 KB, AWS's quota", sizedAnswer(MaxAnswerBytes), true, []invoke.AuthorizerValue{{Key: "pad", Value: `"` + strings.Repeat("x", MaxAnswerBytes-len(sizedAnswer(0))) + `"`}}, ""},
+		{"over 8 KB", sizedAnswer(MaxAnswerBytes + 1), false, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +58,13 @@ func TestParseAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sizedAnswer is an allowing answer of n bytes (at least its size without padding, n = 0),
+// padded by a context value.
+func sizedAnswer(n int) string {
+	head, tail := `{"principalId":"u","policyDocument":`+allowAll+`,"context":{"pad":"`, `"}}`
+	return head + strings.Repeat("x", max(0, n-len(head)-len(tail))) + tail
 }
 
 func FuzzParseAnswer(f *testing.F) {
