@@ -5,6 +5,7 @@
 package apisetup
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -210,4 +211,24 @@ func create(do Doer, backendURL string, guard method) (string, error) {
 		return "", err
 	}
 	return api.ID, nil
+}
+
+// ZipBootstrap is a custom runtime's deployment package: the executable bin as bootstrap,
+// mode 0755.
+func ZipBootstrap(bin []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(bin); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -7,8 +7,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"flag"
 	"fmt"
 	"log"
@@ -36,7 +34,11 @@ func main() {
 		}
 		fmt.Println(id, "x-api-key: "+key)
 	case *authorizer != "":
-		code, err := zipBootstrap(*authorizer)
+		bin, err := os.ReadFile(*authorizer)
+		if err != nil {
+			log.Fatal(err)
+		}
+		code, err := apisetup.ZipBootstrap(bin)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -58,27 +60,4 @@ func main() {
 		}
 		fmt.Println(id)
 	}
-}
-
-// zipBootstrap is the deployment package of the executable at path: one file, bootstrap.
-func zipBootstrap(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
