@@ -251,6 +251,26 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 	var scopes *awsjson.ListPatch // m.AuthorizationScopes, once an operation changes them
 	for _, op := range ops {
 		seg := awsjson.Segments(op.Path)
+		// A scope is added or removed as {"path": "/authorizationScopes", "value": scope}
+		// (what Terraform's aws_api_gateway_method sends) or as "/authorizationScopes/{scope}".
+		if (len(seg) == 1 || len(seg) == 2) && seg[0] == "authorizationScopes" && (op.Op == awsjson.OpAdd || op.Op == awsjson.OpRemove) {
+			scope := op.Val()
+			if scope == "" && len(seg) == 2 {
+				scope = seg[1]
+			}
+			if scope == "" {
+				problems = append(problems, "Invalid patch path "+op.Path)
+				continue
+			}
+			if scopes == nil {
+				scopes = awsjson.NewListPatch(m.AuthorizationScopes)
+			}
+			scopes.Remove(scope)
+			if op.Op == awsjson.OpAdd {
+				scopes.Append(scope)
+			}
+			continue
+		}
 		if len(seg) == 1 {
 			field := seg[0]
 			switch field {
@@ -274,20 +294,6 @@ func patchMethod(doc *apigateway.RestAPIDocument, m *apigateway.Method, ops []aw
 			default:
 				// Recorded: "unsupported-path" (/httpMethod), "wrong-path-request-parameters".
 				problems = append(problems, "Invalid patch path "+op.Path)
-			}
-			continue
-		}
-		if len(seg) == 2 && seg[0] == "authorizationScopes" && (op.Op == awsjson.OpAdd || op.Op == awsjson.OpRemove) {
-			scope := op.Val()
-			if scope == "" {
-				scope = seg[1]
-			}
-			if scopes == nil {
-				scopes = awsjson.NewListPatch(m.AuthorizationScopes)
-			}
-			scopes.Remove(scope)
-			if op.Op == awsjson.OpAdd {
-				scopes.Append(scope)
 			}
 			continue
 		}

@@ -2,6 +2,8 @@ package mgmt
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -257,6 +259,32 @@ func TestMethodResponseLifecycle(t *testing.T) {
 	_, err = c.GetMethodResponse(ctx(t), &apigateway.GetMethodResponseInput{RestApiId: &apiID, ResourceId: &rootID, HttpMethod: aws.String("GET"), StatusCode: aws.String("200")})
 	if code, msg := apiErr(t, err); code != "NotFoundException" || msg != "Invalid Response status code specified" {
 		t.Errorf("GetMethodResponse(deleted) = %s %q", code, msg)
+	}
+}
+
+// TestPatchMethodScopes: a Cognito method's scopes are added and removed both as Terraform's
+// aws_api_gateway_method patches them ({"path": "/authorizationScopes", "value": scope})
+// and with the scope in the path; an add or remove naming no scope is refused.
+func TestPatchMethodScopes(t *testing.T) {
+	t.Parallel()
+	doc := &model.RestAPIDocument{Authorizers: map[string]*model.Authorizer{
+		"pool": {ID: "pool", Name: "pool", Type: model.AuthorizerCognitoUserPools, ProviderARNs: []string{"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x"}},
+	}}
+	m := &model.Method{HTTPMethod: "GET", AuthorizationType: model.AuthorizationCognitoUserPools, AuthorizerID: "pool", AuthorizationScopes: []string{"old"}}
+	op := func(op, path, value string) awsjson.PatchOperation {
+		return awsjson.PatchOperation{Op: op, Path: path, Value: &value}
+	}
+	if err := patchMethod(doc, m, []awsjson.PatchOperation{
+		op("add", "/authorizationScopes", "pets/read"), op("add", "/authorizationScopes/pets~1write", ""),
+		op("remove", "/authorizationScopes", "old"),
+	}); err != nil {
+		t.Fatalf("patchMethod = %v; want the scopes changed", err)
+	}
+	if want := []string{"pets/read", "pets/write"}; !slices.Equal(m.AuthorizationScopes, want) {
+		t.Errorf("scopes = %v; want %v", m.AuthorizationScopes, want)
+	}
+	if err := patchMethod(doc, m, []awsjson.PatchOperation{op("add", "/authorizationScopes", "")}); err == nil || !strings.Contains(err.Error(), "Invalid patch path /authorizationScopes") {
+		t.Errorf("add /authorizationScopes without a scope = %v; want Invalid patch path", err)
 	}
 }
 
