@@ -188,34 +188,20 @@ func (r *Request) QueryValue(name string) (string, bool) {
 // single-value view (headers and method.request.header.X) keeps the last one. Headers AWS
 // drops as it reads a request (Hidden: Connection, Content-Length, Expect, TE, ...) have
 // none; Host is the client's.
-func (r *Request) HeaderValue(name string) (string, bool) {
-	vs := r.HeaderValues(name)
-	if len(vs) == 0 {
-		return "", false
-	}
-	return vs[len(vs)-1], true
-}
+func (r *Request) HeaderValue(name string) (string, bool) { return r.HeaderKeyValue(r.headerKey(name)) }
 
 // HeaderValues returns every value of the header name (case-insensitive), as
 // method.request.multivalueheader.X sees them: nil for a Hidden header; Host is the
 // client's Host.
 func (r *Request) HeaderValues(name string) []string {
-	k := name
-	vs, ok := r.Header[k]
-	if !ok {
-		k = http.CanonicalHeaderKey(name)
-		vs = r.Header[k]
-	}
-	switch {
-	case k == "Host":
-		if r.Host == "" {
-			return nil
+	k := r.headerKey(name)
+	if k.hidden || k.canon == "Host" {
+		if v, ok := r.HeaderKeyValue(k); ok {
+			return []string{v}
 		}
-		return []string{r.Host}
-	case HeaderHas(k, Hidden):
 		return nil
 	}
-	return vs
+	return r.Header[k.canon]
 }
 
 // HeaderKey is a header name resolved once, for a stage that reads the same header on
@@ -227,13 +213,24 @@ type HeaderKey struct {
 }
 
 // NewHeaderKey resolves the header name (any casing).
-func NewHeaderKey(name string) HeaderKey {
-	canon := http.CanonicalHeaderKey(name)
+func NewHeaderKey(name string) HeaderKey { return headerKeyOf(http.CanonicalHeaderKey(name)) }
+
+func headerKeyOf(canon string) HeaderKey {
 	return HeaderKey{canon: canon, hidden: canon != "Host" && HeaderHas(canon, Hidden)}
 }
 
-// HeaderKeyValue is HeaderValue of k's name: the last value, Host the client's, a Hidden
-// header none. The request's names are canonical, as the edge and TestInvoke build them.
+// headerKey resolves name for r: the name itself when r has it (the edge stores canonical
+// names), else its canonical form.
+func (r *Request) headerKey(name string) HeaderKey {
+	if _, ok := r.Header[name]; ok {
+		return headerKeyOf(name)
+	}
+	return NewHeaderKey(name)
+}
+
+// HeaderKeyValue is HeaderValue of k's name, the one place its rule is written: the last
+// value, Host the client's, a Hidden header none. The request's names are canonical, as
+// the edge and TestInvoke build them.
 func (r *Request) HeaderKeyValue(k HeaderKey) (string, bool) {
 	switch {
 	case k.hidden:
