@@ -7,6 +7,21 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 )
 
+// eventIdentity is the requestContext.identity of the proxy event built for inv.
+func eventIdentity(t *testing.T, inv *invoke.Invocation) map[string]any {
+	t.Helper()
+	var event struct {
+		RequestContext struct {
+			Identity map[string]any `json:"identity"`
+		} `json:"requestContext"`
+	}
+	raw := appendProxyEvent(nil, inv, nil)
+	if err := json.Unmarshal(raw, &event); err != nil {
+		t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
+	}
+	return event.RequestContext.Identity
+}
+
 // TestProxyEventIAMIdentity: an AWS_IAM caller fills requestContext.identity's accountId,
 // caller, user, userArn and accessKey; without one they are null, as AWS sends them.
 func TestProxyEventIAMIdentity(t *testing.T) {
@@ -14,16 +29,7 @@ func TestProxyEventIAMIdentity(t *testing.T) {
 	identity := func(id invoke.Identity) map[string]any {
 		inv := testInvocation()
 		inv.Identity = id
-		var event struct {
-			RequestContext struct {
-				Identity map[string]any `json:"identity"`
-			} `json:"requestContext"`
-		}
-		raw := appendProxyEvent(nil, inv, nil)
-		if err := json.Unmarshal(raw, &event); err != nil {
-			t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
-		}
-		return event.RequestContext.Identity
+		return eventIdentity(t, inv)
 	}
 	got := identity(invoke.Identity{AccountID: "123456789012", Caller: "AIDAALICE", User: "AIDAALICE",
 		UserARN: "arn:aws:iam::123456789012:user/alice", AccessKey: "AKIAALICE"})
@@ -46,21 +52,9 @@ func TestProxyEventIAMIdentity(t *testing.T) {
 // vpcId have them; a request on the public listener has neither member.
 func TestProxyEventVPCEndpoint(t *testing.T) {
 	t.Parallel()
-	identity := func(inv *invoke.Invocation) map[string]any {
-		var event struct {
-			RequestContext struct {
-				Identity map[string]any `json:"identity"`
-			} `json:"requestContext"`
-		}
-		raw := appendProxyEvent(nil, inv, nil)
-		if err := json.Unmarshal(raw, &event); err != nil {
-			t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
-		}
-		return event.RequestContext.Identity
-	}
 	inv := testInvocation()
 	inv.SourceVPCE, inv.SourceVPC = "vpce-0123456789abcdef0", "vpc-0abc1234"
-	got := identity(inv)
+	got := eventIdentity(t, inv)
 	if got["vpceId"] != "vpce-0123456789abcdef0" || got["vpcId"] != "vpc-0abc1234" {
 		t.Errorf("identity through a VPC endpoint = %v; want vpceId and vpcId", got)
 	}
@@ -70,10 +64,10 @@ func TestProxyEventVPCEndpoint(t *testing.T) {
 		}
 	}
 	inv.SourceVPC = "" // --vpce ADDR=vpce-id without a VPC
-	if got := identity(inv); got["vpcId"] != nil {
+	if got := eventIdentity(t, inv); got["vpcId"] != nil {
 		t.Errorf("identity through an endpoint of no VPC: vpcId = %v; want null", got["vpcId"])
 	}
-	got = identity(testInvocation())
+	got = eventIdentity(t, testInvocation())
 	if _, has := got["vpceId"]; has {
 		t.Errorf("identity on the public listener = %v; want no vpceId", got)
 	}

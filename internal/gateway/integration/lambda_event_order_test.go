@@ -65,16 +65,7 @@ func TestProxyEventAPIKey(t *testing.T) {
 	identity := func(apiKey, apiKeyID string) map[string]any {
 		inv := testInvocation()
 		inv.APIKey, inv.APIKeyID = apiKey, apiKeyID
-		var event struct {
-			RequestContext struct {
-				Identity map[string]any `json:"identity"`
-			} `json:"requestContext"`
-		}
-		raw := appendProxyEvent(nil, inv, nil)
-		if err := json.Unmarshal(raw, &event); err != nil {
-			t.Fatalf("appendProxyEvent = %s; not JSON: %v", raw, err)
-		}
-		return event.RequestContext.Identity
+		return eventIdentity(t, inv)
 	}
 	got := identity("abcdefghijklmnopqrstuv", "k1x2y3")
 	if got["apiKey"] != "abcdefghijklmnopqrstuv" || got["apiKeyId"] != "k1x2y3" || got["sourceIp"] == nil {
