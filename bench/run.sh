@@ -366,6 +366,16 @@ awk -F'\t' -v proxies="$PROXIES" '
 		for (i = 1; i <= k; i++) v["x", i] = cpu[a, i] - cpu[b, i]
 		return median(v, "x", k)
 	}
+	# target(p, want, what): when variant p ran beside gatehouse, prints whether its req/s
+	# (median over rounds of the per-round ratios) is at least want times that of gatehouse.
+	function target(p, want, what,   r) {
+		if (!(("gatehouse" in R) && (p in R)))
+			return 0
+		r = round_ratio(p, "gatehouse")
+		printf "\ntarget: %s req/s >= %.2fx gatehouse (%s): %s (median of rounds %.2fx; medians %.2fx)",
+			p, want, what, r >= want ? "MET" : "NOT MET", r, R[p] / R["gatehouse"]
+		return 1
+	}
 	function median(arr, p, k,   i, j, t, v) {
 		for (i = 1; i <= k; i++) v[i] = arr[p, i]
 		for (i = 2; i <= k; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
@@ -387,28 +397,11 @@ awk -F'\t' -v proxies="$PROXIES" '
 		# The targets compare variants within each round (they run back to back), then take
 		# the median of the ratios of the rounds: the speed of the machine drifts between rounds more
 		# than the variants differ.
-		if (("gatehouse" in R) && ("gatehouse-key" in R)) {
-			r = round_ratio("gatehouse-key", "gatehouse")
-			printf "\ntarget: gatehouse-key req/s >= 0.90x gatehouse (API key + plan throttle + quota, in-process state): %s (median of rounds %.2fx; medians %.2fx)",
-				r >= 0.9 ? "MET" : "NOT MET", r, R["gatehouse-key"] / R["gatehouse"]
-		}
-		if (("gatehouse" in R) && ("gatehouse-redis-key" in R)) {
-			r = round_ratio("gatehouse-redis-key", "gatehouse")
-			printf "\ntarget: gatehouse-redis-key req/s >= 0.70x gatehouse (the same with Redis state): %s (median of rounds %.2fx; medians %.2fx)",
-				r >= 0.7 ? "MET" : "NOT MET", r, R["gatehouse-redis-key"] / R["gatehouse"]
-			if ("gatehouse-key" in R)
-				printf "\nthe Redis state costs the gateway %.1f us CPU a request more than the in-process state (median of rounds)", round_diff("gatehouse-redis-key", "gatehouse-key")
-		}
-		if (("gatehouse" in R) && ("gatehouse-authz" in R)) {
-			r = round_ratio("gatehouse-authz", "gatehouse")
-			printf "\ntarget: gatehouse-authz req/s >= 0.85x gatehouse (a cached Lambda TOKEN authorizer): %s (median of rounds %.2fx; medians %.2fx)",
-				r >= 0.85 ? "MET" : "NOT MET", r, R["gatehouse-authz"] / R["gatehouse"]
-		}
-		if (("gatehouse" in R) && ("gatehouse-jwt" in R)) {
-			r = round_ratio("gatehouse-jwt", "gatehouse")
-			printf "\ntarget: gatehouse-jwt req/s >= 0.85x gatehouse (a COGNITO_USER_POOLS authorizer): %s (median of rounds %.2fx; medians %.2fx)",
-				r >= 0.85 ? "MET" : "NOT MET", r, R["gatehouse-jwt"] / R["gatehouse"]
-		}
+		target("gatehouse-key", 0.90, "API key + plan throttle + quota, in-process state")
+		if (target("gatehouse-redis-key", 0.70, "the same with Redis state") && ("gatehouse-key" in R))
+			printf "\nthe Redis state costs the gateway %.1f us CPU a request more than the in-process state (median of rounds)", round_diff("gatehouse-redis-key", "gatehouse-key")
+		target("gatehouse-authz", 0.85, "a cached Lambda TOKEN authorizer")
+		target("gatehouse-jwt", 0.85, "a COGNITO_USER_POOLS authorizer")
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",
 				R["gatehouse"] >= 0.75 * R["nginx"] ? "MET" : "NOT MET", R["gatehouse"] / R["nginx"],
