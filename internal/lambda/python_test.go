@@ -369,3 +369,63 @@ def handler(event, context):
 		t.Errorf("runtime directory %s after Close: %v; want it removed", dir, err)
 	}
 }
+
+func TestRuntimeInterpreters(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	// Every problem of the configuration at once.
+	_, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Interpreters: map[string]string{
+		"java21": "/usr/bin/java", "python3.9": "", "python3.10": "/nonexistent/python3",
+	}})
+	for _, w := range []string{`interpreter for "java21": not a runtime that runs with an interpreter`, `interpreter for "python3.9": empty path`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("NewRuntime(bad interpreters) = %v; want it to say %q", err, w)
+		}
+	}
+	_, err = NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Interpreters: map[string]string{"python3.10": "/nonexistent/python3"}})
+	if err == nil || !strings.Contains(err.Error(), "interpreter for python3.10") {
+		t.Errorf("NewRuntime(missing interpreter) = %v; want it to name python3.10", err)
+	}
+
+	// A configured interpreter is resolved to its real path once, and its version logged;
+	// the others keep the default.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &records{}
+	r := newRuntime(t, RuntimeConfig{Logger: slog.New(logs), Interpreters: map[string]string{"python3.9": py}})
+	m := r.managed["python3.9"]
+	if m.interpreter == "" || !filepath.IsAbs(m.interpreter) || !regexp.MustCompile(`^3\.\d+\.\d+`).MatchString(m.version) {
+		t.Errorf("python3.9 runs on %q version %q; want an absolute path and a version", m.interpreter, m.version)
+	}
+	var lines int
+	logs.mu.Lock()
+	for _, rec := range logs.recs {
+		if rec["msg"] == "lambda runtime available" && strings.HasPrefix(rec["runtime"], "python3.") {
+			lines++
+		}
+	}
+	logs.mu.Unlock()
+	if lines != 6 {
+		t.Errorf("%d 'lambda runtime available' lines for python; want one for each of the 6 runtimes", lines)
+	}
+	if err := r.RuntimeAvailable("python3.13"); err != nil {
+		t.Errorf("RuntimeAvailable(python3.13) = %v; want nil", err)
+	}
+	if err := r.RuntimeAvailable("java21"); !errors.Is(err, ErrRuntimeNotSupported) || errors.Is(err, ErrRuntimeUnavailable) {
+		t.Errorf("RuntimeAvailable(java21) = %v; want ErrRuntimeNotSupported, not ErrRuntimeUnavailable", err)
+	}
+	// Node's bootstrap comes from another branch: until it is here, its runtimes are
+	// unavailable, and say so.
+	if _, statErr := fs.Stat(runtimeScripts, node.bootstrap); statErr != nil {
+		if err := r.RuntimeAvailable("nodejs22.x"); !errors.Is(err, ErrRuntimeUnavailable) || !strings.Contains(err.Error(), "not available in this build") {
+			t.Errorf("RuntimeAvailable(nodejs22.x) without bootstrap.js = %v; want ErrRuntimeUnavailable saying it is not in this build", err)
+		}
+	}
+	if fi, err := os.Stat(r.runtimeDir); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o700 {
+		t.Errorf("runtime directory %s has mode %v; want 0700", r.runtimeDir, fi.Mode().Perm())
+	}
+}
