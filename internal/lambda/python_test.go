@@ -429,3 +429,36 @@ func TestRuntimeInterpreters(t *testing.T) {
 		t.Errorf("runtime directory %s has mode %v; want 0700", r.runtimeDir, fi.Mode().Perm())
 	}
 }
+
+func TestRuntimeDirOfItsOwn(t *testing.T) {
+	t.Parallel()
+	parent := filepath.Join(t.TempDir(), "lambda", "runtime")
+	stale := filepath.Join(parent, "gatehouse-lambda-runtime-123")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(parent, "not-ours")
+	os.WriteFile(other, nil, 0o600)
+	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), RuntimeDir: parent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale runtime directory after NewRuntime: %v; want it removed", err)
+	}
+	if filepath.Dir(r.runtimeDir) != parent {
+		t.Errorf("runtime directory %s; want it under %s", r.runtimeDir, parent)
+	}
+	if _, err := os.Stat(filepath.Join(r.runtimeDir, "bootstrap.py")); err != nil {
+		t.Errorf("bootstrap.py in the runtime directory: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r.Close(ctx)
+	if _, err := os.Stat(r.runtimeDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("runtime directory after Close: %v; want it removed", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file not a runtime directory's: %v; want it kept", err)
+	}
+}
