@@ -462,3 +462,26 @@ func TestRuntimeDirOfItsOwn(t *testing.T) {
 		t.Errorf("a file not a runtime directory's: %v; want it kept", err)
 	}
 }
+
+func TestPythonResponseTooLarge(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	r := newRuntime(t, RuntimeConfig{})
+	spec := pyFunction(t, "app.handler", map[string]string{"app.py": `
+import os
+PID = os.getpid()
+def handler(event, context):
+    if event.get("big"):
+        return "x" * (7 << 20)
+    return PID
+`})
+	res := invoke(t, r, spec, `{"big":true}`, nil)
+	if res.FunctionError != "Unhandled" || !strings.Contains(string(res.Payload), "Function.ResponseSizeTooLarge") {
+		t.Fatalf("Invoke(7 MB answer) = %q %.200s; want Unhandled Function.ResponseSizeTooLarge", res.FunctionError, res.Payload)
+	}
+	// The runtime goes on (or is replaced): the next call answers.
+	res = invoke(t, r, spec, `{}`, nil)
+	if res.FunctionError != "" {
+		t.Errorf("Invoke after a too large answer = %q %s; want an answer", res.FunctionError, res.Payload)
+	}
+}
