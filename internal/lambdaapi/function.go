@@ -120,7 +120,11 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	if len(in.Tags) > 0 {
 		fn.Tags = in.Tags
 	}
-	fn, err = s.cfg.Registry.Create(ctx, fn)
+	if in.Publish {
+		fn, err = s.cfg.Registry.CreatePublished(ctx, fn)
+	} else {
+		fn, err = s.cfg.Registry.Create(ctx, fn)
+	}
 	release()
 	if err != nil {
 		s.collect(ctx, code.Hex) // nothing names the package if the create did not commit
@@ -129,8 +133,17 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 		}
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, fn.Configuration)
+	writeJSON(c.w, http.StatusCreated, published(fn, in.Publish))
 	return nil
+}
+
+// published is what a create or update answers: with Publish the configuration of the
+// version it published (Version "1", FunctionArn qualified), else $LATEST's.
+func published(fn *lambda.Function, publish bool) lambda.FunctionConfiguration {
+	if publish && len(fn.Versions) > 0 {
+		return fn.Versions[len(fn.Versions)-1].Configuration
+	}
+	return fn.Configuration
 }
 
 // storeCode stores the deployment package a call gives: the zip, or (the gatehouse
@@ -224,13 +237,13 @@ type concurrency struct {
 
 // GetFunction: GET /2015-03-31/functions/{FunctionName}.
 func (s *Server) GetFunction(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
+	fn, q, err := s.qualified(ctx, c)
 	if err != nil {
 		return err
 	}
 	out := getFunctionResponse{
-		Configuration: fn.Configuration,
-		Code:          functionCodeLocation{RepositoryType: "S3", Location: codeURL(c.r, fn.CodeHex())},
+		Configuration: q.Function.Configuration,
+		Code:          functionCodeLocation{RepositoryType: "S3", Location: codeURL(c.r, q.Function.CodeHex())},
 		Tags:          fn.Tags,
 	}
 	if fn.ReservedConcurrency != nil {
@@ -284,11 +297,11 @@ func (s *Server) downloadCode(w http.ResponseWriter, r *http.Request) {
 
 // GetFunctionConfiguration: GET /2015-03-31/functions/{FunctionName}/configuration.
 func (s *Server) GetFunctionConfiguration(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
+	_, q, err := s.qualified(ctx, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	writeJSON(c.w, http.StatusOK, q.Function.Configuration)
 	return nil
 }
 
@@ -393,6 +406,9 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 		if len(in.Architectures) > 0 {
 			f.Configuration.Architectures = in.Architectures
 		}
+		if in.Publish {
+			s.cfg.Registry.PublishIn(f, nil) // the new code and its version commit together
+		}
 		return nil
 	})
 	release()
@@ -403,7 +419,7 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 	if replaced != code.Hex {
 		s.collect(ctx, replaced)
 	}
-	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	writeJSON(c.w, http.StatusOK, published(fn, in.Publish))
 	return nil
 }
 
@@ -418,6 +434,7 @@ type updateFunctionConfigurationRequest struct {
 	Runtime          *string                  `json:"Runtime"`
 	TracingConfig    *lambda.TracingConfig    `json:"TracingConfig"`
 	RevisionId       string                   `json:"RevisionId"`
+	Publish          bool                     `json:"Publish"`
 	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
 	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
 	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
@@ -460,12 +477,15 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 			f.Configuration.Handler = *in.Handler
 		}
 		applyConfig(&f.Configuration, ci)
+		if in.Publish {
+			s.cfg.Registry.PublishIn(f, nil)
+		}
 		return nil
 	})
 	if err != nil {
 		return s.registryError(err)
 	}
-	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	writeJSON(c.w, http.StatusOK, published(fn, in.Publish))
 	return nil
 }
 
@@ -478,45 +498,40 @@ func (s *Server) DeleteFunction(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
-		return notFound("Function not found: %s:%s", s.cfg.Registry.Scope().FunctionARN(ref.Name), ref.Qualifier)
-	}
-	if ref.Qualifier == lambda.LatestVersion {
+	scope := s.cfg.Registry.Scope()
+	switch q := ref.Qualifier; {
+	case q == lambda.LatestVersion:
 		return invalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	case q != "" && !lambda.IsVersionNumber(q):
+		// Not verified against AWS: the model's DeleteFunction Qualifier is a version.
+		return invalidParameter("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias")
+	case q != "":
+		v, err := s.cfg.Registry.DeleteVersion(ctx, ref.Name, q)
+		if err != nil {
+			return s.registryError(err)
+		}
+		if s.cfg.Invoker != nil {
+			s.cfg.Invoker.Forget(v.Configuration.FunctionArn)
+		}
+		s.collect(ctx, lambda.CodeHexOf(v.Configuration.CodeSha256))
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	deleted, err := s.cfg.Registry.Delete(ctx, ref.Name)
 	if err != nil {
 		return s.registryError(err)
 	}
 	if s.cfg.Invoker != nil {
-		s.cfg.Invoker.Forget(s.cfg.Registry.Scope().FunctionARN(ref.Name))
+		s.cfg.Invoker.Forget(scope.FunctionARN(ref.Name))
+		for _, v := range deleted.Versions {
+			s.cfg.Invoker.Forget(v.Configuration.FunctionArn)
+		}
 	}
 	s.collect(ctx, deleted.CodeHex())
+	for _, v := range deleted.Versions {
+		s.collect(ctx, lambda.CodeHexOf(v.Configuration.CodeSha256))
+	}
 	c.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// ListVersionsByFunction: GET /2015-03-31/functions/{FunctionName}/versions. gatehouse
-// publishes no versions: the list is $LATEST.
-func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
-	if err != nil {
-		return err
-	}
-	writeJSON(c.w, http.StatusOK, struct {
-		Versions []lambda.FunctionConfiguration `json:"Versions"`
-	}{[]lambda.FunctionConfiguration{fn.Configuration}})
-	return nil
-}
-
-// ListAliases: GET /2015-03-31/functions/{FunctionName}/aliases. gatehouse keeps no aliases.
-func (s *Server) ListAliases(ctx context.Context, c *call) error {
-	if _, err := s.function(ctx, c); err != nil {
-		return err
-	}
-	writeJSON(c.w, http.StatusOK, struct {
-		Aliases []struct{} `json:"Aliases"`
-	}{[]struct{}{}})
 	return nil
 }
 
@@ -623,28 +638,61 @@ func (s *Server) inScope(ref lambda.FunctionRef) error {
 	return nil
 }
 
-// function returns the function the call names; only $LATEST exists.
+// function returns the stored document of the function the call names. A qualifier in the
+// call must name one of its versions or aliases (else ResourceNotFoundException with the
+// qualified ARN); the document is returned whole, $LATEST's configuration included.
 func (s *Server) function(ctx context.Context, c *call) (*lambda.Function, error) {
+	fn, _, err := s.functionRef(ctx, c)
+	return fn, err
+}
+
+// functionRef is function with the call's reference (its Qualifier from the name or the
+// query).
+func (s *Server) functionRef(ctx context.Context, c *call) (*lambda.Function, lambda.FunctionRef, error) {
 	ref, err := s.ref(c)
 	if err != nil {
-		return nil, err
+		return nil, ref, err
 	}
 	fn, err := s.cfg.Registry.Get(ctx, ref.Name)
 	if err != nil {
-		return nil, s.registryError(err)
+		return nil, ref, s.registryError(err)
 	}
-	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
-		return nil, notFound("Function not found: %s:%s", fn.Configuration.FunctionArn, ref.Qualifier)
+	if fn.PolicyOf(ref.Qualifier) == nil {
+		return nil, ref, notFound("Function not found: %s", s.cfg.Registry.Scope().QualifiedARN(ref.Name, ref.Qualifier))
 	}
-	return fn, nil
+	return fn, ref, nil
+}
+
+// qualified returns the function the call names as its qualifier resolves it: a version's
+// configuration for a version, an alias's FunctionVersion's for an alias, with FunctionArn
+// the alias's ARN, as GetFunctionConfiguration answers for an alias.
+func (s *Server) qualified(ctx context.Context, c *call) (*lambda.Function, *lambda.Qualified, error) {
+	fn, ref, err := s.functionRef(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := fn.Resolve(s.cfg.Registry.Scope(), ref.Qualifier, func() float64 { return 1 })
+	if err != nil {
+		return nil, nil, s.registryError(err)
+	}
+	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion && !lambda.IsVersionNumber(ref.Qualifier) {
+		q.Function.Configuration.FunctionArn = q.ARN
+	}
+	return fn, q, nil
 }
 
 // registryError renders the registry's errors as Lambda's.
 func (s *Server) registryError(err error) error {
 	var nf *lambda.NotFoundError
+	var anf *lambda.AliasNotFoundError
+	var refd *lambda.AliasesReferenceError
 	switch {
 	case errors.As(err, &nf):
 		return notFound("%s", nf.Error())
+	case errors.As(err, &anf):
+		return notFound("%s", anf.Error())
+	case errors.As(err, &refd):
+		return conflict("%s", refd.Error())
 	case errors.Is(err, lambda.ErrRevisionMismatch):
 		return errPrecondition
 	}
