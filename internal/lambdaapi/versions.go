@@ -19,8 +19,8 @@ const versionPattern = `(\$LATEST|[0-9]+)`
 // PublishVersion: POST /2015-03-31/functions/{FunctionName}/versions → 201
 // FunctionConfiguration of the version. When nothing changed since the last version Lambda
 // publishes none and answers that version ("Lambda doesn't publish a version if the
-// function's configuration and code haven't changed since the last version", the developer
-// guide's "Lambda function versions").
+// function's configuration and code haven't changed since the last version", the
+// PublishVersion API reference); answering the last version then is not documented.
 func (s *Server) PublishVersion(ctx context.Context, c *call) error {
 	var in struct {
 		CodeSha256  string  `json:"CodeSha256"`
