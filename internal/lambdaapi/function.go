@@ -305,14 +305,39 @@ func (s *Server) GetFunctionConfiguration(ctx context.Context, c *call) error {
 	return nil
 }
 
-// ListFunctions: GET /2015-03-31/functions?Marker&MaxItems. The marker is opaque: the base64
-// of the last name returned.
+// ListFunctions: GET /2015-03-31/functions?FunctionVersion&Marker&MaxItems. The marker is
+// opaque: the base64 of the last key returned (the name; with FunctionVersion ALL, which
+// lists every function's $LATEST and then its published versions, the name and the
+// zero-padded version number, $LATEST being 0).
 func (s *Server) ListFunctions(ctx context.Context, c *call) error {
+	all := false
+	switch v := c.r.URL.Query().Get("FunctionVersion"); v {
+	case "":
+	case "ALL":
+		all = true
+	default:
+		return validation([]string{fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]", v)})
+	}
 	fns, err := s.cfg.Registry.List(ctx)
 	if err != nil {
 		return err
 	}
-	items, next, err := page(c, len(fns), func(i int) string { return fns[i].Configuration.FunctionName })
+	var cfgs []lambda.FunctionConfiguration
+	var keys []string
+	for _, f := range fns {
+		cfgs = append(cfgs, f.Configuration)
+		if !all {
+			keys = append(keys, f.Configuration.FunctionName)
+			continue
+		}
+		keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", 0))
+		for _, v := range f.Versions {
+			n, _ := strconv.Atoi(v.Configuration.Version)
+			cfgs = append(cfgs, v.Configuration)
+			keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", n))
+		}
+	}
+	items, next, err := page(c, len(cfgs), func(i int) string { return keys[i] })
 	if err != nil {
 		return err
 	}
@@ -321,7 +346,7 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 		NextMarker string                         `json:"NextMarker,omitempty"`
 	}{Functions: []lambda.FunctionConfiguration{}, NextMarker: next}
 	for _, i := range items {
-		out.Functions = append(out.Functions, fns[i].Configuration)
+		out.Functions = append(out.Functions, cfgs[i])
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,6 +109,15 @@ func TestPublishVersion(t *testing.T) {
 		t.Errorf("ListVersionsByFunction pages = %v; want %v", got, want)
 	}
 
+	all, err := e.client.ListFunctions(ctx, &lambdasdk.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll})
+	if err != nil || len(all.Functions) != 3 || aws.ToString(all.Functions[2].FunctionArn) != fnARN+"pv:3" {
+		t.Errorf("ListFunctions(FunctionVersion ALL) = %v, %v; want $LATEST, 1 and 3", all, err)
+	}
+	plain, err := e.client.ListFunctions(ctx, &lambdasdk.ListFunctionsInput{})
+	if err != nil || len(plain.Functions) != 1 {
+		t.Errorf("ListFunctions = %v, %v; want $LATEST only", plain, err)
+	}
+
 	// A version is read by Qualifier, by qualified name and by qualified ARN.
 	for _, in := range []*lambdasdk.GetFunctionConfigurationInput{
 		{FunctionName: aws.String("pv"), Qualifier: aws.String("1")},
@@ -165,8 +175,13 @@ func TestPublishOnUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs, err := e.registry.CodeRefs(ctx)
-	if err != nil || !refs[lambda.CodeHexOf(fn.Versions[0].Configuration.CodeSha256)] || !refs[fn.CodeHex()] {
+	v1Hex := lambda.CodeHexOf(fn.Versions[0].Configuration.CodeSha256)
+	if err != nil || !refs[v1Hex] || !refs[fn.CodeHex()] || v1Hex == fn.CodeHex() {
 		t.Fatalf("CodeRefs = %v, %v; want version 1's and $LATEST's packages", refs, err)
+	}
+	// UpdateFunctionCode replaced $LATEST's package, but version 1 still names it: kept.
+	if _, err := os.Stat(filepath.Join(e.dataDir, "lambda", "code", v1Hex+".zip")); err != nil {
+		t.Errorf("version 1's package after $LATEST's code changed: %v; want it kept", err)
 	}
 	if _, err := e.client.DeleteFunction(ctx, &lambdasdk.DeleteFunctionInput{FunctionName: aws.String("pu")}); err != nil {
 		t.Fatal(err)
