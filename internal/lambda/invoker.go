@@ -91,7 +91,8 @@ func NewInvoker(cfg InvokerConfig) *Invoker {
 }
 
 // InvokeFunction invokes the function functionARN names (an ARN as API Gateway integration
-// URIs name it, optionally qualified with $LATEST, or a bare name) synchronously with payload.
+// URIs name it, or a bare name; either may be qualified with $LATEST, a version number or an
+// alias, resolved by lookupHot) synchronously with payload.
 // It returns the function's response and its X-Amz-Function-Error ("" or "Unhandled"). An
 // unknown function is an error wrapping ErrFunctionNotFound. It checks no resource policy.
 func (i *Invoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
