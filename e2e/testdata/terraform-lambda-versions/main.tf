@@ -1,7 +1,8 @@
 # A published Go Lambda function (publish = true) and an alias to its version, invoked by a
 # REST API through the alias ARN with the alias's permission. TestLambdaTerraformVersions
 # applies it, calls the API, checks that a second plan is empty, changes the function (a new
-# version the alias follows), and destroys it.
+# version the alias follows, keeping half of its invocations on the previous one), and
+# destroys it.
 
 terraform {
   required_providers {
@@ -59,12 +60,26 @@ variable "greeting" {
   default = "hello from version 1"
 }
 
-# The alias the API invokes: the published version Terraform just made.
+variable "previous" {
+  description = "a version the alias keeps sending half of its invocations to; empty for none"
+  type        = string
+  default     = ""
+}
+
+# The alias the API invokes: the published version Terraform just made, and with previous
+# set a 50% share for that version.
 resource "aws_lambda_alias" "live" {
   name             = "live"
   description      = "what the API runs"
   function_name    = aws_lambda_function.hello.function_name
   function_version = aws_lambda_function.hello.version
+
+  dynamic "routing_config" {
+    for_each = var.previous == "" ? [] : [var.previous]
+    content {
+      additional_version_weights = { (routing_config.value) = 0.5 }
+    }
+  }
 }
 
 resource "aws_api_gateway_rest_api" "api" {
