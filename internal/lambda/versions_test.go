@@ -1,9 +1,14 @@
 package lambda
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/store/memory"
 )
 
 // TestChooseVersionWeight resolves a 10% alias 10,000 times with a seeded source: the
@@ -77,5 +82,60 @@ func TestResolve(t *testing.T) {
 		if err != nil || q.Version != tt.version || len(q.Function.Policy) != 1 || q.Function.Policy[0].Sid != tt.sid {
 			t.Errorf("Resolve(%q) = %+v, %v; want version %s with policy %s", tt.q, q, err, tt.version, tt.sid)
 		}
+	}
+}
+
+// TestPublishConcurrent publishes from many writers at once, each after its own change: every
+// version number is taken exactly once, and a number freed by a delete is not taken again.
+func TestPublishConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := NewRegistry(memory.New(), testScope, nil)
+	if _, err := r.Create(ctx, &Function{Configuration: FunctionConfiguration{FunctionName: "c", Runtime: "provided.al2023", Handler: "bootstrap", CodeSha256: "AAAA"}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	got := make(chan string, n)
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A change and its version in one write, as UpdateFunctionConfiguration with Publish.
+			fn, err := r.Update(ctx, "c", "", ChangeConfig, func(f *Function) error {
+				f.Configuration.Description = fmt.Sprint("writer ", w)
+				f.Configuration.Timeout = 1 + w
+				r.PublishIn(f, nil)
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got <- fn.Versions[len(fn.Versions)-1].Configuration.Version
+		}()
+	}
+	wg.Wait()
+	close(got)
+	seen := map[string]bool{}
+	for v := range got {
+		if seen[v] {
+			t.Errorf("version %s published twice", v)
+		}
+		seen[v] = true
+	}
+	fn, err := r.Get(ctx, "c")
+	if err != nil || len(fn.Versions) != n || fn.LastVersion != n || len(seen) != n {
+		t.Fatalf("after %d concurrent publishes: %d versions, LastVersion %d, %v", n, len(fn.Versions), fn.LastVersion, err)
+	}
+	if _, err := r.DeleteVersion(ctx, "c", fmt.Sprint(n)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Update(ctx, "c", "", ChangeConfig, func(f *Function) error { f.Configuration.Timeout = 99; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	v, created, err := r.Publish(ctx, "c", "", "", nil)
+	if err != nil || !created || v.Configuration.Version != fmt.Sprint(n+1) {
+		t.Errorf("Publish after deleting version %d = %+v, %v, %v; want version %d", n, v, created, err, n+1)
 	}
 }
