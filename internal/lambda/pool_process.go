@@ -158,16 +158,28 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		outW.Close()
 		return fail(err)
 	}
-	cmd := &exec.Cmd{
-		Path:        bootstrap,
-		Args:        []string{bootstrap},
-		Dir:         dir,
-		Env:         environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region),
-		Stdout:      outW,
-		Stderr:      errW,
-		SysProcAttr: sysProcAttr(),
+	env := environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region)
+	var cmd *exec.Cmd
+	// ETXTBSY: another goroutine's fork can hold, for a moment, a copy of the descriptor
+	// the code store wrote the bootstrap with (golang/go#22315), as when two functions are
+	// extracted and started at once. It passes once that child has exec'ed: retry briefly.
+	// The *os.File outputs survive a failed Start (exec only closes descriptors it opened).
+	for attempt := 0; ; attempt++ {
+		cmd = &exec.Cmd{
+			Path:        bootstrap,
+			Args:        []string{bootstrap},
+			Dir:         dir,
+			Env:         env,
+			Stdout:      outW,
+			Stderr:      errW,
+			SysProcAttr: sysProcAttr(),
+		}
+		err = cmd.Start()
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
-	err = cmd.Start()
 	outW.Close()
 	errW.Close()
 	if err != nil {
