@@ -325,11 +325,12 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 	var cfgs []lambda.FunctionConfiguration
 	var keys []string
 	for _, f := range fns {
-		cfgs = append(cfgs, f.Configuration)
 		if !all {
+			cfgs = append(cfgs, f.Configuration)
 			keys = append(keys, f.Configuration.FunctionName)
 			continue
 		}
+		cfgs = append(cfgs, latestListed(f))
 		keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", 0))
 		for _, v := range f.Versions {
 			n, _ := strconv.Atoi(v.Configuration.Version)
@@ -459,7 +460,6 @@ type updateFunctionConfigurationRequest struct {
 	Runtime          *string                  `json:"Runtime"`
 	TracingConfig    *lambda.TracingConfig    `json:"TracingConfig"`
 	RevisionId       string                   `json:"RevisionId"`
-	Publish          bool                     `json:"Publish"`
 	EphemeralStorage *lambda.EphemeralStorage `json:"EphemeralStorage"`
 	SnapStart        *lambda.SnapStart        `json:"SnapStart"`
 	LoggingConfig    *lambda.LoggingConfig    `json:"LoggingConfig"`
@@ -502,15 +502,14 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 			f.Configuration.Handler = *in.Handler
 		}
 		applyConfig(&f.Configuration, ci)
-		if in.Publish {
-			s.cfg.Registry.PublishIn(f, nil)
-		}
 		return nil
 	})
 	if err != nil {
 		return s.registryError(err)
 	}
-	writeJSON(c.w, http.StatusOK, published(fn, in.Publish))
+	// UpdateFunctionConfigurationRequest has no Publish (the botocore model): a
+	// configuration change is published with PublishVersion, as Terraform does.
+	writeJSON(c.w, http.StatusOK, fn.Configuration)
 	return nil
 }
 

@@ -60,7 +60,7 @@ func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
 		return err
 	}
 	all := make([]lambda.FunctionConfiguration, 0, 1+len(fn.Versions))
-	all = append(all, fn.Configuration)
+	all = append(all, latestListed(fn))
 	for _, v := range fn.Versions {
 		all = append(all, v.Configuration)
 	}
@@ -82,6 +82,15 @@ func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
+}
+
+// latestListed is $LATEST as the version lists show it: with its FunctionArn qualified
+// ":$LATEST" (the AWS CLI reference's list-versions-by-function example), where GetFunction
+// and ListFunctions answer the unqualified ARN.
+func latestListed(fn *lambda.Function) lambda.FunctionConfiguration {
+	c := fn.Configuration
+	c.FunctionArn += ":" + lambda.LatestVersion
+	return c
 }
 
 // aliasRequest is CreateAliasRequest and UpdateAliasRequest; pointers tell absent from zero.

@@ -104,7 +104,7 @@ func TestPublishVersion(t *testing.T) {
 			break
 		}
 	}
-	want := []string{"$LATEST=" + fnARN + "pv", "1=" + fnARN + "pv:1", "3=" + fnARN + "pv:3"}
+	want := []string{"$LATEST=" + fnARN + "pv:$LATEST", "1=" + fnARN + "pv:1", "3=" + fnARN + "pv:3"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("ListVersionsByFunction pages = %v; want %v", got, want)
 	}
