@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -47,7 +48,10 @@ type InvokerConfig struct {
 	// StrictPermissions makes InvokeFunctionFrom check the function's resource policy, as AWS
 	// does; without it API Gateway may invoke any local function.
 	StrictPermissions bool
-	Logger            *slog.Logger
+	// Rand is the uniform draw in [0, 1) that picks the version of an alias with
+	// AdditionalVersionWeights, once per invocation; nil means math/rand/v2's Float64.
+	Rand   func() float64
+	Logger *slog.Logger
 }
 
 // Invoker invokes functions by ARN or name for the data plane (it implements the
@@ -61,10 +65,11 @@ type Invoker struct {
 	mu      sync.Mutex
 	clients map[string]*lambdasdk.Client // remote clients by region
 
-	// hot holds, by function name, the decoded function and its Spec for the data plane's
-	// calls, valid while the document's store revision is the one they were made from:
-	// a call then reads the revision, not the document.
-	hot sync.Map // string → *hotFunction
+	// hot holds, by function name qualified as the call names it ("fn", "fn:3", "fn:live"),
+	// the decoded versions it runs and their Specs for the data plane's calls, valid while
+	// the document's store revision is the one they were made from: a call then reads the
+	// revision, not the document.
+	hot sync.Map // string → *hotEntry
 
 	// Event (asynchronous) invocations run on bg and are waited for by Close.
 	bg     context.Context
@@ -86,7 +91,8 @@ func NewInvoker(cfg InvokerConfig) *Invoker {
 }
 
 // InvokeFunction invokes the function functionARN names (an ARN as API Gateway integration
-// URIs name it, optionally qualified with $LATEST, or a bare name) synchronously with payload.
+// URIs name it, or a bare name; either may be qualified with $LATEST, a version number or an
+// alias, resolved by lookupHot) synchronously with payload.
 // It returns the function's response and its X-Amz-Function-Error ("" or "Unhandled"). An
 // unknown function is an error wrapping ErrFunctionNotFound. It checks no resource policy.
 func (i *Invoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
@@ -128,46 +134,140 @@ func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, che
 	return res.Payload, res.FunctionError, nil
 }
 
-// hotFunction is a function decoded for calls, with its Spec (shared, never modified; nil
-// for a runtime that does not run here).
+// hotFunction is a function as one version of it runs, decoded for calls, with its Spec
+// (shared, never modified; nil for a runtime that does not run here).
 type hotFunction struct {
-	rev   int64
+	rev int64
+	// fn is the function viewed as the version that runs (Qualified.Function): its
+	// Configuration is that version's, so its FunctionArn is qualified for a published one.
 	fn    *Function
 	spec  *Spec
-	perms *Permissions // fn's resource policy, compiled
+	perms *Permissions // the resource policy of the qualifier invoked, compiled
+	// version is the version that runs ("$LATEST", "1", ...): X-Amz-Executed-Version.
+	version string
 }
 
-// lookupHot returns the local function ref names, decoded once per revision of its document.
+// hotEntry is one qualifier of a function, decoded once per revision of its document: the
+// version it runs, or for an alias each version it may run and its routing.
+type hotEntry struct {
+	rev   int64
+	alias *AliasConfiguration // nil for "", $LATEST or a version number
+	// byVersion is every version the qualifier may run, by number; one entry unless it is
+	// an alias with AdditionalVersionWeights.
+	byVersion map[string]*hotFunction
+	only      *hotFunction // the entry of byVersion when there is one
+}
+
+// pick returns the version one invocation runs: for a routing alias a draw of pick.
+func (e *hotEntry) pick(draw func() float64) *hotFunction {
+	if e.only != nil {
+		return e.only
+	}
+	return e.byVersion[ChooseVersion(e.alias, draw)]
+}
+
+// hotKey is the hot cache's key of ref: the name, qualified as the call qualifies it.
+func hotKey(ref FunctionRef) string {
+	if ref.Qualifier == "" {
+		return ref.Name
+	}
+	return ref.Name + ":" + ref.Qualifier
+}
+
+// lookupHot resolves the local function ref names (qualified or not) to the version one
+// invocation runs, decoding its document once per revision. An alias with
+// AdditionalVersionWeights picks its version per call with InvokerConfig.Rand; the
+// hotFunction's version says which ran. An unknown function, version or alias is a
+// *NotFoundError with the qualified ARN ("Function not found: arn:...:function:name:7").
 func (i *Invoker) lookupHot(ctx context.Context, ref FunctionRef) (*hotFunction, error) {
+	key := hotKey(ref)
 	rev, err := i.cfg.Registry.Revision(ctx, ref.Name)
 	if err != nil {
-		i.hot.Delete(ref.Name)
+		i.hot.Delete(key)
 		return nil, err
 	}
-	if ref.Qualifier != "" && ref.Qualifier != LatestVersion {
-		return nil, &NotFoundError{ARN: i.cfg.Registry.Scope().FunctionARN(ref.Name) + ":" + ref.Qualifier}
-	}
-	if v, ok := i.hot.Load(ref.Name); ok {
-		if h := v.(*hotFunction); h.rev == rev {
-			return h, nil
+	if v, ok := i.hot.Load(key); ok {
+		if e := v.(*hotEntry); e.rev == rev {
+			return e.pick(i.draw), nil
 		}
 	}
 	// The document decoded now is at rev or newer: tagging it with rev can only make a
 	// later call decode it again, never keep a stale copy.
-	fn, err := i.Lookup(ctx, ref)
+	fn, err := i.cfg.Registry.Get(ctx, ref.Name)
 	if err != nil {
 		return nil, err
 	}
-	h := &hotFunction{rev: rev, fn: fn, perms: fn.Permissions()}
-	if LocalRuntime(fn.Configuration.Runtime) {
-		// A failure (the package missing from the code store) is not kept: the next call
-		// tries again, as the code store extracts a package when it is back.
-		if h.spec, err = i.Spec(fn); err != nil {
-			return nil, err
+	e, err := i.resolveEntry(fn, ref.Qualifier, rev)
+	if err != nil {
+		i.hot.Delete(key)
+		return nil, err
+	}
+	i.hot.Store(key, e)
+	return e.pick(i.draw), nil
+}
+
+// resolveEntry builds the hot entry of qualifier q of fn (decoded at store revision rev):
+// every version q may run, with its Spec and the compiled policy of q.
+func (i *Invoker) resolveEntry(fn *Function, q string, rev int64) (*hotEntry, error) {
+	scope := i.cfg.Registry.Scope()
+	e := &hotEntry{rev: rev, byVersion: map[string]*hotFunction{}}
+	var versions []string
+	if q != "" && q != LatestVersion && !IsVersionNumber(q) {
+		a := fn.Alias(q)
+		if a == nil {
+			return nil, &NotFoundError{ARN: scope.QualifiedARN(fn.Configuration.FunctionName, q)}
+		}
+		e.alias = &a.Configuration
+		versions = append(versions, a.Configuration.FunctionVersion)
+		if rc := a.Configuration.RoutingConfig; rc != nil {
+			for v := range rc.AdditionalVersionWeights {
+				versions = append(versions, v)
+			}
 		}
 	}
-	i.hot.Store(ref.Name, h)
-	return h, nil
+	var perms *Permissions
+	for n := 0; n == 0 || n < len(versions); n++ {
+		// For an alias, resolve it with a draw that picks versions[n]: the alias's policy
+		// with that version's configuration.
+		pick := func() float64 { return 1 } // never below a weight: the primary version
+		if n > 0 {
+			target := versions[n]
+			pick = func() float64 { return 0 }
+			if w := e.alias.RoutingConfig.AdditionalVersionWeights[target]; w <= 0 {
+				continue // weight 0 never runs
+			}
+		}
+		qv, err := fn.Resolve(scope, q, pick)
+		if err != nil {
+			return nil, err
+		}
+		if perms == nil {
+			perms = qv.Function.Permissions()
+		}
+		h := &hotFunction{rev: rev, fn: qv.Function, perms: perms, version: qv.Version}
+		if LocalRuntime(qv.Function.Configuration.Runtime) {
+			// A failure (the package missing from the code store) is not kept: the next
+			// call tries again, as the code store extracts a package when it is back.
+			if h.spec, err = i.Spec(qv.Function); err != nil {
+				return nil, err
+			}
+		}
+		e.byVersion[qv.Version] = h
+	}
+	if len(e.byVersion) == 1 {
+		for _, h := range e.byVersion {
+			e.only = h
+		}
+	}
+	return e, nil
+}
+
+// draw is the uniform draw in [0, 1) that picks a routing alias's version.
+func (i *Invoker) draw() float64 {
+	if i.cfg.Rand != nil {
+		return i.cfg.Rand()
+	}
+	return rand.Float64()
 }
 
 // runnable says why fn cannot run here, or nil.
@@ -185,17 +285,25 @@ func (i *Invoker) runnable(fn *Function) error {
 	return nil
 }
 
-// Lookup returns the local function ref names. Only $LATEST exists (gatehouse publishes no
-// versions and keeps no aliases): any other qualifier is not found.
+// Lookup returns the local function ref names, viewed as the version its qualifier runs
+// (see Resolve); for a routing alias the version is drawn with InvokerConfig.Rand.
 func (i *Invoker) Lookup(ctx context.Context, ref FunctionRef) (*Function, error) {
+	q, err := i.Resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return q.Function, nil
+}
+
+// Resolve returns the local function ref names as its qualifier resolves it for one
+// invocation (Function.Resolve with InvokerConfig.Rand): the version that runs, its
+// configuration and the policy of the qualifier. Run and RunEvent run Qualified.Function.
+func (i *Invoker) Resolve(ctx context.Context, ref FunctionRef) (*Qualified, error) {
 	fn, err := i.cfg.Registry.Get(ctx, ref.Name)
 	if err != nil {
 		return nil, err
 	}
-	if ref.Qualifier != "" && ref.Qualifier != LatestVersion {
-		return nil, &NotFoundError{ARN: fn.Configuration.FunctionArn + ":" + ref.Qualifier}
-	}
-	return fn, nil
+	return fn.Resolve(i.cfg.Registry.Scope(), ref.Qualifier, i.draw)
 }
 
 // Run invokes the local function fn synchronously.
@@ -239,10 +347,16 @@ func (i *Invoker) RunEvent(fn *Function, payload []byte) {
 	}()
 }
 
-// Forget stops the processes of a deleted function.
+// Forget stops the processes of a deleted function or version (functionARN qualified with
+// its number: each version has its own) and drops the function's hot entries.
 func (i *Invoker) Forget(functionARN string) {
 	if ref, ok := ParseFunctionRef(functionARN); ok {
-		i.hot.Delete(ref.Name)
+		i.hot.Range(func(k, _ any) bool {
+			if k == ref.Name || strings.HasPrefix(k.(string), ref.Name+":") {
+				i.hot.Delete(k)
+			}
+			return true
+		})
 	}
 	if e, ok := i.cfg.Runner.(evicter); ok {
 		e.Evict(functionARN)
@@ -310,6 +424,9 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 		Timeout:  time.Duration(c.Timeout) * time.Second,
 		MemoryMB: c.MemorySize,
 	}
+	if c.Version != "" && c.Version != LatestVersion {
+		spec.Version = c.Version
+	}
 	if c.Environment != nil {
 		spec.Env = c.Environment.Variables
 	}
@@ -317,7 +434,7 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 		spec.Concurrency = *fn.ReservedConcurrency
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", c.CodeSha256, c.Runtime, c.Handler, c.Timeout, c.MemorySize, spec.Concurrency)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", spec.Version, c.CodeSha256, c.Runtime, c.Handler, c.Timeout, c.MemorySize, spec.Concurrency)
 	keys := slices.Sorted(maps.Keys(spec.Env))
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s=%s\x00", k, spec.Env[k])

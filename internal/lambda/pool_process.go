@@ -164,16 +164,28 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		outW.Close()
 		return fail(err)
 	}
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        args,
-		Dir:         dir,
-		Env:         environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region, m, rt.runtimeDir),
-		Stdout:      outW,
-		Stderr:      errW,
-		SysProcAttr: sysProcAttr(),
+	env := environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region, m, rt.runtimeDir)
+	var cmd *exec.Cmd
+	// ETXTBSY: another goroutine's fork can hold, for a moment, a copy of the descriptor
+	// the code store wrote the bootstrap with (golang/go#22315), as when two functions are
+	// extracted and started at once. It passes once that child has exec'ed: retry briefly.
+	// The *os.File outputs survive a failed Start (exec only closes descriptors it opened).
+	for attempt := 0; ; attempt++ {
+		cmd = &exec.Cmd{
+			Path:        path,
+			Args:        args,
+			Dir:         dir,
+			Env:         env,
+			Stdout:      outW,
+			Stderr:      errW,
+			SysProcAttr: sysProcAttr(),
+		}
+		err = cmd.Start()
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
-	err = cmd.Start()
 	outW.Close()
 	errW.Close()
 	if err != nil {
@@ -262,13 +274,17 @@ func environ(spec *Spec, dir, runtimeAPI, region string, m *managed, runtimeDir 
 	}
 	var stream [16]byte
 	rand.Read(stream[:])
+	version := spec.Version
+	if version == "" {
+		version = LatestVersion
+	}
 	reserved := map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":          runtimeAPI,
 		"AWS_LAMBDA_FUNCTION_NAME":        spec.Name,
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION":     version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(spec.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + spec.Name,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(stream[:]),
+		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + version + "]" + hex.EncodeToString(stream[:]),
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_REGION":                      region,
 		"AWS_DEFAULT_REGION":              region,

@@ -159,11 +159,22 @@ type Function struct {
 	Tags   map[string]string `json:"Tags,omitempty"`
 	// ReservedConcurrency is PutFunctionConcurrency's value; nil when unreserved.
 	ReservedConcurrency *int `json:"ReservedConcurrency,omitempty"`
+	// LastVersion is the highest version number ever published, 0 before the first: the
+	// next is LastVersion+1 even when versions were deleted, as Lambda never reuses one.
+	LastVersion int `json:"LastVersion,omitempty"`
+	// Versions are the published versions, by number (see versions.go).
+	Versions []*Version `json:"Versions,omitempty"`
+	// Aliases are the function's aliases, by name.
+	Aliases []*Alias `json:"Aliases,omitempty"`
 }
 
 // CodeHex is the hex SHA-256 of the function's zip: the name of its files in the code store.
-func (f *Function) CodeHex() string {
-	b, err := base64.StdEncoding.DecodeString(f.Configuration.CodeSha256)
+func (f *Function) CodeHex() string { return CodeHexOf(f.Configuration.CodeSha256) }
+
+// CodeHexOf is the hex form of a base64 CodeSha256 (a version's package's name in the code
+// store); "" when it is not base64.
+func CodeHexOf(sha256 string) string {
+	b, err := base64.StdEncoding.DecodeString(sha256)
 	if err != nil {
 		return ""
 	}
@@ -260,9 +271,9 @@ type Permissions struct {
 }
 
 // Permissions compiles the function's resource policy. Each statement is evaluated with
-// Resource "*": the invoker has already resolved the function the call names, and
-// gatehouse runs only $LATEST, so a statement for one of the function's versions or
-// aliases counts for it too (AWS would hold it to that qualifier).
+// Resource "*": the invoker has already resolved the function the call names, and each
+// version and alias keeps its own policy (Function.PolicyOf), so the policy compiled is
+// already the one of the qualifier invoked.
 func (f *Function) Permissions() *Permissions {
 	p := &Permissions{}
 	for _, st := range f.Policy {
@@ -457,9 +468,22 @@ func (r *Registry) List(ctx context.Context) ([]*Function, error) {
 // RevisionId, LastModified, State) and Lambda's defaults for what the caller left zero. A
 // taken name is an error wrapping ErrFunctionExists.
 func (r *Registry) Create(ctx context.Context, f *Function) (*Function, error) {
+	return r.create(ctx, f, false)
+}
+
+// CreatePublished is Create that also publishes version 1 in the same write (CreateFunction
+// with Publish); the version is f.Versions[0].
+func (r *Registry) CreatePublished(ctx context.Context, f *Function) (*Function, error) {
+	return r.create(ctx, f, true)
+}
+
+func (r *Registry) create(ctx context.Context, f *Function, publish bool) (*Function, error) {
 	c := &f.Configuration
 	c.FunctionArn = r.scope.FunctionARN(c.FunctionName)
 	r.stamp(f, true)
+	if publish {
+		r.PublishIn(f, nil)
+	}
 	op, err := store.PutJSON(r.key(c.FunctionName), f, store.Absent)
 	if err != nil {
 		return nil, err
@@ -531,8 +555,8 @@ func (r *Registry) Delete(ctx context.Context, name string) (*Function, error) {
 }
 
 // CodeRefs returns the hex hashes of the code packages the stored functions name: what the
-// code store must keep (see CodeStore.Collect). gatehouse publishes no versions, so each
-// function names one package, its $LATEST's.
+// code store must keep (see CodeStore.Collect): each function's $LATEST's and its published
+// versions'.
 func (r *Registry) CodeRefs(ctx context.Context) (map[string]bool, error) {
 	fns, err := r.List(ctx)
 	if err != nil {
@@ -541,6 +565,9 @@ func (r *Registry) CodeRefs(ctx context.Context) (map[string]bool, error) {
 	refs := make(map[string]bool, len(fns))
 	for _, f := range fns {
 		refs[f.CodeHex()] = true
+		for _, v := range f.Versions {
+			refs[CodeHexOf(v.Configuration.CodeSha256)] = true
+		}
 	}
 	return refs, nil
 }

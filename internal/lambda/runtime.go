@@ -17,12 +17,15 @@ import (
 // an older revision are retired (finish their current invoke, then stop).
 type Spec struct {
 	Name, ARN, Revision string
-	Runtime, Handler    string // Handler is passed as _HANDLER
-	CodeDir             string
-	Timeout             time.Duration     // the function's timeout (AWS default 3 s)
-	MemoryMB            int               // AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
-	Env                 map[string]string // the function's environment variables
-	Concurrency         int               // max concurrent processes; 0 means RuntimeConfig.DefaultConcurrency
+	// Version is the version that runs (AWS_LAMBDA_FUNCTION_VERSION): "1", "2", ...; empty
+	// means $LATEST. ARN is then qualified with it, so each version has its own processes.
+	Version          string
+	Runtime, Handler string // Handler is passed as _HANDLER
+	CodeDir          string
+	Timeout          time.Duration     // the function's timeout (AWS default 3 s)
+	MemoryMB         int               // AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
+	Env              map[string]string // the function's environment variables
+	Concurrency      int               // max concurrent processes; 0 means RuntimeConfig.DefaultConcurrency
 }
 
 // Result is the outcome of one invocation the function itself decided (or failed).

@@ -123,7 +123,11 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	if len(in.Tags) > 0 {
 		fn.Tags = in.Tags
 	}
-	fn, err = s.cfg.Registry.Create(ctx, fn)
+	if in.Publish {
+		fn, err = s.cfg.Registry.CreatePublished(ctx, fn)
+	} else {
+		fn, err = s.cfg.Registry.Create(ctx, fn)
+	}
 	release()
 	if err != nil {
 		s.collect(ctx, code.Hex) // nothing names the package if the create did not commit
@@ -132,8 +136,17 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 		}
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, fn.Configuration)
+	writeJSON(c.w, http.StatusCreated, published(fn, in.Publish))
 	return nil
+}
+
+// published is what a create or update answers: with Publish the configuration of the
+// version it published (Version "1", FunctionArn qualified), else $LATEST's.
+func published(fn *lambda.Function, publish bool) lambda.FunctionConfiguration {
+	if publish && len(fn.Versions) > 0 {
+		return fn.Versions[len(fn.Versions)-1].Configuration
+	}
+	return fn.Configuration
 }
 
 // storeCode stores the deployment package a call gives: the zip, or (the gatehouse
@@ -227,13 +240,13 @@ type concurrency struct {
 
 // GetFunction: GET /2015-03-31/functions/{FunctionName}.
 func (s *Server) GetFunction(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
+	fn, q, err := s.qualified(ctx, c)
 	if err != nil {
 		return err
 	}
 	out := getFunctionResponse{
-		Configuration: fn.Configuration,
-		Code:          functionCodeLocation{RepositoryType: "S3", Location: codeURL(c.r, fn.CodeHex())},
+		Configuration: q.Function.Configuration,
+		Code:          functionCodeLocation{RepositoryType: "S3", Location: codeURL(c.r, q.Function.CodeHex())},
 		Tags:          fn.Tags,
 	}
 	if fn.ReservedConcurrency != nil {
@@ -287,22 +300,48 @@ func (s *Server) downloadCode(w http.ResponseWriter, r *http.Request) {
 
 // GetFunctionConfiguration: GET /2015-03-31/functions/{FunctionName}/configuration.
 func (s *Server) GetFunctionConfiguration(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
+	_, q, err := s.qualified(ctx, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	writeJSON(c.w, http.StatusOK, q.Function.Configuration)
 	return nil
 }
 
-// ListFunctions: GET /2015-03-31/functions?Marker&MaxItems. The marker is opaque: the base64
-// of the last name returned.
+// ListFunctions: GET /2015-03-31/functions?FunctionVersion&Marker&MaxItems. The marker is
+// opaque: the base64 of the last key returned (the name; with FunctionVersion ALL, which
+// lists every function's $LATEST and then its published versions, the name and the
+// zero-padded version number, $LATEST being 0).
 func (s *Server) ListFunctions(ctx context.Context, c *call) error {
+	all := false
+	switch v := c.r.URL.Query().Get("FunctionVersion"); v {
+	case "":
+	case "ALL":
+		all = true
+	default:
+		return validation([]string{fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]", v)})
+	}
 	fns, err := s.cfg.Registry.List(ctx)
 	if err != nil {
 		return err
 	}
-	items, next, err := page(c, len(fns), func(i int) string { return fns[i].Configuration.FunctionName })
+	var cfgs []lambda.FunctionConfiguration
+	var keys []string
+	for _, f := range fns {
+		if !all {
+			cfgs = append(cfgs, f.Configuration)
+			keys = append(keys, f.Configuration.FunctionName)
+			continue
+		}
+		cfgs = append(cfgs, latestListed(f))
+		keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", 0))
+		for _, v := range f.Versions {
+			n, _ := strconv.Atoi(v.Configuration.Version)
+			cfgs = append(cfgs, v.Configuration)
+			keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", n))
+		}
+	}
+	items, next, err := page(c, len(cfgs), func(i int) string { return keys[i] })
 	if err != nil {
 		return err
 	}
@@ -311,7 +350,7 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 		NextMarker string                         `json:"NextMarker,omitempty"`
 	}{Functions: []lambda.FunctionConfiguration{}, NextMarker: next}
 	for _, i := range items {
-		out.Functions = append(out.Functions, fns[i].Configuration)
+		out.Functions = append(out.Functions, cfgs[i])
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
@@ -396,6 +435,9 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 		if len(in.Architectures) > 0 {
 			f.Configuration.Architectures = in.Architectures
 		}
+		if in.Publish {
+			s.cfg.Registry.PublishIn(f, nil) // the new code and its version commit together
+		}
 		return nil
 	})
 	release()
@@ -406,7 +448,7 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 	if replaced != code.Hex {
 		s.collect(ctx, replaced)
 	}
-	writeJSON(c.w, http.StatusOK, fn.Configuration)
+	writeJSON(c.w, http.StatusOK, published(fn, in.Publish))
 	return nil
 }
 
@@ -473,6 +515,8 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 	if err != nil {
 		return s.registryError(err)
 	}
+	// UpdateFunctionConfigurationRequest has no Publish (the botocore model): a
+	// configuration change is published with PublishVersion, as Terraform does.
 	writeJSON(c.w, http.StatusOK, fn.Configuration)
 	return nil
 }
@@ -486,45 +530,40 @@ func (s *Server) DeleteFunction(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
-		return notFound("Function not found: %s:%s", s.cfg.Registry.Scope().FunctionARN(ref.Name), ref.Qualifier)
-	}
-	if ref.Qualifier == lambda.LatestVersion {
+	scope := s.cfg.Registry.Scope()
+	switch q := ref.Qualifier; {
+	case q == lambda.LatestVersion:
 		return invalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	case q != "" && !lambda.IsVersionNumber(q):
+		// Not verified against AWS: the model's DeleteFunction Qualifier is a version.
+		return invalidParameter("Deletion of aliases is not supported by DeleteFunction: use DeleteAlias")
+	case q != "":
+		v, err := s.cfg.Registry.DeleteVersion(ctx, ref.Name, q)
+		if err != nil {
+			return s.registryError(err)
+		}
+		if s.cfg.Invoker != nil {
+			s.cfg.Invoker.Forget(v.Configuration.FunctionArn)
+		}
+		s.collect(ctx, lambda.CodeHexOf(v.Configuration.CodeSha256))
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	deleted, err := s.cfg.Registry.Delete(ctx, ref.Name)
 	if err != nil {
 		return s.registryError(err)
 	}
 	if s.cfg.Invoker != nil {
-		s.cfg.Invoker.Forget(s.cfg.Registry.Scope().FunctionARN(ref.Name))
+		s.cfg.Invoker.Forget(scope.FunctionARN(ref.Name))
+		for _, v := range deleted.Versions {
+			s.cfg.Invoker.Forget(v.Configuration.FunctionArn)
+		}
 	}
 	s.collect(ctx, deleted.CodeHex())
+	for _, v := range deleted.Versions {
+		s.collect(ctx, lambda.CodeHexOf(v.Configuration.CodeSha256))
+	}
 	c.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// ListVersionsByFunction: GET /2015-03-31/functions/{FunctionName}/versions. gatehouse
-// publishes no versions: the list is $LATEST.
-func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
-	if err != nil {
-		return err
-	}
-	writeJSON(c.w, http.StatusOK, struct {
-		Versions []lambda.FunctionConfiguration `json:"Versions"`
-	}{[]lambda.FunctionConfiguration{fn.Configuration}})
-	return nil
-}
-
-// ListAliases: GET /2015-03-31/functions/{FunctionName}/aliases. gatehouse keeps no aliases.
-func (s *Server) ListAliases(ctx context.Context, c *call) error {
-	if _, err := s.function(ctx, c); err != nil {
-		return err
-	}
-	writeJSON(c.w, http.StatusOK, struct {
-		Aliases []struct{} `json:"Aliases"`
-	}{[]struct{}{}})
 	return nil
 }
 
@@ -631,28 +670,61 @@ func (s *Server) inScope(ref lambda.FunctionRef) error {
 	return nil
 }
 
-// function returns the function the call names; only $LATEST exists.
+// function returns the stored document of the function the call names. A qualifier in the
+// call must name one of its versions or aliases (else ResourceNotFoundException with the
+// qualified ARN); the document is returned whole, $LATEST's configuration included.
 func (s *Server) function(ctx context.Context, c *call) (*lambda.Function, error) {
+	fn, _, err := s.functionRef(ctx, c)
+	return fn, err
+}
+
+// functionRef is function with the call's reference (its Qualifier from the name or the
+// query).
+func (s *Server) functionRef(ctx context.Context, c *call) (*lambda.Function, lambda.FunctionRef, error) {
 	ref, err := s.ref(c)
 	if err != nil {
-		return nil, err
+		return nil, ref, err
 	}
 	fn, err := s.cfg.Registry.Get(ctx, ref.Name)
 	if err != nil {
-		return nil, s.registryError(err)
+		return nil, ref, s.registryError(err)
 	}
-	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion {
-		return nil, notFound("Function not found: %s:%s", fn.Configuration.FunctionArn, ref.Qualifier)
+	if fn.PolicyOf(ref.Qualifier) == nil {
+		return nil, ref, notFound("Function not found: %s", s.cfg.Registry.Scope().QualifiedARN(ref.Name, ref.Qualifier))
 	}
-	return fn, nil
+	return fn, ref, nil
+}
+
+// qualified returns the function the call names as its qualifier resolves it: a version's
+// configuration for a version, an alias's FunctionVersion's for an alias, with FunctionArn
+// the alias's ARN, as GetFunctionConfiguration answers for an alias.
+func (s *Server) qualified(ctx context.Context, c *call) (*lambda.Function, *lambda.Qualified, error) {
+	fn, ref, err := s.functionRef(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := fn.Resolve(s.cfg.Registry.Scope(), ref.Qualifier, func() float64 { return 1 })
+	if err != nil {
+		return nil, nil, s.registryError(err)
+	}
+	if ref.Qualifier != "" && ref.Qualifier != lambda.LatestVersion && !lambda.IsVersionNumber(ref.Qualifier) {
+		q.Function.Configuration.FunctionArn = q.ARN
+	}
+	return fn, q, nil
 }
 
 // registryError renders the registry's errors as Lambda's.
 func (s *Server) registryError(err error) error {
 	var nf *lambda.NotFoundError
+	var anf *lambda.AliasNotFoundError
+	var refd *lambda.AliasesReferenceError
 	switch {
 	case errors.As(err, &nf):
 		return notFound("%s", nf.Error())
+	case errors.As(err, &anf):
+		return notFound("%s", anf.Error())
+	case errors.As(err, &refd):
+		return conflict("%s", refd.Error())
 	case errors.Is(err, lambda.ErrRevisionMismatch):
 		return errPrecondition
 	}

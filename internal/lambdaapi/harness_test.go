@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
@@ -132,6 +133,7 @@ type env struct {
 	invoker  *lambda.Invoker
 	client   *lambdasdk.Client
 	dataDir  string
+	store    store.Store
 }
 
 type envOptions struct {
@@ -140,6 +142,8 @@ type envOptions struct {
 	auth           bool
 	remoteEndpoint string
 	localCodeRoot  string
+	// rand is the Invoker's draw for routing aliases; nil is math/rand's.
+	rand func() float64
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -150,7 +154,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	scope := lambda.Scope{AccountID: testAccount, Region: o.region}
-	reg := lambda.NewRegistry(memory.New(), scope, nil)
+	st := memory.New()
+	reg := lambda.NewRegistry(st, scope, nil)
 	code, err := lambda.NewCodeStore(filepath.Join(dir, "lambda", "code"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +165,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	inv := lambda.NewInvoker(lambda.InvokerConfig{
-		Registry: reg, Code: code, Runner: rt, Logger: log, StrictPermissions: o.strict,
+		Registry: reg, Code: code, Runner: rt, Logger: log, StrictPermissions: o.strict, Rand: o.rand,
 		RemoteEndpoint:    o.remoteEndpoint,
 		RemoteCredentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecret, ""),
 	})
@@ -177,7 +182,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		inv.Close(ctx)
 		rt.Close(ctx)
 	})
-	return &env{url: srv.URL, registry: reg, invoker: inv, client: newClient(srv.URL, o.region, testSecret), dataDir: dir}
+	return &env{url: srv.URL, registry: reg, invoker: inv, client: newClient(srv.URL, o.region, testSecret), dataDir: dir, store: st}
 }
 
 // newClient is the real aws-sdk-go-v2 Lambda client pointed at url.

@@ -46,10 +46,22 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 		err := json.Unmarshal(payload, &v)
 		return invalidRequestContent("Could not parse request body into json: Could not parse payload into json: %v", err)
 	}
-	fn, err := s.function(ctx, c)
+	doc, ref, err := s.functionRef(ctx, c)
 	if err != nil {
 		return err
 	}
+	// The version this invocation runs: the qualifier's, or for an alias with
+	// AdditionalVersionWeights one drawn by the Invoker (InvokerConfig.Rand).
+	var q *lambda.Qualified
+	if s.cfg.Invoker != nil {
+		q, err = s.cfg.Invoker.Resolve(ctx, ref)
+	} else {
+		q, err = doc.Resolve(s.cfg.Registry.Scope(), ref.Qualifier, func() float64 { return 1 })
+	}
+	if err != nil {
+		return s.registryError(err)
+	}
+	fn := q.Function
 	if !lambda.LocalRuntime(fn.Configuration.Runtime) {
 		return &Error{Status: http.StatusBadGateway, Type: "InvalidRuntimeException",
 			Message: fmt.Sprintf("The runtime parameter of %s is not supported by gatehouse: functions run locally with the provided.al2023, provided.al2 or provided runtime, or a python3.x or nodejs runtime with an interpreter", fn.Configuration.Runtime)}
@@ -81,7 +93,7 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 	}
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Executed-Version", lambda.LatestVersion)
+	h.Set("X-Amz-Executed-Version", q.Version)
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}

@@ -65,7 +65,7 @@ func (s *Server) AddPermission(ctx context.Context, c *call) error {
 	if err := validation(p); err != nil {
 		return err
 	}
-	fn, err := s.function(ctx, c)
+	fn, ref, err := s.functionRef(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -76,8 +76,8 @@ func (s *Server) AddPermission(ctx context.Context, c *call) error {
 		Action:    in.Action,
 		Resource:  fn.Configuration.FunctionArn,
 	}
-	if q := c.r.URL.Query().Get("Qualifier"); q != "" {
-		st.Resource += ":" + q
+	if ref.Qualifier != "" {
+		st.Resource += ":" + ref.Qualifier
 	}
 	cond := map[string]map[string]string{}
 	add := func(op, key, value string) {
@@ -97,11 +97,15 @@ func (s *Server) AddPermission(ctx context.Context, c *call) error {
 	if len(cond) > 0 {
 		st.Condition = cond
 	}
-	_, err = s.cfg.Registry.Update(ctx, fn.Configuration.FunctionName, in.RevisionId, lambda.ChangePolicy, func(f *lambda.Function) error {
-		if slices.ContainsFunc(f.Policy, func(x lambda.Statement) bool { return x.Sid == in.StatementId }) {
+	_, err = s.cfg.Registry.Update(ctx, fn.Configuration.FunctionName, in.RevisionId, policyChange(ref), func(f *lambda.Function) error {
+		pol := f.PolicyOf(ref.Qualifier)
+		if pol == nil {
+			return notFound("Function not found: %s", st.Resource)
+		}
+		if slices.ContainsFunc(*pol, func(x lambda.Statement) bool { return x.Sid == in.StatementId }) {
 			return conflict("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
 		}
-		f.Policy = append(f.Policy, st)
+		*pol = append(*pol, st)
 		return nil
 	})
 	if err != nil {
@@ -124,12 +128,16 @@ func (s *Server) RemovePermission(ctx context.Context, c *call) error {
 		return err
 	}
 	sid := c.r.PathValue("StatementId")
-	_, err = s.cfg.Registry.Update(ctx, ref.Name, c.r.URL.Query().Get("RevisionId"), lambda.ChangePolicy, func(f *lambda.Function) error {
-		i := slices.IndexFunc(f.Policy, func(x lambda.Statement) bool { return x.Sid == sid })
+	_, err = s.cfg.Registry.Update(ctx, ref.Name, c.r.URL.Query().Get("RevisionId"), policyChange(ref), func(f *lambda.Function) error {
+		pol := f.PolicyOf(ref.Qualifier)
+		if pol == nil {
+			return notFound("Function not found: %s", s.cfg.Registry.Scope().QualifiedARN(ref.Name, ref.Qualifier))
+		}
+		i := slices.IndexFunc(*pol, func(x lambda.Statement) bool { return x.Sid == sid })
 		if i < 0 {
 			return notFound("Statement %s is not found in resource policy.", sid)
 		}
-		f.Policy = slices.Delete(f.Policy, i, i+1)
+		*pol = slices.Delete(*pol, i, i+1)
 		return nil
 	})
 	if err != nil {
@@ -142,11 +150,20 @@ func (s *Server) RemovePermission(ctx context.Context, c *call) error {
 // GetPolicy: GET /2015-03-31/functions/{FunctionName}/policy → {"Policy": "<the policy as a
 // JSON string>", "RevisionId"}. A function without statements has no policy: 404.
 func (s *Server) GetPolicy(ctx context.Context, c *call) error {
-	fn, err := s.function(ctx, c)
+	fn, ref, err := s.functionRef(ctx, c)
 	if err != nil {
 		return err
 	}
-	doc := fn.PolicyDocument()
+	// The qualifier's own policy and revision: a version's or an alias's.
+	view := *fn
+	view.Policy = *fn.PolicyOf(ref.Qualifier)
+	revision := fn.Configuration.RevisionId
+	if v := fn.Version(ref.Qualifier); v != nil {
+		revision = v.Configuration.RevisionId
+	} else if a := fn.Alias(ref.Qualifier); a != nil {
+		revision = a.Configuration.RevisionId
+	}
+	doc := view.PolicyDocument()
 	if doc == nil {
 		return notFound("The resource you requested does not exist.")
 	}
@@ -157,8 +174,17 @@ func (s *Server) GetPolicy(ctx context.Context, c *call) error {
 	writeJSON(c.w, http.StatusOK, struct {
 		Policy     string `json:"Policy"`
 		RevisionId string `json:"RevisionId"`
-	}{string(b), fn.Configuration.RevisionId})
+	}{string(b), revision})
 	return nil
+}
+
+// policyChange is the kind of change a policy edit of ref is: one of $LATEST's policy gives
+// $LATEST a new RevisionId; one of a version's or an alias's leaves $LATEST's alone.
+func policyChange(ref lambda.FunctionRef) lambda.Change {
+	if ref.Qualifier == "" || ref.Qualifier == lambda.LatestVersion {
+		return lambda.ChangePolicy
+	}
+	return lambda.ChangeTags
 }
 
 // ListTags: GET /2017-03-31/tags/{Resource} → {"Tags": {...}}.

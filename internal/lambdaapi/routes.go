@@ -14,7 +14,14 @@ func (s *Server) routes() {
 	s.handle("PUT /2015-03-31/functions/{FunctionName}/configuration", maxBody, s.UpdateFunctionConfiguration)
 	s.handle("PUT /2015-03-31/functions/{FunctionName}/code", maxCodeBody, s.UpdateFunctionCode)
 	s.handle("GET /2015-03-31/functions/{FunctionName}/versions", maxBody, s.ListVersionsByFunction)
+	s.handle("POST /2015-03-31/functions/{FunctionName}/versions", maxBody, s.PublishVersion)
+
+	// Aliases.
 	s.handle("GET /2015-03-31/functions/{FunctionName}/aliases", maxBody, s.ListAliases)
+	s.handle("POST /2015-03-31/functions/{FunctionName}/aliases", maxBody, s.CreateAlias)
+	s.handle("GET /2015-03-31/functions/{FunctionName}/aliases/{Name}", maxBody, s.GetAlias)
+	s.handle("PUT /2015-03-31/functions/{FunctionName}/aliases/{Name}", maxBody, s.UpdateAlias)
+	s.handle("DELETE /2015-03-31/functions/{FunctionName}/aliases/{Name}", maxBody, s.DeleteAlias)
 
 	// Invocation.
 	s.handle("POST /2015-03-31/functions/{FunctionName}/invocations", maxInvokeBody, s.Invoke)

@@ -1,7 +1,8 @@
 // Package lambdaapi is the management plane's Lambda API: AWS Lambda's REST-JSON operations
 // (botocore's lambda 2015-03-31 model) at AWS's paths, enough for the aws CLI, the SDKs and
-// Terraform's aws_lambda_function and aws_lambda_permission to deploy, inspect, call and
-// remove functions. routes.go lists every operation; handlers are named after them.
+// Terraform's aws_lambda_function, aws_lambda_alias and aws_lambda_permission to deploy,
+// publish, inspect, call and remove functions, their versions and aliases. routes.go lists
+// every operation; handlers are named after them.
 //
 // It is served on the management listener beside the apigateway API (Handles says which
 // paths are its own) and shares its SigV4 authenticator; it never imports the data plane.

@@ -16,12 +16,15 @@ type event struct {
 	Fail  string `json:"fail"`
 	Touch string `json:"touch"`
 	Value any    `json:"value"`
+	// Version asks for the version that runs (AWS_LAMBDA_FUNCTION_VERSION) in the answer.
+	Version bool `json:"version"`
 }
 
 type answer struct {
 	Function string `json:"function"`
 	Greeting string `json:"greeting"`
 	Value    any    `json:"value"`
+	Version  string `json:"version,omitempty"`
 }
 
 func handle(ctx context.Context, e event) (answer, error) {
@@ -33,7 +36,11 @@ func handle(ctx context.Context, e event) (answer, error) {
 			return answer{}, err
 		}
 	}
-	return answer{Function: lambdacontext.FunctionName, Greeting: os.Getenv("GREETING"), Value: e.Value}, nil
+	a := answer{Function: lambdacontext.FunctionName, Greeting: os.Getenv("GREETING"), Value: e.Value}
+	if e.Version {
+		a.Version = lambdacontext.FunctionVersion
+	}
+	return a, nil
 }
 
 func main() { lambda.Start(handle) }
