@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 	"github.com/gatehouse/gatehouse/internal/testwait"
@@ -236,7 +237,12 @@ func (e fixtureInvokeError) Error() string          { return string(e) }
 func (e fixtureInvokeError) FunctionNotFound() bool { return e == "notFound" }
 func (e fixtureInvokeError) AccessDenied() bool     { return e == "accessDenied" }
 
-func (f fixtureInvoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
+func (f fixtureInvoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	out, fnErr, err := f.invoke(ctx, in.FunctionARN, in.Payload)
+	return lambdacall.Result{Payload: out, FunctionError: fnErr, ExecutedVersion: "$LATEST"}, err
+}
+
+func (f fixtureInvoker) invoke(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
 	fn, ok := f[functionARN]
 	if !ok {
 		return nil, "", fixtureInvokeError("notFound")

@@ -19,6 +19,7 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
@@ -44,13 +45,13 @@ type InvokerConfig struct {
 	RemoteEndpoint string
 	// RemoteCredentials sign the calls to RemoteEndpoint; nil sends them anonymously.
 	RemoteCredentials aws.CredentialsProvider
-	// StrictPermissions makes InvokeFunctionFrom check the function's resource policy, as AWS
+	// StrictPermissions makes Invoke check the function's resource policy, as AWS
 	// does; without it API Gateway may invoke any local function.
 	StrictPermissions bool
 	Logger            *slog.Logger
 }
 
-// Invoker invokes functions by ARN or name for the data plane (it implements the
+// Invoker invokes functions by ARN or name for the data plane (Invoke implements the
 // integration package's LambdaInvoker) and runs them for the Lambda API: a function of this
 // gatehouse's account and region runs on the Runner; any other is invoked through the AWS
 // SDK's Lambda client at RemoteEndpoint.
@@ -85,47 +86,48 @@ func NewInvoker(cfg InvokerConfig) *Invoker {
 	return &Invoker{cfg: cfg, log: log, clients: map[string]*lambdasdk.Client{}, bg: bg, stopBg: stop}
 }
 
-// InvokeFunction invokes the function functionARN names (an ARN as API Gateway integration
-// URIs name it, optionally qualified with $LATEST, or a bare name) synchronously with payload.
-// It returns the function's response and its X-Amz-Function-Error ("" or "Unhandled"). An
-// unknown function is an error wrapping ErrFunctionNotFound. It checks no resource policy.
-func (i *Invoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
-	return i.invoke(ctx, functionARN, "", false, payload)
-}
-
-// InvokeFunctionFrom is InvokeFunction for API Gateway calling from sourceARN
-// (arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}): with
+// Invoke implements the data plane's integration.LambdaInvoker: it invokes the function
+// in.FunctionARN names (an ARN as API Gateway integration URIs name it, optionally
+// qualified with $LATEST, or a bare name) with in.Payload, for API Gateway calling from
+// in.SourceARN (arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}). With
 // StrictPermissions, a local function whose resource policy does not allow that source is an
-// error wrapping ErrAccessDenied.
-func (i *Invoker) InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) ([]byte, string, error) {
-	return i.invoke(ctx, functionARN, sourceARN, true, payload)
+// error wrapping ErrAccessDenied; an unknown function is an error wrapping
+// ErrFunctionNotFound. An Event invocation is started in the background (as RunEvent) once
+// the function is found and allowed, and returns an empty Result.
+func (i *Invoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	return i.invoke(ctx, in)
 }
 
-func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, checkSource bool, payload []byte) ([]byte, string, error) {
-	ref, ok := ParseFunctionRef(functionARN)
+func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	ref, ok := ParseFunctionRef(in.FunctionARN)
 	if !ok {
-		return nil, "", &NotFoundError{ARN: functionARN}
+		return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 	}
 	scope := i.cfg.Registry.Scope()
 	if (ref.Region != "" && ref.Region != scope.Region) || (ref.AccountID != "" && ref.AccountID != scope.AccountID) {
-		return i.invokeRemote(ctx, functionARN, ref, payload)
+		return i.invokeRemote(ctx, in, ref)
 	}
 	h, err := i.lookupHot(ctx, ref)
 	if err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
 	fn := h.fn
-	if checkSource && i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(sourceARN, scope.AccountID) {
-		return nil, "", &AccessDeniedError{FunctionARN: fn.Configuration.FunctionArn, SourceARN: sourceARN}
+	if i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(in.SourceARN, scope.AccountID) {
+		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: fn.Configuration.FunctionArn, SourceARN: in.SourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
-	res, err := i.cfg.Runner.Invoke(ctx, h.spec, payload)
+	if in.Type == lambdacall.Event {
+		payload := slices.Clone(in.Payload)
+		i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.cfg.Runner.Invoke(ctx, h.spec, payload) })
+		return lambdacall.Result{ExecutedVersion: LatestVersion}, nil
+	}
+	res, err := i.cfg.Runner.Invoke(ctx, h.spec, in.Payload)
 	if err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
-	return res.Payload, res.FunctionError, nil
+	return lambdacall.Result{Payload: res.Payload, FunctionError: res.FunctionError, ExecutedVersion: LatestVersion}, nil
 }
 
 // hotFunction is a function decoded for calls, with its Spec (shared, never modified; nil
@@ -214,6 +216,11 @@ func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Resul
 // background, bounded by the function's timeout, and its outcome is only logged, as Lambda
 // would send it to a destination. Close waits for the ones in flight.
 func (i *Invoker) RunEvent(fn *Function, payload []byte) {
+	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.Run(ctx, fn, payload) })
+}
+
+// runEvent runs an asynchronous invocation of fn in the background with run.
+func (i *Invoker) runEvent(fn *Function, run func(ctx context.Context) (*Result, error)) {
 	i.eventsMu.Lock()
 	if i.closed {
 		i.eventsMu.Unlock()
@@ -227,7 +234,7 @@ func (i *Invoker) RunEvent(fn *Function, payload []byte) {
 		timeout := time.Duration(fn.Configuration.Timeout)*time.Second + 10*time.Second
 		ctx, cancel := context.WithTimeout(i.bg, timeout)
 		defer cancel()
-		res, err := i.Run(ctx, fn, payload)
+		res, err := run(ctx)
 		switch {
 		case err != nil:
 			i.log.Error("asynchronous invocation failed", "function", fn.Configuration.FunctionName, "err", err)
@@ -312,23 +319,27 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 
 // invokeRemote invokes a function of another account or region through the Lambda API at
 // RemoteEndpoint.
-func (i *Invoker) invokeRemote(ctx context.Context, functionARN string, ref FunctionRef, payload []byte) ([]byte, string, error) {
+func (i *Invoker) invokeRemote(ctx context.Context, in lambdacall.Invocation, ref FunctionRef) (lambdacall.Result, error) {
 	if i.cfg.RemoteEndpoint == "" {
-		return nil, "", &NotFoundError{ARN: functionARN}
+		return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 	}
 	region := ref.Region
 	if region == "" {
 		region = i.cfg.Registry.Scope().Region
 	}
-	out, err := i.client(region).Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String(functionARN), Payload: payload})
+	input := &lambdasdk.InvokeInput{FunctionName: aws.String(in.FunctionARN), Payload: in.Payload}
+	if in.Type == lambdacall.Event {
+		input.InvocationType = lambdatypes.InvocationTypeEvent
+	}
+	out, err := i.client(region).Invoke(ctx, input)
 	if err != nil {
 		var nf *lambdatypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, "", &NotFoundError{ARN: functionARN}
+			return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 		}
-		return nil, "", fmt.Errorf("invoke %s at %s: %w", functionARN, i.cfg.RemoteEndpoint, err)
+		return lambdacall.Result{}, fmt.Errorf("invoke %s at %s: %w", in.FunctionARN, i.cfg.RemoteEndpoint, err)
 	}
-	return out.Payload, aws.ToString(out.FunctionError), nil
+	return lambdacall.Result{Payload: out.Payload, FunctionError: aws.ToString(out.FunctionError), ExecutedVersion: aws.ToString(out.ExecutedVersion)}, nil
 }
 
 // client returns the remote Lambda client for region.

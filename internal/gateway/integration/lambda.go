@@ -12,20 +12,18 @@ import (
 	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
-// LambdaInvoker invokes a Lambda function: the local runtime or a remote Lambda API.
-// functionError is Lambda's X-Amz-Function-Error ("Unhandled"), "" when the function
-// succeeded; out is then the function's result, else its error document
+// LambdaInvoker invokes a Lambda function: the local runtime or a remote Lambda API. It is
+// the data plane's one way to call a function (integrations and Lambda authorizers alike),
+// so every call carries the source ARN a function's resource policy is checked against
+// (*lambda.Invoker implements it; cmd/gatehouse checks that at compile time).
+// Result.FunctionError is Lambda's X-Amz-Function-Error ("Unhandled"), "" when the function
+// succeeded; Result.Payload is then the function's result, else its error document
 // ({"errorMessage": ..., "errorType": ...}). err is a failure to invoke at all.
 type LambdaInvoker interface {
-	InvokeFunction(ctx context.Context, functionARN string, payload []byte) (out []byte, functionError string, err error)
-}
-
-// lambdaSourceInvoker is an invoker that also takes the calling method's execute-api ARN,
-// so that the function's resource policy (AddPermission's SourceArn) can be enforced.
-type lambdaSourceInvoker interface {
-	InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) (out []byte, functionError string, err error)
+	Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error)
 }
 
 // functionNotFound is an invoker's error for a function that does not exist.
@@ -95,8 +93,10 @@ type lambdaIntegration struct {
 	sourceARN string
 	timeout   time.Duration
 	invoker   LambdaInvoker
-	from      lambdaSourceInvoker // invoker, when it takes the source ARN
-	binary    mediaTypes          // the API's binaryMediaTypes
+	// invocationType is Event when the integration request maps
+	// X-Amz-Invocation-Type to 'Event' (non-proxy only).
+	invocationType lambdacall.InvocationType
+	binary         mediaTypes // the API's binaryMediaTypes
 
 	bufs sync.Pool // *[]byte: event buffers (AWS_PROXY)
 
@@ -130,7 +130,6 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 		invoker:   c.Lambda,
 		binary:    mediaTypes(c.BinaryMediaTypes),
 	}
-	l.from, _ = c.Lambda.(lambdaSourceInvoker)
 	l.bufs.New = func() any { b := make([]byte, 0, 4<<10); return &b }
 	switch {
 	case in.HTTPMethod != http.MethodPost:
@@ -235,16 +234,11 @@ var emptyObject = []byte("{}")
 func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	var out []byte
-	var fnErr string
-	var err error
-	if l.from != nil {
-		out, fnErr, err = l.from.InvokeFunctionFrom(ctx, l.function, l.sourceARN, payload)
-	} else {
-		out, fnErr, err = l.invoker.InvokeFunction(ctx, l.function, payload)
-	}
+	res, err := l.invoker.Invoke(ctx, lambdacall.Invocation{
+		FunctionARN: l.function, SourceARN: l.sourceARN, Type: l.invocationType, Payload: payload,
+	})
 	if err == nil {
-		return out, fnErr, nil
+		return res.Payload, res.FunctionError, nil
 	}
 	var nf functionNotFound
 	var ad accessDenied

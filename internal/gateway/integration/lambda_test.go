@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 const (
@@ -32,24 +33,16 @@ type fakeInvoker struct {
 	mu        sync.Mutex
 	function  string
 	sourceARN string
+	typ       lambdacall.InvocationType
 	payload   []byte
 }
 
-func (f *fakeInvoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
+func (f *fakeInvoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
 	f.mu.Lock()
-	f.function, f.payload = functionARN, append([]byte(nil), payload...)
+	f.function, f.sourceARN, f.typ, f.payload = in.FunctionARN, in.SourceARN, in.Type, append([]byte(nil), in.Payload...)
 	f.mu.Unlock()
-	return f.fn(ctx, payload)
-}
-
-// fakeSourceInvoker also takes the source ARN.
-type fakeSourceInvoker struct{ *fakeInvoker }
-
-func (f fakeSourceInvoker) InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) ([]byte, string, error) {
-	f.mu.Lock()
-	f.sourceARN = sourceARN
-	f.mu.Unlock()
-	return f.InvokeFunction(ctx, functionARN, payload)
+	out, fnErr, err := f.fn(ctx, in.Payload)
+	return lambdacall.Result{Payload: out, FunctionError: fnErr, ExecutedVersion: "$LATEST"}, err
 }
 
 func answer(out string) func(context.Context, []byte) ([]byte, string, error) {
@@ -455,10 +448,10 @@ type wrapped struct{ err error }
 func (w *wrapped) Error() string { return "invoke: " + w.err.Error() }
 func (w *wrapped) Unwrap() error { return w.err }
 
-// TestLambdaSourceARN: an invoker that takes the source ARN gets the method's.
+// TestLambdaSourceARN: the invoker gets the method's source ARN with every call.
 func TestLambdaSourceARN(t *testing.T) {
 	t.Parallel()
-	f := fakeSourceInvoker{&fakeInvoker{fn: answer(`{}`)}}
+	f := &fakeInvoker{fn: answer(`{}`)}
 	h, err := NewLambdaProxy(lambdaConfig(apigateway.IntegrationAWSProxy, "POST", f))
 	if err != nil {
 		t.Fatal(err)
@@ -467,7 +460,7 @@ func TestLambdaSourceARN(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f.sourceARN != testSourceARN || f.function != testFunctionARN {
-		t.Errorf("InvokeFunctionFrom(%q, %q); want (%q, %q)", f.function, f.sourceARN, testFunctionARN, testSourceARN)
+		t.Errorf("Invoke(%q from %q); want (%q from %q)", f.function, f.sourceARN, testFunctionARN, testSourceARN)
 	}
 }
 
@@ -676,11 +669,11 @@ func BenchmarkLambdaProxy(b *testing.B) {
 // fastInvoker answers at once, checking only that it got an event.
 type fastInvoker struct{ out []byte }
 
-func (f *fastInvoker) InvokeFunction(_ context.Context, _ string, payload []byte) ([]byte, string, error) {
-	if len(payload) == 0 || payload[0] != '{' {
-		return nil, "", errors.New("no event")
+func (f *fastInvoker) Invoke(_ context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	if len(in.Payload) == 0 || in.Payload[0] != '{' {
+		return lambdacall.Result{}, errors.New("no event")
 	}
-	return f.out, "", nil
+	return lambdacall.Result{Payload: f.out}, nil
 }
 
 func FuzzParseProxyResponse(f *testing.F) {
