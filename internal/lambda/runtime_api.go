@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // The Lambda Runtime API, version 2018-06-01, as one process sees it on its own listener
@@ -62,7 +64,7 @@ func (pr *process) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
-		pr.next(w)
+		pr.next(w, r)
 	case path == initErrorPath:
 		if r.Method != http.MethodPost {
 			w.WriteHeader(http.StatusMethodNotAllowed)
@@ -93,8 +95,12 @@ func (pr *process) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// next waits for this process's next invocation and sends it.
-func (pr *process) next(w http.ResponseWriter) {
+// next waits for this process's next invocation and sends it. A runtime that closes its
+// connection while it waits is no longer waiting: the invocation goes to the runtime's next
+// /next instead of into a closed connection, where it would be lost until its timeout.
+func (pr *process) next(w http.ResponseWriter, r *http.Request) {
+	ctx, stop := h1server.WatchClose(w, r)
+	defer stop()
 	pr.mu.Lock()
 	if pr.cur != nil {
 		pr.mu.Unlock()
@@ -103,17 +109,31 @@ func (pr *process) next(w http.ResponseWriter) {
 	}
 	first := !pr.initialized
 	pr.initialized = true
-	for pr.queued == nil {
+	for pr.queued == nil || ctx.Err() != nil {
 		if pr.dead.Load() || pr.terminating.Load() {
 			pr.mu.Unlock()
 			// Close the connection without an answer: the runtime sees the API go away.
 			panic(http.ErrAbortHandler)
+		}
+		if ctx.Err() != nil {
+			// The client is gone. The wake this waiter may have taken belongs to the
+			// runtime's live /next, if it already asks again.
+			queued := pr.queued != nil
+			pr.mu.Unlock()
+			if queued {
+				select {
+				case pr.wake <- struct{}{}:
+				default:
+				}
+			}
+			return
 		}
 		pr.mu.Unlock()
 		select {
 		case <-pr.wake:
 		case <-pr.stopping:
 		case <-pr.exited:
+		case <-ctx.Done():
 		}
 		pr.mu.Lock()
 	}

@@ -825,3 +825,20 @@ func TestInvokeHungBetweenInvocations(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeAfterRuntimeReconnects: a runtime that closed its connection while it waited on
+// /next and asked again on another gets the next invocation on the live one; the closed
+// /next does not swallow it until the function's timeout.
+func TestInvokeAfterRuntimeReconnects(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "reconnect")
+	spec.Timeout = 2 * time.Second
+	first := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+	time.Sleep(500 * time.Millisecond) // the runtime closes its first /next and opens another
+	start := time.Now()
+	res := invoke(t, r, spec, `{"value":"second"}`, nil)
+	if a := decode(t, res); res.FunctionError != "" || a.Value != "second" || a.PID != first {
+		t.Fatalf("Invoke after the runtime reconnected = %s (%s) after %v; want the answer of process %d", res.Payload, res.FunctionError, time.Since(start), first)
+	}
+}
