@@ -23,9 +23,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
-// Runner runs local functions; *Runtime is the implementation.
+// Runner runs local functions; *Runtime is the implementation. opts may be nil.
 type Runner interface {
-	Invoke(ctx context.Context, spec *Spec, payload []byte) (*Result, error)
+	InvokeWith(ctx context.Context, spec *Spec, payload []byte, opts *InvokeOptions) (*Result, error)
 }
 
 var _ Runner = (*Runtime)(nil)
@@ -120,10 +120,10 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 	}
 	if in.Type == lambdacall.Event {
 		payload := slices.Clone(in.Payload)
-		i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.cfg.Runner.Invoke(ctx, h.spec, payload) })
+		i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, nil) })
 		return lambdacall.Result{ExecutedVersion: LatestVersion}, nil
 	}
-	res, err := i.cfg.Runner.Invoke(ctx, h.spec, in.Payload)
+	res, err := i.cfg.Runner.InvokeWith(ctx, h.spec, in.Payload, nil)
 	if err != nil {
 		return lambdacall.Result{}, err
 	}
@@ -202,6 +202,11 @@ func (i *Invoker) Lookup(ctx context.Context, ref FunctionRef) (*Function, error
 
 // Run invokes the local function fn synchronously.
 func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Result, error) {
+	return i.RunWith(ctx, fn, payload, nil)
+}
+
+// RunWith is Run with the invocation's options (its request id, Tail); opts may be nil.
+func (i *Invoker) RunWith(ctx context.Context, fn *Function, payload []byte, opts *InvokeOptions) (*Result, error) {
 	if err := i.runnable(fn); err != nil {
 		return nil, err
 	}
@@ -209,7 +214,7 @@ func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return i.cfg.Runner.Invoke(ctx, spec, payload)
+	return i.cfg.Runner.InvokeWith(ctx, spec, payload, opts)
 }
 
 // RunEvent starts an asynchronous (InvocationType Event) invocation of fn: it runs in the

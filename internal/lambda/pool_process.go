@@ -41,7 +41,8 @@ type process struct {
 	cur          *invocation // delivered, not yet answered
 	initErr      []byte      // what it posted to /runtime/init/error
 	initDeadline time.Time
-	logID        string // request id its output is tagged with: the last delivered
+	logID        string      // request id its output is tagged with: the last delivered
+	capture      *invocation // the running invocation whose output is kept (Tail), or nil
 
 	dead        atomic.Bool   // reaped
 	terminating atomic.Bool   // being stopped: it takes no more invocations
@@ -54,6 +55,26 @@ type process struct {
 	started     time.Time
 	outputs     sync.WaitGroup
 	outR, errR  *os.File
+	out, errOut stream // what drain read and logged of each
+}
+
+// stream counts what drain read from one of the process's pipes and what it logged, so that
+// an invocation that keeps its output (Tail) can wait for what the function wrote before it
+// answered.
+type stream struct {
+	read, logged atomic.Int64 // bytes
+}
+
+// countingReader counts the bytes read into s.read.
+type countingReader struct {
+	f *os.File
+	s *stream
+}
+
+func (r countingReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.s.read.Add(int64(n))
+	return n, err
 }
 
 // invocation is one call of a function, pooled.
@@ -61,6 +82,8 @@ type invocation struct {
 	id                                string
 	payload                           []byte
 	traceID, clientContext, cognitoID string
+	tail                              bool   // keep its output (InvokeOptions.Tail)
+	log                               []byte // its output, when tail; guarded by the process's mu
 
 	// guarded by the process's mu
 	state     invState
@@ -95,6 +118,7 @@ func getInvocation(payload []byte, opts *InvokeOptions) *invocation {
 	if opts != nil {
 		inv.id, inv.traceID = opts.RequestID, opts.TraceID
 		inv.clientContext, inv.cognitoID = opts.ClientContext, opts.CognitoIdentity
+		inv.tail = opts.Tail
 	}
 	if inv.id == "" {
 		inv.id = NewUUID()
@@ -219,8 +243,8 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 	rt.mu.Unlock()
 	launched = true
 	pr.outputs.Add(2)
-	go pr.drain(outR, "stdout")
-	go pr.drain(errR, "stderr")
+	go pr.drain(outR, &pr.out, "stdout")
+	go pr.drain(errR, &pr.errOut, "stderr")
 	go pr.srv.Serve(ln)
 	go pr.wait()
 	p.rt.log.Debug("lambda function process started", "function", spec.Name, "pid", pr.pid, "runtimeApi", ln.Addr().String(), "revision", spec.Revision)
@@ -344,6 +368,10 @@ func (pr *process) invoke(ctx context.Context, inv *invocation) (res *Result, de
 func (pr *process) finishLocked(inv *invocation, res Result, err error) (wanted bool) {
 	if pr.cur == inv {
 		pr.cur = nil
+	}
+	if pr.capture == inv {
+		pr.capture = nil
+		res.Log = inv.log
 	}
 	if pr.queued == inv {
 		pr.queued = nil
@@ -473,25 +501,64 @@ func (pr *process) wait() {
 }
 
 // drain logs the process's output line by line, tagged with the function and the request
-// it was running.
-func (pr *process) drain(f *os.File, stream string) {
+// it was running, and keeps the lines of an invocation that asked for them (Tail).
+func (pr *process) drain(f *os.File, st *stream, name string) {
 	defer pr.outputs.Done()
-	br := bufio.NewReaderSize(f, 16<<10)
+	br := bufio.NewReaderSize(countingReader{f, st}, 16<<10)
 	for {
 		line, err := br.ReadSlice('\n')
 		if n := len(line); n > 0 {
+			consumed := int64(n)
 			if line[n-1] == '\n' {
 				line = line[:n-1]
 			}
 			pr.mu.Lock()
 			id := pr.logID
+			if c := pr.capture; c != nil {
+				c.log = appendTail(c.log, line)
+			}
 			pr.mu.Unlock()
 			pr.rt.log.LogAttrs(context.Background(), slog.LevelInfo, string(line),
-				slog.String("function", pr.spec.Name), slog.String("requestId", id), slog.String("stream", stream))
+				slog.String("function", pr.spec.Name), slog.String("requestId", id), slog.String("stream", name))
+			st.logged.Add(consumed)
 		}
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+	}
+}
+
+// appendTail appends line and a newline to log, keeping about the last MaxLogTail bytes
+// (between one and two times that, so that trimming is rare).
+func appendTail(log, line []byte) []byte {
+	if len(line) > MaxLogTail {
+		line = line[len(line)-MaxLogTail:]
+	}
+	if len(log)+len(line)+1 > 2*MaxLogTail {
+		keep := log[len(log)-min(len(log), MaxLogTail):]
+		log = append(log[:0], keep...)
+	}
+	log = append(log, line...)
+	return append(log, '\n')
+}
+
+// outputCatchUp is how long an invocation that keeps its output (Tail) waits, after the
+// function answered, for drain to log what the function wrote before answering.
+const outputCatchUp = 200 * time.Millisecond
+
+// catchUpOutput waits until drain has logged everything the function wrote so far on both
+// pipes (nothing unread in a pipe, nothing read but unlogged), or outputCatchUp passed.
+func (pr *process) catchUpOutput() {
+	deadline := time.Now().Add(outputCatchUp)
+	for {
+		if pr.out.read.Load() == pr.out.logged.Load() && pr.errOut.read.Load() == pr.errOut.logged.Load() &&
+			pipeUnread(pr.outR) == 0 && pipeUnread(pr.errR) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

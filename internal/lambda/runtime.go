@@ -31,7 +31,19 @@ type Result struct {
 	// handed to it (the /next answer) to its response or error arriving. Zero when it gave
 	// no answer (timed out, crashed, never started).
 	Duration time.Duration
+	// Log is what the function wrote (stdout and stderr, line by line, each ending in
+	// '\n') while it ran this invocation: its last MaxLogTail bytes, when InvokeOptions.Tail
+	// asked for it; nil otherwise.
+	Log []byte
+	// MaxMemoryMB is the process's peak resident memory in MB (AWS's REPORT "Max Memory
+	// Used", also over the execution environment's life), when InvokeOptions.Tail asked
+	// for it and the system tells (Linux); 0 otherwise.
+	MaxMemoryMB int
 }
+
+// MaxLogTail is how much of an invocation's log Lambda returns with LogType Tail: "the last
+// 4 KB of the execution log" (Invoke's LogResult).
+const MaxLogTail = 4 << 10
 
 // RuntimeConfig configures a Runtime. The zero value of every field has a default.
 type RuntimeConfig struct {
@@ -58,6 +70,9 @@ type InvokeOptions struct {
 	// CognitoIdentity is {"cognitoIdentityId":...,"cognitoIdentityPoolId":...}; sent as
 	// Lambda-Runtime-Cognito-Identity when set.
 	CognitoIdentity string
+	// Tail keeps the function's output during the invocation for Result.Log (Invoke's
+	// LogType Tail). Without it, the output is only logged, at no cost per invocation.
+	Tail bool
 }
 
 // AWS's numbers and defaults.

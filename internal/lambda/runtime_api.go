@@ -141,6 +141,10 @@ func (pr *process) next(w http.ResponseWriter, r *http.Request) {
 	pr.queued = nil
 	pr.cur = inv
 	pr.logID = inv.id
+	pr.capture = nil
+	if inv.tail {
+		pr.capture = inv
+	}
 	inv.state, inv.delivered = invWriting, true
 	inv.handedAt = time.Now()
 	inv.deadline = inv.handedAt.Add(pr.spec.Timeout)
@@ -237,6 +241,11 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 		res = Result{Payload: body}
 	}
 	res.Duration = time.Since(handedAt)
+	if inv.tail {
+		// What the function printed before it answered is in the pipes or in drain.
+		pr.catchUpOutput()
+		res.MaxMemoryMB = maxMemoryMB(pr.pid)
+	}
 
 	pr.mu.Lock()
 	if pr.cur != inv || inv.id != id {

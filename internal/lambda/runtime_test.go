@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -840,5 +841,38 @@ func TestInvokeAfterRuntimeReconnects(t *testing.T) {
 	res := invoke(t, r, spec, `{"value":"second"}`, nil)
 	if a := decode(t, res); res.FunctionError != "" || a.Value != "second" || a.PID != first {
 		t.Fatalf("Invoke after the runtime reconnected = %s (%s) after %v; want the answer of process %d", res.Payload, res.FunctionError, time.Since(start), first)
+	}
+}
+
+// TestInvokeTail: with Tail, Result.Log is what the function wrote during the invocation,
+// stdout and stderr; without, nothing is kept.
+func TestInvokeTail(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	res := invoke(t, r, spec, `{"do":"print"}`, &InvokeOptions{RequestID: "tail-1", Tail: true})
+	log := string(res.Log)
+	if !strings.Contains(log, "to stdout tail-1\n") || !strings.Contains(log, "to stderr tail-1\n") {
+		t.Errorf("Invoke(print, Tail).Log = %q; want both lines", log)
+	}
+	if res := invoke(t, r, spec, `{"do":"print"}`, &InvokeOptions{RequestID: "quiet"}); res.Log != nil {
+		t.Errorf("Invoke(print) without Tail: Log = %q; want nil", res.Log)
+	}
+}
+
+func TestAppendTail(t *testing.T) {
+	t.Parallel()
+	var log []byte
+	for i := range 1000 {
+		log = appendTail(log, []byte(fmt.Sprintf("line %04d", i)))
+		if len(log) > 2*MaxLogTail {
+			t.Fatalf("after %d lines the buffer holds %d bytes; want at most %d", i+1, len(log), 2*MaxLogTail)
+		}
+	}
+	if !strings.HasSuffix(string(log), "line 0998\nline 0999\n") || len(log) < MaxLogTail {
+		t.Errorf("appendTail kept %d bytes ending %q; want at least the last %d, ending with line 0999", len(log), log[len(log)-20:], MaxLogTail)
+	}
+	if got := appendTail(nil, bytes.Repeat([]byte("y"), 3*MaxLogTail)); len(got) != MaxLogTail+1 {
+		t.Errorf("appendTail(one huge line) = %d bytes; want its last %d and a newline", len(got), MaxLogTail)
 	}
 }

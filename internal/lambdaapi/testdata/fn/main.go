@@ -1,12 +1,15 @@
 // Command fn is the test function of the Lambda API's tests: a custom-runtime bootstrap built
 // with aws-lambda-go. It echoes its event with its name and environment, fails when the
-// event asks it to, and writes a file when given one (to see Event invocations run).
+// event asks it to, writes a file when given one (to see Event invocations run), prints a
+// line when asked (LogType Tail) and sleeps when asked (to hold its concurrency).
 package main
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -16,6 +19,8 @@ type event struct {
 	Fail  string `json:"fail"`
 	Touch string `json:"touch"`
 	Value any    `json:"value"`
+	Print string `json:"print"`
+	Sleep int    `json:"sleepMs"`
 }
 
 type answer struct {
@@ -25,6 +30,12 @@ type answer struct {
 }
 
 func handle(ctx context.Context, e event) (answer, error) {
+	if e.Print != "" {
+		fmt.Println(e.Print)
+	}
+	if e.Sleep > 0 {
+		time.Sleep(time.Duration(e.Sleep) * time.Millisecond)
+	}
 	if e.Fail != "" {
 		return answer{}, errors.New(e.Fail)
 	}
