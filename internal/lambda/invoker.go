@@ -120,7 +120,9 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 	}
 	if in.Type == lambdacall.Event {
 		payload := slices.Clone(in.Payload)
-		i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, nil) })
+		i.runEvent(fn, func(ctx context.Context) (*Result, error) {
+			return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, queued)
+		})
 		return lambdacall.Result{ExecutedVersion: LatestVersion}, nil
 	}
 	res, err := i.cfg.Runner.InvokeWith(ctx, h.spec, in.Payload, nil)
@@ -182,7 +184,7 @@ func (i *Invoker) runnable(fn *Function) error {
 	}
 	if rc := fn.ReservedConcurrency; rc != nil && *rc == 0 {
 		// Spec.Concurrency 0 means the runtime's default; AWS's reserved 0 means none at all.
-		return fmt.Errorf("invoke %s: %w: reserved concurrency is 0", fn.Configuration.FunctionName, ErrThrottled)
+		return &ThrottledError{Function: fn.Configuration.FunctionName, Reserved: 0}
 	}
 	return nil
 }
@@ -221,8 +223,13 @@ func (i *Invoker) RunWith(ctx context.Context, fn *Function, payload []byte, opt
 // background, bounded by the function's timeout, and its outcome is only logged, as Lambda
 // would send it to a destination. Close waits for the ones in flight.
 func (i *Invoker) RunEvent(fn *Function, payload []byte) {
-	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.Run(ctx, fn, payload) })
+	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.RunWith(ctx, fn, payload, queued) })
 }
+
+// queued are the options of an asynchronous invocation: it waits for a place under the
+// function's reserved concurrency instead of being throttled, as Lambda's event queue
+// retries a throttled event.
+var queued = &InvokeOptions{Queue: true}
 
 // runEvent runs an asynchronous invocation of fn in the background with run.
 func (i *Invoker) runEvent(fn *Function, run func(ctx context.Context) (*Result, error)) {
@@ -310,7 +317,9 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 		spec.Env = c.Environment.Variables
 	}
 	if fn.ReservedConcurrency != nil {
-		spec.Concurrency = *fn.ReservedConcurrency
+		// Reserved concurrency is also the most the function may run: AWS throttles the
+		// synchronous calls beyond it.
+		spec.Concurrency, spec.Throttle = *fn.ReservedConcurrency, true
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", c.CodeSha256, c.Runtime, c.Handler, c.Timeout, c.MemorySize, spec.Concurrency)

@@ -876,3 +876,34 @@ func TestAppendTail(t *testing.T) {
 		t.Errorf("appendTail(one huge line) = %d bytes; want its last %d and a newline", len(got), MaxLogTail)
 	}
 }
+
+// TestInvokeThrottledAtReservedConcurrency: a spec that throttles (reserved concurrency)
+// refuses an invocation beyond its concurrency at once with a ThrottledError, as AWS does;
+// a queued (asynchronous) one waits for the busy process instead.
+func TestInvokeThrottledAtReservedConcurrency(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	spec.Concurrency, spec.Throttle = 1, true
+	first := make(chan *Result)
+	go func() {
+		res, _ := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":1500}`))
+		first <- res
+	}()
+	waitFor(t, r.running)
+
+	start := time.Now()
+	res, err := r.Invoke(context.Background(), spec, []byte(`{}`))
+	var te *ThrottledError
+	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.Reserved != 1 || time.Since(start) > time.Second {
+		t.Errorf("Invoke beyond reserved concurrency 1 = %v, %v after %v; want a ThrottledError at once", res, err, time.Since(start))
+	}
+	queued := invoke(t, r, spec, `{"value":"queued"}`, &InvokeOptions{Queue: true})
+	if a := decode(t, queued); a.Value != "queued" {
+		t.Errorf("queued Invoke = %s; want its answer once the process is free", queued.Payload)
+	}
+	testwait.Recv(t, first, invokeDeadline, "the answer of the first invocation")
+	if res := invoke(t, r, spec, `{"value":"after"}`, nil); decode(t, res).Value != "after" {
+		t.Errorf("Invoke once the process is free = %s; want its answer", res.Payload)
+	}
+}

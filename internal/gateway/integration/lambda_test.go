@@ -347,6 +347,11 @@ type notFoundError struct{}
 func (notFoundError) Error() string          { return "Function not found: " + testFunctionARN }
 func (notFoundError) FunctionNotFound() bool { return true }
 
+type throttledError struct{}
+
+func (throttledError) Error() string   { return "function throttled" }
+func (throttledError) Throttled() bool { return true }
+
 type deniedError struct{}
 
 func (deniedError) Error() string      { return "not authorized" }
@@ -398,6 +403,8 @@ func TestLambdaProxyInvoke(t *testing.T) {
 		{name: "access denied", fn: func(context.Context, []byte) ([]byte, string, error) {
 			return nil, "", fmtWrap(deniedError{})
 		}, want: want{errType: apigateway.ResponseAPIConfigurationError, errMsg: "Internal server error"}},
+		{name: "throttled is 500", fn: func(context.Context, []byte) ([]byte, string, error) { return nil, "", fmtWrap(throttledError{}) },
+			want: want{errType: apigateway.ResponseIntegrationFailure, errCode: 500, errMsg: "Internal server error"}},
 		{name: "other invoke failure", fn: func(context.Context, []byte) ([]byte, string, error) { return nil, "", errors.New("runtime crashed") },
 			want: want{errType: apigateway.ResponseIntegrationFailure, errCode: 500, errMsg: "Internal server error"}},
 		{name: "GET integration method", httpMethod: "GET", fn: answer(`{}`),
@@ -725,4 +732,51 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("scanner.str(%s) = %q, %v; want %q", out, back, err, got)
 		}
 	})
+}
+
+// TestLambdaNonProxyInvocationType: integration.request.header.X-Amz-Invocation-Type
+// chooses the invocation type, static ('Event') or from the method request; an Event
+// invocation's empty answer goes through the integration response's template ($input.body
+// of an empty payload is AWS's placeholder {}).
+func TestLambdaNonProxyInvocationType(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, mapping, header string // header: the client's InvocationType, "" for none
+		want                  lambdacall.InvocationType
+		wantBody              string
+		wantErr               bool
+	}{
+		{name: "none", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "static Event", mapping: "'Event'", want: lambdacall.Event, wantBody: `{"body": "{}"}`},
+		{name: "static RequestResponse", mapping: "'RequestResponse'", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "client Event", mapping: "method.request.header.InvocationType", header: "Event", want: lambdacall.Event, wantBody: `{"body": "{}"}`},
+		{name: "client none", mapping: "method.request.header.InvocationType", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "client DryRun", mapping: "method.request.header.InvocationType", header: "DryRun", wantErr: true},
+	} {
+		f := &fakeInvoker{fn: answer(`done`)}
+		c := lambdaConfig(apigateway.IntegrationAWS, "POST", f)
+		if tt.mapping != "" {
+			c.Integration.RequestParameters = map[string]string{"integration.request.header.X-Amz-Invocation-Type": tt.mapping}
+		}
+		c.Integration.IntegrationResponses = map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200",
+			ResponseTemplates: map[string]string{"application/json": `{"body": "$input.body"}`}}}
+		h, err := NewLambda(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := testInvocation()
+		if tt.header != "" {
+			inv.Request.Header.Set("InvocationType", tt.header)
+		}
+		resp, err := h.Invoke(context.Background(), inv)
+		if tt.wantErr {
+			if e, ok := invoke.AsError(err); !ok || e.Status != 0 && e.Status != 500 {
+				t.Errorf("%s: Invoke = %v, %v; want a 500", tt.name, resp, err)
+			}
+			continue
+		}
+		if err != nil || f.typ != tt.want || resp.StatusCode != 200 || string(resp.Body) != tt.wantBody {
+			t.Errorf("%s: Invoke = %v, %v, type %q; want 200 %s, type %q", tt.name, resp, err, f.typ, tt.wantBody, tt.want)
+		}
+	}
 }
