@@ -139,6 +139,9 @@ func putInvocation(inv *invocation) {
 	invocationPool.Put(inv)
 }
 
+// maxTextBusyAttempts bounds the starts of a bootstrap that is busy (ETXTBSY).
+const maxTextBusyAttempts = 5
+
 // startProcess starts a process of spec, whose place under the limit is counted. A non-nil
 // Result is the function's own failure (its bootstrap is missing or cannot be executed),
 // which AWS reports as Runtime.InvalidEntrypoint.
@@ -182,16 +185,27 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		outW.Close()
 		return fail(err)
 	}
-	cmd := &exec.Cmd{
-		Path:        bootstrap,
-		Args:        []string{bootstrap},
-		Dir:         dir,
-		Env:         environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region),
-		Stdout:      outW,
-		Stderr:      errW,
-		SysProcAttr: sysProcAttr(),
+	env := environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region)
+	var cmd *exec.Cmd
+	for attempt := 1; ; attempt++ {
+		cmd = &exec.Cmd{
+			Path:        bootstrap,
+			Args:        []string{bootstrap},
+			Dir:         dir,
+			Env:         env,
+			Stdout:      outW,
+			Stderr:      errW,
+			SysProcAttr: sysProcAttr(),
+		}
+		err = cmd.Start()
+		// ETXTBSY: a process forked elsewhere in gatehouse (another function starting)
+		// held a just-extracted bootstrap's write descriptor between its fork and exec.
+		// It lasts microseconds; Go's own tests retry the same way (golang.org/issue/22315).
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == maxTextBusyAttempts {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 5 * time.Millisecond)
 	}
-	err = cmd.Start()
 	outW.Close()
 	errW.Close()
 	if err != nil {
