@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -99,8 +100,16 @@ func (pr *process) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // connection while it waits is no longer waiting: the invocation goes to the runtime's next
 // /next instead of into a closed connection, where it would be lost until its timeout.
 func (pr *process) next(w http.ResponseWriter, r *http.Request) {
-	ctx, stop := h1server.WatchClose(w, r)
-	defer stop()
+	// Only a /next that waits is watched (h1server.WatchClose): one that finds its
+	// invocation queued, as under load, answers at once and pays nothing.
+	var watch context.Context
+	var stopWatch func()
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
+	gone := func() bool { return watch != nil && watch.Err() != nil }
 	pr.mu.Lock()
 	if pr.cur != nil {
 		pr.mu.Unlock()
@@ -109,13 +118,13 @@ func (pr *process) next(w http.ResponseWriter, r *http.Request) {
 	}
 	first := !pr.initialized
 	pr.initialized = true
-	for pr.queued == nil || ctx.Err() != nil {
+	for pr.queued == nil || gone() {
 		if pr.dead.Load() || pr.terminating.Load() {
 			pr.mu.Unlock()
 			// Close the connection without an answer: the runtime sees the API go away.
 			panic(http.ErrAbortHandler)
 		}
-		if ctx.Err() != nil {
+		if gone() {
 			// The client is gone. The wake this waiter may have taken belongs to the
 			// runtime's live /next, if it already asks again.
 			queued := pr.queued != nil
@@ -129,11 +138,14 @@ func (pr *process) next(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pr.mu.Unlock()
+		if watch == nil {
+			watch, stopWatch = h1server.WatchClose(w, r)
+		}
 		select {
 		case <-pr.wake:
 		case <-pr.stopping:
 		case <-pr.exited:
-		case <-ctx.Done():
+		case <-watch.Done():
 		}
 		pr.mu.Lock()
 	}
