@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/lambdacall"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // invokePayload invokes arn with {"value":1} as the data plane would, and returns the
@@ -206,5 +207,45 @@ func TestInvokerRetriesMissingCode(t *testing.T) {
 	}
 	if got, err := invokePayload(ctx, e.invoker, arn); err != nil || got != `{"function":"late","greeting":"","value":1}` {
 		t.Errorf("InvokeFunction once the package is back = %s, %v; want the function's answer", got, err)
+	}
+}
+
+// TestInvokerEvent: an Event invocation from the data plane is checked (function, resource
+// policy) before Invoke returns, then runs in the background; a denied one never runs.
+func TestInvokerEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{strict: true})
+	if _, err := e.client.CreateFunction(ctx, createInput("ev", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.AddPermission(ctx, &lambdasdk.AddPermissionInput{
+		FunctionName: aws.String("ev"), StatementId: aws.String("apigw"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String("arn:aws:execute-api:eu-west-1:123456789012:api1/*"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:ev"
+	dir := t.TempDir()
+	event := func(source, touch string) (lambdacall.Result, error) {
+		return e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, SourceARN: source, Type: lambdacall.Event,
+			Payload: []byte(`{"touch":"` + touch + `"}`)})
+	}
+	denied := filepath.Join(dir, "denied")
+	var ad interface{ AccessDenied() bool }
+	if res, err := event("arn:aws:execute-api:eu-west-1:123456789012:api2/prod/GET/x", denied); !errors.As(err, &ad) {
+		t.Errorf("Event from another API = %+v, %v; want access denied", res, err)
+	}
+	ran := filepath.Join(dir, "ran")
+	res, err := event("arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/x", ran)
+	if err != nil || res.Payload != nil || res.ExecutedVersion != "$LATEST" {
+		t.Fatalf("Event = %+v, %v; want no payload, $LATEST", res, err)
+	}
+	testwait.Until(t, testwait.Patient, "the Event invocation's run", func() bool {
+		_, err := os.Stat(ran)
+		return err == nil
+	})
+	if _, err := os.Stat(denied); err == nil {
+		t.Errorf("the denied Event invocation ran")
 	}
 }
