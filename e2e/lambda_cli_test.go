@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -122,6 +123,15 @@ func TestLambdaAWSCLI(t *testing.T) {
 	if code != 0 || a["StatusCode"] != 200.0 || a["ExecutedVersion"] != "$LATEST" || a["FunctionError"] != nil ||
 		string(body) != `{"event":{"hello":"world"},"function":"e2e-cli","greeting":"hello"}` {
 		t.Errorf("invoke = %v, exit %d (%s), payload %s; want 200 $LATEST and the echo", a, code, stderr, body)
+	}
+
+	// --log-type Tail: LogResult is the invocation's log, base64.
+	a, stderr, code = lambdaCLI(t, cli, "invoke", "--function-name", "e2e-cli", "--log-type", "Tail", "--payload", `{}`, out)
+	logResult, _ := a["LogResult"].(string)
+	tail, err := base64.StdEncoding.DecodeString(logResult)
+	if code != 0 || err != nil || !strings.HasPrefix(string(tail), "START RequestId: ") || !strings.Contains(string(tail), "\nEND RequestId: ") ||
+		!strings.Contains(string(tail), "\nREPORT RequestId: ") || !strings.Contains(string(tail), "\tMemory Size: 128 MB\t") {
+		t.Errorf("invoke --log-type Tail = %v, exit %d (%s), log %q; want START, END and REPORT lines", a, code, stderr, tail)
 	}
 
 	if _, stderr, code := lambdaCLI(t, cli, "update-function-configuration", "--function-name", "e2e-cli", "--environment", "Variables={GREETING=bye}"); code != 0 {

@@ -72,8 +72,8 @@ type timingRunner struct {
 	durations sync.Map // request id → time.Duration
 }
 
-func (t *timingRunner) Invoke(ctx context.Context, spec *lambda.Spec, payload []byte) (*lambda.Result, error) {
-	res, err := t.Runner.Invoke(ctx, spec, payload)
+func (t *timingRunner) InvokeWith(ctx context.Context, spec *lambda.Spec, payload []byte, opts *lambda.InvokeOptions) (*lambda.Result, error) {
+	res, err := t.Runner.InvokeWith(ctx, spec, payload, opts)
 	if err == nil {
 		if id := requestID(payload); id != "" {
 			t.durations.Store(id, res.Duration)

@@ -7,12 +7,18 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/iamapi"
 	"github.com/gatehouse/gatehouse/internal/lambda"
 	"github.com/gatehouse/gatehouse/internal/lambdaapi"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
+
+// The data plane calls functions through integration.LambdaInvoker (serve.go hands it
+// lambdaPlane.invoker): checked here, so that a change to either side is a compile error,
+// never a silently skipped --strict-permissions check.
+var _ integration.LambdaInvoker = (*lambda.Invoker)(nil)
 
 // lambdaPlane is the Lambda side of gatehouse: the function registry and code store, the
 // Runtime running local functions, the Invoker the data plane calls, and the Lambda API.

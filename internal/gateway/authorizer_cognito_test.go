@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/jwtauth/jwttest"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 const (
@@ -205,9 +206,9 @@ func TestCognitoEventOrder(t *testing.T) {
 // invokerFunc is a Lambda that answers 200 and hands its payload to a test.
 type invokerFunc func(payload []byte)
 
-func (f invokerFunc) InvokeFunction(_ context.Context, _ string, payload []byte) ([]byte, string, error) {
-	f(payload)
-	return []byte(`{"statusCode":200,"body":"ok"}`), "", nil
+func (f invokerFunc) Invoke(_ context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	f(in.Payload)
+	return lambdacall.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
 }
 
 // BenchmarkPipelineMockCognito is BenchmarkPipelineMock behind a Cognito authorizer, one

@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/authorizer"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 // AuthorizerCache keeps Lambda authorizer results between requests. Keys start with the
@@ -47,12 +48,6 @@ func (s *Server) lambdaAuthorizer(ref methodRef) (invoke.Middleware, error) {
 	return z.Middleware(), nil
 }
 
-// lambdaSourceInvoker is an invoker that also takes the caller's execute-api ARN, so that
-// the function's resource policy (AddPermission's SourceArn) can be enforced.
-type lambdaSourceInvoker interface {
-	InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) (out []byte, functionError string, err error)
-}
-
 // compileAuthorizer compiles a (TOKEN or REQUEST) for one stage.
 func (s *Server) compileAuthorizer(apiID, stage string, a *apigateway.Authorizer, vars map[string]string) (*authorizer.Authorizer, error) {
 	if a == nil {
@@ -73,15 +68,10 @@ func (s *Server) compileAuthorizer(apiID, stage string, a *apigateway.Authorizer
 		// The source a Lambda permission names for an authorizer (AWS's console and CLI
 		// guide: arn:aws:execute-api:{region}:{account}:{api}/authorizers/{id}).
 		source := "arn:aws:execute-api:" + s.scope.Region + ":" + s.scope.AccountID + ":" + apiID + "/authorizers/" + a.ID
-		if from, ok := s.lambda.(lambdaSourceInvoker); ok {
-			cfg.Call = func(ctx context.Context, payload []byte) ([]byte, string, error) {
-				return from.InvokeFunctionFrom(ctx, fn, source, payload)
-			}
-		} else {
-			inv := s.lambda
-			cfg.Call = func(ctx context.Context, payload []byte) ([]byte, string, error) {
-				return inv.InvokeFunction(ctx, fn, payload)
-			}
+		inv := s.lambda
+		cfg.Call = func(ctx context.Context, payload []byte) ([]byte, string, error) {
+			res, err := inv.Invoke(ctx, lambdacall.Invocation{FunctionARN: fn, SourceARN: source, Payload: payload})
+			return res.Payload, res.FunctionError, err
 		}
 	}
 	return authorizer.New(cfg)

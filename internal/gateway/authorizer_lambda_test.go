@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 // The authorizer tests run testdata/authorizerfn, built with aws-lambda-go, as a local
@@ -67,18 +68,18 @@ type runtimeInvoker struct {
 	lastProxy []byte // the last event sent to echoProxyARN
 }
 
-func (r *runtimeInvoker) InvokeFunction(ctx context.Context, fn string, payload []byte) ([]byte, string, error) {
-	if fn == echoProxyARN {
+func (r *runtimeInvoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	if in.FunctionARN == echoProxyARN {
 		r.mu.Lock()
-		r.lastProxy = append([]byte(nil), payload...)
+		r.lastProxy = append([]byte(nil), in.Payload...)
 		r.mu.Unlock()
-		return []byte(`{"statusCode":200,"body":"ok"}`), "", nil
+		return lambdacall.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
 	}
-	res, err := r.rt.Invoke(ctx, r.spec, payload)
+	res, err := r.rt.Invoke(ctx, r.spec, in.Payload)
 	if err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
-	return res.Payload, res.FunctionError, nil
+	return lambdacall.Result{Payload: res.Payload, FunctionError: res.FunctionError}, nil
 }
 
 // count is how many times the function was called with token.

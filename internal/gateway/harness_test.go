@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/route"
 	"github.com/gatehouse/gatehouse/internal/h1server"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/memory"
 	"github.com/gatehouse/gatehouse/internal/testwait"
@@ -220,7 +221,8 @@ type fixtureFunction struct {
 	// EchoPayload returns the payload received as the result (AWS non-proxy).
 	EchoPayload bool `json:"echoPayload"`
 	// Fail fails the invocation: "notFound", "accessDenied", "timeout" (waits for the
-	// integration's deadline) or any other text (a failure to invoke).
+	// integration's deadline), "throttled" (Lambda's 429) or any other text (a failure
+	// to invoke).
 	Fail string `json:"fail"`
 }
 
@@ -235,8 +237,26 @@ type fixtureInvokeError string
 func (e fixtureInvokeError) Error() string          { return string(e) }
 func (e fixtureInvokeError) FunctionNotFound() bool { return e == "notFound" }
 func (e fixtureInvokeError) AccessDenied() bool     { return e == "accessDenied" }
+func (e fixtureInvokeError) Throttled() bool        { return e == "throttled" }
 
-func (f fixtureInvoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
+func (f fixtureInvoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	if in.Type == lambdacall.Event {
+		// Lambda queues the event and answers with no payload; the function's own
+		// outcome is never seen.
+		fn, ok := f[in.FunctionARN]
+		switch {
+		case !ok:
+			return lambdacall.Result{}, fixtureInvokeError("notFound")
+		case fn.Fail != "" && fn.Fail != "timeout":
+			return lambdacall.Result{}, fixtureInvokeError(fn.Fail)
+		}
+		return lambdacall.Result{ExecutedVersion: "$LATEST"}, nil
+	}
+	out, fnErr, err := f.invoke(ctx, in.FunctionARN, in.Payload)
+	return lambdacall.Result{Payload: out, FunctionError: fnErr, ExecutedVersion: "$LATEST"}, err
+}
+
+func (f fixtureInvoker) invoke(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
 	fn, ok := f[functionARN]
 	if !ok {
 		return nil, "", fixtureInvokeError("notFound")

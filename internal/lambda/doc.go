@@ -11,8 +11,8 @@
 //
 // Errors callers outside this package detect by behaviour rather than by import (the data
 // plane may not import this package): every error wrapping ErrFunctionNotFound has a method
-// FunctionNotFound() bool, and every error wrapping ErrAccessDenied a method
-// AccessDenied() bool, both returning true:
+// FunctionNotFound() bool, every error wrapping ErrAccessDenied a method AccessDenied() bool,
+// and every error wrapping ErrThrottled a method Throttled() bool, all returning true:
 //
 //	var nf interface{ FunctionNotFound() bool }
 //	if errors.As(err, &nf) && nf.FunctionNotFound() { ... }

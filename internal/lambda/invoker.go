@@ -20,12 +20,13 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 )
 
-// Runner runs local functions; *Runtime is the implementation.
+// Runner runs local functions; *Runtime is the implementation. opts may be nil.
 type Runner interface {
-	Invoke(ctx context.Context, spec *Spec, payload []byte) (*Result, error)
+	InvokeWith(ctx context.Context, spec *Spec, payload []byte, opts *InvokeOptions) (*Result, error)
 }
 
 var _ Runner = (*Runtime)(nil)
@@ -45,7 +46,7 @@ type InvokerConfig struct {
 	RemoteEndpoint string
 	// RemoteCredentials sign the calls to RemoteEndpoint; nil sends them anonymously.
 	RemoteCredentials aws.CredentialsProvider
-	// StrictPermissions makes InvokeFunctionFrom check the function's resource policy, as AWS
+	// StrictPermissions makes Invoke check the function's resource policy, as AWS
 	// does; without it API Gateway may invoke any local function.
 	StrictPermissions bool
 	// Rand is the uniform draw in [0, 1) that picks the version of an alias with
@@ -54,7 +55,7 @@ type InvokerConfig struct {
 	Logger *slog.Logger
 }
 
-// Invoker invokes functions by ARN or name for the data plane (it implements the
+// Invoker invokes functions by ARN or name for the data plane (Invoke implements the
 // integration package's LambdaInvoker) and runs them for the Lambda API: a function of this
 // gatehouse's account and region runs on the Runner; any other is invoked through the AWS
 // SDK's Lambda client at RemoteEndpoint.
@@ -90,48 +91,56 @@ func NewInvoker(cfg InvokerConfig) *Invoker {
 	return &Invoker{cfg: cfg, log: log, clients: map[string]*lambdasdk.Client{}, bg: bg, stopBg: stop}
 }
 
-// InvokeFunction invokes the function functionARN names (an ARN as API Gateway integration
-// URIs name it, or a bare name; either may be qualified with $LATEST, a version number or an
-// alias, resolved by lookupHot) synchronously with payload.
-// It returns the function's response and its X-Amz-Function-Error ("" or "Unhandled"). An
-// unknown function is an error wrapping ErrFunctionNotFound. It checks no resource policy.
-func (i *Invoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
-	return i.invoke(ctx, functionARN, "", false, payload)
-}
-
-// InvokeFunctionFrom is InvokeFunction for API Gateway calling from sourceARN
-// (arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}): with
+// Invoke implements the data plane's integration.LambdaInvoker: it invokes the function
+// in.FunctionARN names (an ARN as API Gateway integration URIs name it, or a bare name;
+// either may be qualified with $LATEST, a version number or an alias, resolved by
+// lookupHot) with in.Payload, for API Gateway calling from in.SourceARN
+// (arn:aws:execute-api:{region}:{account}:{api}/{stage}/{VERB}/{path}). With
 // StrictPermissions, a local function whose resource policy does not allow that source is an
-// error wrapping ErrAccessDenied.
-func (i *Invoker) InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) ([]byte, string, error) {
-	return i.invoke(ctx, functionARN, sourceARN, true, payload)
+// error wrapping ErrAccessDenied; an unknown function is an error wrapping
+// ErrFunctionNotFound. An Event invocation is started in the background (as RunEvent) once
+// the function is found and allowed, and returns an empty Result.
+func (i *Invoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	return i.invoke(ctx, in)
 }
 
-func (i *Invoker) invoke(ctx context.Context, functionARN, sourceARN string, checkSource bool, payload []byte) ([]byte, string, error) {
-	ref, ok := ParseFunctionRef(functionARN)
+func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	ref, ok := ParseFunctionRef(in.FunctionARN)
 	if !ok {
-		return nil, "", &NotFoundError{ARN: functionARN}
+		return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 	}
 	scope := i.cfg.Registry.Scope()
 	if (ref.Region != "" && ref.Region != scope.Region) || (ref.AccountID != "" && ref.AccountID != scope.AccountID) {
-		return i.invokeRemote(ctx, functionARN, ref, payload)
+		return i.invokeRemote(ctx, in, ref)
 	}
 	h, err := i.lookupHot(ctx, ref)
 	if err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
 	fn := h.fn
-	if checkSource && i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(sourceARN, scope.AccountID) {
-		return nil, "", &AccessDeniedError{FunctionARN: fn.Configuration.FunctionArn, SourceARN: sourceARN}
+	if i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(in.SourceARN, scope.AccountID) {
+		// Named as invoked: an alias's ARN, not the version it runs.
+		invoked := scope.FunctionARN(ref.Name)
+		if ref.Qualifier != "" {
+			invoked += ":" + ref.Qualifier
+		}
+		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: invoked, SourceARN: in.SourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
-	res, err := i.cfg.Runner.Invoke(ctx, h.spec, payload)
+	if in.Type == lambdacall.Event {
+		payload := slices.Clone(in.Payload)
+		i.runEvent(fn, func(ctx context.Context) (*Result, error) {
+			return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, queued)
+		})
+		return lambdacall.Result{ExecutedVersion: h.version}, nil
+	}
+	res, err := i.cfg.Runner.InvokeWith(ctx, h.spec, in.Payload, nil)
 	if err != nil {
-		return nil, "", err
+		return lambdacall.Result{}, err
 	}
-	return res.Payload, res.FunctionError, nil
+	return lambdacall.Result{Payload: res.Payload, FunctionError: res.FunctionError, ExecutedVersion: h.version}, nil
 }
 
 // hotFunction is a function as one version of it runs, decoded for calls, with its Spec
@@ -280,7 +289,7 @@ func (i *Invoker) runnable(fn *Function) error {
 	}
 	if rc := fn.ReservedConcurrency; rc != nil && *rc == 0 {
 		// Spec.Concurrency 0 means the runtime's default; AWS's reserved 0 means none at all.
-		return fmt.Errorf("invoke %s: %w: reserved concurrency is 0", fn.Configuration.FunctionName, ErrThrottled)
+		return &ThrottledError{Function: fn.Configuration.FunctionName, Reserved: 0}
 	}
 	return nil
 }
@@ -308,6 +317,11 @@ func (i *Invoker) Resolve(ctx context.Context, ref FunctionRef) (*Qualified, err
 
 // Run invokes the local function fn synchronously.
 func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Result, error) {
+	return i.RunWith(ctx, fn, payload, nil)
+}
+
+// RunWith is Run with the invocation's options (its request id, Tail); opts may be nil.
+func (i *Invoker) RunWith(ctx context.Context, fn *Function, payload []byte, opts *InvokeOptions) (*Result, error) {
 	if err := i.runnable(fn); err != nil {
 		return nil, err
 	}
@@ -315,13 +329,23 @@ func (i *Invoker) Run(ctx context.Context, fn *Function, payload []byte) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return i.cfg.Runner.Invoke(ctx, spec, payload)
+	return i.cfg.Runner.InvokeWith(ctx, spec, payload, opts)
 }
 
 // RunEvent starts an asynchronous (InvocationType Event) invocation of fn: it runs in the
 // background, bounded by the function's timeout, and its outcome is only logged, as Lambda
 // would send it to a destination. Close waits for the ones in flight.
 func (i *Invoker) RunEvent(fn *Function, payload []byte) {
+	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.RunWith(ctx, fn, payload, queued) })
+}
+
+// queued are the options of an asynchronous invocation: it waits for a place under the
+// function's reserved concurrency instead of being throttled, as Lambda's event queue
+// retries a throttled event.
+var queued = &InvokeOptions{Queue: true}
+
+// runEvent runs an asynchronous invocation of fn in the background with run.
+func (i *Invoker) runEvent(fn *Function, run func(ctx context.Context) (*Result, error)) {
 	i.eventsMu.Lock()
 	if i.closed {
 		i.eventsMu.Unlock()
@@ -335,7 +359,7 @@ func (i *Invoker) RunEvent(fn *Function, payload []byte) {
 		timeout := time.Duration(fn.Configuration.Timeout)*time.Second + 10*time.Second
 		ctx, cancel := context.WithTimeout(i.bg, timeout)
 		defer cancel()
-		res, err := i.Run(ctx, fn, payload)
+		res, err := run(ctx)
 		switch {
 		case err != nil:
 			i.log.Error("asynchronous invocation failed", "function", fn.Configuration.FunctionName, "err", err)
@@ -431,7 +455,9 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 		spec.Env = c.Environment.Variables
 	}
 	if fn.ReservedConcurrency != nil {
-		spec.Concurrency = *fn.ReservedConcurrency
+		// Reserved concurrency is also the most the function may run: AWS throttles the
+		// synchronous calls beyond it.
+		spec.Concurrency, spec.Throttle = *fn.ReservedConcurrency, true
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00", spec.Version, c.CodeSha256, c.Runtime, c.Handler, c.Timeout, c.MemorySize, spec.Concurrency)
@@ -445,23 +471,27 @@ func (i *Invoker) Spec(fn *Function) (*Spec, error) {
 
 // invokeRemote invokes a function of another account or region through the Lambda API at
 // RemoteEndpoint.
-func (i *Invoker) invokeRemote(ctx context.Context, functionARN string, ref FunctionRef, payload []byte) ([]byte, string, error) {
+func (i *Invoker) invokeRemote(ctx context.Context, in lambdacall.Invocation, ref FunctionRef) (lambdacall.Result, error) {
 	if i.cfg.RemoteEndpoint == "" {
-		return nil, "", &NotFoundError{ARN: functionARN}
+		return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 	}
 	region := ref.Region
 	if region == "" {
 		region = i.cfg.Registry.Scope().Region
 	}
-	out, err := i.client(region).Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String(functionARN), Payload: payload})
+	input := &lambdasdk.InvokeInput{FunctionName: aws.String(in.FunctionARN), Payload: in.Payload}
+	if in.Type == lambdacall.Event {
+		input.InvocationType = lambdatypes.InvocationTypeEvent
+	}
+	out, err := i.client(region).Invoke(ctx, input)
 	if err != nil {
 		var nf *lambdatypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, "", &NotFoundError{ARN: functionARN}
+			return lambdacall.Result{}, &NotFoundError{ARN: in.FunctionARN}
 		}
-		return nil, "", fmt.Errorf("invoke %s at %s: %w", functionARN, i.cfg.RemoteEndpoint, err)
+		return lambdacall.Result{}, fmt.Errorf("invoke %s at %s: %w", in.FunctionARN, i.cfg.RemoteEndpoint, err)
 	}
-	return out.Payload, aws.ToString(out.FunctionError), nil
+	return lambdacall.Result{Payload: out.Payload, FunctionError: aws.ToString(out.FunctionError), ExecutedVersion: aws.ToString(out.ExecutedVersion)}, nil
 }
 
 // client returns the remote Lambda client for region.

@@ -41,7 +41,8 @@ type process struct {
 	cur          *invocation // delivered, not yet answered
 	initErr      []byte      // what it posted to /runtime/init/error
 	initDeadline time.Time
-	logID        string // request id its output is tagged with: the last delivered
+	logID        string      // request id its output is tagged with: the last delivered
+	capture      *invocation // the running invocation whose output is kept (Tail), or nil
 
 	dead        atomic.Bool   // reaped
 	terminating atomic.Bool   // being stopped: it takes no more invocations
@@ -54,6 +55,26 @@ type process struct {
 	started     time.Time
 	outputs     sync.WaitGroup
 	outR, errR  *os.File
+	out, errOut stream // what drain read and logged of each
+}
+
+// stream counts what drain read from one of the process's pipes and what it logged, so that
+// an invocation that keeps its output (Tail) can wait for what the function wrote before it
+// answered.
+type stream struct {
+	read, logged atomic.Int64 // bytes
+}
+
+// countingReader counts the bytes read into s.read.
+type countingReader struct {
+	f *os.File
+	s *stream
+}
+
+func (r countingReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.s.read.Add(int64(n))
+	return n, err
 }
 
 // invocation is one call of a function, pooled.
@@ -61,6 +82,8 @@ type invocation struct {
 	id                                string
 	payload                           []byte
 	traceID, clientContext, cognitoID string
+	tail                              bool   // keep its output (InvokeOptions.Tail)
+	log                               []byte // its output, when tail; guarded by the process's mu
 
 	// guarded by the process's mu
 	state     invState
@@ -95,6 +118,7 @@ func getInvocation(payload []byte, opts *InvokeOptions) *invocation {
 	if opts != nil {
 		inv.id, inv.traceID = opts.RequestID, opts.TraceID
 		inv.clientContext, inv.cognitoID = opts.ClientContext, opts.CognitoIdentity
+		inv.tail = opts.Tail
 	}
 	if inv.id == "" {
 		inv.id = NewUUID()
@@ -114,6 +138,9 @@ func putInvocation(inv *invocation) {
 	*inv = invocation{done: done}
 	invocationPool.Put(inv)
 }
+
+// maxTextBusyAttempts bounds the starts of a bootstrap that is busy (ETXTBSY).
+const maxTextBusyAttempts = 20
 
 // startProcess starts a process of spec, whose place under the limit is counted. A non-nil
 // Result is the function's own failure (its bootstrap is missing or cannot be executed),
@@ -166,11 +193,7 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 	}
 	env := environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region, m, rt.runtimeDir)
 	var cmd *exec.Cmd
-	// ETXTBSY: another goroutine's fork can hold, for a moment, a copy of the descriptor
-	// the code store wrote the bootstrap with (golang/go#22315), as when two functions are
-	// extracted and started at once. It passes once that child has exec'ed: retry briefly.
-	// The *os.File outputs survive a failed Start (exec only closes descriptors it opened).
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		cmd = &exec.Cmd{
 			Path:        path,
 			Args:        args,
@@ -181,10 +204,13 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 			SysProcAttr: sysProcAttr(),
 		}
 		err = cmd.Start()
-		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+		// ETXTBSY: a process forked elsewhere in gatehouse (another function starting)
+		// held a just-extracted bootstrap's write descriptor between its fork and exec.
+		// It lasts microseconds; Go's own tests retry the same way (golang.org/issue/22315).
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == maxTextBusyAttempts {
 			break
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		time.Sleep(time.Duration(attempt) * 5 * time.Millisecond)
 	}
 	outW.Close()
 	errW.Close()
@@ -239,8 +265,8 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 	rt.mu.Unlock()
 	launched = true
 	pr.outputs.Add(2)
-	go pr.drain(outR, "stdout")
-	go pr.drain(errR, "stderr")
+	go pr.drain(outR, &pr.out, "stdout")
+	go pr.drain(errR, &pr.errOut, "stderr")
 	go pr.srv.Serve(ln)
 	go pr.wait()
 	p.rt.log.Debug("lambda function process started", "function", spec.Name, "pid", pr.pid, "runtimeApi", ln.Addr().String(), "revision", spec.Revision)
@@ -380,6 +406,10 @@ func (pr *process) finishLocked(inv *invocation, res Result, err error) (wanted 
 	if pr.cur == inv {
 		pr.cur = nil
 	}
+	if pr.capture == inv {
+		pr.capture = nil
+		res.Log = inv.log
+	}
 	if pr.queued == inv {
 		pr.queued = nil
 	}
@@ -508,25 +538,64 @@ func (pr *process) wait() {
 }
 
 // drain logs the process's output line by line, tagged with the function and the request
-// it was running.
-func (pr *process) drain(f *os.File, stream string) {
+// it was running, and keeps the lines of an invocation that asked for them (Tail).
+func (pr *process) drain(f *os.File, st *stream, name string) {
 	defer pr.outputs.Done()
-	br := bufio.NewReaderSize(f, 16<<10)
+	br := bufio.NewReaderSize(countingReader{f, st}, 16<<10)
 	for {
 		line, err := br.ReadSlice('\n')
 		if n := len(line); n > 0 {
+			consumed := int64(n)
 			if line[n-1] == '\n' {
 				line = line[:n-1]
 			}
 			pr.mu.Lock()
 			id := pr.logID
+			if c := pr.capture; c != nil {
+				c.log = appendTail(c.log, line)
+			}
 			pr.mu.Unlock()
 			pr.rt.log.LogAttrs(context.Background(), slog.LevelInfo, string(line),
-				slog.String("function", pr.spec.Name), slog.String("requestId", id), slog.String("stream", stream))
+				slog.String("function", pr.spec.Name), slog.String("requestId", id), slog.String("stream", name))
+			st.logged.Add(consumed)
 		}
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+	}
+}
+
+// appendTail appends line and a newline to log, keeping about the last MaxLogTail bytes
+// (between one and two times that, so that trimming is rare).
+func appendTail(log, line []byte) []byte {
+	if len(line) > MaxLogTail {
+		line = line[len(line)-MaxLogTail:]
+	}
+	if len(log)+len(line)+1 > 2*MaxLogTail {
+		keep := log[len(log)-min(len(log), MaxLogTail):]
+		log = append(log[:0], keep...)
+	}
+	log = append(log, line...)
+	return append(log, '\n')
+}
+
+// outputCatchUp is how long an invocation that keeps its output (Tail) waits, after the
+// function answered, for drain to log what the function wrote before answering.
+const outputCatchUp = 200 * time.Millisecond
+
+// catchUpOutput waits until drain has logged everything the function wrote so far on both
+// pipes (nothing unread in a pipe, nothing read but unlogged), or outputCatchUp passed.
+func (pr *process) catchUpOutput() {
+	deadline := time.Now().Add(outputCatchUp)
+	for {
+		if pr.out.read.Load() == pr.out.logged.Load() && pr.errOut.read.Load() == pr.errOut.logged.Load() &&
+			pipeUnread(pr.outR) == 0 && pipeUnread(pr.errR) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

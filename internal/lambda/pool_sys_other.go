@@ -16,3 +16,9 @@ func killGroup(pid int, _ syscall.Signal) {
 		p.Kill()
 	}
 }
+
+// pipeUnread is how many bytes wait unread in the pipe f; not known here.
+func pipeUnread(*os.File) int { return 0 }
+
+// maxMemoryMB is the peak resident memory of process pid in MB; not known here.
+func maxMemoryMB(int) int { return 0 }

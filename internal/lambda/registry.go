@@ -30,11 +30,26 @@ var (
 	// custom runtimes, whose zip's bootstrap is the process, and the managed runtimes with
 	// an interpreter can; see managed_runtime.go).
 	ErrRuntimeNotSupported = errors.New("runtime not supported locally")
-	// ErrThrottled: the function's reserved concurrency is 0, which AWS uses to stop a
-	// function: every invocation is throttled (TooManyRequestsException, Reason
-	// ReservedFunctionConcurrentInvocationLimitExceeded).
+	// ErrThrottled: the function's reserved concurrency is reached (or is 0, which AWS uses
+	// to stop a function): the invocation is throttled (TooManyRequestsException, Reason
+	// ReservedFunctionConcurrentInvocationLimitExceeded). Every error wrapping it is a
+	// *ThrottledError.
 	ErrThrottled = errors.New("function throttled")
 )
+
+// ThrottledError is a synchronous invocation refused because the function's reserved
+// concurrency is reached: Reserved of them already run. Callers outside this package detect
+// it by its Throttled() bool method.
+type ThrottledError struct {
+	Function string
+	Reserved int
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("invoke %s: function throttled: its reserved concurrency (%d) is reached", e.Function, e.Reserved)
+}
+func (e *ThrottledError) Unwrap() error   { return ErrThrottled }
+func (e *ThrottledError) Throttled() bool { return true }
 
 // NotFoundError is a function (or version) that does not exist; ARN names it as AWS's message
 // does ("Function not found: arn:aws:lambda:...").

@@ -26,6 +26,11 @@ type Spec struct {
 	MemoryMB         int               // AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
 	Env              map[string]string // the function's environment variables
 	Concurrency      int               // max concurrent processes; 0 means RuntimeConfig.DefaultConcurrency
+	// Throttle refuses an invocation beyond Concurrency at once with a *ThrottledError, as
+	// AWS throttles a function at its reserved concurrency, unless InvokeOptions.Queue.
+	// Without it such an invocation waits for a free process until its context ends (the
+	// default concurrency is this machine's limit, not an AWS one).
+	Throttle bool
 }
 
 // Result is the outcome of one invocation the function itself decided (or failed).
@@ -36,7 +41,19 @@ type Result struct {
 	// handed to it (the /next answer) to its response or error arriving. Zero when it gave
 	// no answer (timed out, crashed, never started).
 	Duration time.Duration
+	// Log is what the function wrote (stdout and stderr, line by line, each ending in
+	// '\n') while it ran this invocation: its last MaxLogTail bytes, when InvokeOptions.Tail
+	// asked for it; nil otherwise.
+	Log []byte
+	// MaxMemoryMB is the process's peak resident memory in MB (AWS's REPORT "Max Memory
+	// Used", also over the execution environment's life), when InvokeOptions.Tail asked
+	// for it and the system tells (Linux); 0 otherwise.
+	MaxMemoryMB int
 }
+
+// MaxLogTail is how much of an invocation's log Lambda returns with LogType Tail: "the last
+// 4 KB of the execution log" (Invoke's LogResult).
+const MaxLogTail = 4 << 10
 
 // RuntimeConfig configures a Runtime. The zero value of every field has a default.
 type RuntimeConfig struct {
@@ -73,6 +90,13 @@ type InvokeOptions struct {
 	// CognitoIdentity is {"cognitoIdentityId":...,"cognitoIdentityPoolId":...}; sent as
 	// Lambda-Runtime-Cognito-Identity when set.
 	CognitoIdentity string
+	// Queue makes an invocation beyond a throttling spec's Concurrency wait for a free
+	// process instead of being throttled (asynchronous invocations: Lambda's event queue
+	// retries throttled events).
+	Queue bool
+	// Tail keeps the function's output during the invocation for Result.Log (Invoke's
+	// LogType Tail). Without it, the output is only logged, at no cost per invocation.
+	Tail bool
 }
 
 // AWS's numbers and defaults.
@@ -205,7 +229,7 @@ func (r *Runtime) InvokeWith(ctx context.Context, spec *Spec, payload []byte, op
 	}
 	inv := getInvocation(payload, opts)
 	for attempt := 1; ; attempt++ {
-		pr, res, err := p.acquire(ctx, spec, inv.id)
+		pr, res, err := p.acquire(ctx, spec, inv.id, opts != nil && opts.Queue)
 		if err != nil || res != nil {
 			putInvocation(inv)
 			return res, err

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/h1server"
 )
 
 // The Lambda Runtime API, version 2018-06-01, as one process sees it on its own listener
@@ -62,7 +65,7 @@ func (pr *process) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
-		pr.next(w)
+		pr.next(w, r)
 	case path == initErrorPath:
 		if r.Method != http.MethodPost {
 			w.WriteHeader(http.StatusMethodNotAllowed)
@@ -93,8 +96,20 @@ func (pr *process) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// next waits for this process's next invocation and sends it.
-func (pr *process) next(w http.ResponseWriter) {
+// next waits for this process's next invocation and sends it. A runtime that closes its
+// connection while it waits is no longer waiting: the invocation goes to the runtime's next
+// /next instead of into a closed connection, where it would be lost until its timeout.
+func (pr *process) next(w http.ResponseWriter, r *http.Request) {
+	// Only a /next that waits is watched (h1server.WatchClose): one that finds its
+	// invocation queued, as under load, answers at once and pays nothing.
+	var watch context.Context
+	var stopWatch func()
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
+	gone := func() bool { return watch != nil && watch.Err() != nil }
 	pr.mu.Lock()
 	if pr.cur != nil {
 		pr.mu.Unlock()
@@ -103,17 +118,34 @@ func (pr *process) next(w http.ResponseWriter) {
 	}
 	first := !pr.initialized
 	pr.initialized = true
-	for pr.queued == nil {
+	for pr.queued == nil || gone() {
 		if pr.dead.Load() || pr.terminating.Load() {
 			pr.mu.Unlock()
 			// Close the connection without an answer: the runtime sees the API go away.
 			panic(http.ErrAbortHandler)
 		}
+		if gone() {
+			// The client is gone. The wake this waiter may have taken belongs to the
+			// runtime's live /next, if it already asks again.
+			queued := pr.queued != nil
+			pr.mu.Unlock()
+			if queued {
+				select {
+				case pr.wake <- struct{}{}:
+				default:
+				}
+			}
+			return
+		}
 		pr.mu.Unlock()
+		if watch == nil {
+			watch, stopWatch = h1server.WatchClose(w, r)
+		}
 		select {
 		case <-pr.wake:
 		case <-pr.stopping:
 		case <-pr.exited:
+		case <-watch.Done():
 		}
 		pr.mu.Lock()
 	}
@@ -121,6 +153,10 @@ func (pr *process) next(w http.ResponseWriter) {
 	pr.queued = nil
 	pr.cur = inv
 	pr.logID = inv.id
+	pr.capture = nil
+	if inv.tail {
+		pr.capture = inv
+	}
 	inv.state, inv.delivered = invWriting, true
 	inv.handedAt = time.Now()
 	inv.deadline = inv.handedAt.Add(pr.spec.Timeout)
@@ -217,6 +253,11 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 		res = Result{Payload: body}
 	}
 	res.Duration = time.Since(handedAt)
+	if inv.tail {
+		// What the function printed before it answered is in the pipes or in drain.
+		pr.catchUpOutput()
+		res.MaxMemoryMB = maxMemoryMB(pr.pid)
+	}
 
 	pr.mu.Lock()
 	if pr.cur != inv || inv.id != id {

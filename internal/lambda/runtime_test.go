@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -824,5 +825,86 @@ func TestInvokeHungBetweenInvocations(t *testing.T) {
 		} else {
 			first = pid
 		}
+	}
+}
+
+// TestInvokeAfterRuntimeReconnects: a runtime that closed its connection while it waited on
+// /next and asked again on another gets the next invocation on the live one; the closed
+// /next does not swallow it until the function's timeout.
+func TestInvokeAfterRuntimeReconnects(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "reconnect")
+	spec.Timeout = 2 * time.Second
+	first := decode(t, invoke(t, r, spec, `{}`, nil)).PID
+	time.Sleep(500 * time.Millisecond) // the runtime closes its first /next and opens another
+	start := time.Now()
+	res := invoke(t, r, spec, `{"value":"second"}`, nil)
+	if a := decode(t, res); res.FunctionError != "" || a.Value != "second" || a.PID != first {
+		t.Fatalf("Invoke after the runtime reconnected = %s (%s) after %v; want the answer of process %d", res.Payload, res.FunctionError, time.Since(start), first)
+	}
+}
+
+// TestInvokeTail: with Tail, Result.Log is what the function wrote during the invocation,
+// stdout and stderr; without, nothing is kept.
+func TestInvokeTail(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	res := invoke(t, r, spec, `{"do":"print"}`, &InvokeOptions{RequestID: "tail-1", Tail: true})
+	log := string(res.Log)
+	if !strings.Contains(log, "to stdout tail-1\n") || !strings.Contains(log, "to stderr tail-1\n") {
+		t.Errorf("Invoke(print, Tail).Log = %q; want both lines", log)
+	}
+	if res := invoke(t, r, spec, `{"do":"print"}`, &InvokeOptions{RequestID: "quiet"}); res.Log != nil {
+		t.Errorf("Invoke(print) without Tail: Log = %q; want nil", res.Log)
+	}
+}
+
+func TestAppendTail(t *testing.T) {
+	t.Parallel()
+	var log []byte
+	for i := range 1000 {
+		log = appendTail(log, []byte(fmt.Sprintf("line %04d", i)))
+		if len(log) > 2*MaxLogTail {
+			t.Fatalf("after %d lines the buffer holds %d bytes; want at most %d", i+1, len(log), 2*MaxLogTail)
+		}
+	}
+	if !strings.HasSuffix(string(log), "line 0998\nline 0999\n") || len(log) < MaxLogTail {
+		t.Errorf("appendTail kept %d bytes ending %q; want at least the last %d, ending with line 0999", len(log), log[len(log)-20:], MaxLogTail)
+	}
+	if got := appendTail(nil, bytes.Repeat([]byte("y"), 3*MaxLogTail)); len(got) != MaxLogTail+1 {
+		t.Errorf("appendTail(one huge line) = %d bytes; want its last %d and a newline", len(got), MaxLogTail)
+	}
+}
+
+// TestInvokeThrottledAtReservedConcurrency: a spec that throttles (reserved concurrency)
+// refuses an invocation beyond its concurrency at once with a ThrottledError, as AWS does;
+// a queued (asynchronous) one waits for the busy process instead.
+func TestInvokeThrottledAtReservedConcurrency(t *testing.T) {
+	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
+	spec := newSpec(t, "multi")
+	spec.Concurrency, spec.Throttle = 1, true
+	first := make(chan *Result)
+	go func() {
+		res, _ := r.Invoke(context.Background(), spec, []byte(`{"do":"sleep","ms":1500}`))
+		first <- res
+	}()
+	waitFor(t, r.running)
+
+	start := time.Now()
+	res, err := r.Invoke(context.Background(), spec, []byte(`{}`))
+	var te *ThrottledError
+	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.Reserved != 1 || time.Since(start) > time.Second {
+		t.Errorf("Invoke beyond reserved concurrency 1 = %v, %v after %v; want a ThrottledError at once", res, err, time.Since(start))
+	}
+	queued := invoke(t, r, spec, `{"value":"queued"}`, &InvokeOptions{Queue: true})
+	if a := decode(t, queued); a.Value != "queued" {
+		t.Errorf("queued Invoke = %s; want its answer once the process is free", queued.Payload)
+	}
+	testwait.Recv(t, first, invokeDeadline, "the answer of the first invocation")
+	if res := invoke(t, r, spec, `{"value":"after"}`, nil); decode(t, res).Value != "after" {
+		t.Errorf("Invoke once the process is free = %s; want its answer", res.Payload)
 	}
 }

@@ -2,12 +2,15 @@ package lambdaapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 
+	"github.com/gatehouse/gatehouse/internal/awsapi"
 	"github.com/gatehouse/gatehouse/internal/lambda"
 )
 
@@ -26,10 +29,11 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 	default:
 		problems = append(problems, fmt.Sprintf("Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", invocationType))
 	}
-	switch lt := c.r.Header.Get("X-Amz-Log-Type"); lt {
+	logType := c.r.Header.Get("X-Amz-Log-Type")
+	switch logType {
 	case "", "None", "Tail":
 	default:
-		problems = append(problems, fmt.Sprintf("Value '%s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]", lt))
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]", logType))
 	}
 	if err := validation(problems); err != nil {
 		return err
@@ -78,7 +82,13 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 		c.w.WriteHeader(http.StatusAccepted)
 		return nil
 	}
-	res, err := s.cfg.Invoker.Run(ctx, fn, payload)
+	var opts *lambda.InvokeOptions
+	if logType == "Tail" {
+		// The invocation's request id is the call's, as on AWS: its log's RequestId is the
+		// x-amzn-RequestId of the answer.
+		opts = &lambda.InvokeOptions{RequestID: c.w.Header().Get(awsapi.RequestIDHeader), Tail: true}
+	}
+	res, err := s.cfg.Invoker.RunWith(ctx, fn, payload, opts)
 	if err != nil {
 		if errors.Is(err, lambda.ErrRuntimeNotSupported) {
 			return &Error{Status: http.StatusBadGateway, Type: "InvalidRuntimeException", Message: err.Error()}
@@ -97,8 +107,38 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
+	if opts != nil {
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tailLog(opts.RequestID, fn.Configuration.MemorySize, res)))
+	}
 	h.Set("Content-Length", strconv.Itoa(len(res.Payload)))
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(res.Payload)
 	return nil
+}
+
+// tailLog is Invoke's LogResult before base64: the last 4 KB of the invocation's log as
+// Lambda writes it to CloudWatch Logs, the function's output between its START and END
+// lines, then the REPORT line:
+//
+//	START RequestId: {id} Version: $LATEST
+//	{output lines}
+//	END RequestId: {id}
+//	REPORT RequestId: {id}\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\t
+//
+// Billed Duration is Duration rounded up to the millisecond (AWS's granularity since
+// December 2020). Max Memory Used is the process's peak resident memory, 0 where the system
+// does not tell. gatehouse writes no "Init Duration" for a cold start.
+func tailLog(requestID string, memoryMB int, res *lambda.Result) []byte {
+	ms := float64(res.Duration.Microseconds()) / 1000
+	billed := max(int(math.Ceil(ms)), 1)
+	b := make([]byte, 0, len(res.Log)+256)
+	b = append(b, "START RequestId: "+requestID+" Version: "+lambda.LatestVersion+"\n"...)
+	b = append(b, res.Log...)
+	b = append(b, "END RequestId: "+requestID+"\n"...)
+	b = fmt.Appendf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
+		requestID, ms, billed, memoryMB, res.MaxMemoryMB)
+	if len(b) > lambda.MaxLogTail {
+		b = b[len(b)-lambda.MaxLogTail:]
+	}
+	return b
 }

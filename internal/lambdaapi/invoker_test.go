@@ -14,7 +14,16 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
+
+// invokePayload invokes arn with {"value":1} as the data plane would, and returns the
+// function's answer as a string.
+func invokePayload(ctx context.Context, inv *lambda.Invoker, arn string) (string, error) {
+	res, err := inv.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, Payload: []byte(`{"value":1}`)})
+	return string(res.Payload), err
+}
 
 // TestInvoker drives lambda.Invoker as the data plane does: by integration-URI ARN, with and
 // without the calling API's execute-api ARN, locally and through another gatehouse's Lambda
@@ -38,34 +47,26 @@ func TestInvoker(t *testing.T) {
 	}
 
 	const near = "arn:aws:lambda:eu-west-1:123456789012:function:near"
+	const allowed = "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/items/7"
 	tests := []struct {
 		name, arn, source string
-		checkSource       bool
 		want              string // the payload, or "notfound" / "denied"
 	}{
-		{"ARN, no source check", near, "", false, `{"function":"near","greeting":"","value":1}`},
-		{"bare name", "near", "", false, `{"function":"near","greeting":"","value":1}`},
-		{"$LATEST", near + ":$LATEST", "", false, `{"function":"near","greeting":"","value":1}`},
-		{"allowed source", near, "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/items/7", true, `{"function":"near","greeting":"","value":1}`},
-		{"other verb", near, "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/items", true, "denied"},
-		{"other API", near, "arn:aws:execute-api:eu-west-1:123456789012:api2/prod/GET/items", true, "denied"},
-		{"alias", near + ":live", "", false, "notfound"},
-		{"unknown", "arn:aws:lambda:eu-west-1:123456789012:function:nope", "", false, "notfound"},
-		{"not an ARN", "arn:aws:s3:::bucket", "", false, "notfound"},
-		{"remote", "arn:aws:lambda:us-west-2:123456789012:function:far", "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/x", true, `{"function":"far","greeting":"","value":1}`},
-		{"remote unknown", "arn:aws:lambda:us-west-2:123456789012:function:nope", "", false, "notfound"},
+		{"ARN", near, allowed, `{"function":"near","greeting":"","value":1}`},
+		{"bare name", "near", allowed, `{"function":"near","greeting":"","value":1}`},
+		{"$LATEST", near + ":$LATEST", allowed, `{"function":"near","greeting":"","value":1}`},
+		{"other verb", near, "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/items", "denied"},
+		{"other API", near, "arn:aws:execute-api:eu-west-1:123456789012:api2/prod/GET/items", "denied"},
+		{"no source", near, "", "denied"},
+		{"alias", near + ":live", allowed, "notfound"},
+		{"unknown", "arn:aws:lambda:eu-west-1:123456789012:function:nope", allowed, "notfound"},
+		{"not an ARN", "arn:aws:s3:::bucket", allowed, "notfound"},
+		{"remote", "arn:aws:lambda:us-west-2:123456789012:function:far", "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/POST/x", `{"function":"far","greeting":"","value":1}`},
+		{"remote unknown", "arn:aws:lambda:us-west-2:123456789012:function:nope", "", "notfound"},
 	}
 	for _, tt := range tests {
-		var (
-			out []byte
-			fe  string
-			err error
-		)
-		if tt.checkSource {
-			out, fe, err = e.invoker.InvokeFunctionFrom(ctx, tt.arn, tt.source, []byte(`{"value":1}`))
-		} else {
-			out, fe, err = e.invoker.InvokeFunction(ctx, tt.arn, []byte(`{"value":1}`))
-		}
+		res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: tt.arn, SourceARN: tt.source, Payload: []byte(`{"value":1}`)})
+		out, fe := res.Payload, res.FunctionError
 		var nf interface{ FunctionNotFound() bool }
 		var ad interface{ AccessDenied() bool }
 		switch tt.want {
@@ -75,11 +76,11 @@ func TestInvoker(t *testing.T) {
 			}
 		case "denied":
 			if !errors.As(err, &ad) || !ad.AccessDenied() {
-				t.Errorf("%s: InvokeFunctionFrom(%s, %s) = %s, %v; want an error with AccessDenied() true", tt.name, tt.arn, tt.source, out, err)
+				t.Errorf("%s: Invoke(%s from %s) = %s, %v; want an error with AccessDenied() true", tt.name, tt.arn, tt.source, out, err)
 			}
 		default:
-			if err != nil || fe != "" || string(out) != tt.want {
-				t.Errorf("%s: Invoke(%s) = %s, %q, %v; want %s", tt.name, tt.arn, out, fe, err, tt.want)
+			if err != nil || fe != "" || string(out) != tt.want || (tt.name != "remote" && res.ExecutedVersion != "$LATEST") {
+				t.Errorf("%s: Invoke(%s) = %s, %q, version %q, %v; want %s, $LATEST", tt.name, tt.arn, out, fe, res.ExecutedVersion, err, tt.want)
 			}
 		}
 	}
@@ -87,9 +88,10 @@ func TestInvoker(t *testing.T) {
 	// A function error comes back as the function's error document and "Unhandled", locally
 	// and remotely.
 	for _, arn := range []string{near, "arn:aws:lambda:us-west-2:123456789012:function:far"} {
-		out, fe, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"fail":"no"}`))
+		res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, SourceARN: allowed, Payload: []byte(`{"fail":"no"}`)})
+		out, fe := res.Payload, res.FunctionError
 		if err != nil || fe != "Unhandled" || string(out) != `{"errorMessage":"no","errorType":"errorString"}` {
-			t.Errorf("InvokeFunction(%s, fail) = %s, %q, %v; want the error document and Unhandled", arn, out, fe, err)
+			t.Errorf("Invoke(%s, fail) = %s, %q, %v; want the error document and Unhandled", arn, out, fe, err)
 		}
 	}
 }
@@ -106,8 +108,8 @@ func TestInvokerSeesChanges(t *testing.T) {
 	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:chg"
 	const source = "arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/x"
 	call := func() (string, error) {
-		out, _, err := e.invoker.InvokeFunctionFrom(ctx, arn, source, []byte(`{"value":1}`))
-		return string(out), err
+		res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, SourceARN: source, Payload: []byte(`{"value":1}`)})
+		return string(res.Payload), err
 	}
 	var ad interface{ AccessDenied() bool }
 	if out, err := call(); !errors.As(err, &ad) {
@@ -166,13 +168,13 @@ func TestReservedConcurrencyZero(t *testing.T) {
 	if !errors.As(err, &tm) || tm.Reason != lambdatypes.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded || aws.ToString(tm.Message) != "Rate Exceeded." {
 		t.Errorf("Invoke(reserved 0) = %v; want TooManyRequestsException Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded)", err)
 	}
-	if out, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); !errors.Is(err, lambda.ErrThrottled) {
-		t.Errorf("InvokeFunction(reserved 0) = %s, %v; want an error wrapping ErrThrottled", out, err)
+	if out, err := invokePayload(ctx, e.invoker, arn); !errors.Is(err, lambda.ErrThrottled) {
+		t.Errorf("Invoke(reserved 0) = %s, %v; want an error wrapping ErrThrottled", out, err)
 	}
 	if _, err := e.client.DeleteFunctionConcurrency(ctx, &lambdasdk.DeleteFunctionConcurrencyInput{FunctionName: aws.String("stopped")}); err != nil {
 		t.Fatal(err)
 	}
-	if out, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err != nil || string(out) != `{"function":"stopped","greeting":"","value":1}` {
+	if out, err := invokePayload(ctx, e.invoker, arn); err != nil || out != `{"function":"stopped","greeting":"","value":1}` {
 		t.Errorf("InvokeFunction after DeleteFunctionConcurrency = %s, %v; want the function's answer", out, err)
 	}
 }
@@ -197,13 +199,53 @@ func TestInvokerRetriesMissingCode(t *testing.T) {
 		}
 	}
 	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:late"
-	if got, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err == nil {
+	if got, err := invokePayload(ctx, e.invoker, arn); err == nil {
 		t.Fatalf("InvokeFunction with the package missing = %s, nil; want an error", got)
 	}
 	if err := os.Rename(filepath.Join(aside, hex.EncodeToString(sum)+".zip"), filepath.Join(codeDir, hex.EncodeToString(sum)+".zip")); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := e.invoker.InvokeFunction(ctx, arn, []byte(`{"value":1}`)); err != nil || string(got) != `{"function":"late","greeting":"","value":1}` {
+	if got, err := invokePayload(ctx, e.invoker, arn); err != nil || got != `{"function":"late","greeting":"","value":1}` {
 		t.Errorf("InvokeFunction once the package is back = %s, %v; want the function's answer", got, err)
+	}
+}
+
+// TestInvokerEvent: an Event invocation from the data plane is checked (function, resource
+// policy) before Invoke returns, then runs in the background; a denied one never runs.
+func TestInvokerEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{strict: true})
+	if _, err := e.client.CreateFunction(ctx, createInput("ev", fnZip)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.AddPermission(ctx, &lambdasdk.AddPermissionInput{
+		FunctionName: aws.String("ev"), StatementId: aws.String("apigw"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String("arn:aws:execute-api:eu-west-1:123456789012:api1/*"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:ev"
+	dir := t.TempDir()
+	event := func(source, touch string) (lambdacall.Result, error) {
+		return e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, SourceARN: source, Type: lambdacall.Event,
+			Payload: []byte(`{"touch":"` + touch + `"}`)})
+	}
+	denied := filepath.Join(dir, "denied")
+	var ad interface{ AccessDenied() bool }
+	if res, err := event("arn:aws:execute-api:eu-west-1:123456789012:api2/prod/GET/x", denied); !errors.As(err, &ad) {
+		t.Errorf("Event from another API = %+v, %v; want access denied", res, err)
+	}
+	ran := filepath.Join(dir, "ran")
+	res, err := event("arn:aws:execute-api:eu-west-1:123456789012:api1/prod/GET/x", ran)
+	if err != nil || res.Payload != nil || res.ExecutedVersion != "$LATEST" {
+		t.Fatalf("Event = %+v, %v; want no payload, $LATEST", res, err)
+	}
+	testwait.Until(t, testwait.Patient, "the Event invocation's run", func() bool {
+		_, err := os.Stat(ran)
+		return err == nil
+	})
+	if _, err := os.Stat(denied); err == nil {
+		t.Errorf("the denied Event invocation ran")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/gatehouse/gatehouse/internal/lambda"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 const fnARN = "arn:aws:lambda:eu-west-1:123456789012:function:"
@@ -400,33 +401,43 @@ func TestInvokeQualified(t *testing.T) {
 		{fnARN + "iq", true},
 		{fnARN + "iq:1", true}, // the version's own policy is empty: AWS checks the qualifier invoked
 	} {
-		out, _, err := e.invoker.InvokeFunctionFrom(ctx, tt.arn, src, []byte(`{"version":true}`))
+		res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: tt.arn, SourceARN: src, Payload: []byte(`{"version":true}`)})
 		var ad interface{ AccessDenied() bool }
 		if denied := errors.As(err, &ad); denied != tt.denied {
-			t.Errorf("InvokeFunctionFrom(%s) = %s, %v; want denied %v", tt.arn, out, err, tt.denied)
+			t.Errorf("Invoke(%s) = %s, %v; want denied %v", tt.arn, res.Payload, err, tt.denied)
 		}
 	}
-	out, _, err := e.invoker.InvokeFunction(ctx, fnARN+"iq:2", []byte(`{"version":true}`))
-	if err != nil || !strings.Contains(string(out), `"greeting":"two","value":null,"version":"2"`) {
-		t.Errorf("InvokeFunction(iq:2) = %s, %v; want version 2's answer", out, err)
+	// Version 2 runs by its own ARN (a permission on the function covers no version: add one).
+	if _, err := e.client.AddPermission(ctx, &lambdasdk.AddPermissionInput{
+		FunctionName: aws.String("iq"), Qualifier: aws.String("2"), StatementId: aws.String("apigw"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("apigateway.amazonaws.com"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: fnARN + "iq:2", SourceARN: src, Payload: []byte(`{"version":true}`)})
+	if err != nil || !strings.Contains(string(res.Payload), `"greeting":"two","value":null,"version":"2"`) || res.ExecutedVersion != "2" {
+		t.Errorf("Invoke(iq:2) = %s (executed %q), %v; want version 2's answer", res.Payload, res.ExecutedVersion, err)
 	}
 	// The data plane's hot path draws per call too.
 	dp := map[string]int{}
 	for range 40 {
-		out, _, err := e.invoker.InvokeFunction(ctx, fnARN+"iq:live", []byte(`{"version":true}`))
+		res, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: fnARN + "iq:live", SourceARN: src, Payload: []byte(`{"version":true}`)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var a answer
-		json.Unmarshal(out, &a)
+		json.Unmarshal(res.Payload, &a)
+		if a.Version != res.ExecutedVersion {
+			t.Errorf("Invoke(iq:live) ran version %q but says it executed %q", a.Version, res.ExecutedVersion)
+		}
 		dp[a.Version]++
 	}
 	if dp["1"] == 0 || dp["2"] == 0 {
 		t.Errorf("40 data-plane invocations of a 50%% alias ran %v; want both versions 1 and 2", dp)
 	}
-	_, _, err = e.invoker.InvokeFunction(ctx, fnARN+"iq:nope", nil)
+	_, err = e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: fnARN + "iq:nope", SourceARN: src})
 	var nf *lambda.NotFoundError
 	if !errors.As(err, &nf) || nf.Error() != "Function not found: "+fnARN+"iq:nope" {
-		t.Errorf("InvokeFunction(iq:nope) = %v; want Function not found: %siq:nope", err, fnARN)
+		t.Errorf("Invoke(iq:nope) = %v; want Function not found: %siq:nope", err, fnARN)
 	}
 }

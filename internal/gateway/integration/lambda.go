@@ -12,24 +12,26 @@ import (
 	"github.com/gatehouse/gatehouse/internal/arn"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/mapping"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
-// LambdaInvoker invokes a Lambda function: the local runtime or a remote Lambda API.
-// functionError is Lambda's X-Amz-Function-Error ("Unhandled"), "" when the function
-// succeeded; out is then the function's result, else its error document
+// LambdaInvoker invokes a Lambda function: the local runtime or a remote Lambda API. It is
+// the data plane's one way to call a function (integrations and Lambda authorizers alike),
+// so every call carries the source ARN a function's resource policy is checked against
+// (*lambda.Invoker implements it; cmd/gatehouse checks that at compile time).
+// Result.FunctionError is Lambda's X-Amz-Function-Error ("Unhandled"), "" when the function
+// succeeded; Result.Payload is then the function's result, else its error document
 // ({"errorMessage": ..., "errorType": ...}). err is a failure to invoke at all.
 type LambdaInvoker interface {
-	InvokeFunction(ctx context.Context, functionARN string, payload []byte) (out []byte, functionError string, err error)
-}
-
-// lambdaSourceInvoker is an invoker that also takes the calling method's execute-api ARN,
-// so that the function's resource policy (AddPermission's SourceArn) can be enforced.
-type lambdaSourceInvoker interface {
-	InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) (out []byte, functionError string, err error)
+	Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error)
 }
 
 // functionNotFound is an invoker's error for a function that does not exist.
 type functionNotFound interface{ FunctionNotFound() bool }
+
+// throttled is an invoker's error for an invocation Lambda throttled (429
+// TooManyRequestsException).
+type throttled interface{ Throttled() bool }
 
 // accessDenied is an invoker's error for a function whose policy does not let API Gateway
 // invoke it.
@@ -95,8 +97,11 @@ type lambdaIntegration struct {
 	sourceARN string
 	timeout   time.Duration
 	invoker   LambdaInvoker
-	from      lambdaSourceInvoker // invoker, when it takes the source ARN
-	binary    mediaTypes          // the API's binaryMediaTypes
+	// invocationType is the source of integration.request.header.X-Amz-Invocation-Type
+	// (non-proxy only): 'Event' for every request, or method.request.header.InvocationType
+	// for the client to choose (AWS: set-up-lambda-integration-async). nil: RequestResponse.
+	invocationType *source
+	binary         mediaTypes // the API's binaryMediaTypes
 
 	bufs sync.Pool // *[]byte: event buffers (AWS_PROXY)
 
@@ -130,7 +135,6 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 		invoker:   c.Lambda,
 		binary:    mediaTypes(c.BinaryMediaTypes),
 	}
-	l.from, _ = c.Lambda.(lambdaSourceInvoker)
 	l.bufs.New = func() any { b := make([]byte, 0, 4<<10); return &b }
 	switch {
 	case in.HTTPMethod != http.MethodPost:
@@ -149,6 +153,17 @@ func newLambda(c Config, proxy bool) (*lambdaIntegration, error) {
 	if !proxy {
 		if l.nonProxy, err = compileNonProxy(c); err != nil {
 			return nil, err
+		}
+		for k, v := range in.RequestParameters {
+			name, ok := strings.CutPrefix(k, "integration.request.header.")
+			if !ok || !strings.EqualFold(name, invocationTypeHeader) {
+				continue
+			}
+			src, err := parseSource(v, c.StageVariables, false)
+			if err != nil {
+				return nil, fmt.Errorf("compile request parameters: requestParameters[%q]: %v", k, err)
+			}
+			l.invocationType = &src
 		}
 	}
 	return l, nil
@@ -172,7 +187,7 @@ const maxPooledEvent = 256 << 10
 func (l *lambdaIntegration) invokeProxy(ctx context.Context, inv *invoke.Invocation) (*invoke.Response, error) {
 	bp := l.bufs.Get().(*[]byte)
 	event := appendProxyEvent((*bp)[:0], inv, l.binary)
-	out, fnErr, err := l.call(ctx, event)
+	out, fnErr, err := l.call(ctx, lambdacall.RequestResponse, event)
 	if err == nil && cap(event) <= maxPooledEvent {
 		// Only a finished call gives the buffer back: after a timeout the invoker may
 		// still be reading it.
@@ -207,9 +222,19 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 		// Lambda's Invoke without a payload hands the function {}.
 		payload = emptyObject
 	}
-	out, fnErr, err := l.call(ctx, payload)
+	typ, err := l.invocationTypeOf(inv)
 	if err != nil {
 		return nil, err
+	}
+	out, fnErr, err := l.call(ctx, typ, payload)
+	if err != nil {
+		return nil, err
+	}
+	if typ == lambdacall.Event {
+		// Lambda queued the event and answered 202 with no body: the default integration
+		// response maps an empty body (AWS: "the front-end REST API method doesn't return
+		// the result").
+		out = out[:0]
 	}
 	// selectionPattern matches a function error's errorMessage, and "" for a success.
 	message := ""
@@ -225,6 +250,31 @@ func (l *lambdaIntegration) invokeNonProxy(ctx context.Context, inv *invoke.Invo
 
 var emptyObject = []byte("{}")
 
+// invocationTypeHeader is the Lambda Invoke header a non-proxy integration's request
+// parameters may map to choose an asynchronous invocation.
+const invocationTypeHeader = "X-Amz-Invocation-Type"
+
+// invocationTypeOf is the invocation type the integration's X-Amz-Invocation-Type mapping
+// gives this request: RequestResponse without one (or when its source is absent, as AWS
+// then sends no header). A value Lambda does not take is Lambda's 400
+// InvalidParameterValueException, which API Gateway answers 500.
+func (l *lambdaIntegration) invocationTypeOf(inv *invoke.Invocation) (lambdacall.InvocationType, error) {
+	if l.invocationType == nil {
+		return lambdacall.RequestResponse, nil
+	}
+	v, many, ok := l.invocationType.values(inv, nil, &mappedBody{raw: inv.Request.Body})
+	if many != nil {
+		v, ok = many[len(many)-1], true
+	}
+	switch t := lambdacall.InvocationType(v); {
+	case !ok || v == "" || t == lambdacall.RequestResponse:
+		return lambdacall.RequestResponse, nil
+	case t == lambdacall.Event:
+		return lambdacall.Event, nil
+	}
+	return "", invoke.Internal.Because(fmt.Errorf("lambda function %s: X-Amz-Invocation-Type %q is not RequestResponse or Event", l.function, v))
+}
+
 // call invokes the function within the integration's timeout, mapping a failure to invoke
 // as AWS does: our deadline is 504 INTEGRATION_TIMEOUT "Endpoint request timed out"; a
 // function that does not exist or may not be invoked by this API is a configuration error
@@ -232,19 +282,14 @@ var emptyObject = []byte("{}")
 // throttling, a runtime that cannot start the function) is 500 "Internal server error"
 // (AWS maps Lambda's 429 and 5XX to 500: repost.aws knowledge-center
 // api-gateway-internal-server-error).
-func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, string, error) {
+func (l *lambdaIntegration) call(ctx context.Context, typ lambdacall.InvocationType, payload []byte) ([]byte, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	var out []byte
-	var fnErr string
-	var err error
-	if l.from != nil {
-		out, fnErr, err = l.from.InvokeFunctionFrom(ctx, l.function, l.sourceARN, payload)
-	} else {
-		out, fnErr, err = l.invoker.InvokeFunction(ctx, l.function, payload)
-	}
+	res, err := l.invoker.Invoke(ctx, lambdacall.Invocation{
+		FunctionARN: l.function, SourceARN: l.sourceARN, Type: typ, Payload: payload,
+	})
 	if err == nil {
-		return out, fnErr, nil
+		return res.Payload, res.FunctionError, nil
 	}
 	var nf functionNotFound
 	var ad accessDenied
@@ -255,6 +300,13 @@ func (l *lambdaIntegration) call(ctx context.Context, payload []byte) ([]byte, s
 		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invoke lambda function %s: %w", l.function, err))
 	case errors.As(err, &ad) && ad.AccessDenied():
 		return nil, "", invoke.ConfigurationError.Because(fmt.Errorf("invalid permissions on lambda function %s: %w", l.function, err))
+	}
+	var th throttled
+	if errors.As(err, &th) && th.Throttled() {
+		// Lambda's 429 TooManyRequestsException (reserved concurrency reached): API
+		// Gateway answers 500 {"message": "Internal server error"}, as for any invocation
+		// Lambda rejects (AWS Lambda developer guide, services-apigateway-errors).
+		return nil, "", invoke.LambdaUnavailable.Because(fmt.Errorf("lambda function %s throttled: %w", l.function, err))
 	}
 	return nil, "", invoke.LambdaUnavailable.Because(
 		fmt.Errorf("invoke lambda function %s: %w", l.function, err))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 )
 
 const (
@@ -32,24 +33,16 @@ type fakeInvoker struct {
 	mu        sync.Mutex
 	function  string
 	sourceARN string
+	typ       lambdacall.InvocationType
 	payload   []byte
 }
 
-func (f *fakeInvoker) InvokeFunction(ctx context.Context, functionARN string, payload []byte) ([]byte, string, error) {
+func (f *fakeInvoker) Invoke(ctx context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
 	f.mu.Lock()
-	f.function, f.payload = functionARN, append([]byte(nil), payload...)
+	f.function, f.sourceARN, f.typ, f.payload = in.FunctionARN, in.SourceARN, in.Type, append([]byte(nil), in.Payload...)
 	f.mu.Unlock()
-	return f.fn(ctx, payload)
-}
-
-// fakeSourceInvoker also takes the source ARN.
-type fakeSourceInvoker struct{ *fakeInvoker }
-
-func (f fakeSourceInvoker) InvokeFunctionFrom(ctx context.Context, functionARN, sourceARN string, payload []byte) ([]byte, string, error) {
-	f.mu.Lock()
-	f.sourceARN = sourceARN
-	f.mu.Unlock()
-	return f.InvokeFunction(ctx, functionARN, payload)
+	out, fnErr, err := f.fn(ctx, in.Payload)
+	return lambdacall.Result{Payload: out, FunctionError: fnErr, ExecutedVersion: "$LATEST"}, err
 }
 
 func answer(out string) func(context.Context, []byte) ([]byte, string, error) {
@@ -354,6 +347,11 @@ type notFoundError struct{}
 func (notFoundError) Error() string          { return "Function not found: " + testFunctionARN }
 func (notFoundError) FunctionNotFound() bool { return true }
 
+type throttledError struct{}
+
+func (throttledError) Error() string   { return "function throttled" }
+func (throttledError) Throttled() bool { return true }
+
 type deniedError struct{}
 
 func (deniedError) Error() string      { return "not authorized" }
@@ -405,6 +403,8 @@ func TestLambdaProxyInvoke(t *testing.T) {
 		{name: "access denied", fn: func(context.Context, []byte) ([]byte, string, error) {
 			return nil, "", fmtWrap(deniedError{})
 		}, want: want{errType: apigateway.ResponseAPIConfigurationError, errMsg: "Internal server error"}},
+		{name: "throttled is 500", fn: func(context.Context, []byte) ([]byte, string, error) { return nil, "", fmtWrap(throttledError{}) },
+			want: want{errType: apigateway.ResponseIntegrationFailure, errCode: 500, errMsg: "Internal server error"}},
 		{name: "other invoke failure", fn: func(context.Context, []byte) ([]byte, string, error) { return nil, "", errors.New("runtime crashed") },
 			want: want{errType: apigateway.ResponseIntegrationFailure, errCode: 500, errMsg: "Internal server error"}},
 		{name: "GET integration method", httpMethod: "GET", fn: answer(`{}`),
@@ -455,10 +455,10 @@ type wrapped struct{ err error }
 func (w *wrapped) Error() string { return "invoke: " + w.err.Error() }
 func (w *wrapped) Unwrap() error { return w.err }
 
-// TestLambdaSourceARN: an invoker that takes the source ARN gets the method's.
+// TestLambdaSourceARN: the invoker gets the method's source ARN with every call.
 func TestLambdaSourceARN(t *testing.T) {
 	t.Parallel()
-	f := fakeSourceInvoker{&fakeInvoker{fn: answer(`{}`)}}
+	f := &fakeInvoker{fn: answer(`{}`)}
 	h, err := NewLambdaProxy(lambdaConfig(apigateway.IntegrationAWSProxy, "POST", f))
 	if err != nil {
 		t.Fatal(err)
@@ -467,7 +467,7 @@ func TestLambdaSourceARN(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f.sourceARN != testSourceARN || f.function != testFunctionARN {
-		t.Errorf("InvokeFunctionFrom(%q, %q); want (%q, %q)", f.function, f.sourceARN, testFunctionARN, testSourceARN)
+		t.Errorf("Invoke(%q from %q); want (%q from %q)", f.function, f.sourceARN, testFunctionARN, testSourceARN)
 	}
 }
 
@@ -676,11 +676,11 @@ func BenchmarkLambdaProxy(b *testing.B) {
 // fastInvoker answers at once, checking only that it got an event.
 type fastInvoker struct{ out []byte }
 
-func (f *fastInvoker) InvokeFunction(_ context.Context, _ string, payload []byte) ([]byte, string, error) {
-	if len(payload) == 0 || payload[0] != '{' {
-		return nil, "", errors.New("no event")
+func (f *fastInvoker) Invoke(_ context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	if len(in.Payload) == 0 || in.Payload[0] != '{' {
+		return lambdacall.Result{}, errors.New("no event")
 	}
-	return f.out, "", nil
+	return lambdacall.Result{Payload: f.out}, nil
 }
 
 func FuzzParseProxyResponse(f *testing.F) {
@@ -732,4 +732,51 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("scanner.str(%s) = %q, %v; want %q", out, back, err, got)
 		}
 	})
+}
+
+// TestLambdaNonProxyInvocationType: integration.request.header.X-Amz-Invocation-Type
+// chooses the invocation type, static ('Event') or from the method request; an Event
+// invocation's empty answer goes through the integration response's template ($input.body
+// of an empty payload is AWS's placeholder {}).
+func TestLambdaNonProxyInvocationType(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, mapping, header string // header: the client's InvocationType, "" for none
+		want                  lambdacall.InvocationType
+		wantBody              string
+		wantErr               bool
+	}{
+		{name: "none", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "static Event", mapping: "'Event'", want: lambdacall.Event, wantBody: `{"body": "{}"}`},
+		{name: "static RequestResponse", mapping: "'RequestResponse'", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "client Event", mapping: "method.request.header.InvocationType", header: "Event", want: lambdacall.Event, wantBody: `{"body": "{}"}`},
+		{name: "client none", mapping: "method.request.header.InvocationType", want: lambdacall.RequestResponse, wantBody: `{"body": "done"}`},
+		{name: "client DryRun", mapping: "method.request.header.InvocationType", header: "DryRun", wantErr: true},
+	} {
+		f := &fakeInvoker{fn: answer(`done`)}
+		c := lambdaConfig(apigateway.IntegrationAWS, "POST", f)
+		if tt.mapping != "" {
+			c.Integration.RequestParameters = map[string]string{"integration.request.header.X-Amz-Invocation-Type": tt.mapping}
+		}
+		c.Integration.IntegrationResponses = map[string]*apigateway.IntegrationResponse{"200": {StatusCode: "200",
+			ResponseTemplates: map[string]string{"application/json": `{"body": "$input.body"}`}}}
+		h, err := NewLambda(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := testInvocation()
+		if tt.header != "" {
+			inv.Request.Header.Set("InvocationType", tt.header)
+		}
+		resp, err := h.Invoke(context.Background(), inv)
+		if tt.wantErr {
+			if e, ok := invoke.AsError(err); !ok || e.Status != 0 && e.Status != 500 {
+				t.Errorf("%s: Invoke = %v, %v; want a 500", tt.name, resp, err)
+			}
+			continue
+		}
+		if err != nil || f.typ != tt.want || resp.StatusCode != 200 || string(resp.Body) != tt.wantBody {
+			t.Errorf("%s: Invoke = %v, %v, type %q; want 200 %s, type %q", tt.name, resp, err, f.typ, tt.wantBody, tt.want)
+		}
+	}
 }

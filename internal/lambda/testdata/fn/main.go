@@ -47,6 +47,8 @@ func main() {
 		time.Sleep(time.Hour)
 	case "hangafter":
 		hangAfter()
+	case "reconnect":
+		reconnect()
 	default:
 		lambda.Start(multi)
 	}
@@ -188,4 +190,29 @@ func hangAfter() {
 		resp.Body.Close()
 	}
 	time.Sleep(time.Hour)
+}
+
+// reconnect answers its first invocation, then asks for the next one on a connection it
+// closes while it waits, then serves every later invocation as multi on a new one: a
+// runtime whose client gave up on a /next and asked again.
+func reconnect() {
+	resp, err := http.Get(api + "invocation/next")
+	if err != nil {
+		os.Exit(9)
+	}
+	id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+	resp.Body.Close()
+	resp, err = http.Post(api+"invocation/"+id+"/response", "application/json", strings.NewReader(fmt.Sprintf(`{"pid":%d}`, os.Getpid())))
+	if err != nil {
+		os.Exit(9)
+	}
+	resp.Body.Close()
+	conn, err := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+	if err != nil {
+		os.Exit(9)
+	}
+	fmt.Fprintf(conn, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+	time.Sleep(100 * time.Millisecond)
+	conn.Close()
+	lambda.Start(multi)
 }

@@ -1,12 +1,15 @@
 // Command fn is the test function of the Lambda API's tests: a custom-runtime bootstrap built
 // with aws-lambda-go. It echoes its event with its name and environment, fails when the
-// event asks it to, and writes a file when given one (to see Event invocations run).
+// event asks it to, writes a file when given one (to see Event invocations run), prints a
+// line when asked (LogType Tail) and sleeps when asked (to hold its concurrency).
 package main
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -17,7 +20,9 @@ type event struct {
 	Touch string `json:"touch"`
 	Value any    `json:"value"`
 	// Version asks for the version that runs (AWS_LAMBDA_FUNCTION_VERSION) in the answer.
-	Version bool `json:"version"`
+	Version bool   `json:"version"`
+	Print   string `json:"print"`
+	Sleep   int    `json:"sleepMs"`
 }
 
 type answer struct {
@@ -28,6 +33,12 @@ type answer struct {
 }
 
 func handle(ctx context.Context, e event) (answer, error) {
+	if e.Print != "" {
+		fmt.Println(e.Print)
+	}
+	if e.Sleep > 0 {
+		time.Sleep(time.Duration(e.Sleep) * time.Millisecond)
+	}
 	if e.Fail != "" {
 		return answer{}, errors.New(e.Fail)
 	}
