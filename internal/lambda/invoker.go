@@ -266,14 +266,30 @@ func (i *Invoker) Close(ctx context.Context) error {
 	}
 }
 
-// LocalRuntime reports whether functions of this runtime run on this machine: the OS-only
-// custom runtimes, whose deployment package's bootstrap is the process.
+// LocalRuntime reports whether functions of this runtime can run on this machine: the
+// OS-only custom runtimes, whose deployment package's bootstrap is the process, and the
+// managed runtimes (ManagedRuntime), given an interpreter (Invoker.RuntimeAvailable).
 func LocalRuntime(runtime string) bool {
-	switch runtime {
-	case "provided.al2023", "provided.al2", "provided":
-		return true
+	return runtime != "" && customRuntime(runtime) || ManagedRuntime(runtime)
+}
+
+// runtimeChecker is the optional part of a Runner that says whether a runtime runs on it.
+type runtimeChecker interface{ RuntimeAvailable(runtime string) error }
+
+var _ runtimeChecker = (*Runtime)(nil)
+
+// RuntimeAvailable says whether functions of runtime can run here now: nil, or an error
+// wrapping ErrRuntimeNotSupported whose message says why (for a managed runtime without an
+// interpreter: how to configure one). A Runner that cannot tell accepts every runtime
+// LocalRuntime does.
+func (i *Invoker) RuntimeAvailable(runtime string) error {
+	if !LocalRuntime(runtime) {
+		return fmt.Errorf("%w: %s", ErrRuntimeNotSupported, runtime)
 	}
-	return false
+	if rc, ok := i.cfg.Runner.(runtimeChecker); ok {
+		return rc.RuntimeAvailable(runtime)
+	}
+	return nil
 }
 
 // Spec is what the Runner needs to run fn. Its Revision changes with anything that changes

@@ -142,6 +142,12 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		return fail(err)
 	}
 	bootstrap := filepath.Join(dir, "bootstrap")
+	path, args := bootstrap, []string{bootstrap}
+	m := rt.managed[spec.Runtime]
+	if m != nil {
+		// checkSpec let only an available one through.
+		path, args = m.interpreter, []string{m.interpreter, m.script}
+	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return fail(err)
@@ -159,10 +165,10 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		return fail(err)
 	}
 	cmd := &exec.Cmd{
-		Path:        bootstrap,
-		Args:        []string{bootstrap},
+		Path:        path,
+		Args:        args,
 		Dir:         dir,
-		Env:         environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region),
+		Env:         environ(spec, dir, ln.Addr().String(), p.rt.cfg.Region, m, rt.runtimeDir),
 		Stdout:      outW,
 		Stderr:      errW,
 		SysProcAttr: sysProcAttr(),
@@ -176,6 +182,8 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 		errR.Close()
 		var msg string
 		switch {
+		case errors.Is(err, fs.ErrNotExist) && m != nil:
+			msg = fmt.Sprintf("Couldn't find the %s interpreter: %s", spec.Runtime, path)
 		case errors.Is(err, fs.ErrNotExist):
 			msg = fmt.Sprintf("Couldn't find valid bootstrap(s): [%s]", bootstrap)
 		case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
@@ -233,14 +241,21 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 }
 
 // environ is the process environment AWS gives a function: defaults a function may
-// override (PATH, LANG, TZ, LD_LIBRARY_PATH), then the function's variables, then the
-// reserved ones. Nothing is inherited from gatehouse's own environment.
-func environ(spec *Spec, dir, runtimeAPI, region string) []string {
+// override (PATH, LANG, TZ, LD_LIBRARY_PATH, and its managed runtime's: PYTHONPATH, ...),
+// then the function's variables, then the reserved ones. Nothing is inherited from
+// gatehouse's own environment. m is the function's managed runtime, nil for a custom one;
+// runtimeDir holds the managed runtimes' scripts.
+func environ(spec *Spec, dir, runtimeAPI, region string, m *managed, runtimeDir string) []string {
 	env := map[string]string{
 		"PATH":            "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"LANG":            "en_US.UTF-8",
 		"TZ":              ":UTC",
 		"LD_LIBRARY_PATH": dir + "/lib:" + dir,
+	}
+	if m != nil {
+		for k, v := range m.lang.env(runtimeDir, dir) {
+			env[k] = v
+		}
 	}
 	for k, v := range spec.Env {
 		env[k] = v
@@ -262,6 +277,10 @@ func environ(spec *Spec, dir, runtimeAPI, region string) []string {
 		// AWS's is /var/runtime, where a managed runtime lives; a custom runtime brings its
 		// own, in the package.
 		"LAMBDA_RUNTIME_DIR": dir,
+	}
+	if m != nil {
+		reserved["LAMBDA_RUNTIME_DIR"] = runtimeDir
+		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + m.runtime
 	}
 	for k, v := range reserved {
 		env[k] = v

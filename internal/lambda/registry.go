@@ -27,7 +27,8 @@ var (
 	// ErrRevisionMismatch: the caller's RevisionId is not the function's current one.
 	ErrRevisionMismatch = errors.New("revision id does not match")
 	// ErrRuntimeNotSupported: the function's runtime cannot run locally (only the OS-only
-	// custom runtimes can: the zip's bootstrap is the process).
+	// custom runtimes, whose zip's bootstrap is the process, and the managed runtimes with
+	// an interpreter can; see managed_runtime.go).
 	ErrRuntimeNotSupported = errors.New("runtime not supported locally")
 	// ErrThrottled: the function's reserved concurrency is 0, which AWS uses to stop a
 	// function: every invocation is throttled (TooManyRequestsException, Reason

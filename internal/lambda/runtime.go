@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 )
 
 // Spec is what the runtime needs to run one function version. CodeDir holds the unzipped
 // deployment package; for provided.al2/provided.al2023 (custom runtimes) the process is
-// CodeDir/bootstrap. Revision changes whenever code or configuration change: processes of
+// CodeDir/bootstrap, for a managed runtime (python3.12, ...; managed_runtime.go) its
+// interpreter running gatehouse's bootstrap script in CodeDir. Revision changes whenever code or configuration change: processes of
 // an older revision are retired (finish their current invoke, then stop).
 type Spec struct {
 	Name, ARN, Revision string
@@ -40,6 +42,14 @@ type RuntimeConfig struct {
 	DefaultConcurrency int           // 0 means 10
 	MaxResponseBytes   int           // 0 means 6 MB (AWS's synchronous limit): a larger response is a function error
 	IdleTimeout        time.Duration // stop idle processes after this; 0 means 10 minutes
+	// Interpreters names the interpreter of managed runtimes by AWS runtime name
+	// ("python3.12" → "/usr/bin/python3.11"); a path or a command looked up on PATH. A
+	// managed runtime not named uses its family's default on PATH (python3, node), when
+	// there is one. See managed_runtime.go.
+	Interpreters map[string]string
+	// RuntimeDir is where the private runtime directory holding the managed runtimes'
+	// bootstrap scripts is made (LAMBDA_RUNTIME_DIR); "" means os.TempDir().
+	RuntimeDir string
 }
 
 // InvokeOptions carries what AWS passes to a function besides its payload. Every field is
@@ -102,6 +112,9 @@ type Runtime struct {
 	log       *slog.Logger
 	initLimit time.Duration // AWS's 10 s; tests shorten it
 
+	managed    map[string]*managed // the managed runtimes by AWS name, resolved at start
+	runtimeDir string              // holds their bootstrap scripts; removed by Close
+
 	mu     sync.Mutex
 	pools  map[string]*pool      // by function ARN (Name when the ARN is empty)
 	all    map[*process]struct{} // every process not yet reaped, evicted pools' too
@@ -141,9 +154,15 @@ func NewRuntime(cfg RuntimeConfig) (*Runtime, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	managed, dir, err := setupManaged(cfg.Interpreters, cfg.RuntimeDir, log)
+	if err != nil {
+		return nil, fmt.Errorf("lambda runtime: %w", err)
+	}
 	r := &Runtime{
 		cfg:         cfg,
 		log:         log,
+		managed:     managed,
+		runtimeDir:  dir,
 		initLimit:   initLimit,
 		pools:       make(map[string]*pool),
 		all:         make(map[*process]struct{}),
@@ -231,6 +250,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Unlock()
 	close(r.stop)
 	<-r.janitorDone
+	// The scripts were read when each process started; a process still running keeps
+	// its open files, so the directory can go at once.
+	defer os.RemoveAll(r.runtimeDir)
 
 	for _, p := range pools {
 		p.shut(true)
@@ -269,7 +291,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 
 // poolFor returns the pool of spec's function, creating it on first use.
 func (r *Runtime) poolFor(spec *Spec) (*pool, error) {
-	if err := checkSpec(spec); err != nil {
+	if err := r.checkSpec(spec); err != nil {
 		return nil, err
 	}
 	key := spec.ARN
@@ -290,7 +312,7 @@ func (r *Runtime) poolFor(spec *Spec) (*pool, error) {
 }
 
 // checkSpec reports every problem of spec that would keep its function from starting.
-func checkSpec(spec *Spec) error {
+func (r *Runtime) checkSpec(spec *Spec) error {
 	if spec == nil {
 		return errors.New("lambda runtime: nil spec")
 	}
@@ -310,10 +332,8 @@ func checkSpec(spec *Spec) error {
 	if spec.Concurrency < 0 {
 		problems = append(problems, fmt.Errorf("concurrency %d is negative", spec.Concurrency))
 	}
-	switch spec.Runtime {
-	case "", "provided", "provided.al2", "provided.al2023":
-	default:
-		problems = append(problems, fmt.Errorf("%w: %q (local functions use a custom runtime: provided.al2023, provided.al2 or provided, whose bootstrap is the process)", ErrRuntimeNotSupported, spec.Runtime))
+	if err := r.RuntimeAvailable(spec.Runtime); err != nil {
+		problems = append(problems, err)
 	}
 	if err := errors.Join(problems...); err != nil {
 		return fmt.Errorf("lambda runtime: function %q: %w", spec.Name, err)

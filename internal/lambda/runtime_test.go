@@ -630,6 +630,7 @@ func TestFunctionOutputIsLogged(t *testing.T) {
 
 func TestCheckSpec(t *testing.T) {
 	t.Parallel()
+	r := newRuntime(t, RuntimeConfig{})
 	for _, tc := range []struct {
 		name string
 		spec *Spec
@@ -637,10 +638,10 @@ func TestCheckSpec(t *testing.T) {
 	}{
 		{"valid", &Spec{Name: "f", CodeDir: "/x", Runtime: "provided.al2"}, nil},
 		{"nil", nil, []string{"nil spec"}},
-		{"everything wrong", &Spec{Runtime: "python3.12", Timeout: -1, MemoryMB: -1, Concurrency: -2},
-			[]string{"no function name", "no code directory", "timeout -1ns is negative", "memory size -1 is negative", "concurrency -2 is negative", `runtime not supported locally: "python3.12"`}},
+		{"everything wrong", &Spec{Runtime: "java21", Timeout: -1, MemoryMB: -1, Concurrency: -2},
+			[]string{"no function name", "no code directory", "timeout -1ns is negative", "memory size -1 is negative", "concurrency -2 is negative", `runtime not supported locally: "java21"`}},
 	} {
-		err := checkSpec(tc.spec)
+		err := r.checkSpec(tc.spec)
 		if len(tc.want) == 0 {
 			if err != nil {
 				t.Errorf("checkSpec(%s) = %v; want nil", tc.name, err)
@@ -652,7 +653,7 @@ func TestCheckSpec(t *testing.T) {
 				t.Errorf("checkSpec(%s) = %v; want it to say %q", tc.name, err, w)
 			}
 		}
-		if tc.spec != nil && tc.spec.Runtime == "python3.12" && !errors.Is(err, ErrRuntimeNotSupported) {
+		if tc.spec != nil && tc.spec.Runtime == "java21" && !errors.Is(err, ErrRuntimeNotSupported) {
 			t.Errorf("checkSpec(%s) = %v; want it to wrap ErrRuntimeNotSupported", tc.name, err)
 		}
 	}

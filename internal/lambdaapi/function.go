@@ -100,6 +100,9 @@ func (s *Server) CreateFunction(ctx context.Context, c *call) error {
 	if in.Runtime == "" || cfg.Handler == "" {
 		return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment package format Zip.")
 	}
+	if err := s.checkRuntime(in.Runtime); err != nil {
+		return err
+	}
 	if len(in.Layers) > 0 {
 		return invalidParameter("Layers are not supported by gatehouse: include the layer's files in the deployment package")
 	}
@@ -445,6 +448,11 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 	if len(in.Layers) > 0 {
 		return invalidParameter("Layers are not supported by gatehouse: include the layer's files in the deployment package")
 	}
+	if in.Runtime != nil {
+		if err := s.checkRuntime(*in.Runtime); err != nil {
+			return err
+		}
+	}
 	ref, err := s.ref(c)
 	if err != nil {
 		return err
@@ -676,4 +684,19 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// checkRuntime refuses a managed runtime (python3.12, nodejs22.x, ...) this gatehouse has no
+// interpreter for, with a message saying how to configure one (--lambda-runtime), rather
+// than storing a function whose every call would fail. Other runtimes AWS has (java21,
+// ...) are stored as before: they are listed and read back, and invoking them answers
+// InvalidRuntimeException.
+func (s *Server) checkRuntime(runtime string) error {
+	if !lambda.ManagedRuntime(runtime) || s.cfg.Invoker == nil {
+		return nil
+	}
+	if err := s.cfg.Invoker.RuntimeAvailable(runtime); err != nil {
+		return invalidParameter("%s", err.Error())
+	}
+	return nil
 }

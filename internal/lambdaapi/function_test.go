@@ -268,14 +268,14 @@ func TestInvoke(t *testing.T) {
 	}
 
 	// A runtime that cannot run here is stored, but invoking it is a clear error.
-	py := createInput("py", smallZip)
-	py.Runtime, py.Handler = types.RuntimePython312, aws.String("app.handler")
-	if _, err := e.client.CreateFunction(ctx, py); err != nil {
-		t.Fatalf("CreateFunction(python3.12) = %v", err)
+	java := createInput("java", smallZip)
+	java.Runtime, java.Handler = types.RuntimeJava21, aws.String("example.Handler::handleRequest")
+	if _, err := e.client.CreateFunction(ctx, java); err != nil {
+		t.Fatalf("CreateFunction(java21) = %v", err)
 	}
-	_, err = e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("py")})
-	if code, msg := apiError(err); code != "InvalidRuntimeException" || !strings.Contains(msg, "python3.12") {
-		t.Errorf("Invoke(python3.12) = %s %q; want InvalidRuntimeException naming python3.12", code, msg)
+	_, err = e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("java")})
+	if code, msg := apiError(err); code != "InvalidRuntimeException" || !strings.Contains(msg, "java21") {
+		t.Errorf("Invoke(java21) = %s %q; want InvalidRuntimeException naming java21", code, msg)
 	}
 }
 

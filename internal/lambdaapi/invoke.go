@@ -52,7 +52,7 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 	}
 	if !lambda.LocalRuntime(fn.Configuration.Runtime) {
 		return &Error{Status: http.StatusBadGateway, Type: "InvalidRuntimeException",
-			Message: fmt.Sprintf("The runtime parameter of %s is not supported by gatehouse: functions run locally with the provided.al2023, provided.al2 or provided runtime", fn.Configuration.Runtime)}
+			Message: fmt.Sprintf("The runtime parameter of %s is not supported by gatehouse: functions run locally with the provided.al2023, provided.al2 or provided runtime, or a python3.x or nodejs runtime with an interpreter", fn.Configuration.Runtime)}
 	}
 	if s.cfg.Invoker == nil {
 		return errService

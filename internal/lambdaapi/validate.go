@@ -23,8 +23,9 @@ var (
 	envNameRE = regexp.MustCompile(`^` + envNamePattern + `$`)
 )
 
-// runtimes is the model's Runtime enum. Every one can be stored; only the OS-only custom
-// runtimes run locally (lambda.LocalRuntime).
+// runtimes is the model's Runtime enum. Every one can be stored but a managed runtime
+// without an interpreter (checkRuntime); the OS-only custom runtimes and the managed ones
+// run locally (lambda.LocalRuntime).
 var runtimes = []string{"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x",
 	"nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
 	"dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x",
