@@ -9,59 +9,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// The Node.js runtime's bootstrap (runtimes/node/bootstrap.js), run on real node with real
-// handler files. Until the managed-runtime wiring runs nodejs*.x itself, nodeSpec starts it
-// through a custom runtime whose bootstrap is a shell script exec'ing node, as AWS starts
-// its runtime: with the flags AWS gives node (see bootstrap.js).
-
-var nodeSetup struct {
-	once      sync.Once
-	node      string   // the interpreter, "" when there is none
-	flags     []string // AWS's experimental-feature flags, when this node knows them
-	bootstrap string   // absolute path of bootstrap.js
-	err       error
-}
-
-func nodeInterpreter(t testing.TB) (node string, flags []string, bootstrap string) {
-	t.Helper()
-	s := &nodeSetup
-	s.once.Do(func() {
-		s.bootstrap, s.err = filepath.Abs(filepath.Join("runtimes", "node", "bootstrap.js"))
-		if s.err != nil {
-			return
-		}
-		s.node, _ = exec.LookPath("node")
-		if s.node == "" {
-			return
-		}
-		for _, f := range []string{"--no-experimental-require-module", "--no-experimental-detect-module"} {
-			if exec.Command(s.node, f, "-e", "0").Run() == nil {
-				s.flags = append(s.flags, f)
-			}
-		}
-	})
-	if s.err != nil {
-		t.Fatal(s.err)
-	}
-	if s.node == "" {
-		t.Skip("no node interpreter on PATH")
-	}
-	return s.node, s.flags, s.bootstrap
-}
+// The Node.js runtime's bootstrap (runtimes/node/bootstrap.js), run on the machine's node
+// as the managed runtime nodejs20.x, with real handler files.
 
 // nodeSpec writes files (name → content) into a new code directory and returns a spec that
-// runs them on the Node.js runtime with the given handler.
+// runs them on the managed runtime nodejs20.x with the given handler.
 func nodeSpec(t testing.TB, handler string, files map[string]string) *Spec {
 	t.Helper()
-	node, flags, bootstrap := nodeInterpreter(t)
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not installed")
+	}
 	dir := t.TempDir()
 	for name, content := range files {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -69,15 +33,30 @@ func nodeSpec(t testing.TB, handler string, files map[string]string) *Spec {
 			t.Fatal(err)
 		}
 	}
-	// The interim custom-runtime bootstrap (until Runtime "nodejs20.x" runs bootstrap.js).
-	script := "#!/bin/sh\nexec " + node + " " + strings.Join(flags, " ") + " " + bootstrap + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	spec := newSpec(t, handler)
-	spec.CodeDir = dir
+	spec.Runtime, spec.CodeDir = "nodejs20.x", dir
 	spec.Timeout = 10 * time.Second
 	return spec
+}
+
+func TestNodeFlags(t *testing.T) {
+	t.Parallel()
+	both := "--no-experimental-require-module --no-experimental-detect-module"
+	for _, tc := range []struct{ version, want string }{
+		{"v18.20.4", ""},
+		{"v20.9.0", ""},
+		{"v20.10.0", "--no-experimental-detect-module"},
+		{"v20.17.0", both},
+		{"v20.20.2", both},
+		{"v21.1.0", "--no-experimental-detect-module"},
+		{"v22.0.0", both},
+		{"v24.1.0", both},
+		{"garbage", ""},
+	} {
+		if got := strings.Join(nodeFlags(tc.version), " "); got != tc.want {
+			t.Errorf("nodeFlags(%q) = %q; want %q", tc.version, got, tc.want)
+		}
+	}
 }
 
 // nodeError is the error document of the Node.js runtime.
