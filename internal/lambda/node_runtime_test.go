@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -479,5 +480,37 @@ exports.handler = async () => {
 		if res.FunctionError != "" || string(res.Payload) != `"done"` {
 			t.Fatalf("Invoke %d = %s (%q); want \"done\"", i, res.Payload, res.FunctionError)
 		}
+	}
+}
+
+// Close leaves no node process behind: neither the function's, nor one it spawned, nor one
+// hanging in its handler.
+func TestNodeCloseLeavesNoProcess(t *testing.T) {
+	t.Parallel()
+	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spawner := nodeSpec(t, "index.handler", map[string]string{"index.js": `
+const { spawn } = require("node:child_process");
+exports.handler = async (e) => {
+	if (e.hang) { await new Promise(() => setInterval(() => {}, 1000)); }
+	const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+	return { pid: process.pid, child: child.pid };
+};`})
+	spawned := decode(t, invoke(t, r, spawner, `{}`, nil))
+	if spawned.PID == 0 || spawned.Child == 0 {
+		t.Fatalf("answer %+v; want the pids of the function and its child", spawned)
+	}
+	go r.Invoke(context.Background(), spawner, []byte(`{"hang":true}`))
+	waitFor(t, r.running) // the same process, reused, now hangs in its handler
+	pids := r.pids()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		t.Errorf("Close = %v; want nil", err)
+	}
+	for _, pid := range append(pids, spawned.Child) {
+		waitGone(t, pid)
 	}
 }
