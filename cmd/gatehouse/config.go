@@ -52,6 +52,9 @@ type config struct {
 	VPCEndpoints vpceList
 	// LambdaLocalCodeRoot lets the Lambda API package local directories under it as code.
 	LambdaLocalCodeRoot string
+	// LambdaRuntimes are the interpreters of managed runtimes: RUNTIME=INTERPRETER entries
+	// (lambdaruntime.go).
+	LambdaRuntimes runtimeList
 
 	// Slow and idle clients (both listeners; see flagSet for the defaults and reasons).
 	ReadHeaderTimeout time.Duration
@@ -180,6 +183,7 @@ func flagSet(cfg *config, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs.Var(&cfg.VPCEndpoints, "vpce", "LISTEN_ADDR=vpce-id[,vpc-id]: also serve the data plane on LISTEN_ADDR as the VPC endpoint vpce-id (of VPC vpc-id): private APIs are served there only, and resource policies see aws:SourceVpce and aws:SourceVpc (repeatable, or space-separated; default: none)")
 	fs.BoolVar(&cfg.StrictPermissions, "strict-permissions", false, "enforce functions' resource policies (AddPermission) on API Gateway invocations, as AWS does; off: API Gateway may invoke any local function")
 	fs.StringVar(&cfg.LambdaLocalCodeRoot, "lambda-local-code-root", "", "directory under which CreateFunction/UpdateFunctionCode may take code from a local directory (S3Bucket gatehouse-local, S3Key the absolute path); empty: disabled")
+	fs.Var(&cfg.LambdaRuntimes, "lambda-runtime", "RUNTIME=INTERPRETER: run functions of the managed runtime RUNTIME (python3.9 ... python3.14, nodejs18.x ... nodejs24.x) with INTERPRETER, a path or a command on PATH, e.g. python3.12=/usr/bin/python3.11 (repeatable, or comma-separated; default: python3 and node found on PATH at start; a runtime without an interpreter is refused at CreateFunction)")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send a request's line and header section, from its first byte (both listeners; nginx's client_header_timeout is 60s); it is then closed")
 	fs.DurationVar(&cfg.ReadBodyTimeout, "read-body-timeout", 30*time.Second, "longest a request body may stall: a client that sends no body byte for this long is answered 408 and closed, as nginx's client_body_timeout (60s there); renewed on progress, so a stall ends it after 1-2x this (both listeners)")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 30*time.Second, "data plane: longest a response may stall: a client that accepts no byte for this long is dropped and the request's work ends (nginx's send_timeout is 60s)")
@@ -323,6 +327,7 @@ func (cfg config) validate() []string {
 	}
 	problems = append(problems, cfg.AWSEndpoints.problems()...)
 	problems = append(problems, cfg.JWTIssuers.problems()...)
+	problems = append(problems, cfg.LambdaRuntimes.problems()...)
 	problems = append(problems, cfg.VPCEndpoints.problems(cfg.Listen, cfg.AdminListen)...)
 	if cfg.LambdaEndpoint != "" {
 		if u, err := url.Parse(cfg.LambdaEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -48,7 +48,8 @@ func newLambdaPlane(cfg config, st store.Store, auth mgmt.Authenticator, log *sl
 			return nil, fmt.Errorf("lambda-credentials: %w", err)
 		}
 	}
-	rt, err := lambda.NewRuntime(lambda.RuntimeConfig{Region: cfg.Region, AccountID: cfg.AccountID, Logger: log})
+	rt, err := lambda.NewRuntime(lambda.RuntimeConfig{Region: cfg.Region, AccountID: cfg.AccountID, Logger: log,
+		Interpreters: cfg.LambdaRuntimes.Map(), RuntimeDir: filepath.Join(cfg.DataDir, "lambda", "runtime")})
 	if err != nil {
 		return nil, fmt.Errorf("start the lambda runtime: %w", err)
 	}

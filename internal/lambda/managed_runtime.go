@@ -144,12 +144,16 @@ type managed struct {
 // bootstrap) for. It wraps ErrRuntimeNotSupported.
 var ErrRuntimeUnavailable = fmt.Errorf("%w: no interpreter", ErrRuntimeNotSupported)
 
+// runtimeDirPrefix begins the name of every runtime directory.
+const runtimeDirPrefix = "gatehouse-lambda-runtime-"
+
 // probeTimeout bounds one interpreter's startup probe.
 const probeTimeout = 10 * time.Second
 
 // setupManaged resolves the interpreter of every managed runtime (configured, else looked
 // up on PATH; each distinct one run once to learn its real path and version) and writes the
-// bootstrap scripts to a new private directory under parent ("" is os.TempDir()). It returns
+// bootstrap scripts to a new private directory under parent ("" is os.TempDir(); a parent
+// given is gatehouse's own, and earlier runtime directories in it are removed). It returns
 // the runtimes by name and the directory, which the caller removes. A configured
 // interpreter that cannot run is an error (every one is listed); a default missing from
 // PATH only makes its runtimes unavailable.
@@ -165,7 +169,18 @@ func setupManaged(interpreters map[string]string, parent string, log *slog.Logge
 	if err := errors.Join(problems...); err != nil {
 		return nil, "", err
 	}
-	dir, err := os.MkdirTemp(parent, "gatehouse-lambda-runtime-")
+	if parent != "" {
+		// A directory of gatehouse's own (under its data directory, which one gatehouse
+		// holds at a time): what a gatehouse killed before its Close left there goes now.
+		if err := os.MkdirAll(parent, 0o700); err != nil {
+			return nil, "", fmt.Errorf("runtime directory: %w", err)
+		}
+		stale, _ := filepath.Glob(filepath.Join(parent, runtimeDirPrefix+"*"))
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
+	dir, err := os.MkdirTemp(parent, runtimeDirPrefix+"*")
 	if err != nil {
 		return nil, "", fmt.Errorf("runtime directory: %w", err)
 	}
@@ -186,6 +201,7 @@ func setupManaged(interpreters map[string]string, parent string, log *slog.Logge
 		b, err := fs.ReadFile(runtimeScripts, lang.bootstrap)
 		if err != nil {
 			m.unavailable = fmt.Sprintf("The runtime %s is not available in this build of gatehouse: it has no %s bootstrap (%s).", name, lang.name, path.Base(lang.bootstrap))
+			log.Info("lambda runtime unavailable", "runtime", name, "reason", m.unavailable)
 			continue
 		}
 		if _, err := os.Stat(m.script); errors.Is(err, fs.ErrNotExist) {
@@ -209,6 +225,7 @@ func setupManaged(interpreters map[string]string, parent string, log *slog.Logge
 				continue
 			}
 			m.unavailable = fmt.Sprintf("The runtime %s has no interpreter on this gatehouse: %s was not found on PATH. Install it, or start gatehouse with --lambda-runtime %s=/path/to/%s.", name, command, name, lang.command)
+			log.Info("lambda runtime unavailable", "runtime", name, "reason", m.unavailable)
 			continue
 		}
 		m.interpreter, m.version = pr.path, pr.version

@@ -369,3 +369,119 @@ def handler(event, context):
 		t.Errorf("runtime directory %s after Close: %v; want it removed", dir, err)
 	}
 }
+
+func TestRuntimeInterpreters(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	// Every problem of the configuration at once.
+	_, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Interpreters: map[string]string{
+		"java21": "/usr/bin/java", "python3.9": "", "python3.10": "/nonexistent/python3",
+	}})
+	for _, w := range []string{`interpreter for "java21": not a runtime that runs with an interpreter`, `interpreter for "python3.9": empty path`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("NewRuntime(bad interpreters) = %v; want it to say %q", err, w)
+		}
+	}
+	_, err = NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), Interpreters: map[string]string{"python3.10": "/nonexistent/python3"}})
+	if err == nil || !strings.Contains(err.Error(), "interpreter for python3.10") {
+		t.Errorf("NewRuntime(missing interpreter) = %v; want it to name python3.10", err)
+	}
+
+	// A configured interpreter is resolved to its real path once, and its version logged;
+	// the others keep the default.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &records{}
+	r := newRuntime(t, RuntimeConfig{Logger: slog.New(logs), Interpreters: map[string]string{"python3.9": py}})
+	m := r.managed["python3.9"]
+	if m.interpreter == "" || !filepath.IsAbs(m.interpreter) || !regexp.MustCompile(`^3\.\d+\.\d+`).MatchString(m.version) {
+		t.Errorf("python3.9 runs on %q version %q; want an absolute path and a version", m.interpreter, m.version)
+	}
+	var lines int
+	logs.mu.Lock()
+	for _, rec := range logs.recs {
+		if rec["msg"] == "lambda runtime available" && strings.HasPrefix(rec["runtime"], "python3.") {
+			lines++
+		}
+	}
+	logs.mu.Unlock()
+	if lines != 6 {
+		t.Errorf("%d 'lambda runtime available' lines for python; want one for each of the 6 runtimes", lines)
+	}
+	if err := r.RuntimeAvailable("python3.13"); err != nil {
+		t.Errorf("RuntimeAvailable(python3.13) = %v; want nil", err)
+	}
+	if err := r.RuntimeAvailable("java21"); !errors.Is(err, ErrRuntimeNotSupported) || errors.Is(err, ErrRuntimeUnavailable) {
+		t.Errorf("RuntimeAvailable(java21) = %v; want ErrRuntimeNotSupported, not ErrRuntimeUnavailable", err)
+	}
+	// Node's bootstrap comes from another branch: until it is here, its runtimes are
+	// unavailable, and say so.
+	if _, statErr := fs.Stat(runtimeScripts, node.bootstrap); statErr != nil {
+		if err := r.RuntimeAvailable("nodejs22.x"); !errors.Is(err, ErrRuntimeUnavailable) || !strings.Contains(err.Error(), "not available in this build") {
+			t.Errorf("RuntimeAvailable(nodejs22.x) without bootstrap.js = %v; want ErrRuntimeUnavailable saying it is not in this build", err)
+		}
+	}
+	if fi, err := os.Stat(r.runtimeDir); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o700 {
+		t.Errorf("runtime directory %s has mode %v; want 0700", r.runtimeDir, fi.Mode().Perm())
+	}
+}
+
+func TestRuntimeDirOfItsOwn(t *testing.T) {
+	t.Parallel()
+	parent := filepath.Join(t.TempDir(), "lambda", "runtime")
+	stale := filepath.Join(parent, "gatehouse-lambda-runtime-123")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(parent, "not-ours")
+	os.WriteFile(other, nil, 0o600)
+	r, err := NewRuntime(RuntimeConfig{Logger: slog.New(slog.DiscardHandler), RuntimeDir: parent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale runtime directory after NewRuntime: %v; want it removed", err)
+	}
+	if filepath.Dir(r.runtimeDir) != parent {
+		t.Errorf("runtime directory %s; want it under %s", r.runtimeDir, parent)
+	}
+	if _, err := os.Stat(filepath.Join(r.runtimeDir, "bootstrap.py")); err != nil {
+		t.Errorf("bootstrap.py in the runtime directory: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r.Close(ctx)
+	if _, err := os.Stat(r.runtimeDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("runtime directory after Close: %v; want it removed", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file not a runtime directory's: %v; want it kept", err)
+	}
+}
+
+func TestPythonResponseTooLarge(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	r := newRuntime(t, RuntimeConfig{})
+	spec := pyFunction(t, "app.handler", map[string]string{"app.py": `
+import os
+PID = os.getpid()
+def handler(event, context):
+    if event.get("big"):
+        return "x" * (7 << 20)
+    return PID
+`})
+	res := invoke(t, r, spec, `{"big":true}`, nil)
+	if res.FunctionError != "Unhandled" || !strings.Contains(string(res.Payload), "Function.ResponseSizeTooLarge") {
+		t.Fatalf("Invoke(7 MB answer) = %q %.200s; want Unhandled Function.ResponseSizeTooLarge", res.FunctionError, res.Payload)
+	}
+	// The runtime goes on (or is replaced): the next call answers.
+	res = invoke(t, r, spec, `{}`, nil)
+	if res.FunctionError != "" {
+		t.Errorf("Invoke after a too large answer = %q %s; want an answer", res.FunctionError, res.Payload)
+	}
+}

@@ -48,7 +48,9 @@ type RuntimeConfig struct {
 	// there is one. See managed_runtime.go.
 	Interpreters map[string]string
 	// RuntimeDir is where the private runtime directory holding the managed runtimes'
-	// bootstrap scripts is made (LAMBDA_RUNTIME_DIR); "" means os.TempDir().
+	// bootstrap scripts is made (LAMBDA_RUNTIME_DIR); "" means os.TempDir(). A directory
+	// given is this Runtime's alone: runtime directories a killed gatehouse left in it are
+	// removed at start.
 	RuntimeDir string
 }
 
