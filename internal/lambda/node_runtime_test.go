@@ -514,3 +514,21 @@ exports.handler = async (e) => {
 		waitGone(t, pid)
 	}
 }
+
+// An answer over the 6 MB limit is Function.ResponseSizeTooLarge, and the same process
+// answers the next call.
+func TestNodeResponseTooLarge(t *testing.T) {
+	t.Parallel()
+	spec := nodeSpec(t, "index.handler", map[string]string{"index.js": `
+exports.handler = async (e) => e.big ? "x".repeat(7 << 20) : process.pid;`})
+	r := newRuntime(t, RuntimeConfig{})
+	first := invoke(t, r, spec, `{}`, nil)
+	got := decodeNodeError(t, invoke(t, r, spec, `{"big":true}`, nil))
+	if got.ErrorType != errorTypeResponseTooLarge {
+		t.Fatalf("Invoke(7 MB answer) errorType = %q; want %s", got.ErrorType, errorTypeResponseTooLarge)
+	}
+	again := invoke(t, r, spec, `{}`, nil)
+	if again.FunctionError != "" || string(again.Payload) != string(first.Payload) {
+		t.Errorf("Invoke after a too large answer = %s (%q); want %s, from the same process", again.Payload, again.FunctionError, first.Payload)
+	}
+}

@@ -451,7 +451,15 @@ async function main() {
 			outcome = { failed: true, value: err };
 		}
 		if (!inv.answered) {
-			await answer(inv, outcome);
+			try {
+				await answer(inv, outcome);
+			} catch (err) {
+				// The answer did not go through: gatehouse refused it (a response over its
+				// limit is answered 413 and may close the connection mid-body) and ended the
+				// invocation itself. The runtime goes on; if the API is really gone, the
+				// next /next says so.
+				process.stderr.write(`gatehouse node runtime: answer for ${inv.id}: ${err && err.message ? err.message : err}\n`);
+			}
 		}
 		current = null;
 	}
