@@ -382,8 +382,10 @@ exports.handler = (e, c, cb) => cb(null, "answer");`, false, `"answer"`},
 exports.handler = async () => { setTimeout(() => {}, 600); return "answer"; };`, false, `"answer"`},
 		{"callback never called: null once the loop is empty", `
 exports.handler = (e, c, cb) => { setTimeout(() => {}, 600); };`, true, `null`},
-		{"context.succeed waits too", `
-exports.handler = (e, c) => { setTimeout(() => {}, 600); c.succeed("answer"); };`, true, `"answer"`},
+		{"context.succeed answers at once", `
+exports.handler = (e, c) => { setTimeout(() => {}, 600); c.succeed("answer"); };`, false, `"answer"`},
+		{"context.done answers at once", `
+exports.handler = (e, c) => { setTimeout(() => {}, 600); c.done(null, "answer"); };`, false, `"answer"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

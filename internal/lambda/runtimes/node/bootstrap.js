@@ -294,10 +294,10 @@ function newContext(id, h) {
 
 // run calls the handler and settles with its outcome { failed, value }:
 //  - a promise (async handler): its value or rejection, at once;
-//  - a callback (event, context, callback), also context.done/succeed/fail: its answer,
-//    once the event loop is empty when context.callbackWaitsForEmptyEventLoop is true (the
-//    default: a timer left running delays the answer until it fires, or the function times
-//    out), at once when false;
+//  - a callback (event, context, callback): its answer, once the event loop is empty when
+//    context.callbackWaitsForEmptyEventLoop is true (the default: a timer left running
+//    delays the answer until it fires, or the function times out), at once when false;
+//  - context.done/succeed/fail: their answer, at once;
 //  - a synchronous throw: the error, at once.
 // A plain return value of a handler that is not async is ignored, as AWS ignores it: such a
 // handler answers through its callback (or null once the loop is empty).
@@ -322,9 +322,17 @@ function run(handler, event, context, inv) {
 				settle(outcome.failed, outcome.value);
 			}
 		};
-		context.done = callback;
-		context.succeed = (data) => callback(null, data);
-		context.fail = (err) => callback(err === undefined || err === null ? 'handled' : err);
+		// The legacy methods answer at once: AWS's guide for leaving the Node.js 0.10 runtime
+		// replaces context.succeed(x) with "context.callbackWaitsForEmptyEventLoop = false;
+		// callback(null, x)" (nodejs-prog-model-using-old-runtime.html, quoted in
+		// AWSinAction/lambda#6).
+		const done = (err, data) => {
+			context.callbackWaitsForEmptyEventLoop = false;
+			callback(err, data);
+		};
+		context.done = done;
+		context.succeed = (data) => done(null, data);
+		context.fail = (err) => done(err === undefined || err === null ? 'handled' : err);
 		inv.emptyLoop = () => {
 			if (waiting !== null) {
 				settle(waiting.failed, waiting.value);
