@@ -534,3 +534,25 @@ exports.handler = async (e) => e.big ? "x".repeat(7 << 20) : process.pid;`})
 		t.Errorf("Invoke after a too large answer = %s (%q); want %s, from the same process", again.Payload, again.FunctionError, first.Payload)
 	}
 }
+
+// A handler's error is logged as AWS's runtime logs it, with the request id.
+func TestNodeErrorIsLogged(t *testing.T) {
+	t.Parallel()
+	logs := &records{}
+	r := newRuntime(t, RuntimeConfig{Logger: slog.New(logs)})
+	spec := nodeSpec(t, "index.handler", map[string]string{"index.js": `
+exports.handler = async () => { throw new Error("boom"); };`})
+	const id = "3c1e6f0a-9b7d-4c2e-8f5a-6d4b2a1c0e9f"
+	invoke(t, r, spec, `{}`, &InvokeOptions{RequestID: id})
+	re := regexp.MustCompile(`^\S+\t` + id + `\tERROR\tInvoke Error \t\{"errorType":"Error","errorMessage":"boom","stack":\["Error: boom",`)
+	waitFor(t, func() bool {
+		logs.mu.Lock()
+		defer logs.mu.Unlock()
+		for _, m := range logs.recs {
+			if re.MatchString(m["msg"]) {
+				return true
+			}
+		}
+		return false
+	})
+}

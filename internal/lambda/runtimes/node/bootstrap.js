@@ -90,10 +90,11 @@ function errorDoc(err) {
 	}
 }
 
-// logError logs an error as AWS's runtime does: "ERROR\tInvoke Error \t{...}" with the
-// document's trace under "stack".
+// logError logs an error as AWS's runtime does, a tab before the JSON and the document's
+// trace under "stack": "...\tERROR\tUnhandled Promise Rejection \t{"errorType":...}"
+// (aws/aws-lambda-base-images#392), "...\tERROR\tInvoke Error \t{...}".
 function logError(title, doc) {
-	console.error(title, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stack: doc.trace }));
+	console.error(title, '\t' + JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stack: doc.trace }));
 }
 
 // ---- the Runtime API -------------------------------------------------------------------
