@@ -1,5 +1,8 @@
 // Command lambdabench measures gatehouse's share of a warm local Lambda proxy call: a real
-// aws-lambda-go function behind an AWS_PROXY method, called by concurrent keep-alive clients.
+// function behind an AWS_PROXY method, called by concurrent keep-alive clients. The function
+// is an aws-lambda-go one (-runtime go, provided.al2023), or the same answer from a Node.js
+// (nodejs20.x) or Python (python3.12) handler on the machine's interpreter, through
+// gatehouse's managed runtimes; it also reports cold starts (-cold).
 //
 // It wires the data plane, the Lambda runtime and both management APIs in process exactly
 // as `gatehouse serve` does (over the in-memory store), builds the function in bench/lambdabench/fn,
@@ -10,10 +13,11 @@
 // difference: routing, the event, the pool, the Runtime API exchange, the answer's
 // validation and the response, plus the client's own HTTP work (so it errs high).
 //
-//	go run ./bench/lambdabench -clients 32 -duration 10s
+//	go run ./bench/lambdabench -clients 32 -duration 10s [-runtime go|node|python] [-cold 5]
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -60,19 +64,61 @@ func main() {
 	concurrency := flag.Int("function-concurrency", 0, "the function's process limit; 0 means the runtime's default (10)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (gatehouse and the clients) over the measured time")
 	interval := flag.Duration("interval", 0, "each client starts a request this often (an open loop: 32 clients at 64ms is 500 req/s); 0 sends the next request as soon as the last is answered (a closed loop)")
+	runtime := flag.String("runtime", "go", "the function: go (aws-lambda-go, provided.al2023), node (nodejs20.x) or python (python3.12)")
+	cold := flag.Int("cold", 5, "cold starts measured before the load: each evicts the function's processes, then calls it once")
 	flag.Parse()
-	if err := run(*clients, *duration, *warmup, *concurrency, *interval, *cpuProfile); err != nil {
+	fn, ok := functions[*runtime]
+	if !ok {
+		log.Fatalf("-runtime %q: want go, node or python", *runtime)
+	}
+	if err := run(fn, *clients, *duration, *warmup, *concurrency, *interval, *cold, *cpuProfile); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// benchFunction is the function under test in one runtime.
+type benchFunction struct {
+	runtime, handler string
+	// pack returns the deployment package.
+	pack func(dir string) ([]byte, error)
+}
+
+var functions = map[string]benchFunction{
+	"go": {"provided.al2023", "bootstrap", buildFunction},
+	"node": {"nodejs20.x", "index.handler", zipSource("index.js",
+		`exports.handler = async () => ({statusCode:200, body:"ok"})`+"\n")},
+	"python": {"python3.12", "lambda_function.handler", zipSource("lambda_function.py",
+		`def handler(e, c): return {"statusCode":200,"body":"ok"}`+"\n")},
+}
+
+// zipSource returns a pack of one source file.
+func zipSource(name, src string) func(string) ([]byte, error) {
+	return func(string) ([]byte, error) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, err := zw.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.WriteString(w, src); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
 	}
 }
 
 // timingRunner records each invocation's own time by the API Gateway request id in its event.
 type timingRunner struct {
 	lambda.Runner
-	durations sync.Map // request id → time.Duration
+	durations sync.Map     // request id → time.Duration
+	arn       atomic.Value // the function's Spec.ARN, the runtime's pool key (for Evict)
 }
 
 func (t *timingRunner) InvokeWith(ctx context.Context, spec *lambda.Spec, payload []byte, opts *lambda.InvokeOptions) (*lambda.Result, error) {
+	t.arn.Store(spec.ARN)
 	res, err := t.Runner.InvokeWith(ctx, spec, payload, opts)
 	if err == nil {
 		if id := requestID(payload); id != "" {
@@ -96,7 +142,7 @@ func requestID(event []byte) string {
 	return string(rest[:j])
 }
 
-func run(clients int, duration, warmup time.Duration, concurrency int, interval time.Duration, cpuProfile string) error {
+func run(fn benchFunction, clients int, duration, warmup time.Duration, concurrency int, interval time.Duration, cold int, cpuProfile string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -106,7 +152,7 @@ func run(clients int, duration, warmup time.Duration, concurrency int, interval 
 	}
 	defer os.RemoveAll(dir)
 
-	zipFile, err := buildFunction(dir)
+	zipFile, err := fn.pack(dir)
 	if err != nil {
 		return err
 	}
@@ -132,7 +178,7 @@ func run(clients int, duration, warmup time.Duration, concurrency int, interval 
 	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: logger})
 
 	if err := call(lambdaAPI, "POST", "/2015-03-31/functions", map[string]any{
-		"FunctionName": function, "Runtime": "provided.al2023", "Handler": "bootstrap",
+		"FunctionName": function, "Runtime": fn.runtime, "Handler": fn.handler,
 		"Role": "arn:aws:iam::" + account + ":role/bench", "Code": map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(zipFile)},
 	}, nil); err != nil {
 		return fmt.Errorf("create the function: %w", err)
@@ -144,6 +190,7 @@ func run(clients int, duration, warmup time.Duration, concurrency int, interval 
 
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Logger: logger, Lambda: invoker})
 	go func() { _ = gw.Run(ctx) }()
+	defer cancel() // before the store closes (defers run last first), so the gateway stops quietly
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -154,12 +201,30 @@ func run(clients int, duration, warmup time.Duration, concurrency int, interval 
 	url := fmt.Sprintf("http://%s/restapis/%s/%s/_user_request_/", ln.Addr(), apiID, stage)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}}
+	// The first call that succeeds is the function's first invocation ever: its cold start
+	// plus the code store's unpacking of the package. (Earlier attempts are answered by the
+	// gateway before the stage is compiled, without calling the function.)
+	var first time.Duration
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		t0 := time.Now()
 		if _, err := get(client, url); err == nil {
+			first = time.Since(t0)
 			break
 		} else if time.Now().After(deadline) {
 			return fmt.Errorf("the API did not answer within 10s: %w", err)
 		}
+	}
+	// Cold starts: with no process left, one call starts one (its round trip, and the
+	// function's own time, which excludes the start).
+	colds := make([]time.Duration, 0, cold)
+	for range cold {
+		arn, _ := timing.arn.Load().(string)
+		rt.Evict(arn)
+		t0 := time.Now()
+		if _, err := get(client, url); err != nil {
+			return fmt.Errorf("cold call: %w", err)
+		}
+		colds = append(colds, time.Since(t0))
 	}
 
 	type sample struct{ total, fn time.Duration }
@@ -229,8 +294,14 @@ func run(clients int, duration, warmup time.Duration, concurrency int, interval 
 	if interval > 0 {
 		loop = fmt.Sprintf("open loop, one request per client every %v", interval)
 	}
-	fmt.Printf("clients %d (%s), function concurrency %s, %v measured: %d requests (%.0f req/s), %d failures\n",
-		clients, loop, limitText(concurrency), duration, len(samples), float64(len(samples))/duration.Seconds(), failures.Load())
+	fmt.Printf("runtime %s (%s), clients %d (%s), function concurrency %s, %v measured: %d requests (%.0f req/s), %d failures\n",
+		fn.runtime, fn.handler, clients, loop, limitText(concurrency), duration, len(samples), float64(len(samples))/duration.Seconds(), failures.Load())
+	fmt.Printf("cold start (round trip of a call that starts a process): first ever %s", ms(first))
+	if len(colds) > 0 {
+		slices.Sort(colds)
+		fmt.Printf("; %d after eviction: min %s, median %s, max %s", len(colds), ms(colds[0]), ms(colds[len(colds)/2]), ms(colds[len(colds)-1]))
+	}
+	fmt.Println()
 	fmt.Printf("%-34s %9s %9s %9s\n", "", "p50", "p90", "p99")
 	for _, row := range []struct {
 		name string

@@ -46,6 +46,9 @@ type language struct {
 	// env is the environment AWS's runtime of the family sets, given the runtime directory
 	// and the task root; a function's own variables may override it.
 	env func(runtimeDir, taskRoot string) map[string]string
+	// flags, when set, are the interpreter arguments AWS's runtime passes before the
+	// script, given the interpreter's version as probed; nil means none.
+	flags func(version string) []string
 }
 
 var (
@@ -79,6 +82,7 @@ var (
 				"NODE_PATH": runtimeDir + "/node_modules:" + runtimeDir + ":" + taskRoot,
 			}
 		},
+		flags: nodeFlags,
 	}
 )
 
@@ -127,9 +131,10 @@ func managedNames() []string {
 type managed struct {
 	runtime     string // AWS's name, "python3.12"
 	lang        *language
-	interpreter string // absolute path of the real executable; "" when unavailable
-	version     string // what the interpreter says it is, "3.11.7", "v22.3.0"
-	script      string // the bootstrap's path in the runtime directory
+	interpreter string   // absolute path of the real executable; "" when unavailable
+	version     string   // what the interpreter says it is, "3.11.7", "v22.3.0"
+	flags       []string // interpreter arguments before the script (lang.flags)
+	script      string   // the bootstrap's path in the runtime directory
 	// unavailable says why functions of this runtime cannot run here, as users are told
 	// (CreateFunction's InvalidParameterValueException); "" when they can.
 	unavailable string
@@ -224,6 +229,9 @@ func setupManaged(interpreters map[string]string, parent string, log *slog.Logge
 			continue
 		}
 		m.interpreter, m.version = pr.path, pr.version
+		if lang.flags != nil {
+			m.flags = lang.flags(m.version)
+		}
 		log.Info("lambda runtime available", "runtime", name, "interpreter", m.interpreter, "version", m.version)
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -280,3 +288,27 @@ type unavailableError struct{ msg string }
 
 func (e *unavailableError) Error() string { return e.msg }
 func (e *unavailableError) Unwrap() error { return ErrRuntimeUnavailable }
+
+// nodeFlags are the flags AWS starts node with, as far as this node knows them: AWS
+// disables require() of ES modules (--no-experimental-require-module, Node 20 and 22) and
+// module syntax detection (--no-experimental-detect-module, Node 22), so that a .js file
+// with ES module syntax and no "type":"module" is a syntax error, not an ES module
+// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, the table of disabled
+// experimental features). The options exist from Node 20.17/22.0 (require-module) and
+// 20.10/21.1 (detect-module); an older node has neither feature on by default, and gets
+// no flag (it would refuse an option it does not know). version is "v22.3.0".
+func nodeFlags(version string) []string {
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(version, "v"), "%d.%d", &major, &minor); err != nil {
+		return nil
+	}
+	at := func(maj, min int) bool { return major > maj || major == maj && minor >= min }
+	var flags []string
+	if at(22, 0) || major == 20 && minor >= 17 {
+		flags = append(flags, "--no-experimental-require-module")
+	}
+	if at(21, 1) || major == 20 && minor >= 10 {
+		flags = append(flags, "--no-experimental-detect-module")
+	}
+	return flags
+}

@@ -173,7 +173,8 @@ func startProcess(p *pool, spec *Spec, requestID string) (*process, *Result, err
 	m := rt.managed[spec.Runtime]
 	if m != nil {
 		// checkSpec let only an available one through.
-		path, args = m.interpreter, []string{m.interpreter, m.script}
+		path = m.interpreter
+		args = append(append([]string{m.interpreter}, m.flags...), m.script)
 	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
