@@ -25,8 +25,10 @@ func pythonZip(t *testing.T, body string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The answer says the version that ran and the function as invoked (name:qualifier).
 	src := "def lambda_handler(event, context):\n" +
-		"    return {'statusCode': 200, 'body': " + pyString(body) + " + ' ' + context.function_version}\n"
+		"    invoked = context.invoked_function_arn.split(':', 6)[-1]\n" +
+		"    return {'statusCode': 200, 'body': " + pyString(body) + " + ' ' + context.function_version + ' ' + invoked}\n"
 	if _, err := io.WriteString(w, src); err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +119,8 @@ func TestStageAliasPattern(t *testing.T) {
 			t.Fatalf("GET %s/orders = %d %q; want 200 %q", stage, resp.StatusCode, body, want)
 		}
 	}
-	expect("prod", "two 2")
-	expect("dev", "latest $LATEST")
+	expect("prod", "two 2 orders:live")
+	expect("dev", "latest $LATEST orders:dev")
 
 	// Moving the alias moves prod's traffic, with no new deployment.
 	if _, err := lc.UpdateAlias(ctx, &lambda.UpdateAliasInput{
@@ -126,6 +128,15 @@ func TestStageAliasPattern(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("UpdateAlias: %v", err)
 	}
-	expect("prod", "one 1")
-	expect("dev", "latest $LATEST")
+	expect("prod", "one 1 orders:live")
+	expect("dev", "latest $LATEST orders:dev")
+
+	// The Lambda API names the alias to the function too, and answers the version that ran.
+	out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Qualifier: aws.String("live")})
+	if err != nil {
+		t.Fatalf("Invoke orders:live: %v", err)
+	}
+	if got := string(out.Payload); aws.ToString(out.ExecutedVersion) != "1" || !strings.Contains(got, `"one 1 orders:live"`) {
+		t.Errorf("Invoke orders:live = %s, executed %q; want version 1 invoked as orders:live", got, aws.ToString(out.ExecutedVersion))
+	}
 }

@@ -132,11 +132,11 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 	if in.Type == lambdacall.Event {
 		payload := slices.Clone(in.Payload)
 		i.runEvent(fn, func(ctx context.Context) (*Result, error) {
-			return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, queued)
+			return i.cfg.Runner.InvokeWith(ctx, h.spec, payload, h.event)
 		})
 		return lambdacall.Result{ExecutedVersion: h.version}, nil
 	}
-	res, err := i.cfg.Runner.InvokeWith(ctx, h.spec, in.Payload, nil)
+	res, err := i.cfg.Runner.InvokeWith(ctx, h.spec, in.Payload, h.sync)
 	if err != nil {
 		return lambdacall.Result{}, err
 	}
@@ -154,6 +154,9 @@ type hotFunction struct {
 	perms *Permissions // the resource policy of the qualifier invoked, compiled
 	// version is the version that runs ("$LATEST", "1", ...): X-Amz-Executed-Version.
 	version string
+	// sync and event are the options of a synchronous and an asynchronous invocation: the
+	// ARN as invoked (an alias's) when it is not spec's; sync is nil when it is.
+	sync, event *InvokeOptions
 }
 
 // hotEntry is one qualifier of a function, decoded once per revision of its document: the
@@ -253,12 +256,15 @@ func (i *Invoker) resolveEntry(fn *Function, q string, rev int64) (*hotEntry, er
 		if perms == nil {
 			perms = qv.Function.Permissions()
 		}
-		h := &hotFunction{rev: rev, fn: qv.Function, perms: perms, version: qv.Version}
+		h := &hotFunction{rev: rev, fn: qv.Function, perms: perms, version: qv.Version, event: &InvokeOptions{Queue: true, InvokedARN: qv.ARN}}
 		if LocalRuntime(qv.Function.Configuration.Runtime) {
 			// A failure (the package missing from the code store) is not kept: the next
 			// call tries again, as the code store extracts a package when it is back.
 			if h.spec, err = i.Spec(qv.Function); err != nil {
 				return nil, err
+			}
+			if qv.ARN != h.spec.ARN {
+				h.sync = &InvokeOptions{InvokedARN: qv.ARN}
 			}
 		}
 		e.byVersion[qv.Version] = h
@@ -332,17 +338,16 @@ func (i *Invoker) RunWith(ctx context.Context, fn *Function, payload []byte, opt
 	return i.cfg.Runner.InvokeWith(ctx, spec, payload, opts)
 }
 
-// RunEvent starts an asynchronous (InvocationType Event) invocation of fn: it runs in the
-// background, bounded by the function's timeout, and its outcome is only logged, as Lambda
-// would send it to a destination. Close waits for the ones in flight.
-func (i *Invoker) RunEvent(fn *Function, payload []byte) {
-	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.RunWith(ctx, fn, payload, queued) })
+// RunEvent starts an asynchronous (InvocationType Event) invocation of fn, invoked as
+// invokedARN (the ARN the caller named; "" means fn's): it runs in the background, bounded
+// by the function's timeout, and its outcome is only logged, as Lambda would send it to a
+// destination. It waits for a place under the function's reserved concurrency instead of
+// being throttled, as Lambda's event queue retries a throttled event. Close waits for the
+// ones in flight.
+func (i *Invoker) RunEvent(fn *Function, invokedARN string, payload []byte) {
+	opts := &InvokeOptions{Queue: true, InvokedARN: invokedARN}
+	i.runEvent(fn, func(ctx context.Context) (*Result, error) { return i.RunWith(ctx, fn, payload, opts) })
 }
-
-// queued are the options of an asynchronous invocation: it waits for a place under the
-// function's reserved concurrency instead of being throttled, as Lambda's event queue
-// retries a throttled event.
-var queued = &InvokeOptions{Queue: true}
 
 // runEvent runs an asynchronous invocation of fn in the background with run.
 func (i *Invoker) runEvent(fn *Function, run func(ctx context.Context) (*Result, error)) {

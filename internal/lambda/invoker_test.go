@@ -24,7 +24,7 @@ func TestRunEventDuringClose(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				inv.RunEvent(fn, nil) // no Runner: each fails at once and is logged
+				inv.RunEvent(fn, "", nil) // no Runner: each fails at once and is logged
 			}
 		}()
 		if err := inv.Close(context.Background()); err != nil {

@@ -82,6 +82,7 @@ type invocation struct {
 	id                                string
 	payload                           []byte
 	traceID, clientContext, cognitoID string
+	invokedARN                        string // InvokeOptions.InvokedARN
 	tail                              bool   // keep its output (InvokeOptions.Tail)
 	log                               []byte // its output, when tail; guarded by the process's mu
 
@@ -118,7 +119,7 @@ func getInvocation(payload []byte, opts *InvokeOptions) *invocation {
 	if opts != nil {
 		inv.id, inv.traceID = opts.RequestID, opts.TraceID
 		inv.clientContext, inv.cognitoID = opts.ClientContext, opts.CognitoIdentity
-		inv.tail = opts.Tail
+		inv.tail, inv.invokedARN = opts.Tail, opts.InvokedARN
 	}
 	if inv.id == "" {
 		inv.id = NewUUID()

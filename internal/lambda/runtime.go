@@ -97,6 +97,10 @@ type InvokeOptions struct {
 	// Tail keeps the function's output during the invocation for Result.Log (Invoke's
 	// LogType Tail). Without it, the output is only logged, at no cost per invocation.
 	Tail bool
+	// InvokedARN is the ARN the caller named (Lambda-Runtime-Invoked-Function-Arn, the
+	// context's invoked_function_arn / invokedFunctionArn): an alias's when the function was
+	// invoked through the alias, although Spec.ARN is the version's. Empty means Spec.ARN.
+	InvokedARN string
 }
 
 // AWS's numbers and defaults.

@@ -171,6 +171,9 @@ func (pr *process) next(w http.ResponseWriter, r *http.Request) {
 	v[0] = inv.id
 	v[1] = strconv.FormatInt(inv.deadline.UnixMilli(), 10)
 	v[2] = pr.spec.ARN
+	if inv.invokedARN != "" {
+		v[2] = inv.invokedARN
+	}
 	v[3] = inv.traceID
 	v[4] = strconv.Itoa(len(inv.payload))
 	h[headerRequestID] = v[0:1:1]

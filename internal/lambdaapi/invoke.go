@@ -78,15 +78,16 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	case "Event":
-		s.cfg.Invoker.RunEvent(fn, payload)
+		s.cfg.Invoker.RunEvent(fn, q.ARN, payload)
 		c.w.WriteHeader(http.StatusAccepted)
 		return nil
 	}
-	var opts *lambda.InvokeOptions
+	// The function's invokedFunctionArn is the ARN as invoked: an alias's, not its version's.
+	opts := &lambda.InvokeOptions{InvokedARN: q.ARN}
 	if logType == "Tail" {
 		// The invocation's request id is the call's, as on AWS: its log's RequestId is the
 		// x-amzn-RequestId of the answer.
-		opts = &lambda.InvokeOptions{RequestID: c.w.Header().Get(awsapi.RequestIDHeader), Tail: true}
+		opts.RequestID, opts.Tail = c.w.Header().Get(awsapi.RequestIDHeader), true
 	}
 	res, err := s.cfg.Invoker.RunWith(ctx, fn, payload, opts)
 	if err != nil {
@@ -107,7 +108,7 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
-	if opts != nil {
+	if opts.Tail {
 		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tailLog(opts.RequestID, fn.Configuration.MemorySize, res)))
 	}
 	h.Set("Content-Length", strconv.Itoa(len(res.Payload)))
