@@ -2,7 +2,6 @@ package lambdaapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"os/exec"
 	"testing"
 
@@ -40,15 +39,7 @@ func TestNodeFunction(t *testing.T) {
 	}
 	call := func(payload string) (map[string]any, *string) {
 		t.Helper()
-		res, err := e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("js"), Payload: []byte(payload)})
-		if err != nil {
-			t.Fatalf("Invoke(%s) = %v", payload, err)
-		}
-		var got map[string]any
-		if err := json.Unmarshal(res.Payload, &got); err != nil {
-			t.Fatalf("Invoke(%s) payload %s: %v", payload, res.Payload, err)
-		}
-		return got, res.FunctionError
+		return invokeJSON(t, e.client, "js", payload)
 	}
 	got, fe := call(`{"k":"v"}`)
 	if fe != nil || mustJSON(got["event"]) != `{"k":"v"}` || got["memory"] != "512" || got["greeting"] != "hello" ||

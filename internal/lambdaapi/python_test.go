@@ -32,6 +32,21 @@ func pyZip(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
+// invokeJSON invokes the function name with payload and decodes its JSON answer; it
+// returns the answer and X-Amz-Function-Error.
+func invokeJSON(t *testing.T, client *lambdasdk.Client, name, payload string) (map[string]any, *string) {
+	t.Helper()
+	res, err := client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)})
+	if err != nil {
+		t.Fatalf("Invoke(%s, %s) = %v", name, payload, err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(res.Payload, &got); err != nil {
+		t.Fatalf("Invoke(%s, %s) payload %s: %v", name, payload, res.Payload, err)
+	}
+	return got, res.FunctionError
+}
+
 const pyApp = `
 import os
 def lambda_handler(event, context):
@@ -61,15 +76,7 @@ func TestPythonFunction(t *testing.T) {
 	}
 	call := func(payload string) (map[string]any, *string) {
 		t.Helper()
-		res, err := e.client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("py"), Payload: []byte(payload)})
-		if err != nil {
-			t.Fatalf("Invoke(%s) = %v", payload, err)
-		}
-		var got map[string]any
-		if err := json.Unmarshal(res.Payload, &got); err != nil {
-			t.Fatalf("Invoke(%s) payload %s: %v", payload, res.Payload, err)
-		}
-		return got, res.FunctionError
+		return invokeJSON(t, e.client, "py", payload)
 	}
 	got, fe := call(`{"k":"v"}`)
 	if fe != nil || mustJSON(got["event"]) != `{"k":"v"}` || got["memory"] != "512" || got["remaining_ok"] != true ||
