@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -24,18 +23,8 @@ func nodeSpec(t testing.TB, handler string, files map[string]string) *Spec {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed")
 	}
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	spec := newSpec(t, handler)
-	spec.Runtime, spec.CodeDir = "nodejs20.x", dir
+	spec.Runtime, spec.CodeDir = "nodejs20.x", writeCodeDir(t, files)
 	spec.Timeout = 10 * time.Second
 	return spec
 }

@@ -28,19 +28,25 @@ func needPython(t *testing.T) {
 // runtime python3.12 with handler.
 func pyFunction(t *testing.T, handler string, files map[string]string) *Spec {
 	t.Helper()
+	spec := newSpec(t, handler)
+	spec.Runtime, spec.CodeDir = "python3.12", writeCodeDir(t, files)
+	return spec
+}
+
+// writeCodeDir writes files (slash-separated path → content) into a new code directory.
+func writeCodeDir(t testing.TB, files map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
-	for name, src := range files {
+	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	spec := newSpec(t, handler)
-	spec.Runtime, spec.CodeDir = "python3.12", dir
-	return spec
+	return dir
 }
 
 // contextApp answers what its handler sees: the event, the context's attributes and the
