@@ -32,6 +32,9 @@ func WatchClose(w http.ResponseWriter, r *http.Request) (ctx context.Context, st
 	ctx, cancel := context.WithCancel(r.Context())
 	done := make(chan struct{})
 	c.readRenew = 0 // no body deadline to renew: a deadline ends the watch (stop's)
+	// A bodyless request's connection still has the idle or header deadline readRequest
+	// set (ReadHeaderTimeout, IdleTimeout): it would end the Peek below as if stop had.
+	c.rwc.SetReadDeadline(time.Time{})
 	go func() {
 		defer close(done)
 		if _, err := c.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {

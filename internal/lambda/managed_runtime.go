@@ -224,8 +224,15 @@ func setupManaged(interpreters map[string]string, parent string, log *slog.Logge
 				problems = append(problems, fmt.Errorf("interpreter for %s: %w", name, pr.err))
 				continue
 			}
-			m.unavailable = fmt.Sprintf("The runtime %s has no interpreter on this gatehouse: %s was not found on PATH. Install it, or start gatehouse with --lambda-runtime %s=/path/to/%s.", name, command, name, lang.command)
-			log.Info("lambda runtime unavailable", "runtime", name, "reason", m.unavailable)
+			if errors.Is(pr.err, exec.ErrNotFound) {
+				m.unavailable = fmt.Sprintf("The runtime %s has no interpreter on this gatehouse: %s was not found on PATH. Install it, or start gatehouse with --lambda-runtime %s=/path/to/%s.", name, command, name, lang.command)
+				log.Info("lambda runtime unavailable", "runtime", name, "reason", m.unavailable)
+				continue
+			}
+			// On PATH, but its probe failed (a broken shim, or one too slow: probeTimeout):
+			// say so, not "not found", and loudly, since the runtime stays unavailable.
+			m.unavailable = fmt.Sprintf("The runtime %s has no interpreter on this gatehouse: %s is on PATH but did not run as expected (%v). Fix it, or start gatehouse with --lambda-runtime %s=/path/to/%s.", name, command, pr.err, name, lang.command)
+			log.Warn("lambda runtime unavailable", "runtime", name, "reason", m.unavailable)
 			continue
 		}
 		m.interpreter, m.version = pr.path, pr.version

@@ -219,8 +219,11 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 	}
 	match := inv != nil && inv.id == id
 	var handedAt time.Time
+	var tail bool
 	if match {
-		handedAt = inv.handedAt
+		// Read under mu: once mu is released the invocation may time out, and its caller
+		// recycle it (putInvocation) while this answer is still being read.
+		handedAt, tail = inv.handedAt, inv.tail
 	}
 	pr.mu.Unlock()
 	to := stateInvocationResponse
@@ -256,7 +259,7 @@ func (pr *process) answer(w http.ResponseWriter, r *http.Request, id string, isE
 		res = Result{Payload: body}
 	}
 	res.Duration = time.Since(handedAt)
-	if inv.tail {
+	if tail {
 		// What the function printed before it answered is in the pipes or in drain.
 		pr.catchUpOutput()
 		res.MaxMemoryMB = maxMemoryMB(pr.pid)

@@ -410,8 +410,11 @@ func (s *Server) UpdateFunctionCode(ctx context.Context, c *call) error {
 	if err := validation(checkArchitectures(in.Architectures)); err != nil {
 		return err
 	}
-	fn, err := s.function(ctx, c)
+	fn, ref, err := s.functionRef(ctx, c)
 	if err != nil {
+		return err
+	}
+	if err := latestOnly(ref); err != nil {
 		return err
 	}
 	if in.ImageUri != nil && *in.ImageUri != "" {
@@ -497,6 +500,9 @@ func (s *Server) UpdateFunctionConfiguration(ctx context.Context, c *call) error
 	}
 	ref, err := s.ref(c)
 	if err != nil {
+		return err
+	}
+	if err := latestOnly(ref); err != nil {
 		return err
 	}
 	fn, err := s.cfg.Registry.Update(ctx, ref.Name, in.RevisionId, lambda.ChangeConfig, func(f *lambda.Function) error {
@@ -771,4 +777,15 @@ func (s *Server) checkRuntime(runtime string) error {
 		return invalidParameter("%s", err.Error())
 	}
 	return nil
+}
+
+// latestOnly refuses a call that changes $LATEST (UpdateFunctionCode,
+// UpdateFunctionConfiguration) but names a published version or an alias: a version is
+// immutable, and changing $LATEST behind a name that says "1" would surprise. AWS answers
+// InvalidParameterValueException with these words.
+func latestOnly(ref lambda.FunctionRef) error {
+	if ref.Qualifier == "" || ref.Qualifier == lambda.LatestVersion {
+		return nil
+	}
+	return invalidParameter("Current operation does not support versions other than $LATEST. Please set version to $LATEST or do not set a version in your request.")
 }

@@ -109,7 +109,7 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
 	if opts.Tail {
-		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tailLog(opts.RequestID, fn.Configuration.MemorySize, res)))
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tailLog(opts.RequestID, q.Version, fn.Configuration.MemorySize, res)))
 	}
 	h.Set("Content-Length", strconv.Itoa(len(res.Payload)))
 	c.w.WriteHeader(http.StatusOK)
@@ -121,7 +121,7 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 // Lambda writes it to CloudWatch Logs, the function's output between its START and END
 // lines, then the REPORT line:
 //
-//	START RequestId: {id} Version: $LATEST
+//	START RequestId: {id} Version: {version}    ($LATEST, or the published version that ran)
 //	{output lines}
 //	END RequestId: {id}
 //	REPORT RequestId: {id}\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\t
@@ -129,11 +129,11 @@ func (s *Server) Invoke(ctx context.Context, c *call) error {
 // Billed Duration is Duration rounded up to the millisecond (AWS's granularity since
 // December 2020). Max Memory Used is the process's peak resident memory, 0 where the system
 // does not tell. gatehouse writes no "Init Duration" for a cold start.
-func tailLog(requestID string, memoryMB int, res *lambda.Result) []byte {
+func tailLog(requestID, version string, memoryMB int, res *lambda.Result) []byte {
 	ms := float64(res.Duration.Microseconds()) / 1000
 	billed := max(int(math.Ceil(ms)), 1)
 	b := make([]byte, 0, len(res.Log)+256)
-	b = append(b, "START RequestId: "+requestID+" Version: "+lambda.LatestVersion+"\n"...)
+	b = append(b, "START RequestId: "+requestID+" Version: "+version+"\n"...)
 	b = append(b, res.Log...)
 	b = append(b, "END RequestId: "+requestID+"\n"...)
 	b = fmt.Appendf(b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
