@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,9 @@ type Spec struct {
 	Env              map[string]string // the function's environment variables
 	Concurrency      int               // max concurrent processes; 0 means RuntimeConfig.DefaultConcurrency
 	// Throttle refuses an invocation beyond Concurrency at once with a *ThrottledError, as
-	// AWS throttles a function at its reserved concurrency, unless InvokeOptions.Queue.
+	// AWS throttles a function at its reserved concurrency, unless InvokeOptions.Queue. The
+	// invocations in flight are counted across every spec of the same Name (all the
+	// function's versions), as AWS reserves per function.
 	// Without it such an invocation waits for a free process until its context ends (the
 	// default concurrency is this machine's limit, not an AWS one).
 	Throttle bool
@@ -148,6 +151,11 @@ type Runtime struct {
 	managed    map[string]*managed // the managed runtimes by AWS name, resolved at start
 	runtimeDir string              // holds their bootstrap scripts; removed by Close
 
+	// inFlight counts, by function name, the invocations of a throttling function (reserved
+	// concurrency) in flight across all its versions' pools: AWS reserves concurrency per
+	// function, so version 1 and $LATEST share one reservation. string → *atomic.Int64.
+	inFlight sync.Map
+
 	mu     sync.Mutex
 	pools  map[string]*pool      // by function ARN (Name when the ARN is empty)
 	all    map[*process]struct{} // every process not yet reaped, evicted pools' too
@@ -231,9 +239,18 @@ func (r *Runtime) InvokeWith(ctx context.Context, spec *Spec, payload []byte, op
 	if err != nil {
 		return nil, err
 	}
+	queue := opts != nil && opts.Queue
+	if spec.Throttle {
+		n := r.reservation(spec.Name)
+		if n.Add(1) > int64(spec.Concurrency) && !queue {
+			n.Add(-1)
+			return nil, &ThrottledError{Function: spec.Name, Reserved: spec.Concurrency}
+		}
+		defer n.Add(-1)
+	}
 	inv := getInvocation(payload, opts)
 	for attempt := 1; ; attempt++ {
-		pr, res, err := p.acquire(ctx, spec, inv.id, opts != nil && opts.Queue)
+		pr, res, err := p.acquire(ctx, spec, inv.id, queue)
 		if err != nil || res != nil {
 			putInvocation(inv)
 			return res, err
@@ -253,6 +270,15 @@ func (r *Runtime) InvokeWith(ctx context.Context, spec *Spec, payload []byte, op
 		}
 		return res, err
 	}
+}
+
+// reservation returns the in-flight count of the function name (Runtime.inFlight).
+func (r *Runtime) reservation(name string) *atomic.Int64 {
+	if v, ok := r.inFlight.Load(name); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := r.inFlight.LoadOrStore(name, new(atomic.Int64))
+	return v.(*atomic.Int64)
 }
 
 // Evict stops the processes of the function with this ARN (or name, for a spec without an

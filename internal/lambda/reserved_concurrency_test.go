@@ -11,8 +11,8 @@ import (
 // TestReservedConcurrencyAcrossVersions: reserved concurrency is the function's, shared by
 // $LATEST and every published version (AWS: "Reserved concurrency ... applies to the
 // function as a whole, including its versions and aliases"). With reserved concurrency 1, a
-// call of version 1 while $LATEST runs must be throttled. Invoker.Spec gives each version
-// its own ARN, so each gets its own pool and its own limit of 1.
+// call of version 1 while $LATEST runs must be throttled, although each version has its own
+// ARN and pool (Invoker.Spec): the Runtime counts the function's invocations across them.
 func TestReservedConcurrencyAcrossVersions(t *testing.T) {
 	t.Parallel()
 	r := newRuntime(t, RuntimeConfig{})

@@ -9,9 +9,8 @@ import (
 )
 
 // TestProbeFailureIsNotNotFound: a python3 that is on PATH but whose probe fails (a shim
-// that errors, or one too slow under load: the probe's 10 s timeout) is reported as
-// "python3 was not found on PATH", and the runtime stays unavailable for the Runtime's
-// life. The message should say what happened (the probe's error).
+// that errors, or one too slow under load: the probe's 10 s timeout) is not reported as
+// "python3 was not found on PATH": the message says what happened (the probe's error).
 func TestProbeFailureIsNotNotFound(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "python3"), []byte("#!/bin/sh\necho broken shim >&2\nexit 3\n"), 0o755); err != nil {
