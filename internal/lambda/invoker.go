@@ -127,7 +127,14 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: invoked, SourceARN: in.SourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
-		return lambdacall.Result{}, err
+		var te *ThrottledError
+		if in.Type != lambdacall.Event || !errors.As(err, &te) {
+			return lambdacall.Result{}, err
+		}
+		// Lambda accepts an event for a function at reserved concurrency 0 (its queue
+		// retries it): accepted here too, and its outcome, throttled, is logged.
+		i.runEvent(fn, func(context.Context) (*Result, error) { return nil, err })
+		return lambdacall.Result{ExecutedVersion: h.version}, nil
 	}
 	if in.Type == lambdacall.Event {
 		payload := slices.Clone(in.Payload)

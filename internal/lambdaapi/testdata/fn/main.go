@@ -36,16 +36,17 @@ func handle(ctx context.Context, e event) (answer, error) {
 	if e.Print != "" {
 		fmt.Println(e.Print)
 	}
+	// Touch first: a test sees the invocation running while it sleeps.
+	if e.Touch != "" {
+		if err := os.WriteFile(e.Touch, []byte(lambdacontext.FunctionName), 0o644); err != nil {
+			return answer{}, err
+		}
+	}
 	if e.Sleep > 0 {
 		time.Sleep(time.Duration(e.Sleep) * time.Millisecond)
 	}
 	if e.Fail != "" {
 		return answer{}, errors.New(e.Fail)
-	}
-	if e.Touch != "" {
-		if err := os.WriteFile(e.Touch, []byte(lambdacontext.FunctionName), 0o644); err != nil {
-			return answer{}, err
-		}
 	}
 	a := answer{Function: lambdacontext.FunctionName, Greeting: os.Getenv("GREETING"), Value: e.Value}
 	if e.Version {
