@@ -70,7 +70,9 @@ func parseClaims(payload []byte) (*claims, error) {
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	if len(bytes.TrimSpace(payload[dec.InputOffset():])) > 0 {
+	// JSON's whitespace only (RFC 8259: space, tab, LF, CR), not bytes.TrimSpace's \f, \v
+	// and Unicode spaces, which encoding/json refuses after a value.
+	if len(bytes.Trim(payload[dec.InputOffset():], " \t\n\r")) > 0 {
 		return nil, errors.New("payload has data after its object")
 	}
 	return c, nil

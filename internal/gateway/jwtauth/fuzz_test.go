@@ -11,7 +11,7 @@ import (
 func FuzzParseClaims(f *testing.F) {
 	for _, s := range []string{
 		`{"iss":"https://i.example/p","token_use":"id","exp":1801796972,"aud":["a","b"],"cognito:groups":["x"],"o":{"a":[1]}}`,
-		`{"exp":1.5,"nbf":0,"scope":"a b  c"}`, `{"a":1,"a":2}`, `[]`, `{}`, `{"exp":"x"}`, `{"aud":3}`, `{} {}`, `{"e":"\ud800"}`,
+		`{"exp":1.5,"nbf":0,"scope":"a b  c"}`, `{"a":1,"a":2}`, `[]`, `{}`, `{"exp":"x"}`, `{"aud":3}`, `{} {}`, `{"e":"\ud800"}`, "{}\f", "{}\v", "{}\u00a0",
 	} {
 		f.Add([]byte(s))
 	}
