@@ -14,6 +14,8 @@ import (
 	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // workFunctionSource sleeps for the event's sleepMs, then writes its touch file (if any):
@@ -36,12 +38,18 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		HTTPMethod string ` + "`json:\"httpMethod\"`" + `
 		SleepMS    int    ` + "`json:\"sleepMs\"`" + `
 		Touch      string ` + "`json:\"touch\"`" + `
+		Started    string ` + "`json:\"started\"`" + `
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return nil, err
 	}
 	if e.HTTPMethod != "" {
 		return events.APIGatewayProxyResponse{StatusCode: 200, Body: "proxied"}, nil
+	}
+	if e.Started != "" {
+		if err := os.WriteFile(e.Started, []byte("running"), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	time.Sleep(time.Duration(e.SleepMS) * time.Millisecond)
 	if e.Touch != "" {
@@ -109,7 +117,7 @@ func TestLambdaAsyncAndThrottled(t *testing.T) {
 			t.Fatalf("PutIntegrationResponse %s: %v", verb, err)
 		}
 	}
-	request := map[string]string{"application/json": `{"touch": "$util.escapeJavaScript($input.params('touch'))", "sleepMs": $input.params('ms')}`}
+	request := map[string]string{"application/json": `{"touch": "$util.escapeJavaScript($input.params('touch'))", "started": "$util.escapeJavaScript($input.params('started'))", "sleepMs": $input.params('ms')}`}
 	// POST /jobs: asynchronous, for every request.
 	method("POST", &apigateway.PutIntegrationInput{Type: agtypes.IntegrationTypeAws, RequestTemplates: request,
 		RequestParameters: map[string]string{"integration.request.header.X-Amz-Invocation-Type": "'Event'"}}, `{"queued": true, "body": $input.json('$')}`)
@@ -147,15 +155,23 @@ func TestLambdaAsyncAndThrottled(t *testing.T) {
 		t.Fatalf("the asynchronous invocation never ran")
 	}
 
-	// Throttled: one call holds the reserved concurrency of 1 (once the asynchronous
-	// invocation, which wrote its file just before answering, has given it back).
-	time.Sleep(200 * time.Millisecond)
+	// Throttled: one call holds the reserved concurrency of 1, once the asynchronous
+	// invocation (which wrote its file just before answering) has given it back.
+	if !waitFor(propagateDeadline, func() bool {
+		r, err = call(ctx, "GET", jobsURL("", 0), host, nil, "")
+		return err == nil && r.Status == http.StatusOK
+	}) {
+		t.Fatalf("GET /prod/jobs after the asynchronous invocation = %d %s, %v; want 200 once it gave its place back", r.Status, r.Body, err)
+	}
+	started := filepath.Join(t.TempDir(), "held")
 	held := make(chan httpResult, 1)
 	go func() {
-		r, _ := call(ctx, "GET", jobsURL("", 3000), host, nil, "")
+		r, _ := call(ctx, "GET", jobsURL("", 3000)+"&started="+url.QueryEscape(started), host, nil, "")
 		held <- r
 	}()
-	time.Sleep(500 * time.Millisecond)
+	if !waitFor(propagateDeadline, func() bool { _, err := os.Stat(started); return err == nil }) {
+		t.Fatalf("the call meant to hold the reserved concurrency never started running")
+	}
 	for _, verb := range []string{"GET", "PUT"} {
 		start := time.Now()
 		r = mustCall(t, verb, jobsURL("", 0), host, nil, "")
@@ -168,7 +184,7 @@ func TestLambdaAsyncAndThrottled(t *testing.T) {
 	if r = mustCall(t, "POST", jobsURL(later, 0), host, nil, ""); r.Status != 200 {
 		t.Errorf("POST /prod/jobs (Event) while throttled = %d %s; want 200", r.Status, r.Body)
 	}
-	if r := <-held; r.Status != 200 || r.Body != `{"slept":3000}` {
+	if r := testwait.Recv(t, held, propagateDeadline, "the answer of the call holding the concurrency"); r.Status != 200 || r.Body != `{"slept":3000}` {
 		t.Errorf("the call holding the concurrency = %d %s; want 200 {\"slept\":3000}", r.Status, r.Body)
 	}
 	if !waitFor(propagateDeadline, func() bool { _, err := os.Stat(later); return err == nil }) {

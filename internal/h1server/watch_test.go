@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
 // TestWatchClose: a watched request's context ends when its client closes the connection;
@@ -16,11 +18,13 @@ import (
 func TestWatchClose(t *testing.T) {
 	t.Parallel()
 	gone := make(chan string, 4)
+	watching := make(chan struct{}, 1)
 	addr := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		ctx, stop := WatchClose(w, r)
 		defer stop()
 		if r.URL.Path == "/wait" {
+			watching <- struct{}{}
 			select {
 			case <-ctx.Done():
 				gone <- "gone"
@@ -37,7 +41,7 @@ func TestWatchClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(50 * time.Millisecond)
+	testwait.Recv(t, watching, testwait.Patient, "the handler watching the connection")
 	c.Close()
 	if got := <-gone; got != "gone" {
 		t.Errorf("closed client while waiting: %s; want the context to end", got)

@@ -836,8 +836,13 @@ func TestInvokeAfterRuntimeReconnects(t *testing.T) {
 	r := newRuntime(t, RuntimeConfig{})
 	spec := newSpec(t, "reconnect")
 	spec.Timeout = 2 * time.Second
+	mark := filepath.Join(t.TempDir(), "reconnected")
+	spec.Env = map[string]string{"RECONNECTED_MARK": mark}
 	first := decode(t, invoke(t, r, spec, `{}`, nil)).PID
-	time.Sleep(500 * time.Millisecond) // the runtime closes its first /next and opens another
+	testwait.Until(t, testwait.Patient, "the runtime closing its first /next", func() bool {
+		_, err := os.Stat(mark)
+		return err == nil
+	})
 	start := time.Now()
 	res := invoke(t, r, spec, `{"value":"second"}`, nil)
 	if a := decode(t, res); res.FunctionError != "" || a.Value != "second" || a.PID != first {

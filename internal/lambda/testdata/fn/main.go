@@ -193,8 +193,9 @@ func hangAfter() {
 }
 
 // reconnect answers its first invocation, then asks for the next one on a connection it
-// closes while it waits, then serves every later invocation as multi on a new one: a
-// runtime whose client gave up on a /next and asked again.
+// closes while it waits (then writes the file $RECONNECTED_MARK names, if any), then serves
+// every later invocation as multi on a new one: a runtime whose client gave up on a /next
+// and asked again.
 func reconnect() {
 	resp, err := http.Get(api + "invocation/next")
 	if err != nil {
@@ -214,5 +215,9 @@ func reconnect() {
 	fmt.Fprintf(conn, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
 	time.Sleep(100 * time.Millisecond)
 	conn.Close()
+	if mark := os.Getenv("RECONNECTED_MARK"); mark != "" {
+		// Tells the test the first /next is closed: the gatehouse side may not know yet.
+		os.WriteFile(mark, nil, 0o644)
+	}
 	lambda.Start(multi)
 }
