@@ -13,8 +13,6 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/gatehouse/gatehouse/internal/lambda"
-	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
@@ -72,29 +70,5 @@ func TestInvokeThrottledAtReservedConcurrency(t *testing.T) {
 	}
 	if err := testwait.Recv(t, first, time.Minute, "the first invocation"); err != nil {
 		t.Errorf("the first Invoke = %v", err)
-	}
-}
-
-// TestDataPlaneEventAtReservedZero: an Event invocation from API Gateway of a function with
-// reserved concurrency 0 is accepted (Lambda's queue takes it and retries the throttle), as
-// the Lambda API's own Invoke Event is; a synchronous one is throttled.
-func TestDataPlaneEventAtReservedZero(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	e := newEnv(t, envOptions{})
-	if _, err := e.client.CreateFunction(ctx, createInput("zero", fnZip)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.PutFunctionConcurrency(ctx, &lambdasdk.PutFunctionConcurrencyInput{
-		FunctionName: aws.String("zero"), ReservedConcurrentExecutions: aws.Int32(0),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	const arn = "arn:aws:lambda:eu-west-1:123456789012:function:zero"
-	if _, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, Type: lambdacall.Event, Payload: []byte(`{}`)}); err != nil {
-		t.Errorf("Invoke Event at reserved concurrency 0 = %v; want it accepted", err)
-	}
-	if _, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, Payload: []byte(`{}`)}); !errors.Is(err, lambda.ErrThrottled) {
-		t.Errorf("Invoke RequestResponse at reserved concurrency 0 = %v; want an error wrapping ErrThrottled", err)
 	}
 }

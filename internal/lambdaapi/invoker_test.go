@@ -148,8 +148,9 @@ func TestInvokerSeesChanges(t *testing.T) {
 }
 
 // TestReservedConcurrencyZero: a function whose reserved concurrency is 0 is stopped, as on
-// AWS: the Lambda API's Invoke is throttled, and so is the data plane's call; deleting the
-// reservation lets it run again.
+// AWS: the Lambda API's Invoke is throttled, and so is the data plane's call; a data-plane
+// Event is accepted (Lambda's queue takes it and retries the throttle), as the Lambda API's
+// own Invoke Event is; deleting the reservation lets it run again.
 func TestReservedConcurrencyZero(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -170,6 +171,9 @@ func TestReservedConcurrencyZero(t *testing.T) {
 	}
 	if out, err := invokePayload(ctx, e.invoker, arn); !errors.Is(err, lambda.ErrThrottled) {
 		t.Errorf("Invoke(reserved 0) = %s, %v; want an error wrapping ErrThrottled", out, err)
+	}
+	if _, err := e.invoker.Invoke(ctx, lambdacall.Invocation{FunctionARN: arn, Type: lambdacall.Event, Payload: []byte(`{}`)}); err != nil {
+		t.Errorf("Invoke Event at reserved concurrency 0 = %v; want it accepted", err)
 	}
 	if _, err := e.client.DeleteFunctionConcurrency(ctx, &lambdasdk.DeleteFunctionConcurrencyInput{FunctionName: aws.String("stopped")}); err != nil {
 		t.Fatal(err)
