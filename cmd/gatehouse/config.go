@@ -110,13 +110,14 @@ const (
 	defaultStateTimeout = 50 * time.Millisecond
 )
 
-// endpointList is the repeatable --aws-endpoint SERVICE=URL; one value may also hold several
-// entries separated by commas (the GATEHOUSE_AWS_ENDPOINT and --config form).
-type endpointList []string
+// pairList is a repeatable KEY=VALUE flag (--aws-endpoint, --jwt-issuer, --lambda-runtime);
+// one value may also hold several entries separated by commas (the GATEHOUSE_* and --config
+// form). Each flag's own type embeds it and says which entries are well formed (problems).
+type pairList []string
 
-func (l *endpointList) String() string { return strings.Join(*l, ",") }
+func (l *pairList) String() string { return strings.Join(*l, ",") }
 
-func (l *endpointList) Set(v string) error {
+func (l *pairList) Set(v string) error {
 	for _, e := range strings.Split(v, ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			*l = append(*l, e)
@@ -125,22 +126,29 @@ func (l *endpointList) Set(v string) error {
 	return nil
 }
 
-// Map returns the entries by service; validate has checked them.
-func (l endpointList) Map() map[string]string {
+// Map returns the entries by KEY, both sides trimmed (nil for none); the flag's problems
+// have been checked.
+func (l pairList) Map() map[string]string {
+	if len(l) == 0 {
+		return nil
+	}
 	m := make(map[string]string, len(l))
 	for _, e := range l {
-		svc, u, _ := strings.Cut(e, "=")
-		m[strings.TrimSpace(svc)] = strings.TrimSpace(u)
+		k, v, _ := strings.Cut(e, "=")
+		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return m
 }
+
+// endpointList is the repeatable --aws-endpoint SERVICE=URL.
+type endpointList struct{ pairList }
 
 // problems lists every malformed entry: SERVICE must be a service name as integration URIs
 // write it (sqs, s3, runtime.sagemaker) or *, URL an http(s) base URL, each service once.
 func (l endpointList) problems() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, e := range l {
+	for _, e := range l.pairList {
 		svc, raw, ok := strings.Cut(e, "=")
 		svc, raw = strings.TrimSpace(svc), strings.TrimSpace(raw)
 		u, err := url.Parse(raw)

@@ -8,33 +8,8 @@ import (
 )
 
 // issuerList is the repeatable --jwt-issuer ARN=URL: the OIDC issuer standing for each
-// Cognito user pool that COGNITO_USER_POOLS authorizers name in providerARNs. One value may
-// also hold several entries separated by commas (the GATEHOUSE_JWT_ISSUER and --config form).
-type issuerList []string
-
-func (l *issuerList) String() string { return strings.Join(*l, ",") }
-
-func (l *issuerList) Set(v string) error {
-	for _, e := range strings.Split(v, ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			*l = append(*l, e)
-		}
-	}
-	return nil
-}
-
-// Map returns the issuers by user pool ARN; problems has checked them.
-func (l issuerList) Map() map[string]string {
-	if len(l) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(l))
-	for _, e := range l {
-		arn, u, _ := strings.Cut(e, "=")
-		m[strings.TrimSpace(arn)] = strings.TrimSpace(u)
-	}
-	return m
-}
+// Cognito user pool that COGNITO_USER_POOLS authorizers name in providerARNs.
+type issuerList struct{ pairList }
 
 // userPoolARNPattern is a Cognito user pool's ARN, as CreateAuthorizer takes it in
 // providerARNs (internal/mgmt/authorizer.go): arn:aws:cognito-idp:{region}:{account}:userpool/{id},
@@ -47,7 +22,7 @@ var userPoolARNPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):cognit
 func (l issuerList) problems() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, e := range l {
+	for _, e := range l.pairList {
 		arn, raw, ok := strings.Cut(e, "=")
 		arn, raw = strings.TrimSpace(arn), strings.TrimSpace(raw)
 		if !ok || arn == "" || raw == "" {

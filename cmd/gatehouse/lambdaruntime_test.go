@@ -70,7 +70,7 @@ func FuzzParseRuntimeEntry(f *testing.F) {
 		if p == "" || strings.TrimSpace(p) != p || strings.ContainsAny(p, "\x00\n") || !strings.Contains(e, "=") {
 			t.Fatalf("parseRuntimeEntry(%q) = %q, %q; want a trimmed, non-empty interpreter", e, rt, p)
 		}
-		if l := (runtimeList{e}); len(l.problems()) != 0 || l.Map()[rt] != p {
+		if l := (runtimeList{pairList{e}}); len(l.problems()) != 0 || l.Map()[rt] != p {
 			t.Fatalf("runtimeList{%q}: problems %v, map %v; want none and %s=%s", e, l.problems(), l.Map(), rt, p)
 		}
 	})
