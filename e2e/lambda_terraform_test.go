@@ -68,8 +68,15 @@ func TestLambdaTerraform(t *testing.T) {
 		}
 	})
 
+	destroyLambdaTerraform(t, tf, g, internet, vars)
+}
+
+// destroyLambdaTerraform destroys what a Lambda Terraform test applied and checks that no
+// function is left, that Terraform stayed offline and that gatehouse logged no error.
+func destroyLambdaTerraform(t *testing.T, tf *terraform, g *gatehouse, internet *recordingProxy, vars []string) {
+	t.Helper()
 	tf.run(t, append([]string{"destroy", "-auto-approve", "-input=false"}, vars...)...)
-	fns, err := client.ListFunctions(t.Context(), &lambdasdk.ListFunctionsInput{})
+	fns, err := g.lambdaClient().ListFunctions(t.Context(), &lambdasdk.ListFunctionsInput{})
 	if err != nil || len(fns.Functions) != 0 {
 		t.Errorf("ListFunctions after destroy = %v, %v; want none", fns, err)
 	}

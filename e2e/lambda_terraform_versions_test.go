@@ -70,14 +70,5 @@ func TestLambdaTerraformVersions(t *testing.T) {
 	}
 
 	vars := []string{"-var", "endpoint=" + g.AdminURL, "-var", "zip=" + zipPath, "-var", "greeting=hello from version 2", "-var", "previous=1"}
-	tf.run(t, append([]string{"destroy", "-auto-approve", "-input=false"}, vars...)...)
-	fns, err := client.ListFunctions(t.Context(), &lambdasdk.ListFunctionsInput{})
-	if err != nil || len(fns.Functions) != 0 {
-		t.Errorf("ListFunctions after destroy = %v, %v; want none", fns, err)
-	}
-	if hosts := internet.hosts(); len(hosts) > 0 {
-		t.Errorf("Terraform tried to reach the internet: %v", hosts)
-	}
-	g.stop()
-	g.expectNoErrorLogs()
+	destroyLambdaTerraform(t, tf, g, internet, vars)
 }
