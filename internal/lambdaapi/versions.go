@@ -69,7 +69,9 @@ func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
 		n, _ := strconv.Atoi(all[i].Version) // $LATEST → 0
 		return fmt.Sprintf("%020d", n)
 	}
-	items, next, err := page(c, len(all), key)
+	// "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
+	// set the number higher" (the model's MaxItems).
+	items, next, err := pageUpTo(c, len(all), key, 50)
 	if err != nil {
 		return err
 	}
@@ -153,10 +155,13 @@ func checkAlias(in *aliasRequest, create bool) []string {
 
 func checkAliasName(name string) []string {
 	var p []string
+	if len(name) < 1 {
+		p = append(p, "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
 	if len(name) > 128 {
 		p = append(p, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 128", name))
 	}
-	if !lambda.ValidAliasName(name) {
+	if !lambda.AliasNameMatchesPattern(name) {
 		p = append(p, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, lambda.AliasNamePattern))
 	}
 	return p
