@@ -334,11 +334,10 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 			continue
 		}
 		cfgs = append(cfgs, latestListed(f))
-		keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", 0))
+		keys = append(keys, f.Configuration.FunctionName+"\x00"+versionKey(lambda.LatestVersion))
 		for _, v := range f.Versions {
-			n, _ := strconv.Atoi(v.Configuration.Version)
 			cfgs = append(cfgs, v.Configuration)
-			keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", n))
+			keys = append(keys, f.Configuration.FunctionName+"\x00"+versionKey(v.Configuration.Version))
 		}
 	}
 	items, next, err := page(c, len(cfgs), func(i int) string { return keys[i] })
