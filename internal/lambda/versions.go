@@ -73,7 +73,13 @@ const AliasNamePattern = `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
 // ValidAliasName reports whether name can name an alias: 1 to 128 of [a-zA-Z0-9-_], not all
 // digits (those are version numbers).
 func ValidAliasName(name string) bool {
-	return len(name) >= 1 && len(name) <= 128 && aliasNameRE.MatchString(name) && !versionRE.MatchString(name)
+	return len(name) >= 1 && len(name) <= 128 && AliasNameMatchesPattern(name)
+}
+
+// AliasNameMatchesPattern reports whether name satisfies AliasNamePattern, its length aside:
+// Lambda reports the length and the pattern as separate constraints.
+func AliasNameMatchesPattern(name string) bool {
+	return aliasNameRE.MatchString(name) && !versionRE.MatchString(name)
 }
 
 // IsVersionNumber reports whether q is a published version's qualifier ("1", "42").

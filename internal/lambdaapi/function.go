@@ -334,11 +334,10 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 			continue
 		}
 		cfgs = append(cfgs, latestListed(f))
-		keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", 0))
+		keys = append(keys, f.Configuration.FunctionName+"\x00"+versionKey(lambda.LatestVersion))
 		for _, v := range f.Versions {
-			n, _ := strconv.Atoi(v.Configuration.Version)
 			cfgs = append(cfgs, v.Configuration)
-			keys = append(keys, f.Configuration.FunctionName+"\x00"+fmt.Sprintf("%020d", n))
+			keys = append(keys, f.Configuration.FunctionName+"\x00"+versionKey(v.Configuration.Version))
 		}
 	}
 	items, next, err := page(c, len(cfgs), func(i int) string { return keys[i] })
@@ -359,6 +358,12 @@ func (s *Server) ListFunctions(ctx context.Context, c *call) error {
 // page picks the indexes of one page of n items sorted by key, from the call's Marker and
 // MaxItems (1 to 10000; Lambda's default is 50).
 func page(c *call, n int, key func(int) string) ([]int, string, error) {
+	return pageUpTo(c, n, key, 10000)
+}
+
+// pageUpTo is page answering at most most items whatever MaxItems asks (within the model's
+// 1 to 10000).
+func pageUpTo(c *call, n int, key func(int) string, most int) ([]int, string, error) {
 	q := c.r.URL.Query()
 	limit := 50
 	if v := q.Get("MaxItems"); v != "" {
@@ -366,7 +371,7 @@ func page(c *call, n int, key func(int) string) ([]int, string, error) {
 		if err != nil || m < 1 || m > 10000 {
 			return nil, "", validation([]string{fmt.Sprintf("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", v)})
 		}
-		limit = m
+		limit = min(m, most)
 	}
 	after := ""
 	if v := q.Get("Marker"); v != "" {

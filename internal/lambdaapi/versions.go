@@ -30,8 +30,8 @@ func (s *Server) PublishVersion(ctx context.Context, c *call) error {
 	if err := decode(c.body, &in); err != nil {
 		return err
 	}
-	if in.Description != nil && len(*in.Description) > 256 {
-		return validation([]string{fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description)})
+	if err := validation(checkDescription(in.Description)); err != nil {
+		return err
 	}
 	fn, err := s.function(ctx, c)
 	if err != nil {
@@ -64,12 +64,10 @@ func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
 	for _, v := range fn.Versions {
 		all = append(all, v.Configuration)
 	}
-	// The page keys sort as the list does: $LATEST is 0, version N is N, zero-padded.
-	key := func(i int) string {
-		n, _ := strconv.Atoi(all[i].Version) // $LATEST → 0
-		return fmt.Sprintf("%020d", n)
-	}
-	items, next, err := page(c, len(all), key)
+	key := func(i int) string { return versionKey(all[i].Version) }
+	// "ListVersionsByFunction returns a maximum of 50 items in each response, even if you
+	// set the number higher" (the model's MaxItems).
+	items, next, err := pageUpTo(c, len(all), key, 50)
 	if err != nil {
 		return err
 	}
@@ -82,6 +80,29 @@ func (s *Server) ListVersionsByFunction(ctx context.Context, c *call) error {
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
+}
+
+// versionKey is a version's page key, sorting as the lists do: $LATEST is 0, version N is
+// N, zero-padded.
+func versionKey(version string) string {
+	n, _ := strconv.Atoi(version) // $LATEST → 0
+	return fmt.Sprintf("%020d", n)
+}
+
+// checkVersion is the model's Version pattern for a FunctionVersion member.
+func checkVersion(v string) []string {
+	if v == lambda.LatestVersion || lambda.IsVersionNumber(v) {
+		return nil
+	}
+	return []string{fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, versionPattern)}
+}
+
+// checkDescription is the model's Description length (0 to 256).
+func checkDescription(d *string) []string {
+	if d == nil || len(*d) <= 256 {
+		return nil
+	}
+	return []string{fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *d)}
 }
 
 // latestListed is $LATEST as the version lists show it: with its FunctionArn qualified
@@ -114,12 +135,10 @@ func checkAlias(in *aliasRequest, create bool) []string {
 	switch {
 	case create && in.FunctionVersion == nil:
 		p = append(p, "Value null at 'functionVersion' failed to satisfy constraint: Member must not be null")
-	case in.FunctionVersion != nil && *in.FunctionVersion != lambda.LatestVersion && !lambda.IsVersionNumber(*in.FunctionVersion):
-		p = append(p, fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", *in.FunctionVersion, versionPattern))
+	case in.FunctionVersion != nil:
+		p = append(p, checkVersion(*in.FunctionVersion)...)
 	}
-	if in.Description != nil && len(*in.Description) > 256 {
-		p = append(p, fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description))
-	}
+	p = append(p, checkDescription(in.Description)...)
 	if in.RoutingConfig != nil {
 		w := in.RoutingConfig.AdditionalVersionWeights
 		keys := slices.Sorted(func(yield func(string) bool) {
@@ -153,10 +172,13 @@ func checkAlias(in *aliasRequest, create bool) []string {
 
 func checkAliasName(name string) []string {
 	var p []string
+	if len(name) < 1 {
+		p = append(p, "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
 	if len(name) > 128 {
 		p = append(p, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 128", name))
 	}
-	if !lambda.ValidAliasName(name) {
+	if !lambda.AliasNameMatchesPattern(name) {
 		p = append(p, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, lambda.AliasNamePattern))
 	}
 	return p
@@ -308,8 +330,10 @@ func (s *Server) DeleteAlias(ctx context.Context, c *call) error {
 // by name; FunctionVersion keeps the aliases whose FunctionVersion it is.
 func (s *Server) ListAliases(ctx context.Context, c *call) error {
 	fv := c.r.URL.Query().Get("FunctionVersion")
-	if fv != "" && fv != lambda.LatestVersion && !lambda.IsVersionNumber(fv) {
-		return validation([]string{fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", fv, versionPattern)})
+	if fv != "" {
+		if err := validation(checkVersion(fv)); err != nil {
+			return err
+		}
 	}
 	fn, err := s.function(ctx, c)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,6 +50,10 @@ func TestVersionsWire(t *testing.T) {
 		{"POST", base + "/aliases", `{"Name":"7","FunctionVersion":"x"}`, 400, "ValidationException", []string{"message"}, "2 validation errors detected: "},
 		{"DELETE", base + "?Qualifier=1", "", 409, "ResourceConflictException", []string{"Type", "message"}, "Unable to delete version because the following aliases reference it: [beta live]"},
 		{"DELETE", base + "/aliases/nope", "", 204, "", nil, ""},
+		// The model's Alias: a name of valid characters but too long breaks the length only;
+		// an empty one breaks the length (min 1) and the pattern.
+		{"POST", base + "/aliases", `{"Name":"` + strings.Repeat("a", 129) + `","FunctionVersion":"1"}`, 400, "ValidationException", []string{"message"}, "1 validation error detected: "},
+		{"POST", base + "/aliases", `{"Name":"","FunctionVersion":"1"}`, 400, "ValidationException", []string{"message"}, "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequestWithContext(ctx, tt.method, e.url+tt.path, strings.NewReader(tt.body))
@@ -78,5 +83,36 @@ func TestVersionsWire(t *testing.T) {
 		if !strings.Contains(string(b), tt.contains) {
 			t.Errorf("%s = %s; want it to contain %s", what, b, tt.contains)
 		}
+	}
+}
+
+// TestListVersionsAtMost50 checks the model's word on ListVersionsByFunction's MaxItems: "a
+// maximum of 50 items in each response, even if you set the number higher".
+func TestListVersionsAtMost50(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{})
+	if _, err := e.client.CreateFunction(ctx, createInput("many", smallZip)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		setGreeting(t, e, "many", strconv.Itoa(i))
+		if _, err := e.client.PublishVersion(ctx, &lambdasdk.PublishVersionInput{FunctionName: aws.String("many")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := e.client.ListVersionsByFunction(ctx, &lambdasdk.ListVersionsByFunctionInput{FunctionName: aws.String("many"), MaxItems: aws.Int32(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Versions) != 50 || out.NextMarker == nil {
+		t.Fatalf("ListVersionsByFunction MaxItems 100 of 51 = %d versions, NextMarker %v; want 50 and a marker", len(out.Versions), out.NextMarker)
+	}
+	rest, err := e.client.ListVersionsByFunction(ctx, &lambdasdk.ListVersionsByFunctionInput{FunctionName: aws.String("many"), MaxItems: aws.Int32(100), Marker: out.NextMarker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest.Versions) != 1 || aws.ToString(rest.Versions[0].Version) != "50" || rest.NextMarker != nil {
+		t.Fatalf("second page = %d versions, NextMarker %v; want version 50 alone", len(rest.Versions), rest.NextMarker)
 	}
 }
