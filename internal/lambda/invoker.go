@@ -120,11 +120,7 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 	fn := h.fn
 	if i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(in.SourceARN, scope.AccountID) {
 		// Named as invoked: an alias's ARN, not the version it runs.
-		invoked := scope.FunctionARN(ref.Name)
-		if ref.Qualifier != "" {
-			invoked += ":" + ref.Qualifier
-		}
-		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: invoked, SourceARN: in.SourceARN}
+		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: scope.QualifiedARN(ref.Name, ref.Qualifier), SourceARN: in.SourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
 		var te *ThrottledError
