@@ -149,7 +149,6 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 // hotFunction is a function as one version of it runs, decoded for calls, with its Spec
 // (shared, never modified; nil for a runtime that does not run here).
 type hotFunction struct {
-	rev int64
 	// fn is the function viewed as the version that runs (Qualified.Function): its
 	// Configuration is that version's, so its FunctionArn is qualified for a published one.
 	fn    *Function
@@ -259,7 +258,7 @@ func (i *Invoker) resolveEntry(fn *Function, q string, rev int64) (*hotEntry, er
 		if perms == nil {
 			perms = qv.Function.Permissions()
 		}
-		h := &hotFunction{rev: rev, fn: qv.Function, perms: perms, version: qv.Version, event: &InvokeOptions{Queue: true, InvokedARN: qv.ARN}}
+		h := &hotFunction{fn: qv.Function, perms: perms, version: qv.Version, event: &InvokeOptions{Queue: true, InvokedARN: qv.ARN}}
 		if LocalRuntime(qv.Function.Configuration.Runtime) {
 			// A failure (the package missing from the code store) is not kept: the next
 			// call tries again, as the code store extracts a package when it is back.
