@@ -302,16 +302,6 @@ func (i *Invoker) runnable(fn *Function) error {
 	return nil
 }
 
-// Lookup returns the local function ref names, viewed as the version its qualifier runs
-// (see Resolve); for a routing alias the version is drawn with InvokerConfig.Rand.
-func (i *Invoker) Lookup(ctx context.Context, ref FunctionRef) (*Function, error) {
-	q, err := i.Resolve(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return q.Function, nil
-}
-
 // Resolve returns the local function ref names as its qualifier resolves it for one
 // invocation (Function.Resolve with InvokerConfig.Rand): the version that runs, its
 // configuration and the policy of the qualifier. Run and RunEvent run Qualified.Function.
