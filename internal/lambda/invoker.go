@@ -120,11 +120,7 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 	fn := h.fn
 	if i.cfg.StrictPermissions && !h.perms.AllowsAPIGateway(in.SourceARN, scope.AccountID) {
 		// Named as invoked: an alias's ARN, not the version it runs.
-		invoked := scope.FunctionARN(ref.Name)
-		if ref.Qualifier != "" {
-			invoked += ":" + ref.Qualifier
-		}
-		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: invoked, SourceARN: in.SourceARN}
+		return lambdacall.Result{}, &AccessDeniedError{FunctionARN: scope.QualifiedARN(ref.Name, ref.Qualifier), SourceARN: in.SourceARN}
 	}
 	if err := i.runnable(fn); err != nil {
 		var te *ThrottledError
@@ -153,7 +149,6 @@ func (i *Invoker) invoke(ctx context.Context, in lambdacall.Invocation) (lambdac
 // hotFunction is a function as one version of it runs, decoded for calls, with its Spec
 // (shared, never modified; nil for a runtime that does not run here).
 type hotFunction struct {
-	rev int64
 	// fn is the function viewed as the version that runs (Qualified.Function): its
 	// Configuration is that version's, so its FunctionArn is qualified for a published one.
 	fn    *Function
@@ -263,7 +258,7 @@ func (i *Invoker) resolveEntry(fn *Function, q string, rev int64) (*hotEntry, er
 		if perms == nil {
 			perms = qv.Function.Permissions()
 		}
-		h := &hotFunction{rev: rev, fn: qv.Function, perms: perms, version: qv.Version, event: &InvokeOptions{Queue: true, InvokedARN: qv.ARN}}
+		h := &hotFunction{fn: qv.Function, perms: perms, version: qv.Version, event: &InvokeOptions{Queue: true, InvokedARN: qv.ARN}}
 		if LocalRuntime(qv.Function.Configuration.Runtime) {
 			// A failure (the package missing from the code store) is not kept: the next
 			// call tries again, as the code store extracts a package when it is back.
@@ -305,16 +300,6 @@ func (i *Invoker) runnable(fn *Function) error {
 		return &ThrottledError{Function: fn.Configuration.FunctionName, Reserved: 0}
 	}
 	return nil
-}
-
-// Lookup returns the local function ref names, viewed as the version its qualifier runs
-// (see Resolve); for a routing alias the version is drawn with InvokerConfig.Rand.
-func (i *Invoker) Lookup(ctx context.Context, ref FunctionRef) (*Function, error) {
-	q, err := i.Resolve(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return q.Function, nil
 }
 
 // Resolve returns the local function ref names as its qualifier resolves it for one
