@@ -44,10 +44,10 @@ func (p *pool) limitLocked() int {
 }
 
 // acquire returns a process to run one invocation of spec on: an idle one, a new one while
-// the function is under its limit, or the next one freed. (A throttling spec is refused
-// before, by Runtime.InvokeWith's per-function count.) A non-nil Result is the function's
-// own failure to start (no bootstrap), to return as the invocation's outcome.
-func (p *pool) acquire(ctx context.Context, spec *Spec, requestID string) (*process, *Result, error) {
+// the function is under its limit, or the next one freed — unless the spec throttles and
+// queue is false: then a *ThrottledError at once. A non-nil Result is the function's own
+// failure to start (no bootstrap), to return as the invocation's outcome.
+func (p *pool) acquire(ctx context.Context, spec *Spec, requestID string, queue bool) (*process, *Result, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -77,6 +77,12 @@ func (p *pool) acquire(ctx context.Context, spec *Spec, requestID string) (*proc
 		p.mu.Unlock()
 		terminate(retired)
 		return p.start(cur, requestID)
+	}
+	if p.spec.Throttle && !queue {
+		limit := p.limitLocked()
+		p.mu.Unlock()
+		terminate(retired)
+		return nil, nil, &ThrottledError{Function: spec.Name, Reserved: limit}
 	}
 	ch := make(chan *process, 1)
 	p.waiters = append(p.waiters, ch)

@@ -250,7 +250,7 @@ func (r *Runtime) InvokeWith(ctx context.Context, spec *Spec, payload []byte, op
 	}
 	inv := getInvocation(payload, opts)
 	for attempt := 1; ; attempt++ {
-		pr, res, err := p.acquire(ctx, spec, inv.id)
+		pr, res, err := p.acquire(ctx, spec, inv.id, queue)
 		if err != nil || res != nil {
 			putInvocation(inv)
 			return res, err
