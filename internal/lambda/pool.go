@@ -79,6 +79,9 @@ func (p *pool) acquire(ctx context.Context, spec *Spec, requestID string, queue 
 		return p.start(cur, requestID)
 	}
 	if p.spec.Throttle && !queue {
+		// Runtime.InvokeWith counts the function's calls across its versions; this counts
+		// its processes, which also holds when a caller gave up (its count is gone) while
+		// the function still runs, as it still runs on AWS.
 		limit := p.limitLocked()
 		p.mu.Unlock()
 		terminate(retired)
