@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -109,11 +110,7 @@ func (b *corsBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (b *corsBackend) seen() (hits map[string]int, custom, body string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	hits = make(map[string]int, len(b.hits))
-	for k, v := range b.hits {
-		hits[k] = v
-	}
-	return hits, b.custom, b.body
+	return maps.Clone(b.hits), b.custom, b.body
 }
 
 // corsPage is the page on origin A. run() calls the API on origin B with fetch, each call

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,14 +18,7 @@ var leafLibraries = []string{"internal/arn", "internal/sigv4", "internal/iampoli
 // test support (they import testing), so only tests import them.
 var contractSuites = []string{"internal/meter/metertest", "internal/gateway/cache/cachetest"}
 
-func isContractSuite(pkg string) bool {
-	for _, c := range contractSuites {
-		if pkg == c {
-			return true
-		}
-	}
-	return false
-}
+func isContractSuite(pkg string) bool { return slices.Contains(contractSuites, pkg) }
 
 // rule says which internal imports a package may not have. forbidden returns a reason when
 // importer may not import imported (both relative to the module).

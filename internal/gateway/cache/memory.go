@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"hash/maphash"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,14 +102,19 @@ func (m *MemoryStore) slot(stage string, create bool) *stageSlot {
 	if s := old[stage]; s != nil {
 		return s
 	}
-	next := make(map[string]*stageSlot, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
+	next := maps.Clone(old)
 	s := &stageSlot{}
 	next[stage] = s
 	m.stages.Store(&next)
 	return s
+}
+
+// tableOf returns stage's current table, nil when it has none (never set, or flushed).
+func (m *MemoryStore) tableOf(stage string) *table {
+	if s := m.slot(stage, false); s != nil {
+		return s.table.Load()
+	}
+	return nil
 }
 
 func (m *MemoryStore) shardOf(t *table, key string) *shard {
@@ -117,11 +123,7 @@ func (m *MemoryStore) shardOf(t *table, key string) *shard {
 
 // Get implements Store. It does not allocate.
 func (m *MemoryStore) Get(_ context.Context, stage, key string, now time.Time) ([]byte, bool, error) {
-	s := m.slot(stage, false)
-	if s == nil {
-		return nil, false, nil
-	}
-	t := s.table.Load()
+	t := m.tableOf(stage)
 	if t == nil {
 		return nil, false, nil
 	}
@@ -194,11 +196,7 @@ func (m *MemoryStore) Set(_ context.Context, stage, key string, value []byte, ca
 
 // remove drops stage's entry under key, if any.
 func (m *MemoryStore) remove(stage, key string) {
-	s := m.slot(stage, false)
-	if s == nil {
-		return
-	}
-	t := s.table.Load()
+	t := m.tableOf(stage)
 	if t == nil {
 		return
 	}
