@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway/apikey"
 	"github.com/gatehouse/gatehouse/internal/gateway/authorizer"
+	"github.com/gatehouse/gatehouse/internal/gateway/cache"
 	"github.com/gatehouse/gatehouse/internal/gateway/integration"
 	"github.com/gatehouse/gatehouse/internal/gateway/invoke"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
@@ -76,6 +77,10 @@ type Config struct {
 	// AuthorizerCache keeps Lambda authorizer results (authorizer_lambda.go): nil keeps
 	// them in process; internal/redisstate shares them between nodes.
 	AuthorizerCache AuthorizerCache
+	// ResponseCache keeps the stages' cached responses (the response cache, responsecache.go):
+	// nil keeps them in process (cache.MemoryStore, bounded per stage by cacheClusterSize);
+	// internal/redisstate shares them between nodes.
+	ResponseCache cache.Store
 	// JWTIssuers maps a Cognito user pool ARN (an authorizer's providerARNs) to the OIDC
 	// issuer URL that stands in for it (--jwt-issuer ARN=URL); the JWKS is read from
 	// {issuer}/.well-known/jwks.json (authorizer_cognito.go).
@@ -107,6 +112,8 @@ type Server struct {
 	now          func() time.Time
 	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
 	authCache AuthorizerCache
+	// respCache keeps the stages' cached responses (Config.ResponseCache).
+	respCache cache.Store
 
 	cognito *cognitoPools // COGNITO_USER_POOLS authorizers (authorizer_cognito.go)
 
@@ -167,6 +174,10 @@ func New(cfg Config) *Server {
 	s.authCache = cfg.AuthorizerCache
 	if s.authCache == nil {
 		s.authCache = authorizer.NewMemoryCache(0)
+	}
+	s.respCache = cfg.ResponseCache
+	if s.respCache == nil {
+		s.respCache = cache.NewMemoryStore()
 	}
 	s.cognito = newCognitoPools(cfg.JWTIssuers, cfg.JWKSClient, s.now)
 	if s.domain == "" {
