@@ -32,6 +32,18 @@ type stage struct {
 	private   bool
 	router    *route.Router[*method]
 	responses *gatewayResponses
+
+	// isCanary marks the canary variant ($context.isCanaryRequest).
+	isCanary bool
+	// useStageCache is the canary's canarySettings.useStageCache: whether its requests may
+	// read and fill the stage's response cache (AWS: "canary requests use the stage cache
+	// only if useStageCache is true"); the response cache consults it with deploymentID.
+	// Always true on the main variant.
+	useStageCache bool
+	// canary is the stage's canary variant (canary.go), nil when the stage has none;
+	// canaryShare is its share of requests, canarySettings.percentTraffic / 100.
+	canary      *stage
+	canaryShare float64
 }
 
 // method is one resource method compiled: its pipeline, built once.
@@ -43,20 +55,25 @@ type method struct {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-// compileStage compiles a stage and its deployment's snapshot, reporting every problem.
-func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.DeploymentDocument) (*stage, error) {
+// compileStage compiles one variant of a stage (canary.go: the stage's own deployment and
+// variables, or its canary's) with that variant's deployment snapshot, reporting every
+// problem.
+func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*stage, error) {
+	sd := v.sd
 	snap := dd.Snapshot
 	if snap == nil {
 		return nil, fmt.Errorf("compile stage %s/%s: deployment %q has no snapshot", sd.RestAPIID, sd.StageName, dd.ID)
 	}
 	st := &stage{
-		apiID:        sd.RestAPIID,
-		name:         sd.StageName,
-		deploymentID: sd.DeploymentID,
-		variables:    sd.Variables,
-		disabled:     snap.DisableExecuteAPIEndpoint,
-		private:      isPrivate(snap),
-		router:       route.New[*method](),
+		apiID:         sd.RestAPIID,
+		name:          sd.StageName,
+		deploymentID:  sd.DeploymentID,
+		variables:     sd.Variables,
+		disabled:      snap.DisableExecuteAPIEndpoint,
+		private:       isPrivate(snap),
+		router:        route.New[*method](),
+		isCanary:      v.canary,
+		useStageCache: v.useStageCache,
 	}
 	var errs []error
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
@@ -98,7 +115,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
 			}
-			authn, policy, err := s.authorization(methodRef{snap: snap, sd: sd, resourcePath: res.Path, verb: verb, m: m})
+			authn, policy, err := s.authorization(methodRef{snap: snap, sd: sd, canary: v.canary, resourcePath: res.Path, verb: verb, m: m})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
