@@ -7,10 +7,12 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
+	"github.com/gatehouse/gatehouse/internal/lambdacall"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -292,5 +294,79 @@ func TestStageVariants(t *testing.T) {
 	sd.CanarySettings = &apigateway.CanarySettings{DeploymentID: "d2"}
 	if _, c := stageVariants(sd); !maps.Equal(c.sd.Variables, sd.Variables) {
 		t.Errorf("canary without overrides variables = %v; want the stage's %v", c.sd.Variables, sd.Variables)
+	}
+}
+
+// recordingInvoker answers every Lambda call with an Allow policy, recording the functions
+// called.
+type recordingInvoker struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recordingInvoker) Invoke(_ context.Context, in lambdacall.Invocation) (lambdacall.Result, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, in.FunctionARN)
+	r.mu.Unlock()
+	return lambdacall.Result{Payload: []byte(`{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}`)}, nil
+}
+
+func (r *recordingInvoker) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) == 0 {
+		return ""
+	}
+	return r.calls[len(r.calls)-1]
+}
+
+// TestCanaryAuthorizerFunction: an authorizer URI naming its function by a stage variable
+// calls the canary's function on canary requests (AWS: stage variables name "a Lambda
+// function name or alias" in authorizer URIs too), and a REQUEST authorizer's
+// stageVariables.X identity source reads the canary's value.
+func TestCanaryAuthorizerFunction(t *testing.T) {
+	t.Parallel()
+	const fnPrefix = "arn:aws:lambda:us-east-1:123456789012:function:"
+	uri := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fnPrefix + "${stageVariables.authFn}/invocations"
+	fn := &recordingInvoker{}
+	s := newStore(t)
+	doc := buildAPI("azvars", map[string]*apigateway.Method{"GET /pets": customMethod("req")}, nil)
+	doc.Authorizers = map[string]*apigateway.Authorizer{
+		"req": {ID: "req", Type: apigateway.AuthorizerRequest, AuthorizerURI: uri,
+			IdentitySource: "method.request.header.Authorization, stageVariables.tier"},
+	}
+	putDeployment(t, s, doc, "d1")
+	putStage(t, s, "azvars", apigateway.Stage{StageName: "prod", DeploymentID: "d1",
+		Variables: map[string]string{"authFn": "auth-main", "tier": "gold"},
+		CanarySettings: &apigateway.CanarySettings{PercentTraffic: 50, DeploymentID: "d1",
+			StageVariableOverrides: map[string]string{"authFn": "auth-canary", "tier": ""}}})
+	var draw atomic.Uint64
+	srv := startServer(t, s, Config{Lambda: fn, Logger: testLogger(t),
+		CanaryRandom: func() float64 { return math.Float64frombits(draw.Load()) }})
+	get := func(r float64) int {
+		t.Helper()
+		draw.Store(math.Float64bits(r))
+		req := httptest.NewRequest("GET", "/restapis/azvars/prod/_user_request_/pets", nil)
+		req.Header.Set("Authorization", "tok")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := get(0.9); code != http.StatusOK || fn.last() != fnPrefix+"auth-main" {
+		t.Errorf("main request = %d calling %q; want 200 calling %sauth-main", code, fn.last(), fnPrefix)
+	}
+	// The canary's override empties tier, an identity source of a caching authorizer: 401
+	// without a call.
+	before := len(fn.calls)
+	if code := get(0.1); code != http.StatusUnauthorized || len(fn.calls) != before {
+		t.Errorf("canary request with an empty identity source = %d after %d calls; want 401 and no call", code, len(fn.calls)-before)
+	}
+	putStage(t, s, "azvars", apigateway.Stage{StageName: "prod", DeploymentID: "d1",
+		Variables: map[string]string{"authFn": "auth-main", "tier": "gold"},
+		CanarySettings: &apigateway.CanarySettings{PercentTraffic: 50, DeploymentID: "d1",
+			StageVariableOverrides: map[string]string{"authFn": "auth-canary"}}})
+	waitFor(t, func() bool { return get(0.1) == http.StatusOK })
+	if got := fn.last(); got != fnPrefix+"auth-canary" {
+		t.Errorf("canary request called %q; want %sauth-canary", got, fnPrefix)
 	}
 }
