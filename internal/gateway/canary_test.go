@@ -311,6 +311,12 @@ func (r *recordingInvoker) Invoke(_ context.Context, in lambdacall.Invocation) (
 	return lambdacall.Result{Payload: []byte(`{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}`)}, nil
 }
 
+func (r *recordingInvoker) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
 func (r *recordingInvoker) last() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -357,9 +363,9 @@ func TestCanaryAuthorizerFunction(t *testing.T) {
 	}
 	// The canary's override empties tier, an identity source of a caching authorizer: 401
 	// without a call.
-	before := len(fn.calls)
-	if code := get(0.1); code != http.StatusUnauthorized || len(fn.calls) != before {
-		t.Errorf("canary request with an empty identity source = %d after %d calls; want 401 and no call", code, len(fn.calls)-before)
+	before := fn.count()
+	if code := get(0.1); code != http.StatusUnauthorized || fn.count() != before {
+		t.Errorf("canary request with an empty identity source = %d after %d calls; want 401 and no call", code, fn.count()-before)
 	}
 	putStage(t, s, "azvars", apigateway.Stage{StageName: "prod", DeploymentID: "d1",
 		Variables: map[string]string{"authFn": "auth-main", "tier": "gold"},
