@@ -65,16 +65,15 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 		return nil, fmt.Errorf("compile stage %s/%s: deployment %q has no snapshot", sd.RestAPIID, sd.StageName, dd.ID)
 	}
 	st := &stage{
-		apiID:         sd.RestAPIID,
-		name:          sd.StageName,
-		deploymentID:  sd.DeploymentID,
-		variables:     sd.Variables,
-		disabled:      snap.DisableExecuteAPIEndpoint,
-		private:       isPrivate(snap),
-		router:        route.New[*method](),
-		isCanary:      v.canary,
-		useStageCache: v.useStageCache,
+		apiID:        sd.RestAPIID,
+		name:         sd.StageName,
+		deploymentID: sd.DeploymentID,
+		variables:    sd.Variables,
+		disabled:     snap.DisableExecuteAPIEndpoint,
+		private:      isPrivate(snap),
+		router:       route.New[*method](),
 	}
+	st.isCanary, st.useStageCache = v.canary, v.useStageCache
 	var errs []error
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))
