@@ -18,8 +18,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testwait"
 )
 
-
-
 // clock is an injected clock tests move by hand.
 type clock struct {
 	mu  sync.Mutex
