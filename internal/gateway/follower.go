@@ -261,6 +261,7 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 			s.setFailure(id, nil)
 			if prev != nil {
 				flush = append(flush, [2]string{apiID, name})
+				s.cacheStats.Forget(cacheStage(apiID, name))
 			}
 			continue
 		}

@@ -223,6 +223,11 @@ func TestResponseCacheFlushedWithCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	testWaitFlushes(t, store, "fapi/prod", 4)
+	for _, st := range srv.CacheStats() {
+		if st.Stage == "fapi/prod" {
+			t.Errorf("CacheStats of the deleted stage: %+v", st)
+		}
+	}
 }
 
 func testWaitFlushes(t *testing.T, f *flushCounter, stage string, n int) {
