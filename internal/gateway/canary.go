@@ -23,7 +23,7 @@ type variant struct {
 	// canary marks the canary variant.
 	canary bool
 	// useStageCache is canarySettings.useStageCache for the canary, true for the main
-	// variant (stage.useStageCache).
+	// variant: whether the variant reads and fills the stage's response cache.
 	useStageCache bool
 }
 

@@ -36,11 +36,6 @@ type stage struct {
 
 	// isCanary marks the canary variant ($context.isCanaryRequest).
 	isCanary bool
-	// useStageCache is the canary's canarySettings.useStageCache: whether its requests may
-	// read and fill the stage's response cache (AWS: "canary requests use the stage cache
-	// only if useStageCache is true"); the response cache consults it with deploymentID.
-	// Always true on the main variant.
-	useStageCache bool
 	// canary is the stage's canary variant (canary.go), nil when the stage has none;
 	// canaryShare is its share of requests, canarySettings.percentTraffic / 100.
 	canary      *stage
@@ -77,7 +72,7 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 		private:      isPrivate(snap),
 		router:       route.New[*method](),
 	}
-	st.isCanary, st.useStageCache = v.canary, v.useStageCache
+	st.isCanary = v.canary
 	var errs []error
 	respCache, err := s.stageCache(sd)
 	if err != nil {
@@ -85,6 +80,12 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 	}
 	if respCache != nil {
 		st.cacheCluster = sd.CacheClusterSize
+	}
+	if !v.useStageCache {
+		// A canary whose canarySettings.useStageCache is false has no cache: its requests
+		// neither read nor fill the stage's entries and always reach its integration.
+		// With it true, the canary reads and fills the stage's entries, under the same keys.
+		respCache = nil
 	}
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))

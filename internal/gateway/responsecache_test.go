@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -316,5 +317,43 @@ func TestResponseCacheInvalidateAuthorization(t *testing.T) {
 	// A method without IAM has no caller to authorize: refused.
 	if code, _, _ := serve(t, srv, "iapi", "GET", "/open", "Cache-Control: max-age=0"); code != 403 {
 		t.Errorf("anonymous max-age=0 = %d; want 403", code)
+	}
+}
+
+// TestResponseCacheCanary: a canary whose useStageCache is false neither reads nor fills the
+// stage's cache; with it true, the canary and the stage answer from the same entries.
+func TestResponseCacheCanary(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		useStageCache bool
+		want          []string // main, main, canary, canary, main
+	}{
+		{false, []string{"main call 1", "main call 1", "canary call 2", "canary call 3", "main call 1"}},
+		{true, []string{"main call 1", "main call 1", "main call 1", "main call 1", "main call 1"}},
+	} {
+		be, calls := countingBackend(t)
+		s := newStore(t)
+		apiID := fmt.Sprintf("canarycache%v", tt.useStageCache)
+		putDeployment(t, s, buildAPI(apiID, map[string]*apigateway.Method{"GET /items": proxyMethod(be.URL + "/main")}, nil), "d1")
+		putDeployment(t, s, buildAPI(apiID, map[string]*apigateway.Method{"GET /items": proxyMethod(be.URL + "/canary")}, nil), "d2")
+		sd := cachedStage(map[string]*apigateway.MethodSetting{"*/*": caching(300)})
+		sd.CanarySettings = &apigateway.CanarySettings{PercentTraffic: 50, DeploymentID: "d2", UseStageCache: tt.useStageCache}
+		putStageDocument(t, s, apiID, sd)
+		var draw atomic.Uint64
+		srv := startServer(t, s, Config{Logger: testLogger(t), CanaryRandom: func() float64 { return math.Float64frombits(draw.Load()) }})
+		waitFor(t, func() bool {
+			st := srv.table.Load().lookup(apiID, "prod")
+			return st != nil && st.cacheCluster == "0.5" && st.canary != nil
+		})
+		for i, r := range []float64{0.9, 0.9, 0, 0, 0.9} { // 0 draws the canary, 0.9 the stage
+			draw.Store(math.Float64bits(r))
+			_, _, got := serve(t, srv, apiID, "GET", "/items")
+			if want := "GET /" + tt.want[i]; got != want {
+				t.Errorf("useStageCache %v, request %d (draw %v) = %q; want %q", tt.useStageCache, i+1, r, got, want)
+			}
+		}
+		if n, want := calls.Load(), int64(strings.Count(strings.Join(tt.want, ","), "canary call")+1); n != want {
+			t.Errorf("useStageCache %v: backend calls = %d; want %d", tt.useStageCache, n, want)
+		}
 	}
 }
