@@ -14,8 +14,8 @@ import (
 // is not cached, Cache-Control: max-age=0 ignored with a Warning for an anonymous caller
 // (requireAuthorizationForCacheControl, on by default) and honoured once that is off, a
 // resize flushing the cache. The TTL's expiry is checked with an injected clock
-// X, not by
-// letting wall-clock time pass here.
+// (internal/gateway's TestResponseCacheStageSettings), not by letting wall-clock time
+// pass here.
 func TestAWSCLICache(t *testing.T) {
 	t.Parallel()
 	g := startGatehouse(t, options{})
