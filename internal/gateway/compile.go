@@ -79,7 +79,7 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 		errs = append(errs, err)
 	}
 	if respCache != nil {
-		st.cacheCluster = sd.CacheClusterSize
+		st.cacheCluster = cmp.Or(sd.CacheClusterSize, defaultCacheClusterSize) // never "", which is disabled
 	}
 	if !v.useStageCache {
 		// A canary whose canarySettings.useStageCache is false has no cache: its requests

@@ -11,7 +11,7 @@ import (
 
 // keySource is one of an integration's cacheKeyParameters, resolved when the stage compiles.
 type keySource struct {
-	kind byte   // 'p' path, 'q' query string, 'h' header, 's' a static value
+	kind byte   // 'p' path, 'q' query string, 'h' header, 'c' $context, 'v' stage variable, 's' a static value
 	name string // the parameter's name (a static value's text)
 }
 
@@ -39,11 +39,16 @@ func parseKeyParameters(params []string, requestParameters map[string]string) ([
 		}
 		ks, ok := methodKeySource(expr)
 		if !ok {
-			// A $context or $stageVariables source maps the same value into every request
-			// of the stage, or one the key cannot see: it adds nothing to the key.
-			if strings.HasPrefix(expr, "context.") || strings.HasPrefix(expr, "stageVariables.") {
-				continue
+			// A $context variable may differ per caller (context.authorizer.principalId,
+			// context.identity.sourceIp) and a stage variable per variant (a canary's
+			// overrides): both are part of the key with the value the request maps.
+			if name, isCtx := strings.CutPrefix(expr, "context."); isCtx && name != "" {
+				ks, ok = keySource{kind: 'c', name: name}, true
+			} else if name, isVar := strings.CutPrefix(expr, "stageVariables."); isVar && name != "" {
+				ks, ok = keySource{kind: 'v', name: name}, true
 			}
+		}
+		if !ok {
 			errs = append(errs, fmt.Errorf("cache key parameter %q: not a method request path, query string or header parameter", p))
 			continue
 		}
@@ -73,15 +78,19 @@ func methodKeySource(expr string) (keySource, bool) {
 }
 
 // appendKey appends the entry key of inv's request: the length-prefixed namespace, the
-// client's HTTP method and, for each key parameter in order, whether it is present and
-// every value it has (a query string parameter or header sent twice is part of the key with
-// both values, in order, so requests that differ in any value never share an entry). Length
+// client's HTTP method and, for each key parameter in order, its kind and name, whether it
+// is present and every value it has (a query string parameter or header sent twice is part
+// of the key with both values, in order, so requests that differ in any value never share
+// an entry). Naming each parameter keeps methods of one cacheNamespace with other key
+// parameters, and a redeploy that changes them, from reading each other's entries. Length
 // prefixes make the encoding injective: no two requests' parts run into one key.
 func appendKey(b []byte, namespace string, sources []keySource, inv *invoke.Invocation) []byte {
 	b = appendString(b, namespace)
 	b = appendString(b, inv.HTTPMethod)
 	for i := range sources {
 		ks := &sources[i]
+		b = append(b, ks.kind)
+		b = appendString(b, ks.name)
 		switch ks.kind {
 		case 's':
 			b = appendValues(b, ks.name)
@@ -95,6 +104,18 @@ func appendKey(b []byte, namespace string, sources []keySource, inv *invoke.Invo
 			b = appendValues(b, inv.Request.Query()[ks.name]...)
 		case 'h':
 			b = appendValues(b, inv.Request.HeaderValues(ks.name)...)
+		case 'c':
+			if v, ok := inv.ContextVar(ks.name); ok {
+				b = appendValues(b, v)
+			} else {
+				b = appendValues(b)
+			}
+		case 'v':
+			if v, ok := inv.StageVariables[ks.name]; ok {
+				b = appendValues(b, v)
+			} else {
+				b = appendValues(b)
+			}
 		}
 	}
 	return b
@@ -112,4 +133,14 @@ func appendValues(b []byte, vs ...string) []byte {
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// readsQuery reports whether a key of sources reads the query string.
+func readsQuery(sources []keySource) bool {
+	for i := range sources {
+		if sources[i].kind == 'q' {
+			return true
+		}
+	}
+	return false
 }

@@ -136,7 +136,7 @@ func (s *Stage) Middleware(m Method) (invoke.Middleware, error) {
 		s.log.Warn("cache key parameters unusable: method not cached", "resource", m.ResourcePath, "method", m.HTTPMethod, "err", err)
 		return nil, nil
 	}
-	h := &handler{stage: s, m: m, sources: sources, counter: s.stats.Counter(s.name, m.ResourcePath, m.HTTPMethod)}
+	h := &handler{stage: s, m: m, sources: sources, readsQuery: readsQuery(sources), counter: s.stats.Counter(s.name, m.ResourcePath, m.HTTPMethod)}
 	if m.Encrypted {
 		h.sealer = s.sealer
 	}
@@ -151,9 +151,12 @@ type handler struct {
 	stage   *Stage
 	m       Method
 	sources []keySource
-	sealer  *sealer
-	counter *Counter
-	next    invoke.Handler
+	// readsQuery: the key reads the query string, so a request whose query does not parse
+	// whole is not cached.
+	readsQuery bool
+	sealer     *sealer
+	counter    *Counter
+	next       invoke.Handler
 }
 
 // Invoke answers from the cache, or from the integration, filling the cache.
@@ -161,6 +164,11 @@ func (h *handler) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.R
 	verb := inv.HTTPMethod
 	if verb == http.MethodHead || (h.m.GETOnly && verb != http.MethodGet) {
 		// HEAD is never cached (its answer has no body to serve a GET with).
+		return h.next.Invoke(ctx, inv)
+	}
+	if h.readsQuery && !inv.Request.QueryWellFormed() {
+		// The key would miss a pair the backend may read (id=a&x=1;id=b keys as id=a):
+		// such a request neither reads nor fills the cache, so it cannot poison an entry.
 		return h.next.Invoke(ctx, inv)
 	}
 	key := string(appendKey(make([]byte, 0, 64), h.m.Namespace, h.sources, inv))
@@ -178,10 +186,13 @@ func (h *handler) Invoke(ctx context.Context, inv *invoke.Invocation) (*invoke.R
 	}
 	resp, err := h.lookup(ctx, inv, key)
 	if warn && resp != nil {
-		if resp.Header == nil {
-			resp.Header = http.Header{}
+		// A copy: the answer's headers may be an entry's that other requests share.
+		hdr := resp.Header.Clone()
+		if hdr == nil {
+			hdr = http.Header{}
 		}
-		resp.Header.Set(WarningHeader, warningValue)
+		hdr.Set(WarningHeader, warningValue)
+		resp.Header = hdr
 	}
 	return resp, err
 }
@@ -200,7 +211,7 @@ func (h *handler) lookup(ctx context.Context, inv *invoke.Invocation, key string
 			if e := h.get(ctx, key); e != nil {
 				h.stage.flights.land(key, f, e, nil, false)
 				h.counter.hits.Add(1)
-				return e.response(inv), nil
+				return e.shared().response(inv), nil // e is the waiters' now
 			}
 			return h.lead(ctx, inv, key, f)
 		}

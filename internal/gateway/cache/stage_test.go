@@ -562,3 +562,153 @@ func TestSingleFlightLeaderPanics(t *testing.T) {
 		t.Error("a panicked flight is still in the air")
 	}
 }
+
+// TestMalformedQueryIsNotCached: a query with a pair the parser skips (a ';', a bad escape)
+// would key as if the pair were not there while a backend sent the raw query may read it,
+// so such a request neither reads nor fills the entry of the query it looks like.
+func TestMalformedQueryIsNotCached(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Method{KeyParameters: []string{"method.request.querystring.id"}}, StageConfig{})
+	f.want(req("GET /pets/1?id=alice&x=1;id=mallory"), "call 1") // not stored under id=alice
+	f.want(req("GET /pets/1?id=alice"), "call 2")
+	f.want(req("GET /pets/1?id=alice&id=evil%zz"), "call 3") // not answered from id=alice's entry
+	f.want(req("GET /pets/1?id=alice"), "call 2")
+	// A key without query parameters does not read the query: such requests still share
+	// the method's entry.
+	g := newFixture(t, Method{}, StageConfig{})
+	g.want(req("GET /pets/1?a=1;b=2"), "call 1")
+	g.want(req("GET /pets/1"), "call 1")
+}
+
+// TestContextAndStageVariableKeys: integration.request parameters mapped from $context or a
+// stage variable are part of the key with the value the request maps, so two callers (or
+// a stage and its canary) with other values never share an entry.
+func TestContextAndStageVariableKeys(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Method{
+		KeyParameters: []string{"integration.request.header.x-user", "integration.request.header.x-color"},
+		RequestParameters: map[string]string{"integration.request.header.x-user": "context.identity.sourceIp",
+			"integration.request.header.x-color": "stageVariables.color"},
+	}, StageConfig{})
+	from := func(ip, color string) *invoke.Invocation {
+		inv := req("GET /pets/1")
+		inv.SourceIP, inv.StageVariables = ip, map[string]string{"color": color}
+		return inv
+	}
+	f.want(from("192.0.2.1", "blue"), "call 1")
+	f.want(from("192.0.2.2", "blue"), "call 2")
+	f.want(from("192.0.2.1", "green"), "call 3")
+	f.want(from("192.0.2.1", "blue"), "call 1")
+}
+
+// TestKeyNamesItsParameters: the same values under other key parameters are other keys,
+// so methods sharing a cacheNamespace (or a redeploy that changes the parameters) never read
+// each other's entries.
+func TestKeyNamesItsParameters(t *testing.T) {
+	t.Parallel()
+	inv := req("GET /pets/1?user=alice", "user: alice")
+	for _, pair := range [][2][]keySource{
+		{{{kind: 'q', name: "user"}}, {{kind: 'h', name: "user"}}},
+		{{{kind: 'q', name: "user"}}, {{kind: 'q', name: "User"}}},
+	} {
+		if k1, k2 := appendKey(nil, "shared", pair[0], inv), appendKey(nil, "shared", pair[1], inv); bytes.Equal(k1, k2) {
+			t.Errorf("keys of %v and %v are equal: %q", pair[0], pair[1], k1)
+		}
+	}
+}
+
+// scriptedStore is a MemoryStore whose Gets, once armed, follow a script: the first and
+// third miss, the second waits for recheck.
+type scriptedStore struct {
+	*MemoryStore
+	mu      sync.Mutex
+	armed   bool
+	gets    int
+	recheck chan struct{}
+}
+
+func (s *scriptedStore) Get(ctx context.Context, stage, key string, now time.Time) ([]byte, bool, error) {
+	s.mu.Lock()
+	n := 0
+	if s.armed {
+		s.gets++
+		n = s.gets
+	}
+	s.mu.Unlock()
+	switch n {
+	case 1, 3:
+		return nil, false, nil
+	case 2:
+		<-s.recheck
+	}
+	return s.MemoryStore.Get(ctx, stage, key, now)
+}
+
+// TestWarningOnSharedEntry: a leader that finds the entry filled on its second look shares
+// it with the flight's waiters; the Warning its own ignored max-age=0 earns must reach
+// neither them nor the entry (and must not race with their copies: run with -race).
+func TestWarningOnSharedEntry(t *testing.T) {
+	t.Parallel()
+	ss := &scriptedStore{MemoryStore: NewMemoryStore(), recheck: make(chan struct{})}
+	clk := &clock{now: t0}
+	st, err := NewStage(StageConfig{Store: ss, Name: "api1/prod", Capacity: 1 << 30, Now: clk.Now, Stats: &Stats{},
+		MayInvalidate: func(*invoke.Invocation) bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := st.Middleware(Method{ResourcePath: "/pets/{id}", HTTPMethod: "GET", Namespace: "res1", TTL: time.Minute,
+		RequireAuthorization: true, Strategy: SucceedWithResponseHeader})
+	if err != nil || mw == nil {
+		t.Fatalf("Middleware = %v, %v", mw != nil, err)
+	}
+	be := &backend{}
+	h := mw(be)
+	if _, err := h.Invoke(context.Background(), req("GET /pets/1")); err != nil { // fills the entry
+		t.Fatal(err)
+	}
+	ss.mu.Lock()
+	ss.armed = true
+	ss.mu.Unlock()
+
+	type answer struct {
+		warning string
+		err     error
+	}
+	leader, waiter := make(chan answer, 1), make(chan answer, 1)
+	ask := func(out chan<- answer, headers ...string) {
+		resp, err := h.Invoke(context.Background(), req("GET /pets/1", headers...))
+		if err != nil {
+			out <- answer{err: err}
+			return
+		}
+		out <- answer{warning: resp.Header.Get(WarningHeader)}
+	}
+	go ask(leader, "Cache-Control: max-age=0") // misses, leads, and waits on its second look
+	testwait.Until(t, testwait.Patient, "the leader's flight", func() bool {
+		st.flights.mu.Lock()
+		defer st.flights.mu.Unlock()
+		return st.flights.m != nil && st.flights.m[string(appendKey(nil, "res1", nil, req("GET /pets/1")))] != nil
+	})
+	go ask(waiter) // misses and waits for the leader's flight
+	testwait.Until(t, testwait.Patient, "a request waiting for the flight", func() bool {
+		st.flights.mu.Lock()
+		defer st.flights.mu.Unlock()
+		for _, f := range st.flights.m {
+			return f.waiting.Load() == 1
+		}
+		return false
+	})
+	close(ss.recheck)
+	if a := testwait.Recv(t, leader, testwait.Patient, "the leader's answer"); a.err != nil || a.warning == "" {
+		t.Errorf("leader (an ignored max-age=0) = %+v; want its Warning", a)
+	}
+	if a := testwait.Recv(t, waiter, testwait.Patient, "the waiter's answer"); a.err != nil || a.warning != "" {
+		t.Errorf("waiter (no Cache-Control) = %+v; want no Warning", a)
+	}
+	if resp, err := h.Invoke(context.Background(), req("GET /pets/1")); err != nil || resp.Header.Get(WarningHeader) != "" {
+		t.Errorf("a later hit = %v, Warning %q; want none", err, resp.Header.Get(WarningHeader))
+	}
+	if n := be.calls.Load(); n != 1 {
+		t.Errorf("integration calls = %d; want 1", n)
+	}
+}

@@ -160,18 +160,29 @@ type Request struct {
 
 	query       url.Values // parsed on first use
 	queryParsed bool
+	queryBad    bool // RawQuery has a pair Query skipped
 }
 
 // Query returns the parsed query string. Parsed on first use; malformed pairs are skipped as
-// AWS does not reject them.
+// AWS does not reject them (QueryWellFormed reports whether there were any).
 func (r *Request) Query() url.Values {
 	if !r.queryParsed {
 		r.queryParsed = true
 		if r.RawQuery != "" {
-			r.query, _ = url.ParseQuery(r.RawQuery)
+			var err error
+			r.query, err = url.ParseQuery(r.RawQuery)
+			r.queryBad = err != nil
 		}
 	}
 	return r.query
+}
+
+// QueryWellFormed reports whether Query holds every pair of the raw query string: false
+// when a pair was skipped (a ';', a bad percent escape), which a backend that is sent the
+// raw query may still read.
+func (r *Request) QueryWellFormed() bool {
+	r.Query()
+	return !r.queryBad
 }
 
 // QueryValue returns the last value of the query parameter name: AWS's single-value view
