@@ -64,7 +64,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}()
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
 		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(), AuthorizerCache: rs.authorizers,
-		RootCredentials: rootCredentials(auth), JWTIssuers: cfg.JWTIssuers.Map()})
+		ResponseCache: rs.responses, RootCredentials: rootCredentials(auth), JWTIssuers: cfg.JWTIssuers.Map()})
 	authorizers.set(gw)
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
