@@ -78,6 +78,10 @@ type DeploymentDocument struct {
 type StageDocument struct {
 	Stage
 	RestAPIID string `json:"restApiId"`
+	// CacheDataKey is the stage's key for its methods' cacheDataEncrypted entries: 32
+	// random bytes (AES-256), made by the management plane when the stage's cache is
+	// enabled. Not part of AWS's Stage shape: stored, never returned.
+	CacheDataKey []byte `json:"gatehouseCacheDataKey,omitempty"`
 }
 
 // Scope is the account and region a gatehouse instance serves; every stored key is under it.

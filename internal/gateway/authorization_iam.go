@@ -17,6 +17,13 @@ import (
 // element, and the action prefix of execute-api:Invoke.
 const executeAPIService = "execute-api"
 
+// The execute-api actions IAM policies are evaluated on: calling a method, and invalidating
+// its cache entry with Cache-Control: max-age=0 (responsecache.go).
+const (
+	actionInvoke          = "execute-api:Invoke"
+	actionInvalidateCache = "execute-api:InvalidateCache"
+)
+
 // dataPlaneSkew is how far a data-plane request's signed time may be from the gateway's
 // clock: API Gateway allows 15 minutes ("Signature expired: 20240101T000000Z is now earlier
 // than 20240101T001600Z (20240101T003100Z - 15 min.)"), where AWS's APIs allow 5.
@@ -60,7 +67,7 @@ func (s *Server) iamAuthorization(ref methodRef) (invoke.Middleware, error) {
 			if err != nil {
 				return nil, err
 			}
-			d := s.evaluateIAM(ident, inv)
+			d := s.evaluateIAM(ident, inv, actionInvoke)
 			inv.IAMDecision = d
 			switch {
 			case d == invoke.DecisionAllow:
@@ -130,11 +137,11 @@ func iamVerifyError(err error) error {
 	return &invoke.Error{Type: apigateway.ResponseInvalidSignature, Message: se.Message, Err: se}
 }
 
-// evaluateIAM is the caller's own policies' verdict on execute-api:Invoke for the request:
-// the root is allowed; a user's inline policies are evaluated together (any explicit deny
-// wins, then any allow); a user without policies, or one whose policy does not parse, is
-// implicitly denied.
-func (s *Server) evaluateIAM(ident *iamIdentity, inv *invoke.Invocation) invoke.Decision {
+// evaluateIAM is the caller's own policies' verdict on action (actionInvoke,
+// actionInvalidateCache) for the request's method ARN: the root is allowed; a user's inline
+// policies are evaluated together (any explicit deny wins, then any allow); a user without
+// policies, or one whose policy does not parse, is implicitly denied.
+func (s *Server) evaluateIAM(ident *iamIdentity, inv *invoke.Invocation, action string) invoke.Decision {
 	if ident.root {
 		return invoke.DecisionAllow
 	}
@@ -142,7 +149,7 @@ func (s *Server) evaluateIAM(ident *iamIdentity, inv *invoke.Invocation) invoke.
 		return invoke.DecisionImplicitDeny
 	}
 	req := iampolicy.Request{
-		Action:    "execute-api:Invoke",
+		Action:    action,
 		Resource:  requestARN(s.scope.Region, inv),
 		Principal: iampolicy.Principal{ARN: ident.arn, AccountID: s.scope.AccountID},
 		Conditions: map[string][]string{

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,9 @@ type stage struct {
 	private   bool
 	router    *route.Router[*method]
 	responses *gatewayResponses
+	// cacheCluster is the stage's cache cluster as the data plane sees it ("" when
+	// disabled, else its size): a change flushes the stage's cache (follower.go).
+	cacheCluster string
 }
 
 // method is one resource method compiled: its pipeline, built once.
@@ -59,6 +63,13 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		router:       route.New[*method](),
 	}
 	var errs []error
+	respCache, err := s.stageCache(sd)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if respCache != nil {
+		st.cacheCluster = sd.CacheClusterSize
+	}
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))
 	for id := range snap.Resources {
@@ -104,10 +115,13 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				continue
 			}
 			keys, throttling := s.trafficStages(sd, snap.APIKeySource, res.Path, verb, m)
-			cm := &method{resourceID: res.ID, resourcePath: res.Path, handler: buildPipeline(authn, policy, keys, throttling, validation, h)}
-			if cm.resourceID == "" {
-				cm.resourceID = id
+			resourceID := cmp.Or(res.ID, id)
+			cached, err := cacheMiddleware(respCache, methodCache(sd, resourceID, res.Path, verb, m))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
+				continue
 			}
+			cm := &method{resourceID: resourceID, resourcePath: res.Path, handler: buildPipeline(authn, policy, keys, throttling, validation, cached, h)}
 			if err := st.router.Add(res.Path, verb, cm); err != nil {
 				errs = append(errs, fmt.Errorf("resource %s: %w", id, err))
 			}
@@ -138,23 +152,30 @@ func (s *Server) trafficStages(sd *apigateway.StageDocument, apiKeySource, resou
 	return keys, throttling
 }
 
-// stageMethodBucket is the stage's token bucket for a method: the most specific of its
-// methodSettings entries "pets/{id}/GET" ("/GET" for the root), "pets/{id}/*", "*/GET" and
-// "*/*" (the forms UpdateStage writes); nil when none exists or the entry's rate or burst
-// is negative (unset). Every method has a bucket of its own, also under a wildcard: AWS
-// applies a stage's default method throttling to each method.
-func stageMethodBucket(sd *apigateway.StageDocument, resourcePath, verb string) *meter.Bucket {
+// methodSetting is the stage's methodSettings entry for a method: the most specific of
+// "pets/{id}/GET" ("/GET" for the root), "pets/{id}/*", "*/GET" and "*/*" (the forms
+// UpdateStage writes); nil when none exists. namesVerb reports whether the entry found names
+// the method's verb rather than "*".
+func methodSetting(sd *apigateway.StageDocument, resourcePath, verb string) (ms *apigateway.MethodSetting, namesVerb bool) {
 	res := strings.TrimPrefix(resourcePath, "/")
-	key := res + "/" + verb
-	var ms *apigateway.MethodSetting
-	for _, k := range [...]string{key, res + "/*", "*/" + verb, "*/*"} {
+	for i, k := range [...]string{res + "/" + verb, res + "/*", "*/" + verb, "*/*"} {
 		if ms = sd.MethodSettings[k]; ms != nil {
-			break
+			return ms, i%2 == 0
 		}
 	}
+	return nil, false
+}
+
+// stageMethodBucket is the stage's token bucket for a method, from its methodSetting; nil
+// when none exists or the entry's rate or burst is negative (unset). Every method has a
+// bucket of its own, also under a wildcard: AWS applies a stage's default method
+// throttling to each method.
+func stageMethodBucket(sd *apigateway.StageDocument, resourcePath, verb string) *meter.Bucket {
+	ms, _ := methodSetting(sd, resourcePath, verb)
 	if ms == nil || ms.ThrottlingRateLimit < 0 || ms.ThrottlingBurstLimit < 0 {
 		return nil
 	}
+	key := strings.TrimPrefix(resourcePath, "/") + "/" + verb
 	return &meter.Bucket{Key: "s/" + sd.RestAPIID + "/" + sd.StageName + "/" + key, Rate: ms.ThrottlingRateLimit, Burst: int64(ms.ThrottlingBurstLimit)}
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
@@ -41,6 +42,13 @@ import (
 //	-- wire --         optional, empty: the request goes as written (names spelled as
 //	                   written) over a socket to the gateway behind h1server, as
 //	                   cmd/gatehouse serves it, instead of to its handler
+//	-- request 2 --    optional: more requests, sent in order to the same gateway after the
+//	-- response 2 --   first, each checked against its response N (2, 3, ... with no gap)
+//
+// "${counter}" in setup.json is replaced by the URL of a backend of the fixture's own that
+// answers {"call":N,"method":...,"uri":...}, N counting its calls from 1: a fixture with
+// several requests shows which reached the integration. setup.json's "cacheClusterEnabled"
+// and "cacheClusterSize" are the stage's, stored with its methodSettings.
 //
 // A response header line "=Name: value" also checks that the name is spelled exactly so.
 const conformanceDir = "../../testdata/conformance"
@@ -56,9 +64,12 @@ type fixtureSetup struct {
 	RequestValidators map[string]*apigateway.RequestValidator `json:"requestValidators"`
 	// BinaryMediaTypes are the API's binaryMediaTypes.
 	BinaryMediaTypes []string `json:"binaryMediaTypes"`
-	// APIKeySource is the API's apiKeySource; MethodSettings the stage's.
-	APIKeySource   string                               `json:"apiKeySource"`
-	MethodSettings map[string]*apigateway.MethodSetting `json:"methodSettings"`
+	// APIKeySource is the API's apiKeySource; MethodSettings, CacheClusterEnabled and
+	// CacheClusterSize the stage's.
+	APIKeySource        string                               `json:"apiKeySource"`
+	MethodSettings      map[string]*apigateway.MethodSetting `json:"methodSettings"`
+	CacheClusterEnabled bool                                 `json:"cacheClusterEnabled"`
+	CacheClusterSize    string                               `json:"cacheClusterSize"`
 	// APIKeys and UsagePlans are stored as the management plane stores them.
 	APIKeys    []apigateway.APIKeyDocument    `json:"apiKeys"`
 	UsagePlans []apigateway.UsagePlanDocument `json:"usagePlans"`
@@ -106,6 +117,9 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	}
 	var setup fixtureSetup
 	setupJSON := strings.ReplaceAll(files["setup.json"], "${backend}", backendURL)
+	if strings.Contains(setupJSON, "${counter}") {
+		setupJSON = strings.ReplaceAll(setupJSON, "${counter}", countingEcho(t))
+	}
 	if err := json.Unmarshal([]byte(setupJSON), &setup); err != nil {
 		t.Fatalf("setup.json: %v", err)
 	}
@@ -138,10 +152,29 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 		t.Fatalf("stage does not compile: %v", errs)
 	}
 
-	head, body, _ := strings.Cut(strings.ReplaceAll(files["request"], "\r\n", "\n"), "\n\n")
+	_, wire := files["wire"]
+	checkExchange(t, srv, wire, "", files["request"], files["response"])
+	for n := 2; ; n++ {
+		req, ok := files["request "+strconv.Itoa(n)]
+		if !ok {
+			break
+		}
+		resp, ok := files["response "+strconv.Itoa(n)]
+		if !ok {
+			t.Fatalf("fixture has request %d and no response %d", n, n)
+		}
+		checkExchange(t, srv, wire, " "+strconv.Itoa(n), req, resp)
+	}
+}
+
+// checkExchange sends a fixture's request (named "request"+which) to srv and checks the
+// answer against its response section.
+func checkExchange(t *testing.T, srv *Server, wire bool, which, request, response string) {
+	t.Helper()
+	head, body, _ := strings.Cut(strings.ReplaceAll(request, "\r\n", "\n"), "\n\n")
 	body = strings.TrimSuffix(body, "\n")
 	var rec *httptest.ResponseRecorder
-	if _, wire := files["wire"]; wire {
+	if wire {
 		rec = sendWire(t, srv, head, body)
 	} else {
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(head + "\n\n")))
@@ -163,7 +196,7 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 		srv.ServeHTTP(rec, req)
 	}
 
-	wantHead, wantBody, _ := strings.Cut(strings.ReplaceAll(files["response"], "\r\n", "\n"), "\n\n")
+	wantHead, wantBody, _ := strings.Cut(strings.ReplaceAll(response, "\r\n", "\n"), "\n\n")
 	wantBody = strings.TrimSuffix(wantBody, "\n")
 	lines := strings.Split(strings.TrimSpace(wantHead), "\n")
 	status := strings.Fields(lines[0])
@@ -172,7 +205,7 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	}
 	wantStatus, _ := strconv.Atoi(status[1])
 	if rec.Code != wantStatus {
-		t.Errorf("status = %d; want %d (body %s)", rec.Code, wantStatus, rec.Body)
+		t.Errorf("response%s: status = %d; want %d (body %s)", which, rec.Code, wantStatus, rec.Body)
 	}
 	for _, l := range lines[1:] {
 		l = strings.TrimSpace(l)
@@ -181,7 +214,7 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 		}
 		if name, ok := strings.CutPrefix(l, "!"); ok {
 			if v := hget(rec.Header(), name); v != "" {
-				t.Errorf("header %s = %q; want it absent", name, v)
+				t.Errorf("response%s: header %s = %q; want it absent", which, name, v)
 			}
 			continue
 		}
@@ -191,34 +224,47 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 			// =Name: the header must be spelled exactly so.
 			name = exact
 			if _, spelled := rec.Header()[name]; !spelled {
-				t.Errorf("header %s not spelled so; have %v", name, headerNames(rec.Header()))
+				t.Errorf("response%s: header %s not spelled so; have %v", which, name, headerNames(rec.Header()))
 			}
 		}
 		got := hget(rec.Header(), name)
 		switch {
 		case val == "*" && got == "":
-			t.Errorf("header %s missing", name)
+			t.Errorf("response%s: header %s missing", which, name)
 		case val != "*" && got != val:
-			t.Errorf("header %s = %q; want %q", name, got, val)
+			t.Errorf("response%s: header %s = %q; want %q", which, name, got, val)
 		}
 	}
 	for _, must := range []string{"x-amzn-RequestId"} { // X-Amzn-Trace-Id: only some answers
 		if hget(rec.Header(), must) == "" {
-			t.Errorf("header %s missing", must)
+			t.Errorf("response%s: header %s missing", which, must)
 		}
 	}
 	if got := rec.Body.String(); got != wantBody && !jsonEqual(got, wantBody) {
-		t.Errorf("body = %s; want %s", got, wantBody)
+		t.Errorf("response%s: body = %s; want %s", which, got, wantBody)
 	}
+}
+
+// countingEcho starts a backend for one fixture that answers {"call":N,"method":...,
+// "uri":...}, N counting its calls from 1, and returns its URL.
+func countingEcho(t *testing.T) string {
+	var n atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		b, _ := json.Marshal(map[string]any{"call": n.Add(1), "method": r.Method, "uri": r.RequestURI})
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(ts.Close)
+	return ts.URL
 }
 
 // putKeysAndPlans stores the fixture's stage method settings, API keys and usage plans.
 func putKeysAndPlans(t *testing.T, s store.Store, setup fixtureSetup) {
 	t.Helper()
 	var ops []store.Op
-	if setup.MethodSettings != nil {
+	if setup.MethodSettings != nil || setup.CacheClusterEnabled {
 		st := apigateway.StageDocument{Stage: apigateway.Stage{StageName: setup.Stage, DeploymentID: "dep1", Variables: setup.Variables,
-			MethodSettings: setup.MethodSettings}, RestAPIID: setup.APIID}
+			MethodSettings: setup.MethodSettings, CacheClusterEnabled: setup.CacheClusterEnabled, CacheClusterSize: setup.CacheClusterSize}, RestAPIID: setup.APIID}
 		ops = append(ops, mustPut(t, testScope.StageKey(setup.APIID, setup.Stage), st))
 	}
 	for _, k := range setup.APIKeys {

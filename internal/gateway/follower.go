@@ -247,6 +247,7 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 		return
 	}
 	keys := slices.Sorted(maps.Keys(dirty))
+	var flush [][2]string // stages whose cached responses go once the new table serves
 	for _, key := range keys {
 		apiID, name, ok := splitKey(key, s.scope.StagePrefix(""))
 		if !ok {
@@ -254,9 +255,13 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 		}
 		id := apiID + "/" + name
 		kv, exists := f.stages[key]
+		prev := f.compiled[key]
 		if !exists {
 			delete(f.compiled, key)
 			s.setFailure(id, nil)
+			if prev != nil {
+				flush = append(flush, [2]string{apiID, name})
+			}
 			continue
 		}
 		st, err := s.compileStageDoc(ctx, f, key, apiID, kv)
@@ -267,6 +272,10 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 		}
 		f.compiled[key] = st
 		s.setFailure(id, nil)
+		if prev != nil && prev.cacheCluster != st.cacheCluster {
+			// AWS deletes a cache cluster's data when it is resized or disabled.
+			flush = append(flush, [2]string{apiID, name})
+		}
 	}
 	t := &table{apis: map[string]map[string]*stage{}}
 	for _, st := range f.compiled {
@@ -278,6 +287,17 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 		m[st.name] = st
 	}
 	s.table.Store(t)
+	for _, f := range flush {
+		s.flushCache(ctx, f[0], f[1])
+	}
+}
+
+// flushCache drops the stage's cached responses (a deleted stage, a cache cluster resized,
+// disabled or enabled), logging a store that fails.
+func (s *Server) flushCache(ctx context.Context, apiID, name string) {
+	if err := s.respCache.FlushStage(ctx, cacheStage(apiID, name)); err != nil {
+		s.log.Error("flush stage cache", "apiId", apiID, "stage", name, "err", err)
+	}
 }
 
 func (s *Server) setFailure(id string, err error) {

@@ -15,9 +15,10 @@ import (
 // runs once per method when a stage compiles; routing, the edge headers and gateway
 // responses happen around it in ServeHTTP and writeError. authn and policy are the method's
 // access control (authorization.go), keys, throttling and validation its compiled API key
-// check (apikey/), throttles and quotas (throttle/) and request validation (validate/);
-// each is nil when it has nothing to do.
-func buildPipeline(authn, policy, keys, throttling, validation invoke.Middleware, integ invoke.Handler) invoke.Handler {
+// check (apikey/), throttles and quotas (throttle/) and request validation (validate/),
+// respCache its response cache (cache/, responsecache.go); each is nil when it has nothing
+// to do.
+func buildPipeline(authn, policy, keys, throttling, validation, respCache invoke.Middleware, integ invoke.Handler) invoke.Handler {
 	return invoke.Chain(integ,
 		readBody(integration.MaxPayload), // buffer the payload; over 10 MB is REQUEST_TOO_LARGE
 		optional(authn),                  // authorizationType: AWS_IAM (SigV4), CUSTOM (Lambda TOKEN/REQUEST), COGNITO_USER_POOLS (JWT): 401 / 403
@@ -25,7 +26,7 @@ func buildPipeline(authn, policy, keys, throttling, validation invoke.Middleware
 		optional(keys),                   // API key (apikey/): 403 INVALID_API_KEY
 		optional(throttling),             // key, stage method and account buckets, then the key's quota (throttle/): 429 THROTTLED / QUOTA_EXCEEDED
 		optional(validation),             // request validation (validate/): 400 BAD_REQUEST_PARAMETERS / BAD_REQUEST_BODY
-		// response cache (cache/)                        not yet
+		optional(respCache),              // the stage's response cache (cache/): a hit answers here; 403 for a Cache-Control: max-age=0 refused with FAIL_WITH_403
 		// then the integration (integration/): MOCK, HTTP, HTTP_PROXY, AWS_PROXY (Lambda), AWS (Lambda or an AWS service)
 	)
 }

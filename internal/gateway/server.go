@@ -112,8 +112,10 @@ type Server struct {
 	now          func() time.Time
 	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
 	authCache AuthorizerCache
-	// respCache keeps the stages' cached responses (Config.ResponseCache).
-	respCache cache.Store
+	// respCache keeps the stages' cached responses (Config.ResponseCache); cacheStats
+	// counts their hits and misses (CacheStats).
+	respCache  cache.Store
+	cacheStats cache.Stats
 
 	cognito *cognitoPools // COGNITO_USER_POOLS authorizers (authorizer_cognito.go)
 

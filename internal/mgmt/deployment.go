@@ -204,6 +204,7 @@ func (s *Server) deployToStage(ctx context.Context, apiID, name, deploymentID st
 	if in.CacheClusterEnabled != nil {
 		setCacheCluster(&st.Stage, *in.CacheClusterEnabled)
 	}
+	setCacheDataKey(&st)
 	if in.TracingEnabled != nil {
 		st.TracingEnabled = *in.TracingEnabled
 	}

@@ -119,6 +119,7 @@ func (s *Server) CreateStage(ctx context.Context, c *call) error {
 			doc.CacheClusterSize = *in.CacheClusterSize
 		}
 		setCacheCluster(&doc.Stage, in.CacheClusterEnabled)
+		setCacheDataKey(doc)
 		if cs := in.CanarySettings; cs != nil {
 			// A canary without a deployment of its own starts on the stage's
 			// (localstack's provider, checked by test_create_canary_deployment).
@@ -230,6 +231,7 @@ func (s *Server) UpdateStage(ctx context.Context, c *call) error {
 		if err := applyStagePatch(&st.Stage, ops, g.exists); err != nil {
 			return nil, nil, err
 		}
+		setCacheDataKey(st)
 		st.LastUpdatedDate = s.now()
 		// Guard only the deployments the stage starts pointing at: those it already
 		// pointed at cannot be deleted under it.

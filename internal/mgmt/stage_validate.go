@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"crypto/rand"
 	"fmt"
 	"maps"
 	"slices"
@@ -172,6 +173,22 @@ func setCacheCluster(st *apigateway.Stage, enabled bool) {
 		st.CacheClusterStatus = cacheClusterAvailable
 		if st.CacheClusterSize == "" {
 			st.CacheClusterSize = defaultCacheClusterSize
+		}
+	}
+}
+
+// setCacheDataKey gives a stage whose cache is enabled its cache data key (the key the data
+// plane seals cacheDataEncrypted entries with: 32 random bytes, kept in the stored document
+// only), and takes it from a stage whose cache is disabled, so that a cache enabled again
+// starts with a new key.
+func setCacheDataKey(st *apigateway.StageDocument) {
+	switch {
+	case !st.CacheClusterEnabled:
+		st.CacheDataKey = nil
+	case len(st.CacheDataKey) == 0:
+		st.CacheDataKey = make([]byte, 32)
+		if _, err := rand.Read(st.CacheDataKey); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
 		}
 	}
 }

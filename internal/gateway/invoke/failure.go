@@ -92,4 +92,10 @@ var (
 	// code that handles it). AWS sends it as plain text from its front end; gatehouse renders
 	// it through the gateway response (testdata/conformance/request_too_large.txtar).
 	TooLarge = Failure{Type: apigateway.ResponseRequestTooLarge, Message: "HTTP content length exceeded 10485760 bytes."}
+
+	// InvalidationDenied is a Cache-Control: max-age=0 from a caller without
+	// execute-api:InvalidateCache on a cached method whose unauthorizedCacheControlHeaderStrategy
+	// is FAIL_WITH_403: ACCESS_DENIED, 403 {"message":"Unauthorized"} (the developer guide's
+	// "returns a 403 Unauthorized response"; the exact body is not recorded).
+	InvalidationDenied = Failure{Type: apigateway.ResponseAccessDenied, Message: "Unauthorized"}
 )
