@@ -12,9 +12,10 @@ import (
 // methodRef names one method of one deployed stage, for the authorization stages.
 type methodRef struct {
 	snap         *apigateway.RestAPIDocument // the deployment's snapshot
-	sd           *apigateway.StageDocument
-	resourcePath string // "/pets/{id}"
-	verb         string // the method's httpMethod: GET, ..., ANY
+	sd           *apigateway.StageDocument   // as the variant sees it (canary.go)
+	canary       bool                        // the stage's canary variant
+	resourcePath string                      // "/pets/{id}"
+	verb         string                      // the method's httpMethod: GET, ..., ANY
 	m            *apigateway.Method
 }
 

@@ -33,6 +33,13 @@ type stage struct {
 	private   bool
 	router    *route.Router[*method]
 	responses *gatewayResponses
+
+	// isCanary marks the canary variant ($context.isCanaryRequest).
+	isCanary bool
+	// canary is the stage's canary variant (canary.go), nil when the stage has none;
+	// canaryShare is its share of requests, canarySettings.percentTraffic / 100.
+	canary      *stage
+	canaryShare float64
 	// cacheCluster is the stage's cache cluster as the data plane sees it ("" when
 	// disabled, else its size): a change flushes the stage's cache (follower.go).
 	cacheCluster string
@@ -47,8 +54,11 @@ type method struct {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-// compileStage compiles a stage and its deployment's snapshot, reporting every problem.
-func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.DeploymentDocument) (*stage, error) {
+// compileStage compiles one variant of a stage (canary.go: the stage's own deployment and
+// variables, or its canary's) with that variant's deployment snapshot, reporting every
+// problem.
+func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*stage, error) {
+	sd := v.sd
 	snap := dd.Snapshot
 	if snap == nil {
 		return nil, fmt.Errorf("compile stage %s/%s: deployment %q has no snapshot", sd.RestAPIID, sd.StageName, dd.ID)
@@ -62,6 +72,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 		private:      isPrivate(snap),
 		router:       route.New[*method](),
 	}
+	st.isCanary = v.canary
 	var errs []error
 	respCache, err := s.stageCache(sd)
 	if err != nil {
@@ -69,6 +80,12 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 	}
 	if respCache != nil {
 		st.cacheCluster = sd.CacheClusterSize
+	}
+	if !v.useStageCache {
+		// A canary whose canarySettings.useStageCache is false has no cache: its requests
+		// neither read nor fill the stage's entries and always reach its integration.
+		// With it true, the canary reads and fills the stage's entries, under the same keys.
+		respCache = nil
 	}
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))
@@ -109,7 +126,7 @@ func (s *Server) compileStage(sd *apigateway.StageDocument, dd *apigateway.Deplo
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue
 			}
-			authn, policy, err := s.authorization(methodRef{snap: snap, sd: sd, resourcePath: res.Path, verb: verb, m: m})
+			authn, policy, err := s.authorization(methodRef{snap: snap, sd: sd, canary: v.canary, resourcePath: res.Path, verb: verb, m: m})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue

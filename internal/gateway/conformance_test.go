@@ -27,7 +27,8 @@ import (
 //
 //	-- setup.json --   the API: {"apiId", "stage", "variables", "routes", "gatewayResponses",
 //	                   "models", "requestValidators", "binaryMediaTypes", "apiKeySource",
-//	                   "methodSettings", "apiKeys", "usagePlans", "authorizers"}; the gateway runs with
+//	                   "methodSettings", "apiKeys", "usagePlans", "authorizers", "policy",
+//	                   "canary"}; the gateway runs with
 //	                   a throttle state and AWS's account throttle
 //	                   where routes maps "VERB /path" to a Method (AWS JSON) or, for brevity,
 //	                   to a string: a MOCK answering 200 with that body. "${backend}" is
@@ -78,6 +79,18 @@ type fixtureSetup struct {
 	// Policy is the API's resource policy, a JSON object stored as the management plane
 	// stores it (escaped).
 	Policy json.RawMessage `json:"policy"`
+	// Canary gives the stage a canary on a second deployment, "dep2".
+	Canary *fixtureCanary `json:"canary"`
+}
+
+// fixtureCanary is the stage's canary: its settings, the routes of its deployment (the API
+// with these routes instead; none means the same API) and the draw of the gateway's canary
+// random source, which decides every request (canary when draw < percentTraffic/100).
+type fixtureCanary struct {
+	PercentTraffic         float64                    `json:"percentTraffic"`
+	StageVariableOverrides map[string]string          `json:"stageVariableOverrides"`
+	Routes                 map[string]json.RawMessage `json:"routes"`
+	Draw                   float64                    `json:"draw"`
 }
 
 // fixtureFiles returns a txtar archive's files by name.
@@ -123,31 +136,30 @@ func runFixture(t *testing.T, files map[string]string, backendURL string) {
 	if err := json.Unmarshal([]byte(setupJSON), &setup); err != nil {
 		t.Fatalf("setup.json: %v", err)
 	}
-	routes := map[string]*apigateway.Method{}
-	for k, raw := range setup.Routes {
-		var body string
-		if json.Unmarshal(raw, &body) == nil {
-			routes[k] = mockMethod(body)
-			continue
-		}
-		var m apigateway.Method
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("route %q: %v", k, err)
-		}
-		routes[k] = &m
-	}
 	s := newStore(t)
-	doc := buildAPI(setup.APIID, routes, setup.GatewayResponses)
-	doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
-	doc.BinaryMediaTypes = setup.BinaryMediaTypes
-	doc.APIKeySource = setup.APIKeySource
-	doc.Authorizers = setup.Authorizers
-	if len(setup.Policy) > 0 {
-		doc.Policy = storedForm(t, string(setup.Policy))
+	apiDoc := func(routes map[string]json.RawMessage) *apigateway.RestAPIDocument {
+		doc := buildAPI(setup.APIID, fixtureRoutes(t, routes), setup.GatewayResponses)
+		doc.Models, doc.RequestValidators = setup.Models, setup.RequestValidators
+		doc.BinaryMediaTypes = setup.BinaryMediaTypes
+		doc.APIKeySource = setup.APIKeySource
+		doc.Authorizers = setup.Authorizers
+		if len(setup.Policy) > 0 {
+			doc.Policy = storedForm(t, string(setup.Policy))
+		}
+		return doc
 	}
-	deploy(t, s, doc, "dep1", setup.Stage, setup.Variables)
+	deploy(t, s, apiDoc(setup.Routes), "dep1", setup.Stage, setup.Variables)
+	cfg := Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files), State: newTestState(t)}
+	if c := setup.Canary; c != nil {
+		routes := c.Routes
+		if routes == nil {
+			routes = setup.Routes
+		}
+		putDeployment(t, s, apiDoc(routes), "dep2") // the stage points at it in putKeysAndPlans
+		cfg.CanaryRandom = func() float64 { return c.Draw }
+	}
 	putKeysAndPlans(t, s, setup)
-	srv := startServer(t, s, Config{Logger: testLogger(t), Lambda: fixtureLambda(t, files), State: newTestState(t)})
+	srv := startServer(t, s, cfg)
 	if errs := srv.StageErrors(); len(errs) > 0 {
 		t.Fatalf("stage does not compile: %v", errs)
 	}
@@ -245,6 +257,26 @@ func checkExchange(t *testing.T, srv *Server, wire bool, which, request, respons
 	}
 }
 
+// fixtureRoutes reads a fixture's routes: "VERB /path" → a Method, or a string, the body of
+// a MOCK answering 200.
+func fixtureRoutes(t *testing.T, raw map[string]json.RawMessage) map[string]*apigateway.Method {
+	t.Helper()
+	routes := map[string]*apigateway.Method{}
+	for k, r := range raw {
+		var body string
+		if json.Unmarshal(r, &body) == nil {
+			routes[k] = mockMethod(body)
+			continue
+		}
+		var m apigateway.Method
+		if err := json.Unmarshal(r, &m); err != nil {
+			t.Fatalf("route %q: %v", k, err)
+		}
+		routes[k] = &m
+	}
+	return routes
+}
+
 // countingEcho starts a backend for one fixture that answers {"call":N,"method":...,
 // "uri":...}, N counting its calls from 1, and returns its URL.
 func countingEcho(t *testing.T) string {
@@ -258,13 +290,17 @@ func countingEcho(t *testing.T) string {
 	return ts.URL
 }
 
-// putKeysAndPlans stores the fixture's stage method settings, API keys and usage plans.
+// putKeysAndPlans stores the fixture's stage method settings, cache cluster and canary, API
+// keys and usage plans.
 func putKeysAndPlans(t *testing.T, s store.Store, setup fixtureSetup) {
 	t.Helper()
 	var ops []store.Op
-	if setup.MethodSettings != nil || setup.CacheClusterEnabled {
+	if setup.MethodSettings != nil || setup.Canary != nil || setup.CacheClusterEnabled {
 		st := apigateway.StageDocument{Stage: apigateway.Stage{StageName: setup.Stage, DeploymentID: "dep1", Variables: setup.Variables,
 			MethodSettings: setup.MethodSettings, CacheClusterEnabled: setup.CacheClusterEnabled, CacheClusterSize: setup.CacheClusterSize}, RestAPIID: setup.APIID}
+		if c := setup.Canary; c != nil {
+			st.CanarySettings = &apigateway.CanarySettings{PercentTraffic: c.PercentTraffic, DeploymentID: "dep2", StageVariableOverrides: c.StageVariableOverrides}
+		}
 		ops = append(ops, mustPut(t, testScope.StageKey(setup.APIID, setup.Stage), st))
 	}
 	for _, k := range setup.APIKeys {

@@ -203,8 +203,10 @@ func (s *Server) applyDeployment(f *follower, ev store.Event, dirty map[string]b
 		if !ok {
 			continue
 		}
-		if depID := stageDeploymentID(kv.Value); s.scope.DeploymentKey(apiID, depID) == ev.KV.Key {
-			dirty[key] = true
+		for _, depID := range stageDeploymentIDs(kv.Value) {
+			if depID != "" && s.scope.DeploymentKey(apiID, depID) == ev.KV.Key {
+				dirty[key] = true
+			}
 		}
 	}
 }
@@ -220,13 +222,21 @@ func (s *Server) putDeployment(f *follower, kv store.KV) {
 	delete(f.depErrs, kv.Key)
 }
 
-// stageDeploymentID reads only the deploymentId of a stage document.
-func stageDeploymentID(b []byte) string {
+// stageDeploymentIDs reads only the deployments a stage document serves: its deploymentId
+// and its canary's ("" when it has none).
+func stageDeploymentIDs(b []byte) [2]string {
 	var v struct {
-		DeploymentID string `json:"deploymentId"`
+		DeploymentID   string `json:"deploymentId"`
+		CanarySettings *struct {
+			DeploymentID string `json:"deploymentId"`
+		} `json:"canarySettings"`
 	}
 	_ = jsonUnmarshal(b, &v)
-	return v.DeploymentID
+	ids := [2]string{v.DeploymentID}
+	if v.CanarySettings != nil {
+		ids[1] = v.CanarySettings.DeploymentID
+	}
+	return ids
 }
 
 // splitKey splits "{prefix}{apiId}/{name}".
@@ -261,6 +271,7 @@ func (s *Server) recompile(ctx context.Context, f *follower, dirty map[string]bo
 			s.setFailure(id, nil)
 			if prev != nil {
 				flush = append(flush, [2]string{apiID, name})
+				s.cacheStats.Forget(cacheStage(apiID, name))
 			}
 			continue
 		}
@@ -318,7 +329,29 @@ func (s *Server) compileStageDoc(ctx context.Context, f *follower, key, apiID st
 	if sd.RestAPIID == "" {
 		sd.RestAPIID = apiID
 	}
-	depKey := s.scope.DeploymentKey(apiID, sd.DeploymentID)
+	main, canary := stageVariants(&sd)
+	st, err := s.compileVariant(ctx, f, main)
+	if err != nil {
+		return nil, err
+	}
+	if canary != nil {
+		// A canary that does not compile fails the whole stage, whose previous form keeps
+		// serving: half a stage would send the canary's share to the wrong deployment.
+		c, err := s.compileVariant(ctx, f, *canary)
+		if err != nil {
+			return nil, fmt.Errorf("canary: %w", err)
+		}
+		c.key = key
+		st.canary, st.canaryShare = c, canaryShare(sd.CanarySettings)
+	}
+	st.key = key
+	return st, nil
+}
+
+// compileVariant compiles one variant of a stage with its deployment.
+func (s *Server) compileVariant(ctx context.Context, f *follower, v variant) (*stage, error) {
+	apiID, name, depID := v.sd.RestAPIID, v.sd.StageName, v.sd.DeploymentID
+	depKey := s.scope.DeploymentKey(apiID, depID)
 	if err := f.depErrs[depKey]; err != nil {
 		return nil, err
 	}
@@ -336,12 +369,7 @@ func (s *Server) compileStageDoc(ctx context.Context, f *follower, key, apiID st
 		}
 	}
 	if dd == nil {
-		return nil, fmt.Errorf("compile stage %s/%s: deployment %q not found", apiID, sd.StageName, sd.DeploymentID)
+		return nil, fmt.Errorf("compile stage %s/%s: deployment %q not found", apiID, name, depID)
 	}
-	st, err := s.compileStage(&sd, dd)
-	if err != nil {
-		return nil, err
-	}
-	st.key = key
-	return st, nil
+	return s.compileStage(v, dd)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,8 +30,8 @@ func countingBackend(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	return ts, &n
 }
 
-// putStage writes the stage document st of apiID.
-func putStage(t testing.TB, s store.Store, apiID string, st apigateway.StageDocument) {
+// putStageDocument writes the stage document st of apiID.
+func putStageDocument(t testing.TB, s store.Store, apiID string, st apigateway.StageDocument) {
 	t.Helper()
 	st.RestAPIID = apiID
 	op, err := store.PutJSON(testScope.StageKey(apiID, st.StageName), st, store.AnyRevision)
@@ -96,7 +97,7 @@ func TestResponseCacheStageSettings(t *testing.T) {
 	deploy(t, s, doc, "d1", "prod", nil)
 	off := caching(300)
 	off.CachingEnabled = false
-	putStage(t, s, "capi", cachedStage(map[string]*apigateway.MethodSetting{
+	putStageDocument(t, s, "capi", cachedStage(map[string]*apigateway.MethodSetting{
 		"*/*":        caching(300),
 		"items/POST": caching(300),
 		"short/GET":  caching(10),
@@ -180,7 +181,7 @@ func TestResponseCacheFlushedWithCluster(t *testing.T) {
 	s := newStore(t)
 	deploy(t, s, buildAPI("fapi", map[string]*apigateway.Method{"GET /items": proxyMethod(be.URL + "/items")}, nil), "d1", "prod", nil)
 	st := cachedStage(map[string]*apigateway.MethodSetting{"*/*": caching(300)})
-	putStage(t, s, "fapi", st)
+	putStageDocument(t, s, "fapi", st)
 	store := &flushCounter{Store: cache.NewMemoryStore(), flushes: map[string]int{}}
 	srv := startServer(t, s, Config{Logger: testLogger(t), ResponseCache: store})
 	cluster := func(want string) func() bool {
@@ -195,27 +196,27 @@ func TestResponseCacheFlushedWithCluster(t *testing.T) {
 
 	// Another setting leaves the entries.
 	st.Description = "changed"
-	putStage(t, s, "fapi", st)
+	putStageDocument(t, s, "fapi", st)
 	waitFor(t, func() bool { return srv.table.Load().lookup("fapi", "prod") != nil })
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 1")
 
 	// A resize flushes.
 	st.CacheClusterSize = "1.6"
-	putStage(t, s, "fapi", st)
+	putStageDocument(t, s, "fapi", st)
 	testWaitFlushes(t, store, "fapi/prod", 1)
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 2")
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 2")
 
 	// Disabling flushes and caches nothing.
 	st.CacheClusterEnabled = false
-	putStage(t, s, "fapi", st)
+	putStageDocument(t, s, "fapi", st)
 	testWaitFlushes(t, store, "fapi/prod", 2)
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 3")
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 4")
 
 	// Enabled again, then the stage deleted: flushed each time.
 	st.CacheClusterEnabled = true
-	putStage(t, s, "fapi", st)
+	putStageDocument(t, s, "fapi", st)
 	testWaitFlushes(t, store, "fapi/prod", 3)
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 5")
 	wantBody(t, srv, "fapi", "GET", "/items", "GET /items call 5")
@@ -223,6 +224,11 @@ func TestResponseCacheFlushedWithCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	testWaitFlushes(t, store, "fapi/prod", 4)
+	for _, st := range srv.CacheStats() {
+		if st.Stage == "fapi/prod" {
+			t.Errorf("CacheStats of the deleted stage: %+v", st)
+		}
+	}
 }
 
 func testWaitFlushes(t *testing.T, f *flushCounter, stage string, n int) {
@@ -239,7 +245,7 @@ func TestResponseCacheEncrypted(t *testing.T) {
 	setting.CacheDataEncrypted = true
 	st := cachedStage(map[string]*apigateway.MethodSetting{"*/*": setting})
 	st.CacheDataKey = bytes.Repeat([]byte{5}, cache.KeySize)
-	putStage(t, s, "eapi", st)
+	putStageDocument(t, s, "eapi", st)
 	mem := &recordingStore{Store: cache.NewMemoryStore()}
 	srv := startServer(t, s, Config{Logger: testLogger(t), ResponseCache: mem})
 	waitFor(t, func() bool { st := srv.table.Load().lookup("eapi", "prod"); return st != nil && st.cacheCluster != "" })
@@ -276,7 +282,7 @@ func TestResponseCacheInvalidateAuthorization(t *testing.T) {
 	fail := caching(300)
 	fail.RequireAuthorizationForCacheControl = true
 	fail.UnauthorizedCacheControlHeaderStrategy = cache.FailWith403
-	putStage(t, s, "iapi", cachedStage(map[string]*apigateway.MethodSetting{"*/*": fail}))
+	putStageDocument(t, s, "iapi", cachedStage(map[string]*apigateway.MethodSetting{"*/*": fail}))
 	putIAMUser(t, s, "alice", iamAliceID, map[string]string{"invoke": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}]}`})
 	putIAMKey(t, s, iamAliceKey, iamAliceSecret, "alice", iam.StatusActive)
 	putIAMUser(t, s, "carol", "AIDACAROLCAROLCAROL22", map[string]string{"all": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["execute-api:Invoke","execute-api:InvalidateCache"],"Resource":"arn:aws:execute-api:us-east-1:123456789012:iapi/prod/GET/pets"}]}`})
@@ -311,5 +317,43 @@ func TestResponseCacheInvalidateAuthorization(t *testing.T) {
 	// A method without IAM has no caller to authorize: refused.
 	if code, _, _ := serve(t, srv, "iapi", "GET", "/open", "Cache-Control: max-age=0"); code != 403 {
 		t.Errorf("anonymous max-age=0 = %d; want 403", code)
+	}
+}
+
+// TestResponseCacheCanary: a canary whose useStageCache is false neither reads nor fills the
+// stage's cache; with it true, the canary and the stage answer from the same entries.
+func TestResponseCacheCanary(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		useStageCache bool
+		want          []string // main, main, canary, canary, main
+	}{
+		{false, []string{"main call 1", "main call 1", "canary call 2", "canary call 3", "main call 1"}},
+		{true, []string{"main call 1", "main call 1", "main call 1", "main call 1", "main call 1"}},
+	} {
+		be, calls := countingBackend(t)
+		s := newStore(t)
+		apiID := fmt.Sprintf("canarycache%v", tt.useStageCache)
+		putDeployment(t, s, buildAPI(apiID, map[string]*apigateway.Method{"GET /items": proxyMethod(be.URL + "/main")}, nil), "d1")
+		putDeployment(t, s, buildAPI(apiID, map[string]*apigateway.Method{"GET /items": proxyMethod(be.URL + "/canary")}, nil), "d2")
+		sd := cachedStage(map[string]*apigateway.MethodSetting{"*/*": caching(300)})
+		sd.CanarySettings = &apigateway.CanarySettings{PercentTraffic: 50, DeploymentID: "d2", UseStageCache: tt.useStageCache}
+		putStageDocument(t, s, apiID, sd)
+		var draw atomic.Uint64
+		srv := startServer(t, s, Config{Logger: testLogger(t), CanaryRandom: func() float64 { return math.Float64frombits(draw.Load()) }})
+		waitFor(t, func() bool {
+			st := srv.table.Load().lookup(apiID, "prod")
+			return st != nil && st.cacheCluster == "0.5" && st.canary != nil
+		})
+		for i, r := range []float64{0.9, 0.9, 0, 0, 0.9} { // 0 draws the canary, 0.9 the stage
+			draw.Store(math.Float64bits(r))
+			_, _, got := serve(t, srv, apiID, "GET", "/items")
+			if want := "GET /" + tt.want[i]; got != want {
+				t.Errorf("useStageCache %v, request %d (draw %v) = %q; want %q", tt.useStageCache, i+1, r, got, want)
+			}
+		}
+		if n, want := calls.Load(), int64(strings.Count(strings.Join(tt.want, ","), "canary call")+1); n != want {
+			t.Errorf("useStageCache %v: backend calls = %d; want %d", tt.useStageCache, n, want)
+		}
 	}
 }

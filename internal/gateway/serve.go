@@ -89,8 +89,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 		s.noMatch(w, s.defaults, inv, unmatchedStage, apiID, stageName, p, "")
 		return
 	}
+	st = st.pick(s.canaryRandom) // the stage or its canary (canary.go)
 	grs = st.responses
 	inv.APIID, inv.Stage, inv.DeploymentID, inv.StageVariables = st.apiID, st.name, st.deploymentID, st.variables
+	inv.IsCanary = st.isCanary
 	if l != nil {
 		inv.SourceVPCE, inv.SourceVPC = l.vpce, l.vpc
 	}

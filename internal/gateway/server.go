@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -70,6 +71,10 @@ type Config struct {
 	// other throttles (GetAccount's throttleSettings). The zero value is AWS's default,
 	// 10,000 requests a second with a burst of 5,000; a negative rate or burst applies none.
 	AccountThrottle apigateway.ThrottleSettings
+	// CanaryRandom draws the number, uniform in [0, 1), that sends a request to its stage's
+	// canary when it is below canarySettings.percentTraffic/100 (canary.go); nil means
+	// math/rand/v2's Float64. Tests inject it to choose the variant.
+	CanaryRandom func() float64
 	// Now is the gateway's clock: $context.requestTime, and the time of throttles and
 	// quota periods; nil means time.Now.
 	Now func() time.Time
@@ -110,6 +115,8 @@ type Server struct {
 	stateFailure throttle.FailurePolicy
 	account      *meter.Bucket
 	now          func() time.Time
+	// canaryRandom splits a stage's requests between it and its canary (Config.CanaryRandom).
+	canaryRandom func() float64
 	// authCache keeps Lambda authorizer results (Config.AuthorizerCache).
 	authCache AuthorizerCache
 	// respCache keeps the stages' cached responses (Config.ResponseCache); cacheStats
@@ -172,6 +179,10 @@ func New(cfg Config) *Server {
 	s.stateFailure = cfg.StateFailure
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.canaryRandom = cfg.CanaryRandom
+	if s.canaryRandom == nil {
+		s.canaryRandom = rand.Float64
 	}
 	s.authCache = cfg.AuthorizerCache
 	if s.authCache == nil {

@@ -32,6 +32,11 @@ const (
 	msgCanaryNeedsStage = "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is "
 	// Same test, "create-canary-deployment-non-existing-stage".
 	msgCanaryStageMissing = "Invalid deployment content specified.Stage %s must already be created before making a canary release deployment"
+	// A deployment without canarySettings to a stage with a canary (AWS's developer guide,
+	// create-canary-deployment: "In any subsequent API deployments to the same stage, you
+	// must always specify canarySettings as an input, until the canary is disabled on that
+	// stage"); AWS's words as CloudFormation reported them (serverless/serverless#11518).
+	msgNonCanaryOnCanaryStage = "Invalid deployment content specified.Non canary deployment not supported on stage %s because Canary is enabled. Provide CanarySettings in deploymentInput."
 	// test_apigateway_common.snapshot.json test_create_delete_deployments
 	// "delete-deployment-error-0".
 	msgActiveStages = "Active stages pointing to this deployment must be moved or deleted"
@@ -170,6 +175,8 @@ func (s *Server) deployToStage(ctx context.Context, apiID, name, deploymentID st
 		rev = store.Absent
 	case err != nil:
 		return store.Op{}, err
+	case in.CanarySettings == nil && st.CanarySettings != nil:
+		return store.Op{}, awsjson.BadRequest(msgNonCanaryOnCanaryStage, name)
 	case in.CanarySettings != nil:
 		// A canary release deployment leaves the stage on its deployment and sends the
 		// canary's share of traffic to the new one (test_create_canary_deployment

@@ -128,6 +128,9 @@ func TestCreateDeploymentRefusals(t *testing.T) {
 			"BadRequestException", "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is ", ""},
 		{"canary on a missing stage", apigateway.CreateDeploymentInput{RestApiId: aws.String(ok), StageName: aws.String("non-existing"), CanarySettings: canary},
 			"BadRequestException", "Invalid deployment content specified.Stage non-existing must already be created before making a canary release deployment", "non-existing"},
+		{"canary percentage above 100", apigateway.CreateDeploymentInput{RestApiId: aws.String(ok), StageName: aws.String("dev"),
+			CanarySettings: &types.DeploymentCanarySettings{PercentTraffic: 150}},
+			"BadRequestException", "Canary traffic percentage must be between 0.0 and 100.0", "dev"},
 		{"bad stage name", apigateway.CreateDeploymentInput{RestApiId: aws.String(ok), StageName: aws.String("bad.name")},
 			"BadRequestException", "Stage name only allows a-zA-Z0-9_-", "bad.name"},
 		{"every variable problem", apigateway.CreateDeploymentInput{RestApiId: aws.String(ok), StageName: aws.String("dev"),
@@ -178,6 +181,70 @@ func TestCanaryReleaseDeployment(t *testing.T) {
 	for _, id := range []string{base, *out.Id} {
 		_, err := e.client.DeleteDeployment(ctx(t), &apigateway.DeleteDeploymentInput{RestApiId: aws.String(apiID), DeploymentId: aws.String(id)})
 		wantAPIError(t, "DeleteDeployment "+id, err, "BadRequestException", "Active stages pointing to this deployment must be moved or deleted")
+	}
+	deployments := func() int {
+		t.Helper()
+		kvs, _, err := e.store.List(ctx(t), e.scope.DeploymentPrefix(apiID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(kvs)
+	}
+	// While the canary is there, every deployment to the stage must be a canary's.
+	before := deployments()
+	_, err = e.client.CreateDeployment(ctx(t), &apigateway.CreateDeploymentInput{RestApiId: aws.String(apiID), StageName: aws.String("dev")})
+	wantAPIError(t, "CreateDeployment without canarySettings", err, "BadRequestException",
+		"Invalid deployment content specified.Non canary deployment not supported on stage dev because Canary is enabled. Provide CanarySettings in deploymentInput.")
+	if n := deployments(); n != before {
+		t.Errorf("the refused deployment was stored: %d deployments; want %d", n, before)
+	}
+	// A second canary deployment moves the canary; the stage stays on its deployment.
+	out2, err := e.client.CreateDeployment(ctx(t), &apigateway.CreateDeploymentInput{
+		RestApiId: aws.String(apiID), StageName: aws.String("dev"),
+		CanarySettings: &types.DeploymentCanarySettings{PercentTraffic: 10.5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = e.client.GetStage(ctx(t), &apigateway.GetStageInput{RestApiId: aws.String(apiID), StageName: aws.String("dev")})
+	if cs := st.CanarySettings; *st.DeploymentId != base || cs == nil || *cs.DeploymentId != *out2.Id || cs.PercentTraffic != 10.5 {
+		t.Fatalf("stage after a second canary deployment = deployment %s canary %+v; want %s with canary %s at 10.5%%", *st.DeploymentId, cs, base, *out2.Id)
+	}
+	// The first canary's deployment is free again.
+	if _, err := e.client.DeleteDeployment(ctx(t), &apigateway.DeleteDeploymentInput{RestApiId: aws.String(apiID), DeploymentId: out.Id}); err != nil {
+		t.Errorf("DeleteDeployment of the replaced canary's deployment: %v", err)
+	}
+	// Promotion (promote-canary-deployment): the canary's deployment onto the stage, then
+	// the canary removed; deployments to the stage need no canarySettings any more.
+	st2, err := e.client.UpdateStage(ctx(t), &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String("dev"),
+		PatchOperations: []types.PatchOperation{
+			{Op: types.OpCopy, From: aws.String("/canarySettings/deploymentId"), Path: aws.String("/deploymentId")},
+			{Op: types.OpRemove, Path: aws.String("/canarySettings")},
+		}})
+	if err != nil || *st2.DeploymentId != *out2.Id || st2.CanarySettings != nil {
+		t.Fatalf("UpdateStage promote = %+v, %v; want deployment %s and no canary", st2, err, *out2.Id)
+	}
+	next, err := e.client.CreateDeployment(ctx(t), &apigateway.CreateDeploymentInput{RestApiId: aws.String(apiID), StageName: aws.String("dev")})
+	if err != nil {
+		t.Fatalf("CreateDeployment after promotion: %v", err)
+	}
+	// Rollback: the stage back on the base deployment.
+	st2, err = e.client.UpdateStage(ctx(t), &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String("dev"),
+		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/deploymentId"), Value: aws.String(base)}}})
+	if err != nil || *st2.DeploymentId != base {
+		t.Fatalf("UpdateStage rollback = %+v, %v; want deployment %s", st2, err, base)
+	}
+	// The history: every deployment not deleted.
+	list, err := e.client.GetDeployments(ctx(t), &apigateway.GetDeploymentsInput{RestApiId: aws.String(apiID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, d := range list.Items {
+		got[*d.Id] = true
+	}
+	if len(got) != 3 || !got[base] || !got[*out2.Id] || !got[*next.Id] {
+		t.Errorf("GetDeployments = %v; want %s, %s and %s", got, base, *out2.Id, *next.Id)
 	}
 }
 

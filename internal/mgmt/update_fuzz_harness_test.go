@@ -319,7 +319,13 @@ func runUpdate(t *testing.T, target updateTarget, patchBody func(fx *fuzzFixture
 	if problems := checkStored(t, st, fx); len(problems) > 0 {
 		t.Fatalf("PATCH %s %s = %d %s stored what Put/Create would refuse:\n%s", patchPath, body, code, resp, strings.Join(problems, "\n"))
 	}
-	depCode, _, dep := fuzzCall(s, "POST", "/restapis/"+fx.apiID+"/deployments", `{"stageName":"prod"}`)
+	deployment := `{"stageName":"prod"}`
+	var sd apigateway.StageDocument
+	if _, err := store.GetJSON(context.Background(), st, fuzzScope.StageKey(fx.apiID, "prod"), &sd); err == nil && sd.CanarySettings != nil {
+		// A stage with a canary takes canary deployments only, as AWS's does.
+		deployment = `{"stageName":"prod","canarySettings":{"percentTraffic":10}}`
+	}
+	depCode, _, dep := fuzzCall(s, "POST", "/restapis/"+fx.apiID+"/deployments", deployment)
 	if depCode != http.StatusCreated {
 		t.Fatalf("after PATCH %s %s: CreateDeployment = %d %s; want 201", patchPath, body, depCode, dep)
 	}

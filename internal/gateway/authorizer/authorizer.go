@@ -49,6 +49,10 @@ type Config struct {
 	Authorizer *apigateway.Authorizer
 	// Region, AccountID, APIID and Stage build method ARNs and cache keys.
 	Region, AccountID, APIID, Stage string
+	// CacheStage replaces Stage in cache keys: a stage's canary, which may call another
+	// function or see other stage variables, keeps its answers apart under
+	// "{stage}/~canary", still flushed with the stage. Empty means Stage.
+	CacheStage string
 	// StageVariables are the stage's variables (stageVariables.X identity sources and the
 	// REQUEST event).
 	StageVariables map[string]string
@@ -139,7 +143,11 @@ func New(cfg Config) (*Authorizer, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	z := &Authorizer{cfg: cfg, prefix: cfg.APIID + "/" + cfg.Stage + "/" + a.ID + "/"}
+	cacheStage := cfg.CacheStage
+	if cacheStage == "" {
+		cacheStage = cfg.Stage
+	}
+	z := &Authorizer{cfg: cfg, prefix: cfg.APIID + "/" + cacheStage + "/" + a.ID + "/"}
 	ttl := apigateway.DefaultAuthorizerResultTTL
 	if a.AuthorizerResultTTLInSeconds != nil {
 		ttl = *a.AuthorizerResultTTLInSeconds

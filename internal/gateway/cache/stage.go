@@ -112,7 +112,8 @@ type Method struct {
 }
 
 // Middleware returns the method's cache stage: nil when the method is not cached (a zero
-// TTL, or encryption asked without a data key).
+// TTL, encryption asked without a data key, cache key parameters that name nothing the
+// request has). An unknown unauthorizedCacheControlHeaderStrategy is an error.
 func (s *Stage) Middleware(m Method) (invoke.Middleware, error) {
 	if m.TTL <= 0 {
 		return nil, nil
@@ -130,7 +131,10 @@ func (s *Stage) Middleware(m Method) (invoke.Middleware, error) {
 	}
 	sources, err := parseKeyParameters(m.KeyParameters, m.RequestParameters)
 	if err != nil {
-		return nil, err
+		// AWS refuses such keys when they are put; a key that cannot be computed must not
+		// merge the entries it should tell apart, so the method is served uncached.
+		s.log.Warn("cache key parameters unusable: method not cached", "resource", m.ResourcePath, "method", m.HTTPMethod, "err", err)
+		return nil, nil
 	}
 	h := &handler{stage: s, m: m, sources: sources, counter: s.stats.Counter(s.name, m.ResourcePath, m.HTTPMethod)}
 	if m.Encrypted {
@@ -198,9 +202,7 @@ func (h *handler) lookup(ctx context.Context, inv *invoke.Invocation, key string
 				h.counter.hits.Add(1)
 				return e.response(inv), nil
 			}
-			e, resp, err := h.fetch(ctx, inv, key)
-			h.stage.flights.land(key, f, e, err, ctx.Err() != nil)
-			return resp, err
+			return h.lead(ctx, inv, key, f)
 		}
 		f.waiting.Add(1)
 		if err := f.wait(ctx); err != nil {
@@ -222,6 +224,22 @@ func (h *handler) lookup(ctx context.Context, inv *invoke.Invocation, key string
 		_, resp, err := h.fetch(ctx, inv, key)
 		return resp, err
 	}
+}
+
+// lead fetches key for the flight f it leads, which lands however the fetch ends: a panic
+// (which the edge answers with a 500) lands it as a leader gone, so its waiters fetch for
+// themselves instead of waiting for a flight that never lands.
+func (h *handler) lead(ctx context.Context, inv *invoke.Invocation, key string, f *flight) (*invoke.Response, error) {
+	landed := false
+	defer func() {
+		if !landed {
+			h.stage.flights.land(key, f, nil, nil, true)
+		}
+	}()
+	e, resp, err := h.fetch(ctx, inv, key)
+	h.stage.flights.land(key, f, e, err, ctx.Err() != nil)
+	landed = true
+	return resp, err
 }
 
 // refill is an authorized Cache-Control: max-age=0: the integration answers and its answer

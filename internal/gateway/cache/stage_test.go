@@ -257,9 +257,17 @@ func TestIntegrationKeyParameters(t *testing.T) {
 	f.want(req("GET /pets/1?name=a"), "call 1")
 	f.want(req("GET /pets/1?name=b"), "call 2")
 	f.want(req("GET /pets/1?name=a"), "call 1")
-	if _, err := f.stage.Middleware(Method{TTL: time.Second, KeyParameters: []string{"integration.request.header.none", "method.request.body"}}); err == nil ||
-		!strings.Contains(err.Error(), "none") || !strings.Contains(err.Error(), "method.request.body") {
-		t.Errorf("bad key parameters: err = %v; want both listed", err)
+	// Keys that name nothing the request has: every problem listed, and the method is
+	// served uncached rather than with entries merged.
+	bad := []string{"integration.request.header.none", "method.request.body"}
+	if _, err := parseKeyParameters(bad, nil); err == nil || !strings.Contains(err.Error(), "none") || !strings.Contains(err.Error(), "method.request.body") {
+		t.Errorf("parseKeyParameters(%q) = %v; want both listed", bad, err)
+	}
+	if mw, err := f.stage.Middleware(Method{TTL: time.Second, KeyParameters: bad}); mw != nil || err != nil {
+		t.Errorf("Middleware with bad key parameters = %v, %v; want nil, nil (uncached)", mw != nil, err)
+	}
+	if _, err := f.stage.Middleware(Method{TTL: time.Second, Strategy: "SUCCEED"}); err == nil {
+		t.Error("Middleware with strategy SUCCEED: no error")
 	}
 }
 
@@ -533,5 +541,24 @@ func TestClusterCapacity(t *testing.T) {
 		if _, err := ClusterCapacity(bad); err == nil {
 			t.Errorf("ClusterCapacity(%q): no error", bad)
 		}
+	}
+}
+
+func TestSingleFlightLeaderPanics(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Method{}, StageConfig{})
+	panicking := invoke.HandlerFunc(func(context.Context, *invoke.Invocation) (*invoke.Response, error) { panic("boom") })
+	mw, _ := f.stage.Middleware(Method{TTL: time.Minute, ResourcePath: "/pets/{id}", HTTPMethod: "GET", Namespace: "res1"})
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the integration's panic did not reach the caller")
+			}
+		}()
+		_, _ = mw(panicking).Invoke(context.Background(), req("GET /pets/1"))
+	}()
+	// The flight landed: the next request leads a new one instead of waiting forever.
+	if _, lead := f.stage.flights.join(string(appendKey(nil, "res1", nil, req("GET /pets/1")))); !lead {
+		t.Error("a panicked flight is still in the air")
 	}
 }

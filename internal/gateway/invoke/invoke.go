@@ -275,10 +275,13 @@ type Invocation struct {
 	// RequestTime is when the gateway received the request.
 	RequestTime time.Time
 
-	AccountID    string
-	APIID        string
-	Stage        string
+	AccountID string
+	APIID     string
+	Stage     string
+	// DeploymentID is the deployment serving the request: the stage's, or its canary's.
 	DeploymentID string
+	// IsCanary is $context.isCanaryRequest: the stage's canary serves the request.
+	IsCanary bool
 	// ResourceID and ResourcePath identify the matched resource: "abc123", "/pets/{id}".
 	ResourceID   string
 	ResourcePath string
@@ -549,6 +552,9 @@ func (inv *Invocation) ContextVar(name string) (string, bool) {
 	case "identity.apiKeyId":
 		return inv.APIKeyID, inv.APIKeyID != ""
 	case "isCanaryRequest":
+		if inv.IsCanary {
+			return "true", true
+		}
 		return "false", true
 	case "error.message":
 		if inv.Err == nil || inv.Err.MessageNull {
