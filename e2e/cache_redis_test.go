@@ -93,7 +93,9 @@ func TestResponseCacheSharedRedis(t *testing.T) {
 	for range 2 {
 		dir := t.TempDir()
 		copyDir(t, seed.opts.dataDir, dir)
-		g := startGatehouse(t, options{dataDir: dir, args: []string{"--state", state}})
+		// A generous --state-timeout: on a busy machine a fill slower than the default 50 ms
+		// would be dropped (logged), and node B would miss for a reason not under test.
+		g := startGatehouse(t, options{dataDir: dir, args: []string{"--state", state, "--state-timeout", "5s"}})
 		waitForAnswer(t, g.pathURL(a.ID, "prod")+"/ready", nil, 200, "the copied data dir's stage")
 		nodes = append(nodes, g)
 	}
