@@ -20,7 +20,11 @@
 #   with --state on a private redis-server on the load CPU, started here), e.g.
 #   PROXIES="gatehouse gatehouse-key gatehouse-redis gatehouse-redis-key"; gatehouse-authz (the
 #   method behind a TOKEN Lambda authorizer, bench/authfn, whose answer is cached) and
-#   gatehouse-jwt (behind a COGNITO_USER_POOLS authorizer, tokens of bench/jwtissuer)
+#   gatehouse-jwt (behind a COGNITO_USER_POOLS authorizer, tokens of bench/jwtissuer);
+#   gatehouse-cache (the same API with the stage cache on, bench/setup -cache: every measured
+#   request is a cache hit, in process) and gatehouse-redis-cache (the same, --state on the
+#   private redis-server: hits from Redis, compared with gatehouse-redis when it ran), e.g.
+#   PROXIES="nginx gatehouse gatehouse-cache gatehouse-redis gatehouse-redis-cache"
 #   FORCE=1 runs even when the CPUs are more than MAX_BUSY percent busy before it starts.
 set -euo pipefail
 
@@ -226,6 +230,13 @@ start_gatehouse-redis-key() {
 	start_redis
 	start_gatehouse_as gatehouse-redis-key $((VARIANT_PORT_BASE + 20)) $((VARIANT_PORT_BASE + 21)) -api-key --state "redis://127.0.0.1:$REDIS_PORT/1"
 }
+# gatehouse-cache, gatehouse-redis-cache: the stage response cache answers every request
+# after the first (wrk asks one path), from memory or from Redis.
+start_gatehouse-cache() { start_gatehouse_as gatehouse-cache $((VARIANT_PORT_BASE + 50)) $((VARIANT_PORT_BASE + 51)) -cache; }
+start_gatehouse-redis-cache() {
+	start_redis
+	start_gatehouse_as gatehouse-redis-cache $((VARIANT_PORT_BASE + 60)) $((VARIANT_PORT_BASE + 61)) -cache --state "redis://127.0.0.1:$REDIS_PORT/2"
+}
 
 # --- redis: a private server for the --state variants, on the load CPU, no persistence ----
 REDIS_STARTED=0
@@ -368,12 +379,24 @@ awk -F'\t' -v proxies="$PROXIES" '
 	}
 	# target(p, want, what): when variant p ran beside gatehouse, prints whether its req/s
 	# (median over rounds of the per-round ratios) is at least want times that of gatehouse.
-	function target(p, want, what,   r) {
-		if (!(("gatehouse" in R) && (p in R)))
+	function target(p, want, what) { return target_of(p, "gatehouse", want, what) }
+	# target_of(p, base, want, what): the same against variant base.
+	function target_of(p, base, want, what,   r) {
+		if (!((base in R) && (p in R)))
 			return 0
-		r = round_ratio(p, "gatehouse")
-		printf "\ntarget: %s req/s >= %.2fx gatehouse (%s): %s (median of rounds %.2fx; medians %.2fx)",
-			p, want, what, r >= want ? "MET" : "NOT MET", r, R[p] / R["gatehouse"]
+		r = round_ratio(p, base)
+		printf "\ntarget: %s req/s >= %.2fx %s (%s): %s (median of rounds %.2fx; medians %.2fx)",
+			p, want, base, what, r >= want ? "MET" : "NOT MET", r, R[p] / R[base]
+		return 1
+	}
+	# versus_nginx(p, want): when variant p ran beside nginx, prints whether its req/s
+	# (median over rounds of the per-round ratios) is at least want times that of nginx.
+	function versus_nginx(p, want,   r) {
+		if (!(("nginx" in R) && (p in R)))
+			return 0
+		r = round_ratio(p, "nginx")
+		printf "\ntarget: %s req/s >= %.2fx nginx: %s (median of rounds %.2fx; medians %.2fx)",
+			p, want, r >= want ? "MET" : "NOT MET", r, R[p] / R["nginx"]
 		return 1
 	}
 	function median(arr, p, k,   i, j, t, v) {
@@ -402,6 +425,14 @@ awk -F'\t' -v proxies="$PROXIES" '
 			printf "\nthe Redis state costs the gateway %.1f us CPU a request more than the in-process state (median of rounds)", round_diff("gatehouse-redis-key", "gatehouse-key")
 		target("gatehouse-authz", 0.85, "a cached Lambda TOKEN authorizer")
 		target("gatehouse-jwt", 0.85, "a COGNITO_USER_POOLS authorizer")
+		# A cache hit answers without the backend: faster than the uncached path with the
+		# same state (in process, or Redis), and at least as fast as nginx proxying the
+		# same backend.
+		target("gatehouse-cache", 1.50, "a stage cache hit, in process")
+		if (!target_of("gatehouse-redis-cache", "gatehouse-redis", 1.50, "a stage cache hit from Redis, both with the Redis state"))
+			target("gatehouse-redis-cache", 1.50, "a stage cache hit from Redis")
+		versus_nginx("gatehouse-cache", 1.00)
+		versus_nginx("gatehouse-redis-cache", 1.00)
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",
 				R["gatehouse"] >= 0.75 * R["nginx"] ? "MET" : "NOT MET", R["gatehouse"] / R["nginx"],

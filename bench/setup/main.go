@@ -1,7 +1,8 @@
 // Command setup creates the benchmark's HTTP_PROXY REST API on a running gatehouse through
 // its management API and prints the API id. With -api-key the method requires an API key of
 // a metered usage plan; with -authorizer-bin it is behind a TOKEN authorizer running that
-// bootstrap (bench/authfn); with -cognito-pool behind a Cognito authorizer. The header a
+// bootstrap (bench/authfn); with -cognito-pool behind a Cognito authorizer; with -cache the
+// stage's response cache answers every GET after the first of a path. The header a
 // request then needs follows the id on the same line ("x-api-key: {key}",
 // "Authorization: allow", "Authorization: Bearer {token}").
 package main
@@ -22,6 +23,7 @@ func main() {
 	authorizer := flag.String("authorizer-bin", "", "put the method behind a TOKEN authorizer running this custom-runtime bootstrap (linux)")
 	pool := flag.String("cognito-pool", "", "put the method behind a COGNITO_USER_POOLS authorizer of this user pool ARN")
 	token := flag.String("cognito-token", "", "with -cognito-pool: the token requests send")
+	cached := flag.Bool("cache", false, "turn the stage's cache cluster on with caching for every method (*/*, TTL 300 s)")
 	region := flag.String("region", "us-east-1", "gatehouse's region (serve --region)")
 	account := flag.String("account", "000000000000", "gatehouse's account id (serve --account-id)")
 	flag.Parse()
@@ -53,6 +55,12 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Println(id, "Authorization: Bearer "+*token)
+	case *cached:
+		id, err := apisetup.CreateWithCache(do, *backend)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id)
 	default:
 		id, err := apisetup.Create(do, *backend)
 		if err != nil {

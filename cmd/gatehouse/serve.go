@@ -47,8 +47,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 			log.Error("runtime state not closed cleanly: the last quota counts may be lost", "err", err)
 		}
 	}()
-	authorizers := new(lateAuthorizers) // the gateway, once it exists (authorizers.go)
-	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle(), Authorizers: authorizers})
+	// The gateway, once it exists (late.go).
+	authorizers, stageCache := new(lateAuthorizers), new(lateStageCache)
+	admin := mgmt.New(mgmt.Config{Store: st, Scope: scope, Logger: log, Auth: auth, Usage: rs.state, AccountThrottle: cfg.accountThrottle(),
+		Authorizers: authorizers, StageCache: stageCache})
 	awsServices, err := awsServiceConfig(cfg, log)
 	if err != nil {
 		return err
@@ -64,8 +66,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}()
 	gw := gateway.New(gateway.Config{Store: st, Scope: scope, Domain: cfg.Domain, Logger: log, AWSServices: awsServices, Lambda: lp.invoker,
 		State: rs.state, StateFailure: rs.failure, AccountThrottle: cfg.accountThrottle(), AuthorizerCache: rs.authorizers,
-		RootCredentials: rootCredentials(auth), JWTIssuers: cfg.JWTIssuers.Map()})
+		ResponseCache: rs.responses, RootCredentials: rootCredentials(auth), JWTIssuers: cfg.JWTIssuers.Map()})
 	authorizers.set(gw)
+	stageCache.set(gw)
 
 	// Listen before anything runs, so that a taken port fails the start cleanly.
 	dataLn, err := net.Listen("tcp", cfg.Listen)

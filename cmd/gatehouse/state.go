@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/gateway/cache"
 	"github.com/gatehouse/gatehouse/internal/gateway/throttle"
 	"github.com/gatehouse/gatehouse/internal/localstate"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
@@ -16,9 +17,10 @@ import (
 )
 
 // Both states serve both planes: the data plane's throttle stage and the management API's
-// GetUsage/UpdateUsage.
+// GetUsage/UpdateUsage. Redis's also keeps the caches nodes share.
 var (
 	_ gateway.AuthorizerCache = (*redisstate.AuthorizerCache)(nil)
+	_ cache.Store             = (*redisstate.ResponseCache)(nil)
 	_ throttle.State          = (*localstate.State)(nil)
 	_ mgmt.UsageCounter       = (*localstate.State)(nil)
 	_ throttle.State          = (*redisstate.State)(nil)
@@ -39,6 +41,9 @@ type runtimeState struct {
 	// authorizers is the Lambda authorizer cache: nil keeps it in process (the gateway's
 	// default), Redis's shares it between nodes.
 	authorizers gateway.AuthorizerCache
+	// responses is the stage response cache: nil keeps it in process (the gateway's
+	// MemoryStore), Redis's shares it between nodes, and FlushStageCache with it.
+	responses cache.Store
 	// run, when set, runs until ctx is done (the in-process state's flush loop).
 	run func(ctx context.Context) error
 	// close releases the state; the in-process state writes its last counts to the store,
@@ -66,9 +71,10 @@ func openState(ctx context.Context, cfg config, st store.Store, scope apigateway
 	if err != nil {
 		return nil, fmt.Errorf("state %s: Redis does not answer (is it running, and is the URL right?): %w", u.Redacted(), err)
 	}
-	log.Info("throttle and quota state in Redis", "redis", u.Redacted(), "timeout", cfg.StateTimeout,
+	log.Info("throttle and quota state, authorizer and response caches in Redis", "redis", u.Redacted(), "timeout", cfg.StateTimeout,
 		"throttle_on_state_error", cfg.ThrottleOnStateError, "quota_on_state_error", cfg.QuotaOnStateError)
-	return &runtimeState{state: rs, failure: failure, authorizers: rs.AuthorizerCache(), close: func() error { rs.Close(); return nil }}, nil
+	return &runtimeState{state: rs, failure: failure, authorizers: rs.AuthorizerCache(), responses: rs.ResponseCache(),
+		close: func() error { rs.Close(); return nil }}, nil
 }
 
 // failurePolicy is what --throttle-on-state-error and --quota-on-state-error ask for; the

@@ -58,9 +58,9 @@ func TestOpenStateRedisUnreachable(t *testing.T) {
 	}
 }
 
-// TestOpenStateAuthorizerCache: --state redis:// shares the Lambda authorizer cache through
-// Redis; the in-process state leaves it to the gateway (nil).
-func TestOpenStateAuthorizerCache(t *testing.T) {
+// TestOpenStateCaches: --state redis:// shares the Lambda authorizer cache and the stage
+// response cache through Redis; the in-process state leaves both to the gateway (nil).
+func TestOpenStateCaches(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	scope := apigateway.Scope{AccountID: "123456789012", Region: "us-east-1"}
@@ -72,6 +72,9 @@ func TestOpenStateAuthorizerCache(t *testing.T) {
 	if local.authorizers != nil {
 		t.Errorf("in-process state: authorizers = %T; want nil (the gateway's own)", local.authorizers)
 	}
+	if local.responses != nil {
+		t.Errorf("in-process state: responses = %T; want nil (the gateway's MemoryStore)", local.responses)
+	}
 	rs, err := openState(t.Context(), config{State: "redis://127.0.0.1:6379/9", StateTimeout: time.Second}, memory.New(), scope, log)
 	if err != nil {
 		t.Skipf("no Redis at 127.0.0.1:6379: %v", err)
@@ -79,5 +82,8 @@ func TestOpenStateAuthorizerCache(t *testing.T) {
 	defer rs.close()
 	if _, ok := rs.authorizers.(*redisstate.AuthorizerCache); !ok {
 		t.Errorf("redis state: authorizers = %T; want *redisstate.AuthorizerCache", rs.authorizers)
+	}
+	if _, ok := rs.responses.(*redisstate.ResponseCache); !ok {
+		t.Errorf("redis state: responses = %T; want *redisstate.ResponseCache", rs.responses)
 	}
 }

@@ -82,6 +82,9 @@ func (s *Server) routes() {
 	s.handle("POST /restapis/{restapi_id}/authorizers/{authorizer_id}", s.TestInvokeAuthorizer)
 	s.handle("DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers", s.FlushStageAuthorizersCache)
 
+	// The stage response cache (stagecache.go).
+	s.handle("DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/data", s.FlushStageCache)
+
 	// Gateway responses.
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses", s.GetGatewayResponses)
 	s.handle("GET /restapis/{restapi_id}/gatewayresponses/{response_type}", s.GetGatewayResponse)

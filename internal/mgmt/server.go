@@ -44,6 +44,9 @@ type Config struct {
 	// Authorizers flushes a stage's authorizer cache and runs TestInvokeAuthorizer
 	// (authorizer.go); nil answers both with ErrAuthorizerRuntimeUnavailable.
 	Authorizers AuthorizerRuntime
+	// StageCache flushes a stage's response cache (stagecache.go); nil answers
+	// FlushStageCache with ErrStageCacheUnavailable.
+	StageCache StageCacheRuntime
 }
 
 // Server serves the management API.
@@ -60,6 +63,7 @@ type Server struct {
 	accountThrottle apigateway.ThrottleSettings
 	usage           UsageCounter
 	authorizers     AuthorizerRuntime
+	stageCache      StageCacheRuntime
 	// maxPatchOps bounds an Update call's patch operations: awsjson.MaxPatchOperations (a
 	// benchmark lifts it to measure the cost per operation of larger calls).
 	maxPatchOps int
@@ -81,6 +85,7 @@ func New(cfg Config) *Server {
 		usage: cfg.Usage,
 
 		authorizers: cfg.Authorizers,
+		stageCache:  cfg.StageCache,
 
 		endpoints:       map[string]*endpoint{},
 		accountThrottle: cfg.AccountThrottle.OrAccountDefault(),

@@ -50,16 +50,15 @@ func TestAuthorizerCache(t *testing.T) {
 	if v, ok := get("api1/prod/az1/h1"); !ok || v != "new" {
 		t.Fatalf("Get after a set following the flush = %q, %v; want new", v, ok)
 	}
-	// Redis expires the entry by its PX.
+	// Redis expires the entry by its PX; the entry expires by the caller's clock too.
 	set("api1/prod/az1/short", `s`, 10*time.Minute)
-	cl := c.s.c
-	gen, err := c.generation(ctx, "api1/prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pttl, err := cl.Do(ctx, cl.B().Pttl().Key(c.s.prefix+"az:api1/prod:"+gen+":az1/short").Build()).AsInt64()
+	cl := c.c.s.c
+	pttl, err := cl.Do(ctx, cl.B().Pttl().Key(c.c.entryKey("api1/prod", "az1/short")).Build()).AsInt64()
 	if err != nil || pttl <= 9*60*1000 || pttl > 10*60*1000 {
 		t.Fatalf("PTTL of an entry set for 10 minutes = %d, %v; want about 600000", pttl, err)
+	}
+	if v, ok, err := c.Get(ctx, "api1/prod/az1/short", now.Add(10*time.Minute)); err != nil || ok {
+		t.Fatalf("Get at its expiry by the caller's clock = %q, %v, %v; want a miss", v, ok, err)
 	}
 	if _, _, err := c.Get(ctx, "no-stage", now); err == nil {
 		t.Error("Get of a key without {apiId}/{stage}/ succeeded; want an error")

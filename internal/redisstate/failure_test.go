@@ -253,3 +253,53 @@ func TestReconnects(t *testing.T) {
 		t.Fatalf("after reconnecting: %d, want admitted", got)
 	}
 }
+
+// TestCachesFailFast: with Redis silent or gone, the caches' Get, Set and FlushStage return
+// an error within their deadline (no panic, no hang). TestReconnects shows the client
+// comes back.
+func TestCachesFailFast(t *testing.T) {
+	t.Parallel()
+	if redisDown != "" {
+		t.Skip(redisDown)
+	}
+	p := newProxy(t)
+	s, err := New(context.Background(), "redis://"+p.l.Addr().String()+"/9", Options{
+		Timeout: 100 * time.Millisecond, DialTimeout: 300 * time.Millisecond, Prefix: testPrefix(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	rc, az := s.ResponseCache(), s.AuthorizerCache()
+	if err := rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"ResponseCache.Get", func() error { _, _, err := rc.Get(ctx, "api1/prod", "k", t0); return err }},
+		{"ResponseCache.Set", func() error { return rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0.Add(time.Minute)) }},
+		{"ResponseCache.Set expired", func() error { return rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0) }},
+		{"ResponseCache.FlushStage", func() error { return rc.FlushStage(ctx, "api1/prod") }},
+		{"AuthorizerCache.Get", func() error { _, _, err := az.Get(ctx, "api1/prod/k", t0); return err }},
+		{"AuthorizerCache.Set", func() error { return az.Set(ctx, "api1/prod/k", []byte("v"), t0, t0.Add(time.Minute)) }},
+		{"AuthorizerCache.FlushStage", func() error { return az.FlushStage(ctx, "api1", "prod") }},
+	}
+	run := func(state string) {
+		t.Helper()
+		for _, c := range calls {
+			var err error
+			took := within(t, quick, c.name+" with Redis "+state, func() { err = c.call() })
+			if err == nil {
+				t.Errorf("%s with Redis %s: no error", c.name, state)
+			}
+			t.Logf("%s with Redis %s: %v after %v", c.name, state, err, took)
+		}
+	}
+	p.silent.Store(true)
+	run("silent")
+	p.down()
+	run("down")
+}

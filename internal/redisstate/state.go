@@ -3,6 +3,9 @@
 // what one node would. It implements the data plane's throttle.State (Admit) and the
 // management plane's mgmt.UsageCounter (Days, Used, SetRemaining) without importing either;
 // the semantics are internal/meter's package comment, held by internal/meter/metertest.
+// It also keeps the caches nodes share, flushed by stage: the Lambda authorizer cache
+// (AuthorizerCache) and the REST stage response cache (ResponseCache), both stageCache's
+// (stage_cache.go, which gives their layout).
 //
 // Each Admit is decided in one round trip: one Lua script (admitScript) run with EVALSHA
 // (EVAL when the server answers NOSCRIPT, e.g. after a restart) refills the check's buckets,
@@ -21,6 +24,8 @@
 //	                                      the period ends (by the caller's clock)
 //	d:{Quota.Key}:{2006-01-02}            hash {u: used, r: remaining} of one UTC day;
 //	                                      expires 90 days after its last write (dayTTL)
+//	azg:, aze:, rcg:, rce:                the authorizer and response caches' generations
+//	                                      and entries (stage_cache.go)
 //
 // Keys are opaque to this package: the Bucket and Quota keys may hold any byte.
 //
@@ -59,7 +64,8 @@ import (
 
 // Options tunes a State. Zero values take the defaults.
 type Options struct {
-	// Timeout bounds each call (Admit, Days, Used, SetRemaining) end to end; 50 ms if 0.
+	// Timeout bounds each call (Admit, Days, Used, SetRemaining, and the caches' Get, Set
+	// and FlushStage) end to end; 50 ms if 0.
 	Timeout time.Duration
 	// DialTimeout bounds a connection's dial and handshake and New's first round trip; it is
 	// also the time after which a connection that answers nothing is closed. 1 s if 0.
@@ -104,6 +110,7 @@ type State struct {
 	prefix       string
 	admit        *rueidis.Lua
 	setRemaining *rueidis.Lua
+	cacheSet     *rueidis.Lua // stage_cache.go's
 }
 
 // New connects to the Redis at url, redis://[user:password@]host:port/db or rediss:// for
@@ -150,12 +157,13 @@ func newState(ctx context.Context, url string, opts Options, tweak func(*rueidis
 		prefix:       opts.Prefix,
 		admit:        rueidis.NewLuaScript(admitScript),
 		setRemaining: rueidis.NewLuaScript(setRemainingScript),
+		cacheSet:     rueidis.NewLuaScript(cacheSetScript),
 		requests:     make(chan *admitRequest, maxBatch*batchers),
 		closed:       make(chan struct{}),
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
 	defer cancel()
-	for _, src := range []string{admitScript, setRemainingScript} {
+	for _, src := range []string{admitScript, setRemainingScript, cacheSetScript} {
 		if err := c.Do(ctx, c.B().ScriptLoad().Script(src).Build()).Error(); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("redisstate: loading the scripts: %w", err)
