@@ -188,30 +188,13 @@ func TestAdmitFailsFast(t *testing.T) {
 	check := &meter.Check{Buckets: []meter.Bucket{{Key: "b", Rate: 1, Burst: 100}}, Quota: q}
 	mustAdmit(t, s, t0, check, meter.Admitted)
 
-	calls := []struct {
-		name string
-		call func() error
-	}{
+	calls := []stateCall{
 		{"Admit", func() error { _, err := s.Admit(ctx, t0, check); return err }},
 		{"Used", func() error { _, err := s.Used(ctx, *q); return err }},
 		{"Days", func() error { _, err := s.Days(ctx, q.Key, t0, t0); return err }},
 		{"SetRemaining", func() error { return s.SetRemaining(ctx, *q, t0, 5) }},
 	}
-	run := func(state string) {
-		t.Helper()
-		for _, c := range calls {
-			var err error
-			took := within(t, quick, c.name+" with Redis "+state, func() { err = c.call() })
-			if err == nil {
-				t.Errorf("%s with Redis %s: no error", c.name, state)
-			}
-			t.Logf("%s with Redis %s: %v after %v", c.name, state, err, took)
-		}
-	}
-	p.silent.Store(true)
-	run("silent")
-	p.down()
-	run("down")
+	failEveryCall(t, p, calls)
 
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
@@ -275,10 +258,7 @@ func TestCachesFailFast(t *testing.T) {
 	if err := rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	calls := []struct {
-		name string
-		call func() error
-	}{
+	calls := []stateCall{
 		{"ResponseCache.Get", func() error { _, _, err := rc.Get(ctx, "api1/prod", "k", t0); return err }},
 		{"ResponseCache.Set", func() error { return rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0.Add(time.Minute)) }},
 		{"ResponseCache.Set expired", func() error { return rc.Set(ctx, "api1/prod", "k", []byte("v"), 0, t0, t0) }},
@@ -287,6 +267,19 @@ func TestCachesFailFast(t *testing.T) {
 		{"AuthorizerCache.Set", func() error { return az.Set(ctx, "api1/prod/k", []byte("v"), t0, t0.Add(time.Minute)) }},
 		{"AuthorizerCache.FlushStage", func() error { return az.FlushStage(ctx, "api1", "prod") }},
 	}
+	failEveryCall(t, p, calls)
+}
+
+// stateCall is one call of the state that must fail when Redis does not answer.
+type stateCall struct {
+	name string
+	call func() error
+}
+
+// failEveryCall makes p's Redis silent, then down, and requires each call to fail within
+// quick both times.
+func failEveryCall(t *testing.T, p *proxy, calls []stateCall) {
+	t.Helper()
 	run := func(state string) {
 		t.Helper()
 		for _, c := range calls {

@@ -95,30 +95,29 @@ func appendKey(b []byte, namespace string, sources []keySource, inv *invoke.Invo
 		case 's':
 			b = appendValues(b, ks.name)
 		case 'p':
-			if v, ok := inv.PathParam(ks.name); ok {
-				b = appendValues(b, v)
-			} else {
-				b = appendValues(b)
-			}
+			v, ok := inv.PathParam(ks.name)
+			b = appendOptional(b, v, ok)
 		case 'q':
 			b = appendValues(b, inv.Request.Query()[ks.name]...)
 		case 'h':
 			b = appendValues(b, inv.Request.HeaderValues(ks.name)...)
 		case 'c':
-			if v, ok := inv.ContextVar(ks.name); ok {
-				b = appendValues(b, v)
-			} else {
-				b = appendValues(b)
-			}
+			v, ok := inv.ContextVar(ks.name)
+			b = appendOptional(b, v, ok)
 		case 'v':
-			if v, ok := inv.StageVariables[ks.name]; ok {
-				b = appendValues(b, v)
-			} else {
-				b = appendValues(b)
-			}
+			v, ok := inv.StageVariables[ks.name]
+			b = appendOptional(b, v, ok)
 		}
 	}
 	return b
+}
+
+// appendOptional appends one value, or its absence when ok is false.
+func appendOptional(b []byte, v string, ok bool) []byte {
+	if ok {
+		return appendValues(b, v)
+	}
+	return appendValues(b)
 }
 
 // appendValues appends a count of values (0: absent) and each value, length-prefixed.
