@@ -639,7 +639,11 @@ func (s *scriptedStore) Get(ctx context.Context, stage, key string, now time.Tim
 	case 1, 3:
 		return nil, false, nil
 	case 2:
-		<-s.recheck
+		select {
+		case <-s.recheck:
+		case <-time.After(testwait.Patient): // the test failed before it let the leader on
+			return nil, false, errors.New("scriptedStore: recheck never released")
+		}
 	}
 	return s.MemoryStore.Get(ctx, stage, key, now)
 }
