@@ -254,9 +254,17 @@ func (h *handler) lead(ctx context.Context, inv *invoke.Invocation, key string, 
 }
 
 // refill is an authorized Cache-Control: max-age=0: the integration answers and its answer
-// replaces the entry.
+// replaces the entry. An answer that is not stored (a gateway response, a body over
+// MaxEntryBody) drops the entry instead: the caller said it is stale, so it must not be
+// served after the fresh answer.
 func (h *handler) refill(ctx context.Context, inv *invoke.Invocation, key string) (*invoke.Response, error) {
-	_, resp, err := h.fetch(ctx, inv, key)
+	e, resp, err := h.fetch(ctx, inv, key)
+	if e == nil {
+		now := h.stage.now()
+		if derr := h.stage.store.Set(ctx, h.stage.name, key, nil, h.stage.capacity, now, now); derr != nil {
+			h.stage.log.Warn("response cache drop failed", "stage", h.stage.name, "err", derr)
+		}
+	}
 	return resp, err
 }
 

@@ -716,3 +716,28 @@ func TestWarningOnSharedEntry(t *testing.T) {
 		t.Errorf("integration calls = %d; want 1", n)
 	}
 }
+
+// TestMaxAgeZeroDropsWhatItCannotRefill: an authorized max-age=0 whose fresh answer cannot be
+// stored (the integration failed, or answered over MaxEntryBody) drops the stale entry, so
+// the next request does not get the answer its client was told is stale.
+func TestMaxAgeZeroDropsWhatItCannotRefill(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		spoil func(b *backend)
+	}{
+		{"integration error", func(b *backend) { b.err = invoke.Timeout.Because(nil) }},
+		{"too large", func(b *backend) { b.body = func(int32) []byte { return make([]byte, MaxEntryBody+1) } }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, Method{}, StageConfig{})
+			f.want(req("GET /pets/1"), "call 1")
+			tc.spoil(f.be)
+			f.do(req("GET /pets/1", "Cache-Control: max-age=0")) // call 2, not stored
+			f.be.err, f.be.body = nil, nil
+			f.want(req("GET /pets/1"), "call 3")
+			f.want(req("GET /pets/1"), "call 3")
+		})
+	}
+}

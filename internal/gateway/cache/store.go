@@ -21,7 +21,8 @@ import (
 type Store interface {
 	// Get returns the value stored under key in stage unless it expired by now.
 	Get(ctx context.Context, stage, key string, now time.Time) (value []byte, ok bool, err error)
-	// Set stores value under key in stage until expires, replacing any value there.
+	// Set stores value under key in stage until expires, replacing any value there; an
+	// expires not after now drops what key holds.
 	// capacity is the stage's cacheClusterSize in bytes: an in-process store evicts the
 	// stage's least recently used entries to stay within it; Redis's own maxmemory bounds
 	// the shared store, which ignores it.

@@ -135,6 +135,10 @@ func Run(t *testing.T, newStore func(t *testing.T) cache.Store) {
 		wantHit(t, s, a, "k", t0.Add(59*time.Second), "v")
 		wantMiss(t, s, a, "k", t0.Add(time.Minute)) // expired at expires, not after
 		wantMiss(t, s, a, "k", t0.Add(time.Hour))
+		// An expiry not after now drops the entry.
+		set(t, s, a, "d", "v", t0, time.Minute)
+		set(t, s, a, "d", "", t0, 0)
+		wantMiss(t, s, a, "d", t0)
 		// Set replaces the expiry too: a longer one, then a shorter one.
 		set(t, s, a, "r", "long", t0, time.Hour)
 		set(t, s, a, "r", "short", t0, time.Second)
