@@ -29,6 +29,9 @@ type RestAPIDocument struct {
 	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty"`
 	// Authorizers by id.
 	Authorizers map[string]*Authorizer `json:"authorizers,omitempty"`
+	// DocumentationParts by id. They belong to the API, not to its deployments: a
+	// deployment's snapshot has none (a documentation version snapshots them instead).
+	DocumentationParts map[string]*DocumentationPart `json:"documentationParts,omitempty"`
 
 	// shared is the map ShareResources was given: Resources' entries that are still its
 	// values are shared with other documents and must not change (MutableResource).

@@ -131,10 +131,13 @@ func (s *Server) CreateDeployment(ctx context.Context, c *call) error {
 			return nil, err
 		}
 		now := s.now()
+		// Documentation parts belong to the API, not to what a stage serves.
+		snapshot := *doc
+		snapshot.DocumentationParts = nil
 		dep = &apigateway.DeploymentDocument{
 			Deployment: apigateway.Deployment{ID: newID(deploymentIDLen), Description: in.Description, CreatedDate: now},
 			RestAPIID:  apiID,
-			Snapshot:   doc,
+			Snapshot:   &snapshot,
 		}
 		put, err := store.PutJSON(s.scope.DeploymentKey(apiID, dep.ID), dep, store.Absent)
 		if err != nil {

@@ -302,7 +302,7 @@ func (s *Server) DeleteRestAPI(ctx context.Context, c *call) error {
 		return err
 	}
 	ops := []store.Op{{Key: kv.Key, Delete: true, IfRevision: kv.Revision}}
-	for _, prefix := range []string{s.scope.ResourcePrefix(apiID), s.scope.DeploymentPrefix(apiID), s.scope.StagePrefix(apiID)} {
+	for _, prefix := range []string{s.scope.ResourcePrefix(apiID), s.scope.DeploymentPrefix(apiID), s.scope.StagePrefix(apiID), s.scope.DocumentationVersionPrefix(apiID)} {
 		kvs, _, err := s.store.List(ctx, prefix)
 		if err != nil {
 			return err

@@ -92,6 +92,20 @@ func (s *Server) routes() {
 	s.handle("PATCH /restapis/{restapi_id}/gatewayresponses/{response_type}", s.UpdateGatewayResponse)
 	s.handle("DELETE /restapis/{restapi_id}/gatewayresponses/{response_type}", s.DeleteGatewayResponse)
 
+	// Documentation parts and versions (documentation.go, documentation_import.go,
+	// documentation_version.go).
+	s.handle("POST /restapis/{restapi_id}/documentation/parts", s.CreateDocumentationPart)
+	s.handle("GET /restapis/{restapi_id}/documentation/parts", s.GetDocumentationParts)
+	s.handle("PUT /restapis/{restapi_id}/documentation/parts", s.ImportDocumentationParts)
+	s.handle("GET /restapis/{restapi_id}/documentation/parts/{part_id}", s.GetDocumentationPart)
+	s.handle("PATCH /restapis/{restapi_id}/documentation/parts/{part_id}", s.UpdateDocumentationPart)
+	s.handle("DELETE /restapis/{restapi_id}/documentation/parts/{part_id}", s.DeleteDocumentationPart)
+	s.handle("POST /restapis/{restapi_id}/documentation/versions", s.CreateDocumentationVersion)
+	s.handle("GET /restapis/{restapi_id}/documentation/versions", s.GetDocumentationVersions)
+	s.handle("GET /restapis/{restapi_id}/documentation/versions/{doc_version}", s.GetDocumentationVersion)
+	s.handle("PATCH /restapis/{restapi_id}/documentation/versions/{doc_version}", s.UpdateDocumentationVersion)
+	s.handle("DELETE /restapis/{restapi_id}/documentation/versions/{doc_version}", s.DeleteDocumentationVersion)
+
 	// API keys (apikey.go, apikey_import.go).
 	s.handle("POST /apikeys", s.CreateAPIKey)
 	s.handle("POST /apikeys?mode=import", s.ImportAPIKeys)

@@ -96,6 +96,9 @@ func (s *Server) CreateStage(ctx context.Context, c *call) error {
 	if err := s.checkAPIExists(ctx, apiID); err != nil {
 		return err
 	}
+	if err := s.checkDocumentationVersion(ctx, apiID, in.DocumentationVersion); err != nil {
+		return err
+	}
 	key := s.scope.StageKey(apiID, in.StageName)
 	st, err := store.Update(ctx, s.store, key, func(cur *apigateway.StageDocument) (*apigateway.StageDocument, []store.Op, error) {
 		if cur != nil {
@@ -227,9 +230,15 @@ func (s *Server) UpdateStage(ctx context.Context, c *call) error {
 			return nil, nil, errStageNotFound
 		}
 		before := []string{st.DeploymentID, canaryDeploymentID(st.CanarySettings)}
+		docVersion := st.DocumentationVersion
 		g := s.newDeploymentGuard(ctx, apiID)
 		if err := applyStagePatch(&st.Stage, ops, g.exists); err != nil {
 			return nil, nil, err
+		}
+		if st.DocumentationVersion != docVersion {
+			if err := s.checkDocumentationVersion(ctx, apiID, st.DocumentationVersion); err != nil {
+				return nil, nil, err
+			}
 		}
 		setCacheDataKey(st)
 		st.LastUpdatedDate = s.now()
