@@ -71,7 +71,7 @@ func TestAWSCLIDocumentation(t *testing.T) {
 			want: fields{"items.#": 1, "items.0.version": "1.0.0"}},
 		{name: "update-stage to a version that does not exist",
 			args:    []string{"update-stage", "--rest-api-id", "<api>", "--stage-name", "prod", "--patch-operations", "op=replace,path=/documentationVersion,value=9.9"},
-			wantErr: "BadRequestException", wantMsg: "Invalid Documentation version identifier specified"},
+			wantErr: "BadRequestException", wantMsg: "Invalid Documentation version specified"},
 		{name: "import-documentation-parts overwrite",
 			args: []string{"import-documentation-parts", "--rest-api-id", "<api>", "--mode", "overwrite", "--body", "fileb://<import>"},
 			want: fields{"ids.#": 1}},
@@ -82,7 +82,7 @@ func TestAWSCLIDocumentation(t *testing.T) {
 			args: []string{"delete-documentation-version", "--rest-api-id", "<api>", "--documentation-version", "1.0.0"}},
 		{name: "get-documentation-version after delete",
 			args:    []string{"get-documentation-version", "--rest-api-id", "<api>", "--documentation-version", "1.0.0"},
-			wantErr: "NotFoundException", wantMsg: "Invalid Documentation version identifier specified"},
+			wantErr: "NotFoundException", wantMsg: "Invalid Documentation version specified"},
 	}
 	runScript(t, cli, v, steps)
 }

@@ -21,10 +21,12 @@ import (
 // documentationVersion it sets.
 
 var (
-	errDocVersionNotFound = awsjson.NotFound("Invalid Documentation version identifier specified")
-	// A stage naming a version the API does not have (CreateStage, UpdateStage). Not
-	// verified.
-	errDocVersionUnknown = awsjson.BadRequest("Invalid Documentation version identifier specified")
+	// AWS's answer for an unknown version: serverless-aws-documentation, a plugin run
+	// against AWS, tells a missing version by this exact message of GetDocumentationVersion.
+	errDocVersionNotFound = awsjson.NotFound("Invalid Documentation version specified")
+	// A stage naming a version the API does not have (CreateStage, UpdateStage): the same
+	// words as a BadRequestException. The type is not verified.
+	errDocVersionUnknown = awsjson.BadRequest("Invalid Documentation version specified")
 )
 
 // Not verified: gatehouse's wording.

@@ -88,12 +88,12 @@ func TestDocumentationVersionLifecycle(t *testing.T) {
 	wantAPIError(t, "UpdateDocumentationVersion /version", err, "BadRequestException", "Invalid patch path  '/version' specified for op 'replace'. Must be one of: [/description]")
 	_, err = e.client.UpdateDocumentationVersion(ctx(t), &apigateway.UpdateDocumentationVersionInput{RestApiId: aws.String(apiID), DocumentationVersion: aws.String("9"),
 		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/description"), Value: aws.String("x")}}})
-	wantAPIError(t, "UpdateDocumentationVersion unknown", err, "NotFoundException", "Invalid Documentation version identifier specified")
+	wantAPIError(t, "UpdateDocumentationVersion unknown", err, "NotFoundException", "Invalid Documentation version specified")
 
 	// UpdateStage accepts only a version the API has.
 	_, err = e.client.UpdateStage(ctx(t), &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String("prod"),
 		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/documentationVersion"), Value: aws.String("9")}}})
-	wantAPIError(t, "UpdateStage to an unknown version", err, "BadRequestException", "Invalid Documentation version identifier specified")
+	wantAPIError(t, "UpdateStage to an unknown version", err, "BadRequestException", "Invalid Documentation version specified")
 	st2, err := e.client.UpdateStage(ctx(t), &apigateway.UpdateStageInput{RestApiId: aws.String(apiID), StageName: aws.String("prod"),
 		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/documentationVersion"), Value: aws.String("1.1")}}})
 	if err != nil || aws.ToString(st2.DocumentationVersion) != "1.1" {
@@ -101,15 +101,15 @@ func TestDocumentationVersionLifecycle(t *testing.T) {
 	}
 	depID := e.deploy(t, apiID, "")
 	_, err = e.client.CreateStage(ctx(t), &apigateway.CreateStageInput{RestApiId: aws.String(apiID), StageName: aws.String("beta"), DeploymentId: aws.String(depID), DocumentationVersion: aws.String("9")})
-	wantAPIError(t, "CreateStage with an unknown version", err, "BadRequestException", "Invalid Documentation version identifier specified")
+	wantAPIError(t, "CreateStage with an unknown version", err, "BadRequestException", "Invalid Documentation version specified")
 
 	if _, err := e.client.DeleteDocumentationVersion(ctx(t), &apigateway.DeleteDocumentationVersionInput{RestApiId: aws.String(apiID), DocumentationVersion: aws.String("1.0")}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.client.GetDocumentationVersion(ctx(t), &apigateway.GetDocumentationVersionInput{RestApiId: aws.String(apiID), DocumentationVersion: aws.String("1.0")})
-	wantAPIError(t, "GetDocumentationVersion after delete", err, "NotFoundException", "Invalid Documentation version identifier specified")
+	wantAPIError(t, "GetDocumentationVersion after delete", err, "NotFoundException", "Invalid Documentation version specified")
 	_, err = e.client.DeleteDocumentationVersion(ctx(t), &apigateway.DeleteDocumentationVersionInput{RestApiId: aws.String(apiID), DocumentationVersion: aws.String("1.0")})
-	wantAPIError(t, "DeleteDocumentationVersion twice", err, "NotFoundException", "Invalid Documentation version identifier specified")
+	wantAPIError(t, "DeleteDocumentationVersion twice", err, "NotFoundException", "Invalid Documentation version specified")
 	_, err = e.client.GetDocumentationVersions(ctx(t), &apigateway.GetDocumentationVersionsInput{RestApiId: aws.String("nosuchapi")})
 	wantAPIError(t, "GetDocumentationVersions of an unknown API", err, "NotFoundException", "Invalid API identifier specified 123456789012:nosuchapi")
 
@@ -119,5 +119,14 @@ func TestDocumentationVersionLifecycle(t *testing.T) {
 	}
 	if kvs, _, err := e.store.List(ctx(t), e.scope.DocumentationVersionPrefix(apiID)); err != nil || len(kvs) != 0 {
 		t.Errorf("documentation versions after DeleteRestApi = %d, %v; want none", len(kvs), err)
+	}
+}
+
+// createDocumentationVersion snapshots the API's documentation as version, for stages that
+// name it.
+func (e *env) createDocumentationVersion(t *testing.T, apiID, version string) {
+	t.Helper()
+	if _, err := e.client.CreateDocumentationVersion(ctx(t), &apigateway.CreateDocumentationVersionInput{RestApiId: aws.String(apiID), DocumentationVersion: aws.String(version)}); err != nil {
+		t.Fatalf("CreateDocumentationVersion %s: %v", version, err)
 	}
 }

@@ -18,6 +18,7 @@ func TestCreateStageDefaultsOnTheWire(t *testing.T) {
 	e := newEnv(t)
 	apiID := e.deployableAPI(t)
 	dep := e.deploy(t, apiID, "")
+	e.createDocumentationVersion(t, apiID, "v123")
 	out, err := e.client.CreateStage(ctx(t), &apigateway.CreateStageInput{
 		RestApiId: aws.String(apiID), StageName: aws.String("s1"), DeploymentId: aws.String(dep),
 		Description: aws.String("my stage"), DocumentationVersion: aws.String("v123"),
@@ -178,6 +179,7 @@ func TestUpdateStage(t *testing.T) {
 	apiID := e.deployableAPI(t)
 	d1 := e.deploy(t, apiID, "")
 	d2 := e.deploy(t, apiID, "")
+	e.createDocumentationVersion(t, apiID, "v2")
 	// Each case runs on a fresh stage created from d1 with variables {keep: "1"}.
 	n := 0
 	fresh := func(t *testing.T) string {
