@@ -23,11 +23,11 @@ import (
 //   - [L] LocalStack's provider (the NotFound and patch messages);
 //   - messages marked "not verified" are gatehouse's wording where no record was found.
 
-var (
-	errDocPartNotFound = awsjson.NotFound("Invalid Documentation part identifier specified")
-	// The answer for a property map that is not a JSON object. Not verified.
-	errDocPropertiesNotObject = "Invalid documentation part properties: must be a JSON object"
-)
+var errDocPartNotFound = awsjson.NotFound("Invalid Documentation part identifier specified")
+
+// msgDocPropertiesNotObject is the problem of properties that are not a JSON object. Not
+// verified.
+const msgDocPropertiesNotObject = "Invalid documentation part properties: must be a JSON object"
 
 // locationRule is which of a location's fields a documentation part type takes ([D] the
 // table of "Location fields of a documentation part"): a field a type does not take is
@@ -131,7 +131,7 @@ func errDocPartExists(loc apigateway.DocumentationPartLocation) *awsjson.Error {
 func propertiesProblem(props string) string {
 	b := bytes.TrimSpace([]byte(props))
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-		return errDocPropertiesNotObject
+		return msgDocPropertiesNotObject
 	}
 	return ""
 }

@@ -60,7 +60,7 @@ func TestDocumentationPartLifecycle(t *testing.T) {
 		{"add", types.PatchOperation{Op: types.OpAdd, Path: aws.String("/properties"), Value: aws.String("{}")}, "Invalid patch path  '/properties' specified for op 'add'. Please choose supported operations"},
 		{"location", types.PatchOperation{Op: types.OpReplace, Path: aws.String("/location/path"), Value: aws.String("/x")}, "Invalid patch path  '/location/path' specified for op 'replace'. Must be one of: [/properties]"},
 		{"empty", types.PatchOperation{Op: types.OpReplace, Path: aws.String("/properties")}, "Documentation part properties must be non-empty"},
-		{"not an object", types.PatchOperation{Op: types.OpReplace, Path: aws.String("/properties"), Value: aws.String(`"text"`)}, errDocPropertiesNotObject},
+		{"not an object", types.PatchOperation{Op: types.OpReplace, Path: aws.String("/properties"), Value: aws.String(`"text"`)}, msgDocPropertiesNotObject},
 	} {
 		_, err := e.client.UpdateDocumentationPart(ctx(t), &apigateway.UpdateDocumentationPartInput{RestApiId: aws.String(apiID), DocumentationPartId: created.Id, PatchOperations: []types.PatchOperation{c.op}})
 		wantAPIError(t, "UpdateDocumentationPart "+c.name, err, "BadRequestException", c.msg)
@@ -143,10 +143,10 @@ func TestDocumentationPartRefusals(t *testing.T) {
 	}
 	err = create(&types.DocumentationPartLocation{Type: types.DocumentationPartTypeApi, Path: aws.String("/")}, aws.String(`[1]`))
 	wantAPIError(t, "API with a path and a list", err, "BadRequestException",
-		"Invalid location: field 'path' is not valid for type 'API'. "+errDocPropertiesNotObject)
+		"Invalid location: field 'path' is not valid for type 'API'. "+msgDocPropertiesNotObject)
 	for _, props := range []string{"", "not json", `"s"`, "{", "null"} {
 		err = create(&types.DocumentationPartLocation{Type: types.DocumentationPartTypeApi}, aws.String(props))
-		wantAPIError(t, fmt.Sprintf("properties %q", props), err, "BadRequestException", errDocPropertiesNotObject)
+		wantAPIError(t, fmt.Sprintf("properties %q", props), err, "BadRequestException", msgDocPropertiesNotObject)
 	}
 	err = create(&types.DocumentationPartLocation{Type: types.DocumentationPartTypeModel}, aws.String("{}"))
 	wantAPIError(t, "MODEL without a name", err, "BadRequestException", "Invalid location: field 'name' is required for type 'MODEL'.")
