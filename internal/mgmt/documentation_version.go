@@ -119,20 +119,26 @@ func (s *Server) loadDocumentationVersion(ctx context.Context, apiID, version st
 	return &v, nil
 }
 
-// checkDocumentationVersion returns the problem of a stage's documentationVersion: empty
-// means none; anything else must name a version of the API.
-func (s *Server) checkDocumentationVersion(ctx context.Context, apiID, version string) error {
+// documentationVersionGuard checks a stage's documentationVersion: empty means none;
+// anything else must name a version of the API, and the op returned (nil for none) rewrites
+// that version unchanged, conditional on the revision read, for the stage's transaction: so
+// a version deleted between the check and the stage's write makes the write retry and be
+// refused.
+func (s *Server) documentationVersionGuard(ctx context.Context, apiID, version string) ([]store.Op, error) {
 	if version == "" {
-		return nil
+		return nil, nil
 	}
 	if strings.Contains(version, "/") {
-		return errDocVersionUnknown
+		return nil, errDocVersionUnknown
 	}
-	_, err := s.store.Get(ctx, s.scope.DocumentationVersionKey(apiID, version))
+	kv, err := s.store.Get(ctx, s.scope.DocumentationVersionKey(apiID, version))
 	if errors.Is(err, store.ErrNotFound) {
-		return errDocVersionUnknown
+		return nil, errDocVersionUnknown
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return []store.Op{{Key: kv.Key, Value: kv.Value, IfRevision: kv.Revision}}, nil
 }
 
 // GetDocumentationVersion is GET .../documentation/versions/{doc_version}.

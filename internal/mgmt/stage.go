@@ -96,13 +96,14 @@ func (s *Server) CreateStage(ctx context.Context, c *call) error {
 	if err := s.checkAPIExists(ctx, apiID); err != nil {
 		return err
 	}
-	if err := s.checkDocumentationVersion(ctx, apiID, in.DocumentationVersion); err != nil {
-		return err
-	}
 	key := s.scope.StageKey(apiID, in.StageName)
 	st, err := store.Update(ctx, s.store, key, func(cur *apigateway.StageDocument) (*apigateway.StageDocument, []store.Op, error) {
 		if cur != nil {
 			return nil, nil, awsjson.Conflict(msgStageExists)
+		}
+		versionOps, err := s.documentationVersionGuard(ctx, apiID, in.DocumentationVersion)
+		if err != nil {
+			return nil, nil, err
 		}
 		g := s.newDeploymentGuard(ctx, apiID)
 		ok, err := g.exists(in.DeploymentID)
@@ -139,7 +140,7 @@ func (s *Server) CreateStage(ctx context.Context, c *call) error {
 			}
 			doc.CanarySettings = &canary
 		}
-		return doc, g.ops(doc.DeploymentID, canaryDeploymentID(doc.CanarySettings)), nil
+		return doc, append(g.ops(doc.DeploymentID, canaryDeploymentID(doc.CanarySettings)), versionOps...), nil
 	})
 	if err != nil {
 		return err
@@ -235,10 +236,13 @@ func (s *Server) UpdateStage(ctx context.Context, c *call) error {
 		if err := applyStagePatch(&st.Stage, ops, g.exists); err != nil {
 			return nil, nil, err
 		}
+		var versionOps []store.Op
 		if st.DocumentationVersion != docVersion {
-			if err := s.checkDocumentationVersion(ctx, apiID, st.DocumentationVersion); err != nil {
+			guard, err := s.documentationVersionGuard(ctx, apiID, st.DocumentationVersion)
+			if err != nil {
 				return nil, nil, err
 			}
+			versionOps = guard
 		}
 		setCacheDataKey(st)
 		st.LastUpdatedDate = s.now()
@@ -255,7 +259,7 @@ func (s *Server) UpdateStage(ctx context.Context, c *call) error {
 				added = append(added, id)
 			}
 		}
-		return st, g.ops(added...), nil
+		return st, append(g.ops(added...), versionOps...), nil
 	})
 	if err != nil {
 		return err
