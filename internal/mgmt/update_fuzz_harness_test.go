@@ -50,6 +50,7 @@ type fuzzFixture struct {
 	petID        string
 	validatorID  string
 	deploymentID string
+	docPartID    string // the API's documentation part, at the METHOD GET /pets/{petId}
 }
 
 var (
@@ -152,6 +153,13 @@ func buildFuzzFixture() (*fuzzFixture, error) {
 		}
 	}
 	fx.deploymentID = id.ID
+	if err := step("POST", base+"/documentation/parts", `{"location":{"type":"METHOD","path":"/pets/{petId}","method":"GET"},"properties":"{\"description\":\"a pet\"}"}`, 201, &id); err != nil {
+		return nil, err
+	}
+	fx.docPartID = id.ID
+	if err := step("POST", base+"/documentation/versions", `{"documentationVersion":"v1","description":"first"}`, 201, nil); err != nil {
+		return nil, err
+	}
 	kvs, _, err := st.List(context.Background(), "")
 	if err != nil {
 		return nil, err

@@ -30,15 +30,17 @@ var updateTargets = map[string]updateTarget{
 	"Resource": {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/resources/" + fx.petsID }, wantStatus: 200},
 	"Method":   {path: petMethodPath, wantStatus: 200},
 	// AWS answers UpdateMethodResponse with 201.
-	"MethodResponse":      {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/responses/200" }, wantStatus: 201},
-	"Integration":         {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration" }, wantStatus: 200},
-	"IntegrationResponse": {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration/responses/200" }, wantStatus: 200},
-	"GatewayResponse":     {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/gatewayresponses/BAD_REQUEST_BODY" }, wantStatus: 200},
-	"Deployment":          {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/deployments/" + fx.deploymentID }, wantStatus: 200, check: checkSnapshotKept},
-	"Model":               {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/models/Pet" }, wantStatus: 200},
-	"RequestValidator":    {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/requestvalidators/" + fx.validatorID }, wantStatus: 200},
-	"Account":             {path: func(*fuzzFixture) string { return "/account" }, wantStatus: 200},
-	"Stage":               {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/stages/prod" }, wantStatus: 200},
+	"MethodResponse":       {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/responses/200" }, wantStatus: 201},
+	"Integration":          {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration" }, wantStatus: 200},
+	"IntegrationResponse":  {path: func(fx *fuzzFixture) string { return petMethodPath(fx) + "/integration/responses/200" }, wantStatus: 200},
+	"GatewayResponse":      {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/gatewayresponses/BAD_REQUEST_BODY" }, wantStatus: 200},
+	"Deployment":           {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/deployments/" + fx.deploymentID }, wantStatus: 200, check: checkSnapshotKept},
+	"Model":                {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/models/Pet" }, wantStatus: 200},
+	"RequestValidator":     {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/requestvalidators/" + fx.validatorID }, wantStatus: 200},
+	"Account":              {path: func(*fuzzFixture) string { return "/account" }, wantStatus: 200},
+	"Stage":                {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/stages/prod" }, wantStatus: 200},
+	"DocumentationPart":    {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/documentation/parts/" + fx.docPartID }, wantStatus: 200},
+	"DocumentationVersion": {path: func(fx *fuzzFixture) string { return apiPath(fx) + "/documentation/versions/v1" }, wantStatus: 200},
 }
 
 // FuzzUpdateRestAPI: PATCH /restapis/{restapi_id}.
@@ -339,6 +341,8 @@ func FuzzUpdateStage(f *testing.F) {
 		[]string{"replace", "/tracingEnabled", "yes"},
 		[]string{"replace", "/clientCertificateId", "abc"},
 		[]string{"replace", "/documentationVersion", "1"},
+		[]string{"replace", "/documentationVersion", "v1"},
+		[]string{"remove", "/documentationVersion", nullValue},
 		[]string{"replace", "/variables/host", "other.example"},
 		[]string{"replace", "/variables/host", "a b"},
 		[]string{"remove", "/variables/host", nullValue},
@@ -363,6 +367,31 @@ func FuzzUpdateStage(f *testing.F) {
 		[]string{"replace", "/stageName", "other"},
 	)
 	fuzzUpdate(f, updateTargets["Stage"])
+}
+
+// FuzzUpdateDocumentationPart: PATCH .../documentation/parts/{part_id}, on the part of
+// GET /pets/{petId}.
+func FuzzUpdateDocumentationPart(f *testing.F) {
+	addPatchSeeds(f,
+		[]string{"replace", "/properties", `{"description":"another pet"}`},
+		[]string{"replace", "/properties", `{}`},
+		[]string{"replace", "/properties", `[1]`},
+		[]string{"replace", "/properties", nullValue},
+		[]string{"replace", "/location/path", "/"},
+		[]string{"add", "/properties", `{}`},
+	)
+	fuzzUpdate(f, updateTargets["DocumentationPart"])
+}
+
+// FuzzUpdateDocumentationVersion: PATCH .../documentation/versions/{doc_version}, on v1.
+func FuzzUpdateDocumentationVersion(f *testing.F) {
+	addPatchSeeds(f,
+		[]string{"replace", "/description", "second"},
+		[]string{"replace", "/description", nullValue},
+		[]string{"replace", "/version", "v2"},
+		[]string{"remove", "/description", nullValue},
+	)
+	fuzzUpdate(f, updateTargets["DocumentationVersion"])
 }
 
 // FuzzUpdateBody sends arbitrary bodies, not only well-formed patch requests, to every
