@@ -29,9 +29,11 @@ var errDocPartNotFound = awsjson.NotFound("Invalid Documentation part identifier
 // verified.
 const msgDocPropertiesNotObject = "Invalid documentation part properties: must be a JSON object"
 
-// locationRule is which of a location's fields a documentation part type takes ([D] the
-// table of "Location fields of a documentation part"): a field a type does not take is
-// refused; path defaults to "/", method and statusCode to "*".
+// locationRule is which of a location's fields a documentation part type takes ([D]
+// DocumentationPartLocation): a field a type does not take is refused; path defaults to
+// "/", method and statusCode to "*". A name is optional for REQUEST_BODY and RESPONSE_BODY
+// (the body's model): the API reference calls REQUEST_BODY's required, but AWS's own
+// documentation examples have REQUEST_BODY parts without one, so gatehouse accepts both.
 type locationRule struct {
 	path, method, statusCode bool
 	// name: the type takes a name; nameRequired: it must have one.
