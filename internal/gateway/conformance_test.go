@@ -89,6 +89,7 @@ type fixtureSetup struct {
 type fixtureCanary struct {
 	PercentTraffic         float64                    `json:"percentTraffic"`
 	StageVariableOverrides map[string]string          `json:"stageVariableOverrides"`
+	UseStageCache          bool                       `json:"useStageCache"`
 	Routes                 map[string]json.RawMessage `json:"routes"`
 	Draw                   float64                    `json:"draw"`
 }
@@ -299,7 +300,8 @@ func putKeysAndPlans(t *testing.T, s store.Store, setup fixtureSetup) {
 		st := apigateway.StageDocument{Stage: apigateway.Stage{StageName: setup.Stage, DeploymentID: "dep1", Variables: setup.Variables,
 			MethodSettings: setup.MethodSettings, CacheClusterEnabled: setup.CacheClusterEnabled, CacheClusterSize: setup.CacheClusterSize}, RestAPIID: setup.APIID}
 		if c := setup.Canary; c != nil {
-			st.CanarySettings = &apigateway.CanarySettings{PercentTraffic: c.PercentTraffic, DeploymentID: "dep2", StageVariableOverrides: c.StageVariableOverrides}
+			st.CanarySettings = &apigateway.CanarySettings{PercentTraffic: c.PercentTraffic, DeploymentID: "dep2", StageVariableOverrides: c.StageVariableOverrides,
+				UseStageCache: c.UseStageCache}
 		}
 		ops = append(ops, mustPut(t, testScope.StageKey(setup.APIID, setup.Stage), st))
 	}
