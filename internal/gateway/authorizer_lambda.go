@@ -39,11 +39,7 @@ var (
 // not a Lambda authorizer, fails every request closed with 500, logged.
 func (s *Server) lambdaAuthorizer(ref methodRef) (invoke.Middleware, error) {
 	a := ref.snap.Authorizers[ref.m.AuthorizerID]
-	cacheStage := ref.sd.StageName
-	if ref.canary {
-		cacheStage = canaryCacheStage(ref.sd.StageName)
-	}
-	z, err := s.compileAuthorizer(ref.sd.RestAPIID, ref.sd.StageName, cacheStage, a, ref.sd.Variables)
+	z, err := s.compileAuthorizer(ref.sd.RestAPIID, ref.sd.StageName, ref.canary, a, ref.sd.Variables)
 	if err != nil {
 		s.log.Warn("method answers 500 on this stage: its authorizer does not compile", "apiId", ref.sd.RestAPIID,
 			"stage", ref.sd.StageName, "resource", ref.resourcePath, "method", ref.verb, "err", err)
@@ -52,16 +48,19 @@ func (s *Server) lambdaAuthorizer(ref methodRef) (invoke.Middleware, error) {
 	return z.Middleware(), nil
 }
 
-// compileAuthorizer compiles a (TOKEN or REQUEST) for one stage, its cache entries under
-// "{apiId}/{cacheStage}/" (the stage's name, or its canary's canaryCacheStage).
-func (s *Server) compileAuthorizer(apiID, stage, cacheStage string, a *apigateway.Authorizer, vars map[string]string) (*authorizer.Authorizer, error) {
+// compileAuthorizer compiles a (TOKEN or REQUEST) for one stage, or for its canary, whose
+// cache entries are kept under canaryCacheStage.
+func (s *Server) compileAuthorizer(apiID, stage string, canary bool, a *apigateway.Authorizer, vars map[string]string) (*authorizer.Authorizer, error) {
 	if a == nil {
 		return nil, errors.New("the method's authorizerId names no authorizer of the deployment")
 	}
 	cfg := authorizer.Config{
-		Authorizer: a, Region: s.scope.Region, AccountID: s.scope.AccountID, APIID: apiID, Stage: stage, CacheStage: cacheStage,
+		Authorizer: a, Region: s.scope.Region, AccountID: s.scope.AccountID, APIID: apiID, Stage: stage,
 		StageVariables: vars, Cache: s.authCache, Now: s.now,
 		RequestEvent: integration.AppendAuthorizerRequestEvent,
+	}
+	if canary {
+		cfg.CacheStage = canaryCacheStage(stage)
 	}
 	fn, err := integration.AuthorizerFunction(a.AuthorizerURI, vars)
 	switch {
@@ -106,7 +105,7 @@ func (s *Server) TestInvokeAuthorizer(ctx context.Context, apiID string, a *apig
 	if a != nil && a.Type == apigateway.AuthorizerCognitoUserPools { // authorizer_cognito.go
 		return s.testInvokeCognito(ctx, a, testInvocation(apiID, s.scope.AccountID, vars, in, s.now()))
 	}
-	z, err := s.compileAuthorizer(apiID, testInvokeStage, testInvokeStage, a, vars)
+	z, err := s.compileAuthorizer(apiID, testInvokeStage, false, a, vars)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"maps"
 
+	"github.com/gatehouse/gatehouse/internal/gateway/cache"
+
 	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
 
@@ -25,6 +27,9 @@ type variant struct {
 	// useStageCache is canarySettings.useStageCache for the canary, true for the main
 	// variant: whether the variant reads and fills the stage's response cache.
 	useStageCache bool
+	// respCache is the stage's response cache when the variant uses it (compileStageDoc
+	// builds it once per stage, so a stage and its canary share entries and flights).
+	respCache *cache.Stage
 }
 
 // stageVariants returns the main variant of sd and, when sd has canarySettings, its canary.

@@ -74,19 +74,6 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 	}
 	st.isCanary = v.canary
 	var errs []error
-	respCache, err := s.stageCache(sd)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if respCache != nil {
-		st.cacheCluster = cmp.Or(sd.CacheClusterSize, defaultCacheClusterSize) // never "", which is disabled
-	}
-	if !v.useStageCache {
-		// A canary whose canarySettings.useStageCache is false has no cache: its requests
-		// neither read nor fill the stage's entries and always reach its integration.
-		// With it true, the canary reads and fills the stage's entries, under the same keys.
-		respCache = nil
-	}
 	validators := validate.NewCompiler(sd.RestAPIID, snap.Models, snap.RequestValidators)
 	ids := make([]string, 0, len(snap.Resources))
 	for id := range snap.Resources {
@@ -133,7 +120,7 @@ func (s *Server) compileStage(v variant, dd *apigateway.DeploymentDocument) (*st
 			}
 			keys, throttling := s.trafficStages(sd, snap.APIKeySource, res.Path, verb, m)
 			resourceID := cmp.Or(res.ID, id)
-			cached, err := cacheMiddleware(respCache, methodCache(sd, resourceID, res.Path, verb, m))
+			cached, err := cacheMiddleware(v.respCache, methodCache(sd, resourceID, res.Path, verb, m))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("resource %s (%s) method %s: %w", id, res.Path, verb, err))
 				continue

@@ -330,8 +330,13 @@ func (s *Server) compileStageDoc(ctx context.Context, f *follower, key, apiID st
 		sd.RestAPIID = apiID
 	}
 	main, canary := stageVariants(&sd)
+	respCache, cacheErr := s.stageCache(&sd)
+	main.respCache = respCache
+	if canary != nil && canary.useStageCache {
+		canary.respCache = respCache // a canary without useStageCache is never cached
+	}
 	st, err := s.compileVariant(ctx, f, main)
-	if err != nil {
+	if err := errors.Join(cacheErr, err); err != nil {
 		return nil, err
 	}
 	if canary != nil {
@@ -341,10 +346,9 @@ func (s *Server) compileStageDoc(ctx context.Context, f *follower, key, apiID st
 		if err != nil {
 			return nil, fmt.Errorf("canary: %w", err)
 		}
-		c.key = key
 		st.canary, st.canaryShare = c, canaryShare(sd.CanarySettings)
 	}
-	st.key = key
+	st.key, st.cacheCluster = key, cacheCluster(&sd)
 	return st, nil
 }
 

@@ -28,13 +28,23 @@ func (s *Server) CacheStats() []cache.Stat { return s.cacheStats.Snapshot() }
 // size (the management plane stores AWS's default, 0.5 GB, itself).
 const defaultCacheClusterSize = "0.5"
 
+// cacheCluster is the stage's cache cluster as the data plane sees it: "" when its
+// cacheClusterEnabled is false, else its size (a change flushes the stage, follower.go).
+func cacheCluster(sd *apigateway.StageDocument) string {
+	if !sd.CacheClusterEnabled {
+		return ""
+	}
+	return cmp.Or(sd.CacheClusterSize, defaultCacheClusterSize)
+}
+
 // stageCache is the response cache of a stage: nil when its cacheClusterEnabled is false,
 // since no method of such a stage is cached whatever its method settings say.
 func (s *Server) stageCache(sd *apigateway.StageDocument) (*cache.Stage, error) {
-	if !sd.CacheClusterEnabled {
+	size := cacheCluster(sd)
+	if size == "" {
 		return nil, nil
 	}
-	capacity, err := cache.ClusterCapacity(cmp.Or(sd.CacheClusterSize, defaultCacheClusterSize))
+	capacity, err := cache.ClusterCapacity(size)
 	if err != nil {
 		return nil, err
 	}
