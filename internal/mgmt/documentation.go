@@ -31,8 +31,10 @@ const msgDocPropertiesNotObject = "Invalid documentation part properties: must b
 
 // locationRule is which of a location's fields a documentation part type takes ([D]
 // DocumentationPartLocation): a field a type does not take is refused; path defaults to
-// "/", method and statusCode to "*". A name is optional for REQUEST_BODY and RESPONSE_BODY
-// (the body's model): the API reference calls REQUEST_BODY's required, but AWS's own
+// "/", method and statusCode to "*". The service model's DocumentationPartLocation.name is
+// valid for AUTHORIZER, MODEL, PATH_PARAMETER, QUERY_PARAMETER, REQUEST_HEADER, REQUEST_BODY
+// and RESPONSE_HEADER and "an invalid field for any other entity type". It is optional for
+// REQUEST_BODY (the body's model): the API reference calls it required, but AWS's own
 // documentation examples have REQUEST_BODY parts without one, so gatehouse accepts both.
 type locationRule struct {
 	path, method, statusCode bool
@@ -52,7 +54,7 @@ var locationRules = map[string]locationRule{
 	"REQUEST_BODY":    {path: true, method: true, name: true},
 	"RESPONSE":        {path: true, method: true, statusCode: true},
 	"RESPONSE_HEADER": {path: true, method: true, statusCode: true, name: true, nameRequired: true},
-	"RESPONSE_BODY":   {path: true, method: true, statusCode: true, name: true},
+	"RESPONSE_BODY":   {path: true, method: true, statusCode: true},
 }
 
 // docStatusCode is the service model's DocumentationPartLocationStatusCode pattern,

@@ -112,7 +112,8 @@ func TestDocumentationPartLocations(t *testing.T) {
 		{loc{Type: "RESPONSE", StatusCode: "600"}, loc{}, 1},
 		{loc{Type: "RESPONSE_HEADER", StatusCode: "404"}, loc{}, 1},
 		{loc{Type: "RESPONSE_HEADER", Name: "Location"}, loc{Type: "RESPONSE_HEADER", Path: "/", Method: "*", StatusCode: "*", Name: "Location"}, 0},
-		{loc{Type: "RESPONSE_BODY", Name: "Pet"}, loc{Type: "RESPONSE_BODY", Path: "/", Method: "*", StatusCode: "*", Name: "Pet"}, 0},
+		{loc{Type: "RESPONSE_BODY"}, loc{Type: "RESPONSE_BODY", Path: "/", Method: "*", StatusCode: "*"}, 0},
+		{loc{Type: "RESPONSE_BODY", Name: "Pet"}, loc{}, 1}, // the model: name is invalid for RESPONSE_BODY
 		{loc{Type: "API", Path: "/", Method: "GET", StatusCode: "200", Name: "n"}, loc{}, 4},
 		{loc{Type: "STAGE"}, loc{}, 1},
 	} {
