@@ -81,8 +81,8 @@ type DeploymentDocument struct {
 type StageDocument struct {
 	Stage
 	RestAPIID string `json:"restApiId"`
-	// CacheDataKey is the stage's key for its methods' cacheDataEncrypted entries: 32
-	// random bytes (AES-256), made by the management plane when the stage's cache is
+	// CacheDataKey is the stage's key for its methods' cacheDataEncrypted entries:
+	// CacheDataKeySize random bytes (AES-256), made by the management plane when the stage's cache is
 	// enabled. Not part of AWS's Stage shape: stored, never returned.
 	CacheDataKey []byte `json:"gatehouseCacheDataKey,omitempty"`
 }
@@ -141,3 +141,7 @@ func (s Scope) StageKey(apiID, stageName string) string { return s.StagePrefix(a
 
 // AccountKey is the key of the Account document.
 func (s Scope) AccountKey() string { return s.prefix() + "account" }
+
+// CacheDataKeySize is the length in bytes of a stage's CacheDataKey (an AES-256 key): the
+// management plane makes keys of it, the data plane's cache opens them.
+const CacheDataKeySize = 32

@@ -178,7 +178,7 @@ func setCacheCluster(st *apigateway.Stage, enabled bool) {
 }
 
 // setCacheDataKey gives a stage whose cache is enabled its cache data key (the key the data
-// plane seals cacheDataEncrypted entries with: 32 random bytes, kept in the stored document
+// plane seals cacheDataEncrypted entries with: random bytes, kept in the stored document
 // only), and takes it from a stage whose cache is disabled, so that a cache enabled again
 // starts with a new key.
 func setCacheDataKey(st *apigateway.StageDocument) {
@@ -186,10 +186,8 @@ func setCacheDataKey(st *apigateway.StageDocument) {
 	case !st.CacheClusterEnabled:
 		st.CacheDataKey = nil
 	case len(st.CacheDataKey) == 0:
-		st.CacheDataKey = make([]byte, 32)
-		if _, err := rand.Read(st.CacheDataKey); err != nil {
-			panic(err) // crypto/rand never fails on supported platforms
-		}
+		st.CacheDataKey = make([]byte, apigateway.CacheDataKeySize)
+		rand.Read(st.CacheDataKey) // never fails (crypto/rand, Go 1.24+)
 	}
 }
 

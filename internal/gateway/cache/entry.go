@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/apigateway"
 )
 
 // MaxEntryBody is the largest response body cached, in bytes: AWS's 1,048,576 ("The maximum
@@ -16,7 +18,7 @@ import (
 const MaxEntryBody = 1 << 20
 
 // KeySize is the length in bytes of a stage's cache data key (AES-256).
-const KeySize = 32
+const KeySize = apigateway.CacheDataKeySize
 
 // The first byte of a stored value says how the rest is kept: an entry as encoded, or one
 // sealed with the stage's key (cacheDataEncrypted).
