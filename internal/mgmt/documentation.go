@@ -57,10 +57,6 @@ var locationRules = map[string]locationRule{
 	"RESPONSE_BODY":   {path: true, method: true, statusCode: true},
 }
 
-// docStatusCode is the service model's DocumentationPartLocationStatusCode pattern,
-// anchored; blank means the default "*".
-var docStatusCode = regexp.MustCompile(`^(?:[1-5]\d\d|\*|\s*)$`)
-
 // docMethod is an HTTP method token as API Gateway's methods take them, or "*".
 var docMethod = regexp.MustCompile(`^(?:\*|[A-Za-z]+)$`)
 
@@ -70,7 +66,7 @@ var docMethod = regexp.MustCompile(`^(?:\*|[A-Za-z]+)$`)
 func canonicalLocation(loc apigateway.DocumentationPartLocation) (apigateway.DocumentationPartLocation, []string) {
 	rule, ok := locationRules[loc.Type]
 	if !ok {
-		return loc, []string{fmt.Sprintf("Invalid documentation part location type '%s'. Must be one of: [%s]", loc.Type, strings.Join(slices.Sorted(maps.Keys(locationRules)), ", "))}
+		return loc, []string{fmt.Sprintf("Invalid documentation part location type '%s'. Must be one of: [%s]", loc.Type, strings.Join(awsjson.ShapeOf("DocumentationPartType").Enum, ", "))}
 	}
 	var problems []string
 	for _, f := range []struct {
@@ -104,7 +100,8 @@ func canonicalLocation(loc apigateway.DocumentationPartLocation) (apigateway.Doc
 		}
 	}
 	if rule.statusCode {
-		if !docStatusCode.MatchString(loc.StatusCode) {
+		// The service model's DocumentationPartLocationStatusCode; blank means the default "*".
+		if !awsjson.ShapeOf("DocumentationPartLocationStatusCode").Matches(loc.StatusCode) {
 			problems = append(problems, fmt.Sprintf("Invalid location: statusCode '%s' must be a status code 100-599 or '*'.", loc.StatusCode))
 		} else if strings.TrimSpace(loc.StatusCode) == "" {
 			loc.StatusCode = "*"

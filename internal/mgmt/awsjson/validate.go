@@ -206,6 +206,9 @@ func (c *checker) enumList(elem *Shape, arr []any, path string) {
 // Allows reports whether v is one of the shape's enum values.
 func (s *Shape) Allows(v string) bool { return slices.Contains(s.Enum, v) }
 
+// Matches reports whether v matches the string shape's pattern, whole (true when it has none).
+func (s *Shape) Matches(v string) bool { return s.Pattern == "" || patternOf(s.Pattern).MatchString(v) }
+
 // EnumProblem is the ValidationException problem of v at path for the named enum shape,
 // "" when v is allowed: for checks of values that reach an operation other than as input
 // members, such as a patch operation's value. An unknown shape allows everything.
