@@ -389,16 +389,6 @@ awk -F'\t' -v proxies="$PROXIES" '
 			p, want, base, what, r >= want ? "MET" : "NOT MET", r, R[p] / R[base]
 		return 1
 	}
-	# versus_nginx(p, want): when variant p ran beside nginx, prints whether its req/s
-	# (median over rounds of the per-round ratios) is at least want times that of nginx.
-	function versus_nginx(p, want,   r) {
-		if (!(("nginx" in R) && (p in R)))
-			return 0
-		r = round_ratio(p, "nginx")
-		printf "\ntarget: %s req/s >= %.2fx nginx: %s (median of rounds %.2fx; medians %.2fx)",
-			p, want, r >= want ? "MET" : "NOT MET", r, R[p] / R["nginx"]
-		return 1
-	}
 	function median(arr, p, k,   i, j, t, v) {
 		for (i = 1; i <= k; i++) v[i] = arr[p, i]
 		for (i = 2; i <= k; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
@@ -431,8 +421,8 @@ awk -F'\t' -v proxies="$PROXIES" '
 		target("gatehouse-cache", 1.50, "a stage cache hit, in process")
 		if (!target_of("gatehouse-redis-cache", "gatehouse-redis", 1.50, "a stage cache hit from Redis, both with the Redis state"))
 			target("gatehouse-redis-cache", 1.50, "a stage cache hit from Redis")
-		versus_nginx("gatehouse-cache", 1.00)
-		versus_nginx("gatehouse-redis-cache", 1.00)
+		target_of("gatehouse-cache", "nginx", 1.00, "a stage cache hit, in process")
+		target_of("gatehouse-redis-cache", "nginx", 1.00, "a stage cache hit from Redis")
 		if (("nginx" in R) && ("gatehouse" in R)) {
 			printf "\ntargets: gatehouse req/s >= 0.75x nginx: %s (%.2fx); gatehouse CPU/req <= 2x nginx: %s (%.2fx)\n",
 				R["gatehouse"] >= 0.75 * R["nginx"] ? "MET" : "NOT MET", R["gatehouse"] / R["nginx"],
