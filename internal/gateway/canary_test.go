@@ -40,13 +40,7 @@ func putDeployment(t testing.TB, s store.Store, doc *apigateway.RestAPIDocument,
 // putStage writes a stage of apiID.
 func putStage(t testing.TB, s store.Store, apiID string, st apigateway.Stage) {
 	t.Helper()
-	op, err := store.PutJSON(testScope.StageKey(apiID, st.StageName), apigateway.StageDocument{Stage: st, RestAPIID: apiID}, store.AnyRevision)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Txn(context.Background(), op); err != nil {
-		t.Fatal(err)
-	}
+	putStageDocument(t, s, apiID, apigateway.StageDocument{Stage: st})
 }
 
 // canaryEnv is a stage "prod" of API apiID on deployment "main" (answering "main") with a
